@@ -1,0 +1,1 @@
+"""The Web Connector SOAP bridge: sessions, outbox delivery, response intake, .QWC files."""

@@ -1,0 +1,1 @@
+"""The qbXML language: schema model, request builders, response parser, status codes, text rules."""

@@ -1,0 +1,267 @@
+"""Intuit's qbXML schemas as data: element order, occurrence and maxLength per version, and validation."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+
+XSD = "{http://www.w3.org/2001/XMLSchema}"
+_PARTICLES = {f"{XSD}sequence", f"{XSD}choice", f"{XSD}all"}
+
+
+class SchemaNotFound(RuntimeError):
+    """The official qbXML schema files could not be located."""
+
+
+def schema_dir() -> Path:
+    """Folder holding one sub-folder per qbXML version (13.0/, 16.0/) with Intuit's XSD files."""
+    configured = os.environ.get("QBSYNC_QBXML_XSD_DIR")
+    if configured:
+        return Path(configured)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "shared" / "reference" / "qbxml-xsd"
+        if candidate.is_dir():
+            return candidate
+    raise SchemaNotFound(
+        "qbXML schemas not found: set QBSYNC_QBXML_XSD_DIR to the folder holding 13.0/ and 16.0/ "
+        "(in a checkout they live at ../shared/reference/qbxml-xsd)"
+    )
+
+
+def parse_version(version: str) -> tuple[int, int]:
+    """'16.0' -> (16, 0); also accepts the old country-prefixed form 'CA3.0'."""
+    text = version.strip().lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    major, _, minor = text.partition(".")
+    return int(major), int(minor or 0)
+
+
+def version_text(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+@cache
+def schema_versions() -> tuple[str, ...]:
+    """The versions we hold official schemas for, oldest first."""
+    found = [p.name for p in schema_dir().iterdir() if (p / _ops_name(p.name)).exists()]
+    return tuple(sorted(found, key=parse_version))
+
+
+def supported_version(requested: str) -> str:
+    """The schema version to write for a requested version: the newest we hold that is not newer."""
+    wanted = parse_version(requested)
+    usable = [v for v in schema_versions() if parse_version(v) <= wanted]
+    if not usable:
+        raise ValueError(f"qbXML version {requested} is older than every schema we hold {schema_versions()}")
+    return usable[-1]
+
+
+def _ops_name(version: str) -> str:
+    return f"qbxmlops{version.replace('.', '')}.xsd"
+
+
+@dataclass(eq=False)
+class Decl:
+    """One element declaration: its children in schema order, occurrence bounds and text length limit."""
+
+    name: str
+    min_occurs: int = 1
+    max_occurs: int | None = 1  # None = unbounded
+    max_length: int | None = None
+    simple: bool = True
+    attributes: tuple[str, ...] = ()
+    _children: list[Decl] | None = field(default=None, repr=False)
+    _resolver: object = field(default=None, repr=False)
+
+    @property
+    def children(self) -> list[Decl]:
+        if self._children is None:
+            self._children = self._resolver() if self._resolver else []
+            self._resolver = None
+        return self._children
+
+    @property
+    def index(self) -> dict[str, tuple[int, Decl]]:
+        """Child name -> (position, declaration); the first position wins where a name repeats."""
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = {}
+            for pos, child in enumerate(self.children):
+                cached.setdefault(child.name, (pos, child))
+            self.__dict__["_index"] = cached
+        return cached
+
+    def child(self, name: str) -> Decl | None:
+        hit = self.index.get(name)
+        return hit[1] if hit else None
+
+    @property
+    def repeats(self) -> bool:
+        return self.max_occurs is None or self.max_occurs > 1
+
+
+class QbxmlSchema:
+    """The element model of one qbXML version, built from Intuit's XSD files."""
+
+    def __init__(self, version: str):
+        self.version = version
+        folder = schema_dir() / version
+        self.path = folder / _ops_name(version)
+        if not self.path.exists():
+            raise SchemaNotFound(f"no qbXML {version} schema at {self.path}")
+        self._elements: dict[str, etree._Element] = {}
+        self._complex: dict[str, etree._Element] = {}
+        self._simple: dict[str, etree._Element] = {}
+        self._groups: dict[str, etree._Element] = {}
+        for xsd in sorted(folder.glob("*.xsd")):
+            root = etree.parse(str(xsd), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+            for node in root:
+                name = node.get("name")
+                if node.tag == f"{XSD}element":
+                    self._elements[name] = node
+                elif node.tag == f"{XSD}complexType":
+                    self._complex[name] = node
+                elif node.tag == f"{XSD}simpleType":
+                    self._simple[name] = node
+                elif node.tag == f"{XSD}group":
+                    self._groups[name] = node
+        self._global: dict[str, Decl] = {}
+        self._validator: etree.XMLSchema | None = None
+
+    # -- model ---------------------------------------------------------------------------------
+
+    def element(self, name: str) -> Decl:
+        """The global element `name` (e.g. 'VendorAdd', 'QBXMLMsgsRq')."""
+        decl = self._global.get(name)
+        if decl is None:
+            node = self._elements.get(name)
+            if node is None:
+                raise KeyError(f"qbXML {self.version} has no element {name}")
+            decl = self._decl(node, name)
+            self._global[name] = decl
+        return decl
+
+    def request(self, op: str) -> Decl:
+        """The `<opRq>` wrapper declaration, e.g. request('VendorAdd') for VendorAddRq."""
+        return self.element("QBXMLMsgsRq").child(f"{op}Rq") or _missing(self.version, f"{op}Rq")
+
+    def response(self, op: str) -> Decl:
+        """The `<opRs>` wrapper declaration, e.g. response('VendorQuery') for VendorQueryRs."""
+        return self.element("QBXMLMsgsRs").child(f"{op}Rs") or _missing(self.version, f"{op}Rs")
+
+    def has_request(self, op: str) -> bool:
+        return self.element("QBXMLMsgsRq").child(f"{op}Rq") is not None
+
+    def _decl(self, node: etree._Element, name: str, occurs: tuple[int, int | None] = (1, 1)) -> Decl:
+        type_name = node.get("type")
+        complex_node = None
+        if type_name and type_name in self._complex:
+            complex_node = self._complex[type_name]
+        else:
+            complex_node = node.find(f"{XSD}complexType")
+        if complex_node is None:
+            return Decl(name, *occurs, max_length=self._max_length(node, type_name))
+        simple_content = complex_node.find(f"{XSD}simpleContent")
+        attributes = tuple(a.get("name") for a in complex_node.iter(f"{XSD}attribute") if a.get("name"))
+        if simple_content is not None:
+            ext = simple_content[0]
+            return Decl(name, *occurs, max_length=self._type_max_length(ext.get("base")), attributes=attributes)
+        return Decl(
+            name,
+            *occurs,
+            simple=False,
+            attributes=attributes,
+            _resolver=lambda: self._particles(complex_node),
+        )
+
+    def _particles(self, container: etree._Element) -> list[Decl]:
+        out: list[Decl] = []
+        for node in container:
+            tag = node.tag
+            if tag == f"{XSD}element":
+                occurs = _occurs(node)
+                ref = node.get("ref")
+                if ref:
+                    target = self.element(ref)
+                    if occurs == (target.min_occurs, target.max_occurs):
+                        out.append(target)
+                    else:  # same declaration, other occurrence bounds at this place
+                        out.append(_with_occurs(target, occurs))
+                else:
+                    out.append(self._decl(node, node.get("name"), occurs))
+            elif tag in _PARTICLES:
+                out.extend(self._particles(node))
+            elif tag == f"{XSD}group":
+                group = self._groups[node.get("ref")] if node.get("ref") else node
+                out.extend(self._particles(group))
+        return out
+
+    def _max_length(self, node: etree._Element, type_name: str | None) -> int | None:
+        inline = node.find(f"{XSD}simpleType")
+        if inline is not None:
+            return self._simple_max_length(inline)
+        return self._type_max_length(type_name)
+
+    def _type_max_length(self, type_name: str | None) -> int | None:
+        if not type_name or type_name not in self._simple:
+            return None
+        return self._simple_max_length(self._simple[type_name])
+
+    def _simple_max_length(self, simple: etree._Element) -> int | None:
+        restriction = simple.find(f"{XSD}restriction")
+        if restriction is None:
+            return None
+        facet = restriction.find(f"{XSD}maxLength")
+        if facet is not None:
+            return int(facet.get("value"))
+        return self._type_max_length(restriction.get("base"))
+
+    # -- validation ----------------------------------------------------------------------------
+
+    @property
+    def validator(self) -> etree.XMLSchema:
+        if self._validator is None:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True)
+            self._validator = etree.XMLSchema(etree.parse(str(self.path), parser))
+        return self._validator
+
+    def errors(self, document: etree._Element | etree._ElementTree) -> list[str]:
+        """Schema errors of a whole QBXML document, as 'line N: <element>: message'; empty when valid."""
+        if self.validator.validate(document):
+            return []
+        return [f"line {e.line}: {_element_of(e.path)}: {e.message}" for e in self.validator.error_log]
+
+
+def _element_of(path: str | None) -> str:
+    return (path or "").rsplit("/", 1)[-1] or "document"
+
+
+def _occurs(node: etree._Element) -> tuple[int, int | None]:
+    low = int(node.get("minOccurs", "1"))
+    high = node.get("maxOccurs", "1")
+    return low, None if high == "unbounded" else int(high)
+
+
+def _with_occurs(decl: Decl, occurs: tuple[int, int | None]) -> Decl:
+    copy = Decl(decl.name, *occurs, max_length=decl.max_length, simple=decl.simple, attributes=decl.attributes)
+    copy._resolver = lambda: decl.children
+    return copy
+
+
+def _missing(version: str, name: str):
+    raise KeyError(f"qbXML {version} has no request or response named {name}")
+
+
+@cache
+def load(version: str) -> QbxmlSchema:
+    """The schema for `version` (exact: '13.0' or '16.0'), parsed once per process."""
+    return QbxmlSchema(version)
+
+
+def for_version(requested: str) -> QbxmlSchema:
+    """The schema to write a requested version with (see supported_version)."""
+    return load(supported_version(requested))

@@ -1,0 +1,122 @@
+"""Plain data <-> qbXML elements: dicts written in schema order with text rules, and read back leniently.
+
+The single place that knows element order: every builder, the simulator's responses and the bridge render
+through `build`, and every reader goes through `to_data`.
+
+Data shape: a dict per element; keys are child element names; a list value repeats the element; keys starting
+with '@' are attributes; scalars become text (bool -> 'true'/'false', numbers as given, Decimal kept exact).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+from qbxml.schema import Decl, QbxmlSchema, load, schema_versions
+from qbxml.text import QbxmlFieldError, check_length, to_latin1
+
+
+class UnknownField(QbxmlFieldError):
+    """A key that no qbXML version has at that place (a typo or a field from another object)."""
+
+
+def build(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None) -> etree._Element:
+    """Build element `decl` from `data`, children in schema order; fields newer than the schema are dropped."""
+    path = path or decl.name
+    elem = etree.Element(decl.name)
+    if not isinstance(data, dict):
+        elem.text = _text(data, decl, path)
+        return elem
+    children: list[tuple[int, int, etree._Element]] = []
+    for seq, (key, value) in enumerate(data.items()):
+        if value is None:
+            continue
+        if key.startswith("@"):
+            elem.set(key[1:], _scalar(value))
+            continue
+        if key == "#text":
+            elem.text = _text(value, decl, path)
+            continue
+        hit = decl.index.get(key)
+        if hit is None:
+            if _known_in_newer(schema, path, key):
+                continue  # degrade: this version lacks the field
+            raise UnknownField(f"{path}/{key}", f"not a child of {decl.name} in qbXML {schema.version}")
+        pos, child = hit
+        values = value if isinstance(value, list) else [value]
+        if not child.repeats and len(values) > 1:
+            raise QbxmlFieldError(f"{path}/{key}", f"given {len(values)} times, allowed once")
+        for item in values:
+            children.append((pos, seq, build(schema, child, item, f"{path}/{key}")))
+    for _, _, child_elem in sorted(children, key=lambda t: (t[0], t[1])):
+        elem.append(child_elem)
+    return elem
+
+
+def _text(value: Any, decl: Decl, path: str) -> str:
+    text = to_latin1(_scalar(value), path)
+    return check_length(text, decl.max_length, path)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _known_in_newer(schema: QbxmlSchema, path: str, key: str) -> bool:
+    """True when a newer schema we hold has `key` at `path` (so omitting it is a faithful downgrade)."""
+    for version in schema_versions():
+        if version == schema.version:
+            continue
+        newer = load(version)
+        if _resolve(newer, path) is not None and _resolve(newer, f"{path}/{key}") is not None:
+            return True
+    return False
+
+
+def _resolve(schema: QbxmlSchema, path: str) -> Decl | None:
+    parts = path.split("/")
+    try:
+        decl = schema.element(parts[0])
+    except KeyError:
+        msgs = schema.element("QBXMLMsgsRq").child(parts[0]) or schema.element("QBXMLMsgsRs").child(parts[0])
+        if msgs is None:
+            return None
+        decl = msgs
+    for part in parts[1:]:
+        decl = decl.child(part)
+        if decl is None:
+            return None
+    return decl
+
+
+def to_data(elem: etree._Element, decl: Decl | None = None) -> Any:
+    """Read an element back into plain data; repeatable children (per the schema, when known) become lists.
+
+    Lenient: children the schema does not know are kept too, as real QuickBooks output strays from it.
+    """
+    children = [c for c in elem if isinstance(c.tag, str)]
+    if not children and not elem.attrib:
+        return (elem.text or "").strip() if decl is None or decl.simple else {}
+    out: dict[str, Any] = {f"@{k}": v for k, v in elem.attrib.items()}
+    if not children:
+        text = (elem.text or "").strip()
+        if text:
+            out["#text"] = text
+        return out
+    for child in children:
+        child_decl = decl.child(child.tag) if decl is not None else None
+        value = to_data(child, child_decl)
+        existing = out.get(child.tag)
+        if existing is None:
+            out[child.tag] = [value] if child_decl is not None and child_decl.repeats else value
+        elif isinstance(existing, list):
+            existing.append(value)
+        else:
+            out[child.tag] = [existing, value]
+    return out

@@ -1,0 +1,1 @@
+"""Faithful simulators for demo and tests: cloud APIs, a QuickBooks company file, a Web Connector."""

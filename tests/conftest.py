@@ -1,0 +1,69 @@
+"""Shared fixtures: a migrated warehouse on each backend (DuckDB file, real local PostgreSQL schema)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from warehouse.store import Warehouse
+
+PG_URL = os.environ.get("QBSYNC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+
+
+def _pg_unreachable() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure to connect means the server is not usable
+        return f"PostgreSQL at {PG_URL} unreachable: {exc}"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The real local PostgreSQL server; skipped when absent locally, a failure under CI=true."""
+    reason = _pg_unreachable()
+    if reason:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(reason + " (CI requires PostgreSQL tests to run)")
+        pytest.skip(reason)
+    return PG_URL
+
+
+def make_pg_warehouse(url: str) -> Warehouse:
+    """A warehouse in a throw-away schema of the real server."""
+    return Warehouse(url, schema=f"t_{uuid.uuid4().hex[:12]}")
+
+
+def drop_pg_schema(wh: Warehouse) -> None:
+    import psycopg
+
+    with psycopg.connect(wh.url, autocommit=True) as raw:
+        raw.execute(f'DROP SCHEMA IF EXISTS "{wh.schema}" CASCADE')
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse(request, tmp_path) -> Warehouse:
+    """A freshly migrated warehouse on each backend."""
+    if request.param == "duckdb":
+        wh = Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}", lock_timeout=10)
+        wh.migrate()
+        yield wh
+        return
+    wh = make_pg_warehouse(request.getfixturevalue("pg_url"))
+    wh.migrate()
+    yield wh
+    drop_pg_schema(wh)
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """Read-only official schemas, specs and fixtures beside the project (../shared/reference)."""
+    if not REFERENCE.is_dir():
+        pytest.fail(f"reference material missing at {REFERENCE}")
+    return REFERENCE

@@ -1,0 +1,149 @@
+"""Warehouse contract on both backends: migrations, bulk load, upsert, placeholders, lock waits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from warehouse.migrations import available
+from warehouse.store import Warehouse, WarehouseBusy, _pg_sql
+
+
+def test_migrate_is_idempotent_and_reports_status(warehouse):
+    assert warehouse.migrate() == []
+    status = warehouse.migration_status()
+    assert [name for name, _ in status] == [f"{v}_{n}" for v, n, _ in available()]
+    assert all(applied is not None for _, applied in status)
+
+
+def test_core_tables_exist(warehouse):
+    with warehouse.connect() as c:
+        for table in (
+            "qbxml_outbox",
+            "qbxml_responses",
+            "qbwc_sessions",
+            "audit_log",
+            "stg_suppliers",
+            "qb_vendors",
+            "raw_coupa_purchase_orders",
+            "companies",
+            "quarantine",
+        ):
+            assert c.columns(table), table
+
+
+def _suppliers(n: int, name_prefix: str = "Supplier") -> pd.DataFrame:
+    now = datetime(2026, 1, 2, 3, 4, 5)
+    return pd.DataFrame(
+        {
+            "source_system": ["coupa"] * n,
+            "source_id": [str(i) for i in range(n)],
+            "supplier_name": [f"{name_prefix} {i}" for i in range(n)],
+            "city": [None if i % 2 else "Zürich" for i in range(n)],
+            "is_active": [True] * n,
+            "staged_at": [now] * n,
+        }
+    )
+
+
+def test_bulk_load_and_upsert_by_natural_key(warehouse):
+    assert warehouse.load("stg_suppliers", _suppliers(1000)) == 1000
+    changed = _suppliers(10, "Renamed")
+    extra = pd.DataFrame({**_suppliers(1).to_dict("list"), "source_id": ["new"], "supplier_name": ["New"]})
+    warehouse.upsert("stg_suppliers", pd.concat([changed, extra]), key=["source_system", "source_id"])
+    with warehouse.connect() as c:
+        assert c.scalar("SELECT count(*) FROM stg_suppliers") == 1001
+        assert c.scalar("SELECT supplier_name FROM stg_suppliers WHERE source_id = ?", ["3"]) == "Renamed 3"
+        assert c.scalar("SELECT supplier_name FROM stg_suppliers WHERE source_id = ?", ["999"]) == "Supplier 999"
+        assert c.scalar("SELECT city FROM stg_suppliers WHERE source_id = ?", ["0"]) == "Zürich"
+        assert c.scalar("SELECT city FROM stg_suppliers WHERE source_id = ?", ["1"]) is None
+
+
+def test_upsert_without_update_keeps_existing(warehouse):
+    warehouse.load("stg_suppliers", _suppliers(3))
+    warehouse.upsert("stg_suppliers", _suppliers(5, "Other"), key=["source_system", "source_id"], update=False)
+    names = warehouse.df("SELECT supplier_name FROM stg_suppliers ORDER BY source_id")["supplier_name"].tolist()
+    assert names == ["Supplier 0", "Supplier 1", "Supplier 2", "Other 3", "Other 4"]
+
+
+def test_json_and_decimal_round_trip(warehouse):
+    frame = pd.DataFrame(
+        {
+            "request_id": ["r1"],
+            "company": ["acme"],
+            "op": ["VendorAdd"],
+            "dedup_key": ["k"],
+            "record_key": ["coupa:supplier:1"],
+            "payload": [{"Name": "A & B", "amount": "10.50"}],
+            "created_at": [datetime(2026, 1, 1)],
+            "updated_at": [datetime(2026, 1, 1)],
+        }
+    )
+    warehouse.load("qbxml_outbox", frame)
+    with warehouse.connect() as c:
+        c.execute("UPDATE qbxml_outbox SET last_error = ? WHERE request_id = ?", ["100% done? 'yes'", "r1"])
+        row = c.records("SELECT payload, last_error, status FROM qbxml_outbox WHERE request_id = ?", ["r1"])[0]
+    payload = row["payload"] if isinstance(row["payload"], dict) else __import__("json").loads(row["payload"])
+    assert payload == {"Name": "A & B", "amount": "10.50"}
+    assert row["last_error"] == "100% done? 'yes'"
+    assert row["status"] == "pending"
+    warehouse.execute(
+        "INSERT INTO stg_payments (source_system, source_id, amount, staged_at) VALUES (?, ?, ?, ?)",
+        ["coupa", "p1", Decimal("12.34"), datetime(2026, 1, 1)],
+    )
+    assert warehouse.scalar("SELECT amount FROM stg_payments") == Decimal("12.34")
+
+
+def test_transaction_rolls_back_on_error(warehouse):
+    with pytest.raises(RuntimeError), warehouse.connect() as c:
+        c.load("stg_suppliers", _suppliers(2))
+        raise RuntimeError("boom")
+    assert warehouse.scalar("SELECT count(*) FROM stg_suppliers") == 0
+
+
+def test_pg_placeholder_translation_leaves_literals_alone():
+    assert _pg_sql("SELECT '?', x FROM t WHERE a = ? AND b LIKE '50%'") == (
+        "SELECT '?', x FROM t WHERE a = %s AND b LIKE '50%%'"
+    )
+
+
+def test_describe_hides_password():
+    wh = Warehouse("postgresql://user:secret@db.example:5432/qb")
+    assert "secret" not in wh.describe()
+    assert wh.describe() == "postgresql://user@db.example:5432/qb"
+
+
+def test_duckdb_lock_held_by_another_process_is_waited_for_then_reported(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import duckdb, sys
+            con = duckdb.connect({str(path)!r})
+            print("locked", flush=True)
+            sys.stdin.read()
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        wh = Warehouse(f"duckdb:///{path}", lock_timeout=0.3)
+        with pytest.raises(WarehouseBusy, match="locked by another process"):
+            wh.migrate()
+        holder.stdin.close()
+        holder.wait(timeout=20)
+        assert wh.migrate()  # the lock is free again: the wait succeeds
+    finally:
+        holder.kill()
+        holder.wait()

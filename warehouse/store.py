@@ -1,0 +1,336 @@
+"""One small interface over the DuckDB and PostgreSQL backends: short connections, bulk load, upsert."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+
+from warehouse import config
+
+Params = Sequence[Any] | None
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process held the DuckDB file lock for longer than the configured wait."""
+
+
+class Conn:
+    """A connection inside one transaction. SQL uses `?` placeholders on both backends."""
+
+    def __init__(self, raw: Any, backend: str):
+        self.raw = raw
+        self.backend = backend
+
+    # -- statements ------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        self._run(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.backend == "duckdb":
+            self.raw.executemany(sql, [_py(r) for r in rows])
+        else:
+            with self.raw.cursor() as cur:
+                cur.executemany(_pg_sql(sql), [_py(r) for r in rows])
+
+    def fetchall(self, sql: str, params: Params = None) -> list[tuple]:
+        if self.backend == "duckdb":
+            return self._run(sql, params).fetchall()
+        with self.raw.cursor() as cur:
+            cur.execute(_pg_sql(sql) if params is not None else sql, _py(params))
+            return cur.fetchall() if cur.description else []
+
+    def fetchone(self, sql: str, params: Params = None) -> tuple | None:
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        row = self.fetchone(sql, params)
+        return row[0] if row else None
+
+    def records(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        if self.backend == "duckdb":
+            cur = self._run(sql, params)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        with self.raw.cursor() as cur:
+            cur.execute(_pg_sql(sql) if params is not None else sql, _py(params))
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        if self.backend == "duckdb":
+            return self._run(sql, params).df()
+        with self.raw.cursor() as cur:
+            cur.execute(_pg_sql(sql) if params is not None else sql, _py(params))
+            return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+
+    def columns(self, table: str) -> list[str]:
+        sql = (
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            + ("AND table_schema = current_schema() " if self.backend == "postgres" else "")
+            + "ORDER BY ordinal_position"
+        )
+        return [r[0] for r in self.fetchall(sql, [table])]
+
+    # -- bulk --------------------------------------------------------------------------------------
+
+    def load(self, table: str, frame: pd.DataFrame) -> int:
+        """Append every row of `frame` to `table` in one statement (DuckDB: Arrow scan; PostgreSQL: COPY)."""
+        if frame.empty:
+            return 0
+        frame = _prepare(frame)
+        cols = ", ".join(_q(c) for c in frame.columns)
+        if self.backend == "duckdb":
+            view = f"_load_{uuid.uuid4().hex}"
+            self.raw.register(view, frame)
+            try:
+                self.raw.execute(f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {view}")
+            finally:
+                self.raw.unregister(view)
+        else:
+            self._copy(table, frame, cols)
+        return len(frame)
+
+    def upsert(self, table: str, frame: pd.DataFrame, key: Sequence[str], update: bool = True) -> int:
+        """Insert rows, or update the existing row with the same natural `key` (or leave it, update=False)."""
+        if frame.empty:
+            return 0
+        frame = _prepare(frame.drop_duplicates(subset=list(key), keep="last"))
+        names = list(frame.columns)
+        cols = ", ".join(_q(c) for c in names)
+        keys = ", ".join(_q(k) for k in key)
+        rest = [c for c in names if c not in key]
+        if update and rest:
+            action = "DO UPDATE SET " + ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in rest)
+        else:
+            action = "DO NOTHING"
+        staging = f"_upsert_{uuid.uuid4().hex}"
+        if self.backend == "duckdb":
+            self.raw.register(staging, frame)
+            try:
+                self.raw.execute(
+                    f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {staging} ON CONFLICT ({keys}) {action}"
+                )
+            finally:
+                self.raw.unregister(staging)
+        else:
+            with self.raw.cursor() as cur:
+                cur.execute(
+                    f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM {_q(table)} WITH NO DATA"
+                )
+            self._copy(staging, frame, cols)
+            with self.raw.cursor() as cur:
+                cur.execute(
+                    f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {staging} ON CONFLICT ({keys}) {action}"
+                )
+        return len(frame)
+
+    def _copy(self, table: str, frame: pd.DataFrame, cols: str) -> None:
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f")
+        with (
+            self.raw.cursor() as cur,
+            cur.copy(f"COPY {_q(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
+        ):
+            copy.write(buf.getvalue())
+
+    def _run(self, sql: str, params: Params):
+        if self.backend == "duckdb":
+            return self.raw.execute(sql, _py(params)) if params is not None else self.raw.execute(sql)
+        with self.raw.cursor() as cur:
+            cur.execute(_pg_sql(sql) if params is not None else sql, _py(params))
+        return None
+
+
+class Warehouse:
+    """The staging warehouse at `url` (duckdb:///path or postgresql://...), optionally in a PostgreSQL schema."""
+
+    def __init__(self, url: str, schema: str | None = None, lock_timeout: float | None = None):
+        self.url = url
+        self.backend = "duckdb" if url.startswith("duckdb:") else "postgres"
+        self.schema = schema
+        self.lock_timeout = config.lock_timeout_seconds() if lock_timeout is None else lock_timeout
+        if self.backend == "duckdb":
+            rest = url[len("duckdb:") :].removeprefix("//")
+            self.path = ("/" + rest.lstrip("/")) if rest.startswith("/") else (rest or ":memory:")
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def from_env(cls) -> Warehouse:
+        return cls(config.database_url(), schema=_env_schema())
+
+    def describe(self) -> str:
+        """Where this warehouse is, without any password."""
+        if self.backend == "duckdb":
+            return f"duckdb:{self.path}"
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        netloc = f"{parts.username}@{host}" if parts.username else host
+        if parts.port:
+            netloc += f":{parts.port}"
+        shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        return shown + (f" (schema {self.schema})" if self.schema else "")
+
+    @contextmanager
+    def connect(self) -> Iterator[Conn]:
+        """A short-lived connection in one transaction: committed on success, rolled back on error."""
+        raw = self._open()
+        conn = Conn(raw, self.backend)
+        try:
+            if self.backend == "duckdb":
+                raw.execute("BEGIN TRANSACTION")
+            yield conn
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            raw.close()
+
+    def _open(self):
+        if self.backend == "postgres":
+            import psycopg
+
+            raw = psycopg.connect(self.url, autocommit=False)
+            if self.schema:
+                with raw.cursor() as cur:
+                    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}")
+                    cur.execute(f"SET search_path TO {_q(self.schema)}")
+            return raw
+        return _duckdb_connect(self.path, self.lock_timeout)
+
+    # -- one-statement conveniences (each its own short connection) --------------------------------
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        with self.connect() as c:
+            c.execute(sql, params)
+
+    def fetchall(self, sql: str, params: Params = None) -> list[tuple]:
+        with self.connect() as c:
+            return c.fetchall(sql, params)
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        with self.connect() as c:
+            return c.scalar(sql, params)
+
+    def records(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        with self.connect() as c:
+            return c.records(sql, params)
+
+    def df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        with self.connect() as c:
+            return c.df(sql, params)
+
+    def load(self, table: str, frame: pd.DataFrame) -> int:
+        with self.connect() as c:
+            return c.load(table, frame)
+
+    def upsert(self, table: str, frame: pd.DataFrame, key: Sequence[str], update: bool = True) -> int:
+        with self.connect() as c:
+            return c.upsert(table, frame, key, update)
+
+    # -- schema ------------------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        from warehouse.migrations import apply
+
+        return apply(self)
+
+    def migration_status(self) -> list[tuple[str, datetime | None]]:
+        from warehouse.migrations import status
+
+        return status(self)
+
+
+def _duckdb_connect(path: str, timeout: float):
+    import duckdb
+
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"DuckDB file {path} is locked by another process for more than {timeout:.0f}s "
+                    "(a Dagster run or the bridge); retry later or raise QBSYNC_DUCKDB_LOCK_TIMEOUT"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def _env_schema() -> str | None:
+    import os
+
+    return os.environ.get("QBSYNC_DATABASE_SCHEMA") or None
+
+
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
+
+
+def _pg_sql(sql: str) -> str:
+    """`?` placeholders -> psycopg's `%s` (and literal % doubled), leaving quoted strings alone."""
+
+    def swap(m: re.Match) -> str:
+        token = m.group(0)
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        return token.replace("%", "%%")
+
+    return _PLACEHOLDER.sub(swap, sql)
+
+
+def _py(params: Params):
+    """Parameters as plain Python values both drivers accept (dicts/lists become JSON text)."""
+    if params is None:
+        return None
+    return [json.dumps(p, default=str) if isinstance(p, dict | list) else p for p in params]
+
+
+def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dict/list cells become JSON text so both backends load them into JSON columns."""
+    out = frame
+    for col in frame.columns:
+        series = frame[col]
+        if series.dtype == object:
+            sample = series.dropna()
+            if not sample.empty and isinstance(sample.iloc[0], dict | list):
+                if out is frame:
+                    out = frame.copy()
+                out[col] = series.map(lambda v: None if v is None else json.dumps(v, default=_json_default))
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _q(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return f'"{name}"'
