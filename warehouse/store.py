@@ -106,11 +106,32 @@ class Conn:
             self._copy(table, frame, cols)
         return len(frame)
 
+    def stage(self, frame: pd.DataFrame, like: str) -> str:
+        """Put `frame` in a temporary table shaped like table `like` (dropped at commit); returns its name.
+
+        The hand-off for set work in SQL: stage a batch, then INSERT/UPDATE ... SELECT from it.
+        """
+        frame = _prepare(frame)
+        name = f"_stage_{uuid.uuid4().hex}"
+        cols = ", ".join(_q(c) for c in frame.columns)
+        if self.backend == "duckdb":
+            view = f"{name}_view"
+            self.raw.register(view, frame)
+            try:
+                self.raw.execute(f"CREATE TEMP TABLE {name} AS SELECT {cols} FROM {view}")
+            finally:
+                self.raw.unregister(view)
+        else:
+            with self.raw.cursor() as cur:
+                cur.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT {cols} FROM {_q(like)} WITH NO DATA")
+            self._copy(name, frame, cols)
+        return name
+
     def upsert(self, table: str, frame: pd.DataFrame, key: Sequence[str], update: bool = True) -> int:
         """Insert rows, or update the existing row with the same natural `key` (or leave it, update=False)."""
         if frame.empty:
             return 0
-        frame = _prepare(frame.drop_duplicates(subset=list(key), keep="last"))
+        frame = frame.drop_duplicates(subset=list(key), keep="last")
         names = list(frame.columns)
         cols = ", ".join(_q(c) for c in names)
         keys = ", ".join(_q(k) for k in key)
@@ -119,25 +140,10 @@ class Conn:
             action = "DO UPDATE SET " + ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in rest)
         else:
             action = "DO NOTHING"
-        staging = f"_upsert_{uuid.uuid4().hex}"
+        staged = self.stage(frame, like=table)
+        self.execute(f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {staged} ON CONFLICT ({keys}) {action}")
         if self.backend == "duckdb":
-            self.raw.register(staging, frame)
-            try:
-                self.raw.execute(
-                    f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {staging} ON CONFLICT ({keys}) {action}"
-                )
-            finally:
-                self.raw.unregister(staging)
-        else:
-            with self.raw.cursor() as cur:
-                cur.execute(
-                    f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM {_q(table)} WITH NO DATA"
-                )
-            self._copy(staging, frame, cols)
-            with self.raw.cursor() as cur:
-                cur.execute(
-                    f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {staging} ON CONFLICT ({keys}) {action}"
-                )
+            self.execute(f"DROP TABLE {staged}")
         return len(frame)
 
     def _copy(self, table: str, frame: pd.DataFrame, cols: str) -> None:

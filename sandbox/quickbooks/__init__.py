@@ -1,0 +1,1 @@
+"""A QuickBooks company file that executes qbXML messages, with its state in a file."""

@@ -1,0 +1,1 @@
+"""A Web Connector client that drives any bridge over real HTTP, as QBWC does."""
