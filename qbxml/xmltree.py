@@ -9,7 +9,9 @@ with '@' are attributes; scalars become text (bool -> 'true'/'false', numbers as
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -34,7 +36,9 @@ def build(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None) -
         if value is None:
             continue
         if key.startswith("@"):
-            elem.set(key[1:], _scalar(value))
+            if key[1:] not in decl.attributes:
+                raise UnknownField(f"{path}/{key}", f"{decl.name} has no attribute {key[1:]} in qbXML {schema.version}")
+            elem.set(key[1:], to_latin1(_scalar(value), f"{path}/{key}"))
             continue
         if key == "#text":
             elem.text = _text(value, decl, path)
@@ -56,8 +60,18 @@ def build(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None) -
 
 
 def _text(value: Any, decl: Decl, path: str) -> str:
-    text = to_latin1(_scalar(value), path)
-    return check_length(text, decl.max_length, path)
+    text = check_length(to_latin1(_scalar(value), path), decl.max_length, path)
+    if decl.enumeration is not None and text not in decl.enumeration:
+        raise QbxmlFieldError(path, f"{text!r} is not one of {', '.join(decl.enumeration)}")
+    if decl.pattern is not None and not _regex(decl.pattern).fullmatch(text):
+        raise QbxmlFieldError(path, f"{text!r} does not have the form {decl.pattern}")
+    return text
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """An XSD pattern as a Python regex (the qbXML patterns use only the common subset)."""
+    return re.compile(pattern)
 
 
 def _scalar(value: Any) -> str:
