@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from unidecode import unidecode
+from unidecode import UnidecodeError, unidecode
 
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed anywhere in XML 1.0
 
@@ -37,11 +37,18 @@ def to_latin1(value: str, path: str) -> str:
         if ord(ch) < 256:
             out.append(ch)
             continue
-        ascii_form = unidecode(ch, errors="strict") if _faithful(ch) else ""
+        ascii_form = _ascii(ch) if _faithful(ch) else ""
         if not ascii_form:
             raise QbxmlFieldError(path, f"character {ch!r} (U+{ord(ch):04X}) has no Latin-1 form")
         out.append(ascii_form)
     return "".join(out)
+
+
+def _ascii(ch: str) -> str:
+    try:
+        return unidecode(ch, errors="strict")
+    except UnidecodeError:  # no replacement known (e.g. U+0241): refused like any unfaithful character
+        return ""
 
 
 def _faithful(ch: str) -> bool:

@@ -253,3 +253,15 @@ def test_unknown_attribute_and_unknown_op_are_refused():
         rq.render("HostQuery", {"@colour": "red"}, version="16.0", request_id="1")
     with pytest.raises(ValueError, match="no request"):
         rq.render("SpaceshipAdd", {}, version="16.0", request_id="1")
+
+
+def test_latin_extended_letter_without_transliteration_is_refused_by_field():
+    with pytest.raises(QbxmlFieldError) as err:
+        rq.render_request(rq.VendorAdd(name="\u0241"), version="16.0", request_id="1")
+    assert err.value.path == "VendorAddRq/VendorAdd/Name"
+
+
+def test_control_characters_are_refused_by_field():
+    with pytest.raises(QbxmlFieldError, match="U\\+0001") as err:
+        rq.render_request(rq.VendorAdd(name="A\x01"), version="16.0", request_id="1")
+    assert err.value.path == "VendorAddRq/VendorAdd/Name"
