@@ -261,7 +261,7 @@ def _apply_payment(ctx: Context, kind: Kind, doc: dict[str, Any], applications: 
                 "TxnType": kind.name,
                 "TxnDate": doc["TxnDate"],
                 "RefNumber": doc.get("RefNumber"),
-                "LinkType": "AmtType",
+                "LinkType": "AMTTYPE",
                 "Amount": money_text(-amount),
             },
         ]
