@@ -18,7 +18,7 @@ _LINE = re.compile(r"Line(Group)?(Ret|Add|Mod)$")
 @cache
 def _repeating_lines(decl: Decl) -> Decl:
     children = [dataclasses.replace(c, max_occurs=None) if _LINE.search(c.name) else c for c in decl.children]
-    return Decl(decl.name, decl.min_occurs, decl.max_occurs, decl.max_length, False, decl.attributes, children)
+    return dataclasses.replace(decl, simple=False, _children=children, _resolver=None)
 
 
 def element(schema: QbxmlSchema, name: str) -> Decl:
