@@ -100,16 +100,3 @@ def live_holder(conn: Conn, company: str, idle_seconds: int) -> str | None:
         "AND last_seen_at > ? LIMIT 1",
         [company, stamp, stamp - timedelta(seconds=idle_seconds)],
     )
-
-
-def abandoned_batches(conn: Conn, company: str, idle_seconds: int) -> list[tuple[str, str]]:
-    """(ticket, batch_id) of sessions of `company` that left a batch unanswered and are gone (closed, expired, idle).
-
-    Their batches' outcomes are unknown; the caller settles them as such and clears the batch from the session.
-    """
-    stamp = now()
-    return conn.fetchall(
-        "SELECT ticket, batch_id FROM qbwc_sessions WHERE company = ? AND batch_id IS NOT NULL "
-        "AND (closed_at IS NOT NULL OR expires_at <= ? OR last_seen_at <= ?)",
-        [company, stamp, stamp - timedelta(seconds=idle_seconds)],
-    )

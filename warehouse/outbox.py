@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 import pandas as pd
 
@@ -194,6 +195,43 @@ def mark_unknown(conn: Conn, batch_id: str, reason: str, max_attempts: int, acto
         change["detail"] = {"batch_id": batch_id, "reason": reason}
         changes.append(change)
     return settle(conn, changes, actor)
+
+
+def workable(conn: Conn, company: str) -> int:
+    """Rows of `company` this session can still move: sendable now, waiting on a dependency that is on its way,
+    or in flight. Retries not yet due and rows blocked on a missing dependency wait for a later session."""
+    stamp = now()
+    return conn.scalar(
+        "SELECT count(*) FROM qbxml_outbox o LEFT JOIN qbxml_outbox d ON d.request_id = o.depends_on "
+        f"WHERE o.company = ? AND (o.status = 'sent' OR (o.status IN {SENDABLE} "
+        "AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) "
+        "AND (o.depends_on IS NULL OR d.status IN ('done', 'sent', 'pending', 'unknown') "
+        "OR (d.status = 'retry' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)))))",
+        [company, stamp, stamp],
+    )
+
+
+def sweep_abandoned(conn: Conn, company: str, idle_seconds: int, max_attempts: int, actor: str = "bridge") -> int:
+    """Batches of `company` whose session is gone (closed, expired, silent past `idle_seconds`, unknown) with no
+    answer: their outcome is unknown (see mark_unknown). Returns the rows affected."""
+    stamp = now()
+    batches = conn.fetchall(
+        "SELECT DISTINCT o.batch_id FROM qbxml_outbox o LEFT JOIN qbwc_sessions s ON s.ticket = o.ticket "
+        "WHERE o.company = ? AND o.status = 'sent' AND (s.ticket IS NULL OR s.closed_at IS NOT NULL "
+        "OR s.expires_at <= ? OR s.last_seen_at <= ?)",
+        [company, stamp, stamp - timedelta(seconds=idle_seconds)],
+    )
+    reason = "the session ended before QuickBooks' answer arrived"
+    return sum(mark_unknown(conn, b, reason, max_attempts, actor) for (b,) in batches)
+
+
+def sendable_rows(conn: Conn) -> list[dict]:
+    """Every row still to be sent (pending, retry, unknown), per company in queue order; nothing is locked."""
+    return _rows(
+        conn,
+        f"SELECT {ROW_COLUMNS} FROM qbxml_outbox WHERE status IN {SENDABLE} ORDER BY company, created_at, request_id",
+        [],
+    )
 
 
 def status_counts(conn: Conn) -> list[dict]:
