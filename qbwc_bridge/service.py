@@ -12,6 +12,7 @@ from qbwc_bridge.conversation import Conversation
 
 TNS = "http://developer.intuit.com/"
 SERVICE_NAME = "TroubleshootWebServiceFS"
+PORT_TYPE = "TroubleshootWebServiceFSSoap"
 log = logging.getLogger(__name__)
 
 String = Unicode(min_occurs=0)
@@ -22,21 +23,23 @@ def soap_application(conversation: Conversation) -> Application:
     """The spyne Application answering the Web Connector with `conversation` behind every operation."""
 
     class QBWebConnectorSvc(ServiceBase):
+        __service_name__ = SERVICE_NAME
+        __port_types__ = (PORT_TYPE,)
         # Method and argument names are Intuit's (camelCase), they become the WSDL element names.
 
-        @rpc(_returns=String, _out_variable_name="serverVersionResult")
+        @rpc(_returns=String, _port_type=PORT_TYPE, _out_variable_name="serverVersionResult")
         def serverVersion(ctx):
             return conversation.server_version()
 
-        @rpc(String, _returns=String, _out_variable_name="clientVersionResult")
+        @rpc(String, _returns=String, _port_type=PORT_TYPE, _out_variable_name="clientVersionResult")
         def clientVersion(ctx, strVersion):
             return conversation.client_version(strVersion)
 
-        @rpc(String, String, _returns=ArrayOfString, _out_variable_name="authenticateResult")
+        @rpc(String, String, _returns=ArrayOfString, _port_type=PORT_TYPE, _out_variable_name="authenticateResult")
         def authenticate(ctx, strUserName, strPassword):
             return conversation.authenticate(strUserName, strPassword)
 
-        @rpc(String, String, String, _returns=String, _out_variable_name="connectionErrorResult")
+        @rpc(String, String, String, _returns=String, _port_type=PORT_TYPE, _out_variable_name="connectionErrorResult")
         def connectionError(ctx, ticket, hresult, message):
             return conversation.connection_error(ticket, hresult, message)
 
@@ -48,6 +51,7 @@ def soap_application(conversation: Conversation) -> Application:
             Integer32(min_occurs=1),
             Integer32(min_occurs=1),
             _returns=String,
+            _port_type=PORT_TYPE,
             _out_variable_name="sendRequestXMLResult",
         )
         def sendRequestXML(
@@ -63,16 +67,17 @@ def soap_application(conversation: Conversation) -> Application:
             String,
             String,
             _returns=Integer32(min_occurs=1),
+            _port_type=PORT_TYPE,
             _out_variable_name="receiveResponseXMLResult",
         )
         def receiveResponseXML(ctx, ticket, response, hresult, message):
             return conversation.receive_response_xml(ticket, response, hresult, message)
 
-        @rpc(String, _returns=String, _out_variable_name="getLastErrorResult")
+        @rpc(String, _returns=String, _port_type=PORT_TYPE, _out_variable_name="getLastErrorResult")
         def getLastError(ctx, ticket):
             return conversation.get_last_error(ticket)
 
-        @rpc(String, _returns=String, _out_variable_name="closeConnectionResult")
+        @rpc(String, _returns=String, _port_type=PORT_TYPE, _out_variable_name="closeConnectionResult")
         def closeConnection(ctx, ticket):
             return conversation.close_connection(ticket)
 
