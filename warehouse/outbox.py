@@ -165,6 +165,7 @@ def settle(conn: Conn, changes: list[dict], actor: str = "bridge") -> int:
         return 0
     stamp = now()
     frame = pd.DataFrame([{k: c.get(k) for k in ("request_id", *SETTLE_TYPES)} for c in changes])
+    frame["last_status_code"] = frame["last_status_code"].astype("Int64")  # never 3170.0 in COPY's CSV
     frame["settled_at"] = [stamp if c["status"] in FINAL else None for c in changes]
     staged = conn.stage(frame, like="qbxml_outbox")
     sets = ", ".join(f"{col} = CAST(s.{col} AS {kind})" for col, kind in SETTLE_TYPES.items())
