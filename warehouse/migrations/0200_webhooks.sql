@@ -1,6 +1,6 @@
 -- Verified webhook deliveries waiting for a sensor to turn them into incremental pulls (connectors.webhooks).
 CREATE TABLE IF NOT EXISTS webhook_events (
-    event_id            TEXT PRIMARY KEY,          -- the sender's delivery id; a second delivery with it is a replay
+    event_id            TEXT PRIMARY KEY,          -- the sender's delivery id (a second delivery with it is a replay)
     source              TEXT NOT NULL,             -- coupa, basware, ...
     event_type          TEXT,                      -- e.g. purchase_order.updated
     object_type         TEXT,                      -- e.g. purchase_order
