@@ -103,12 +103,11 @@ def test_5xx_bursts_and_slow_answers_are_survived(dataset):
 
 
 def test_rate_limit_answers_429_with_retry_after_and_the_client_waits(dataset):
+    # 2 requests/s, no burst: whatever the machine's speed, the second page comes too soon and gets a 429.
     with (
-        CoupaSandbox(dataset, client_id=CID, client_secret=SECRET, rate_limit_per_s=25, burst=2) as api,
+        CoupaSandbox(dataset, client_id=CID, client_secret=SECRET, rate_limit_per_s=2, burst=1) as api,
         CoupaClient(api.base_url, CID, SECRET) as coupa,
     ):
-        raw = httpx.get(f"{api.base_url}/api/suppliers")
-        assert raw.status_code == 401
         assert list(coupa.iter_purchase_orders()) == dataset.purchase_orders
     assert api.stats["rate_limited"] >= 1
 
