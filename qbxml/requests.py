@@ -47,7 +47,7 @@ def render(op: str, fields: Mapping[str, Any], *, version: str, request_id: str)
         raise IteratorNotAllowed(
             f"{op}Rq: {op} has no iterator in qbXML {schema.version}; query it whole or by modified date"
         )
-    return xmltree.build(schema, decl, {"@requestID": request_id, **fields})
+    return xmltree.build(schema, decl, {**fields, "@requestID": request_id})
 
 
 # -- shared pieces -----------------------------------------------------------------------------------------

@@ -229,3 +229,35 @@ def test_size_limit():
     assert len(parse_message(raw)) == 100
     with pytest.raises(UnsafeXml, match="exceeds"):
         parse_message(raw, max_bytes=len(raw) - 1)
+
+
+RECORD_SAMPLES = [
+    ("VendorQuery", "VendorRet", {"ListID": "V1", "EditSequence": "5", "Name": "Acme", "Balance": "10.00"}, "Acme"),
+    (
+        "AccountQuery",
+        "AccountRet",
+        {"ListID": "A1", "Name": "Office", "FullName": "Expenses:Office"},
+        "Expenses:Office",
+    ),
+    ("CustomerQuery", "CustomerRet", {"ListID": "C1", "Name": "Client", "FullName": "Client"}, "Client"),
+    ("InvoiceQuery", "InvoiceRet", {"TxnID": "I1", "RefNumber": "1001", "Subtotal": "5.00"}, "1001"),
+    ("PurchaseOrderQuery", "PurchaseOrderRet", {"TxnID": "P1", "RefNumber": "PO-7"}, "PO-7"),
+    ("BillPaymentCheckQuery", "BillPaymentCheckRet", {"TxnID": "K1", "RefNumber": "4411", "Amount": "9.99"}, "4411"),
+    ("BillPaymentCreditCardQuery", "BillPaymentCreditCardRet", {"TxnID": "K2", "Amount": "1.00"}, None),
+    ("ListDeletedQuery", "ListDeletedRet", {"ListDelType": "Vendor", "ListID": "V9", "FullName": "Gone"}, "Gone"),
+    ("HostQuery", "HostRet", {"ProductName": "QuickBooks Enterprise", "MajorVersion": "34"}, None),
+    ("CompanyQuery", "CompanyRet", {"CompanyName": "Rock Castle", "LegalCompanyName": "Rock Castle LLC"}, None),
+    ("PreferencesQuery", "PreferencesRet", {}, None),
+]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(("op", "ret", "data", "name"), RECORD_SAMPLES, ids=[s[1] for s in RECORD_SAMPLES])
+def test_record_types_round_trip_through_a_valid_response(version, op, ret, data, name):
+    rs_data = {"@requestID": "r", "@statusCode": "0", "@statusSeverity": "Info", ret: data}
+    (rs,) = parse_message(_response(version, op, rs_data))
+    (record,) = rs.records
+    assert record.type == ret
+    assert record.id == (data.get("ListID") or data.get("TxnID"))
+    assert record.name == name
+    assert record.data == data

@@ -1,4 +1,4 @@
-"""Test helper: build qbXML request messages and read answers (until qbxml.requests/responses land)."""
+"""Test helper: build qbXML request messages with the qbxml layer and read answers checked against the schema."""
 
 from __future__ import annotations
 
@@ -6,34 +6,24 @@ from typing import Any
 
 from lxml import etree
 
+from qbxml import envelope
 from qbxml import schema as qbschema
+from qbxml.requests import render
 from qbxml.xmlsafe import parse
-from qbxml.xmltree import build, to_data
-from sandbox.quickbooks import decls
+from qbxml.xmltree import to_data
 
 
 def rq(op: str, body: dict[str, Any] | None = None, version: str = "16.0", **attrs: Any) -> etree._Element:
     """`<opRq>` with attributes; `body` is the Rq content, or for Add/Mod the content of `<opAdd>`/`<opMod>`."""
     schema = qbschema.load(version)
-    head = {f"@{k}": v for k, v in attrs.items()}
-    inner = decls.request_body(schema, op)
-    if inner is None:
-        return build(schema, schema.request(op), {**head, **(body or {})})
-    elem = build(schema, schema.request(op), head)
-    elem.append(build(schema, inner, body or {}))
-    return elem
+    fields = {f"@{k}": v for k, v in attrs.items() if k != "requestID"}
+    inner = schema.request(op).child(op)
+    fields.update({op: body or {}} if inner is not None and not inner.simple else (body or {}))
+    return render(op, fields, version=version, request_id=attrs["requestID"])
 
 
 def message(*requests: etree._Element, version: str = "16.0", on_error: str = "stopOnError") -> bytes:
-    root = etree.Element("QBXML")
-    msgs = etree.SubElement(root, "QBXMLMsgsRq", onError=on_error)
-    msgs.extend(requests)
-    return (
-        b'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="'
-        + version.encode()
-        + b'"?>\n'
-        + (etree.tostring(root))
-    )
+    return envelope.message(requests, version=version, on_error=on_error)
 
 
 def answers(response_xml: bytes, version: str = "16.0") -> list[dict[str, Any]]:

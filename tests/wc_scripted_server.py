@@ -54,7 +54,7 @@ class ScriptedServer:
 
     def __enter__(self) -> ScriptedServer:
         self._server = make_server("127.0.0.1", 0, self._app, handler_class=_Quiet)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
         self._thread.start()
         return self
 

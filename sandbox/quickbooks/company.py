@@ -11,12 +11,12 @@ from typing import Any
 from lxml import etree
 
 from qbxml import schema as qbschema
+from qbxml.envelope import declared_version, response_message
 from qbxml.xmlsafe import UnsafeXml, parse
 from sandbox.quickbooks import handlers, statuses, writes
 from sandbox.quickbooks.context import Context
 from sandbox.quickbooks.faults import Faults
 from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS
-from sandbox.quickbooks.message import declared_version, response_message
 from sandbox.quickbooks.seed import seed_bodies
 from sandbox.quickbooks.store import Store
 from sandbox.quickbooks.values import now

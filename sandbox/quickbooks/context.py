@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from qbxml import schema as qbschema
-from sandbox.quickbooks import decls
 from sandbox.quickbooks.kinds import Kind
 from sandbox.quickbooks.store import Store
 from sandbox.quickbooks.values import fit, time_text
@@ -48,7 +47,7 @@ class Context:
 
     def save(self, kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
         """Store `doc` as the kind's Ret (only the fields a Ret has) and return what was stored."""
-        doc = fit(decls.element(qbschema.load(STORAGE_VERSION), f"{kind.name}Ret"), doc)
+        doc = fit(qbschema.load(STORAGE_VERSION).element(f"{kind.name}Ret"), doc)
         entity = doc.get(kind.entity_ref) if kind.entity_ref else None
         self.store.put(
             kind.name,

@@ -9,7 +9,7 @@ from lxml import etree
 
 from qbxml.schema import QbxmlSchema
 from qbxml.xmltree import build, to_data
-from sandbox.quickbooks import decls, host, queries, statuses, writes
+from sandbox.quickbooks import host, queries, statuses, writes
 from sandbox.quickbooks.context import Context
 from sandbox.quickbooks.faults import MessageFaults
 from sandbox.quickbooks.kinds import ITEM_KINDS, PAYMENT_KINDS, Kind, kind_of_op
@@ -51,7 +51,7 @@ def answer_request(
     }
     rs = build(schema, schema.response(op), {**head, **answer.fields})
     for name, data in answer.rets:
-        rs.append(build(schema, decls.element(schema, name), data))
+        rs.append(build(schema, schema.element(name), data))
     return rs, severity == "Error"
 
 
@@ -89,7 +89,7 @@ def _dispatch(
 
 def _write(ctx, schema, op: str, kind: Kind, body: dict, draws: MessageFaults, write) -> Answer:
     content = body.get(op, {})
-    check_lengths(content, decls.request_body(schema, op))
+    check_lengths(content, schema.request(op).child(op))
     _maybe_transient(draws, kind.name)
     doc = write(ctx, kind, content)
     return Answer([(f"{kind.name}Ret", queries.shape(kind.name, doc, _all_lines(body)))])

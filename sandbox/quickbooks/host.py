@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qbxml.schema import parse_version, schema_versions
+from qbxml.schema import parse_version
 from sandbox.quickbooks.seed import COMPANY_NAME
 
 # qbXML versions real QuickBooks builds list in SupportedQBXMLVersion, oldest first.
@@ -84,6 +84,3 @@ def preferences_ret() -> dict[str, Any]:
         },
     }
 
-
-def newest_schema() -> str:
-    return schema_versions()[-1]
