@@ -62,12 +62,13 @@ def bridge(
     port: int = typer.Option(8085, "--port", help="TCP port"),
 ) -> None:
     """Serve the Web Connector SOAP endpoint (/qbwc), its support page and /healthz with waitress."""
-    from qbwc_bridge.server import serve
+    from qbwc_bridge.server import make_server
     from qbwc_bridge.settings import BridgeSettings
 
     wh = _warehouse()
-    typer.echo(f"bridge on http://{host}:{port}/qbwc, warehouse {wh.describe()}")
-    serve(wh, BridgeSettings.from_env(), host, port)
+    server = make_server(wh, BridgeSettings.from_env(), host, port)
+    typer.echo(f"bridge on http://{host}:{server.effective_port}/qbwc, warehouse {wh.describe()}", err=True)
+    server.run()
 
 
 def qwc(

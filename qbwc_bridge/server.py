@@ -28,10 +28,6 @@ def make_server(warehouse: Warehouse, settings: BridgeSettings, host: str = "127
     )
 
 
-def serve(warehouse: Warehouse, settings: BridgeSettings, host: str, port: int) -> None:
-    make_server(warehouse, settings, host, port).run()
-
-
 @dataclass
 class RunningBridge:
     """A bridge serving in a background thread; `url` is its base address."""
