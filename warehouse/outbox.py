@@ -138,10 +138,15 @@ def mark_sent(conn: Conn, rows: list[dict], ticket: str, batch_id: str, actor: s
     if not rows:
         return
     stamp = now()
-    conn.executemany(
+    frame = pd.DataFrame(
+        {"request_id": [r["request_id"] for r in rows], "sent_action": [r["sent_action"] for r in rows]}
+    )
+    staged = conn.stage(frame, like="qbxml_outbox")
+    conn.execute(
         "UPDATE qbxml_outbox SET status = 'sent', attempts = attempts + 1, ticket = ?, batch_id = ?, "
-        "sent_action = ?, sent_at = ?, updated_at = ? WHERE request_id = ?",
-        [[ticket, batch_id, r["sent_action"], stamp, stamp, r["request_id"]] for r in rows],
+        f"sent_action = s.sent_action, sent_at = ?, updated_at = ? FROM {staged} s "
+        "WHERE qbxml_outbox.request_id = s.request_id",
+        [ticket, batch_id, stamp, stamp],
     )
     record(
         conn,
