@@ -77,7 +77,9 @@ def _bare_service(transcript: list[tuple[str, str, int]]) -> WsgiApplication:
             _port_type=PORT_TYPE,
             _out_variable_name="sendRequestXMLResult",
         )
-        def sendRequestXML(ctx, ticket, hcp, company_file, country, major, minor):
+        def sendRequestXML(
+            ctx, ticket, strHCPResponse, strCompanyFileName, qbXMLCountry, qbXMLMajorVers, qbXMLMinorVers
+        ):
             return next(sends)
 
         @rpc(
