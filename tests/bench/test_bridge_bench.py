@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -124,14 +125,26 @@ def _bare_seconds(transcript: list[tuple[str, str, int]]) -> float:
         thread.join(timeout=10)
 
 
-def _run(tmp: Path, bills: int, batch: int, max_bytes: int = 10_000_000) -> dict:
-    wh = Warehouse(f"duckdb:///{tmp / f'w{batch}.duckdb'}", lock_timeout=30)
+def _warehouse(backend: str, tmp: Path, name: str, request) -> Warehouse:
+    if backend == "duckdb":
+        return Warehouse(f"duckdb:///{tmp / f'{name}.duckdb'}", lock_timeout=30)
+    wh = Warehouse(request.getfixturevalue("pg_url"), schema=f"bench_{uuid.uuid4().hex[:10]}")
+    request.addfinalizer(lambda: _drop_schema(wh))
+    return wh
+
+
+def _drop_schema(wh: Warehouse) -> None:
+    with wh.connect() as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{wh.schema}" CASCADE')
+
+
+def _run(wh: Warehouse, tmp: Path, bills: int, **settings) -> dict:
     wh.migrate()
     add_company(wh)
     queue_vendors_and_bills(wh, VENDORS, bills // VENDORS)
     with (
-        CompanyFile.create(tmp / f"qb{batch}.sqlite") as company,
-        running_bridge(wh, batch_max_requests=batch, batch_max_bytes=max_bytes, **FAST) as bridge,
+        CompanyFile.create(tmp / f"qb-{uuid.uuid4().hex[:8]}.sqlite") as company,
+        running_bridge(wh, **settings, **FAST) as bridge,
     ):
         result = _deliver(zeep_service(bridge.soap_url), company)
         assert len(company.objects("Bill")) == bills
@@ -139,24 +152,27 @@ def _run(tmp: Path, bills: int, batch: int, max_bytes: int = 10_000_000) -> dict
     return result
 
 
-@pytest.mark.bench
-def test_ten_thousand_bills_vs_bare_spyne(tmp_path):
-    run = _run(tmp_path, BILLS, batch=100, max_bytes=1_000_000)
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_ten_thousand_bills_vs_bare_spyne(backend, tmp_path, request):
+    """At the default batch bounds (BridgeSettings)."""
+    run = _run(_warehouse(backend, tmp_path, "tenk", request), tmp_path, BILLS)
     bare = _bare_seconds(run["transcript"])
     per_request_ms = 1000 * run["seconds"] / run["requests"]
+    per_trip_ms = 1000 * run["seconds"] / run["round_trips"]
     print(
-        f"\n{BILLS} bills + {VENDORS} vendors: {run['round_trips']} round trips, bridge {run['seconds']:.2f} s "
-        f"({per_request_ms:.3f} ms per request), bare spyne same bytes {bare:.2f} s, "
-        f"ratio bridge/bare {run['seconds'] / bare:.2f}"
+        f"\n{backend}: {BILLS} bills + {VENDORS} vendors: {run['round_trips']} round trips, "
+        f"bridge {run['seconds']:.2f} s "
+        f"({per_request_ms:.3f} ms per request, {per_trip_ms:.0f} ms per round trip), bare spyne same bytes "
+        f"{bare:.2f} s, ratio bridge/bare {run['seconds'] / bare:.1f}"
     )
     assert run["requests"] == BILLS + VENDORS
 
 
-@pytest.mark.bench
-def test_batch_size_sweep(tmp_path):
+def test_batch_size_sweep(tmp_path, request):
     """Bridge time per request and round trips for 2,000 bills at several batch sizes (picks the default)."""
     for batch in (25, 50, 100, 200, 400):
-        run = _run(tmp_path, 2_000, batch)
+        wh = _warehouse("duckdb", tmp_path, f"sweep{batch}", request)
+        run = _run(wh, tmp_path, 2_000, batch_max_requests=batch, batch_max_bytes=10_000_000)
         print(
             f"\nbatch {batch:4d}: {run['round_trips']:4d} round trips, "
             f"{1000 * run['seconds'] / run['requests']:.3f} ms bridge time per request, "
