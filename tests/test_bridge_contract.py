@@ -12,6 +12,7 @@ from zeep import Client
 from qbxml.responses import parse_message
 from sandbox.quickbooks.company import CompanyFile
 from warehouse.audit import now
+from warehouse.store import Warehouse
 
 HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
 
@@ -26,6 +27,15 @@ def bridge(warehouse):
 @pytest.fixture
 def svc(bridge):
     return zeep_service(bridge.soap_url)
+
+
+@pytest.fixture
+def http_bridge(tmp_path):
+    """For checks of the HTTP/SOAP surface alone, which does not depend on the warehouse backend."""
+    wh = Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}", lock_timeout=10)
+    wh.migrate()
+    with running_bridge(wh, min_client_version="2.1.0.30", max_body_bytes=100_000) as b:
+        yield b
 
 
 def _signature(client: Client) -> dict[str, tuple]:
@@ -44,8 +54,8 @@ def _signature(client: Client) -> dict[str, tuple]:
     return out
 
 
-def test_served_wsdl_matches_intuits_names_and_shapes(bridge, reference_dir):
-    ours = Client(bridge.soap_url + "?wsdl")
+def test_served_wsdl_matches_intuits_names_and_shapes(http_bridge, reference_dir):
+    ours = Client(http_bridge.soap_url + "?wsdl")
     theirs = Client(str(reference_dir / "qbwc" / "QBWebConnectorSvc.wsdl"))
     assert ours.wsdl.services.keys() == theirs.wsdl.services.keys() == {"TroubleshootWebServiceFS"}
     mine = _signature(ours)
@@ -54,7 +64,8 @@ def test_served_wsdl_matches_intuits_names_and_shapes(bridge, reference_dir):
     assert len(intuit) == 8
 
 
-def test_version_calls(svc):
+def test_version_calls(http_bridge):
+    svc = zeep_service(http_bridge.soap_url)
     assert svc.serverVersion()
     assert svc.clientVersion(strVersion="2.3.0.215") in ("", None)
     assert svc.clientVersion(strVersion="2.0.1.5") == "O:2.1.0.30"
@@ -163,25 +174,25 @@ def test_connection_error_retries_then_done(warehouse, svc):
     assert "Could not start QuickBooks" in svc.getLastError(ticket=ticket)
 
 
-def test_support_page_and_health(bridge):
-    assert httpx.get(bridge.url + "/support").status_code == 200
-    assert httpx.get(bridge.url + "/healthz").json() == {"status": "ok"}
+def test_support_page_and_health(http_bridge):
+    assert httpx.get(http_bridge.url + "/support").status_code == 200
+    assert httpx.get(http_bridge.url + "/healthz").json() == {"status": "ok"}
 
 
-def test_hostile_bodies_are_refused_without_stack_traces(bridge):
+def test_hostile_bodies_are_refused_without_stack_traces(http_bridge):
     dtd = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'
-    assert httpx.post(bridge.soap_url, content=dtd, headers=HEADERS).status_code == 400
-    broken = _post(bridge, "sendRequestXML", "<i:ticket>t</i:ticket><i:qbXMLMajorVers>not-a-number</i:qbXMLMajorVers>")
+    assert httpx.post(http_bridge.soap_url, content=dtd, headers=HEADERS).status_code == 400
+    broken = _post(
+        http_bridge, "sendRequestXML", "<i:ticket>t</i:ticket><i:qbXMLMajorVers>not-a-number</i:qbXMLMajorVers>"
+    )
     assert "Fault" in broken
     assert "Traceback" not in broken
     assert ".py" not in broken
 
 
-def test_body_size_limit(warehouse):
-    add_company(warehouse)
-    with running_bridge(warehouse, max_body_bytes=10_000) as b:
-        big = _envelope("receiveResponseXML", "<i:ticket>t</i:ticket><i:response>" + "x" * 20_000 + "</i:response>")
-        assert httpx.post(b.soap_url, content=big, headers=HEADERS).status_code == 413
+def test_body_size_limit(http_bridge):
+    big = _envelope("receiveResponseXML", "<i:ticket>t</i:ticket><i:response>" + "x" * 200_000 + "</i:response>")
+    assert httpx.post(http_bridge.soap_url, content=big, headers=HEADERS).status_code == 413
 
 
 def _auth(svc) -> list[str]:
