@@ -77,16 +77,24 @@ def get(conn: Conn, name: str) -> Company | None:
     return next((c for c in list_all(conn) if c.company == name), None)
 
 
-def authenticate(conn: Conn, user: str, password: str) -> Company | None:
-    """The company behind `user` when `password` matches, else None (same work either way)."""
+def credentials(conn: Conn, user: str) -> tuple[Company, str] | None:
+    """The company behind Web Connector `user` and its stored password hash, None when no such user."""
     row = conn.fetchone(
         "SELECT company, qbwc_user, country, max_qbxml_version, owner_id, file_id, password_hash "
         "FROM companies WHERE qbwc_user = ?",
         [user or ""],
     )
-    stored = row[6] if row else _DUMMY_HASH
+    return (Company(*row[:6]), row[6]) if row else None
+
+
+def verify(found: tuple[Company, str] | None, password: str) -> Company | None:
+    """The company when `password` matches its hash; the same scrypt work when the user is unknown.
+
+    Runs outside any transaction: the hash costs tens of milliseconds and must not hold the warehouse.
+    """
+    company, stored = found if found else (None, _DUMMY_HASH)
     ok = password_matches(password or "", stored)
-    return Company(*row[:6]) if (row and ok) else None
+    return company if ok else None
 
 
 def _guid() -> str:

@@ -69,12 +69,13 @@ class Conversation:
     def authenticate(self, user: str | None, password: str | None) -> list[str]:
         s = self.settings
 
+        company = companies.verify(self._tx(lambda conn: companies.credentials(conn, user or "")), password or "")
+        if company is None:
+            log.info("authenticate: bad credentials for user %r", user)
+            return ["", "nvu"]
+        name = company.company
+
         def run(conn: Conn) -> list[str]:
-            company = companies.authenticate(conn, user or "", password or "")
-            if company is None:
-                log.info("authenticate: bad credentials for user %r", user)
-                return ["", "nvu"]
-            name = company.company
             outbox.sweep_abandoned(conn, name, s.session_idle_seconds, s.max_attempts)
             if sessions.live_holder(conn, name, s.session_idle_seconds):
                 return [self._closed_ticket(conn, company, "busy: another session holds this company"), "busy"]

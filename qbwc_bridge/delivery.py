@@ -10,6 +10,7 @@ from lxml import etree
 
 from qbxml import envelope, requests
 from qbxml.text import QbxmlFieldError
+from qbxml.values import Ref
 from warehouse import outbox
 from warehouse.audit import now
 from warehouse.store import Conn
@@ -51,7 +52,8 @@ def lookup_query(row: dict) -> tuple[str, dict[str, Any]]:
         key = "TxnID" if _is_txn(obj) else "ListID"
         return f"{obj}Query", {key: [row["qb_id"]]}
     if obj == "Bill":
-        vendor = (body.get("VendorRef") or {}).get("FullName") or (body.get("VendorRef") or {}).get("ListID")
+        ref = body.get("VendorRef") or {}
+        vendor = Ref(full_name=ref.get("FullName"), list_id=ref.get("ListID")) if ref else None
         if not body.get("RefNumber") or not vendor:
             raise Unsendable(
                 "outcome unknown and the bill has no RefNumber and vendor to look it up by: check QuickBooks"
