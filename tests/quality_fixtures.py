@@ -110,3 +110,38 @@ def seed(
     load(conn, "vendor_matches", matches if matches is not None else [vendor_match()])
     load(conn, "bill_drafts", drafts)
     load(conn, "bill_draft_lines", lines)
+
+
+def outbox_row(record_key: str, status: str = "pending", op: str = "BillAdd", qb_id: str | None = None, **kw) -> dict:
+    """An outbox row as the bridge leaves it (dedup key = record key + version)."""
+    from warehouse.outbox import request_id_for
+
+    dedup = kw.pop("dedup_key", f"{record_key}:v1")
+    company_name = kw.pop("company", "acme")
+    row = {
+        "request_id": request_id_for(company_name, dedup),
+        "company": company_name,
+        "op": op,
+        "dedup_key": dedup,
+        "record_key": record_key,
+        "payload": {op: {"RefNumber": record_key}},
+        "status": status,
+        "attempts": 1 if status != "pending" else 0,
+        "qb_id": qb_id,
+        "created_at": STAMP,
+        "updated_at": STAMP,
+    }
+    row.update(kw)
+    return row
+
+
+def qb_bill(txn_id: str, amount: float, ref: str = "", vendor: str = "Acme Supplies") -> dict[str, Any]:
+    return {
+        "company": "acme",
+        "txn_id": txn_id,
+        "ref_number": ref,
+        "vendor_name": vendor,
+        "txn_date": date(2024, 5, 1),
+        "amount_due": amount,
+        "synced_at": STAMP,
+    }
