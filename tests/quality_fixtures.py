@@ -92,8 +92,15 @@ def qb_account(name: str = ACCOUNT, active: bool = True, company_name: str = "ac
 
 
 def load(conn: Conn, table: str, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.load(table, pd.DataFrame(rows))
+    """Rows with differing keys in one load; integer columns with gaps stay integers (not 3100.0)."""
+    if not rows:
+        return
+    frame = pd.DataFrame(rows)
+    for col in frame.columns:
+        values = [r[col] for r in rows if r.get(col) is not None]
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            frame[col] = frame[col].astype("Int64")
+    conn.load(table, frame)
 
 
 def seed(
