@@ -78,7 +78,8 @@ def _long(conn: Conn, sql: str, company: str | None, fields: dict, name_of) -> p
         sub = frame[present]
         text_values = sub[col].astype(str)
         limits = sub["version"].map(lambda v, p=path: max_length(v, p))
-        suspicious = ~text_values.map(str.isascii) | (text_values.str.len() > limits.fillna(10**9))
+        unusual = text_values.str.contains(r"[^\x20-\x7e\t\n\r]", regex=True)  # beyond printable ASCII
+        suspicious = unusual | (text_values.str.len() > limits.fillna(10**9))
         sub = sub[suspicious]
         if sub.empty:
             continue
@@ -102,7 +103,7 @@ def _problem(value: str, version: str, path: tuple[str, ...], field: str) -> str
     try:
         check_length(to_latin1(value, field), max_length(version, path), field)
     except QbxmlFieldError as exc:
-        return f"{exc.reason} for {'.'.join(path)}: {_preview(value)}"
+        return f"{field}: {exc.reason} ({'.'.join(path)}): {_preview(value)}"
     return None
 
 

@@ -23,8 +23,9 @@ def test_each_rule_quarantines_only_its_offender(warehouse):
     drafts[5] = draft(6, document_number="PO-7")  # same RefNumber and vendor as coupa:po:7
     lines[7] = line(8, amount=100.0, quantity=-1.0)  # negative quantity
     drafts[8] = draft(9, memo="Bestellung 東京")  # no Latin-1 form
+    lines[0] = line(1, description="tab\tand newline\nare fine")
     with warehouse.connect() as c:
-        seed(c, [*drafts, draft(10, document_number="X" * 21)], [*lines, line(10)])
+        seed(c, [*drafts, draft(10, document_number="X" * 21)], [*lines, line(10, description="bell\x07")])
         report = evaluate(c)
         held = _open(c)
     assert report.result("vendor_resolved").offenders == ["coupa:po:2"]
@@ -54,6 +55,11 @@ def test_each_rule_quarantines_only_its_offender(warehouse):
     assert field == "memo" and "U+6771" in reason
     field, reason = held[("coupa:po:10", "latin1_and_lengths")]
     assert field == "document_number" and "at most 20" in reason and "BillAdd.RefNumber" in reason
+    assert reason == (
+        "document_number: 21 characters, at most 20 allowed (BillAdd.RefNumber): 'XXXXXXXXXXXXXXXXXXXXX'; "
+        "lines[1].description: control character U+0007 cannot be written in XML (BillAdd.ExpenseLineAdd.Memo): "
+        "'bell\\x07'"
+    )
 
 
 def test_transliterable_text_and_created_vendors_pass(warehouse):
