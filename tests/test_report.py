@@ -15,6 +15,14 @@ from pipelines.cli import app
 from warehouse.store import Warehouse
 
 
+class WarehouseResource(dg.ConfigurableResource):
+    url: str
+    schema_name: str | None = None
+
+    def get(self) -> Warehouse:
+        return Warehouse(self.url, schema=self.schema_name, lock_timeout=10)
+
+
 def _scenario(wh: Warehouse) -> None:
     drafts = [draft(n, txn_date=STAMP.date().replace(day=1 + n % 3)) for n in range(1, 6)]
     drafts[2] = draft(3, total=50.0)
@@ -58,15 +66,12 @@ def test_finance_report_asset_puts_the_path_in_metadata(warehouse, tmp_path, mon
     _scenario(warehouse)
     monkeypatch.setenv("QBSYNC_HOME", str(tmp_path))
 
-    class WarehouseResource(dg.ConfigurableResource):
-        def get(self) -> Warehouse:
-            return warehouse
-
     @dg.asset(name="bill_drafts")
     def bill_drafts() -> None:
         """Built by the test."""
 
-    result = dg.materialize([bill_drafts, finance_report], resources={"warehouse": WarehouseResource()})
+    resource = WarehouseResource(url=warehouse.url, schema_name=warehouse.schema)
+    result = dg.materialize([bill_drafts, finance_report], resources={"warehouse": resource})
     meta = result.asset_materializations_for_node("finance_report")[0].metadata
     path = meta["path"].value
     assert path == str(tmp_path / "reports" / "finance.html")
