@@ -40,7 +40,9 @@ def day_bars(title: str, labels: list[str], values: list[float], color: str = "#
 
 def status_bars(title: str, counts: dict[str, int], colors: dict[str, str]) -> str:
     """Horizontal bars, one per status, with its count."""
-    rows = [(s, n) for s, n in counts.items()]
+    rows = list(counts.items())
+    if not rows:
+        return _frame(title, f'<text x="{PAD}" y="{PAD + 14}" font-size="12" fill="#555">no data yet</text>', 72)
     height = PAD + 26 * max(len(rows), 1) + 10
     top = max([n for _, n in rows] + [1])
     label_w, inner_w = 170, WIDTH - 170 - 70
