@@ -4,10 +4,20 @@ faults on. No object twice in the company file, every row settled, every message
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 
 import pandas as pd
-from bridge_support import FAST, PASSWORD, USER, add_company, queue_vendors_and_bills, running_bridge, statuses
+from bridge_support import (
+    FAST,
+    PASSWORD,
+    USER,
+    add_company,
+    queue_vendors_and_bills,
+    running_bridge,
+    statuses,
+    zeep_service,
+)
 from lxml import etree
 
 from qbxml import envelope, requests
@@ -183,3 +193,36 @@ def test_failures_carry_their_reason_and_block_dependents(warehouse, tmp_path):
     assert "Name" in rows["coupa:supplier:0:v1"]["last_error"]
     assert rows["coupa:invoice:0-0:v1"]["last_error"].startswith("blocked: vendor coupa:supplier:0 failed: ")
     assert rows["coupa:invoice:1-0:v1"]["last_error"].startswith("3")
+
+
+def test_any_bridge_serves_any_call_and_two_serve_at_once(warehouse, tmp_path):
+    add_company(warehouse)
+    add_company(warehouse, name="beta", user="beta-qbwc")
+    queue_vendors_and_bills(warehouse, vendors=6, bills_per_vendor=4)
+    queue_vendors_and_bills(warehouse, vendors=6, bills_per_vendor=4, company="beta")
+    with (
+        CompanyFile.create(tmp_path / "acme.sqlite") as acme,
+        CompanyFile.create(tmp_path / "beta.sqlite") as beta,
+        running_bridge(warehouse, batch_max_requests=5, **FAST) as one,
+        running_bridge(warehouse, batch_max_requests=5, **FAST) as two,
+    ):
+        # A ticket from one bridge is good on the other: sessions live in the warehouse.
+        first, second = zeep_service(one.soap_url), zeep_service(two.soap_url)
+        ticket = first.authenticate(strUserName=USER, strPassword=PASSWORD)[0]
+        request = second.sendRequestXML(ticket, acme.host_query_response().decode(), "", "US", 16, 0)
+        assert first.receiveResponseXML(ticket, acme.process(request).response_xml.decode(), "", "") < 100
+        first.closeConnection(ticket=ticket)
+        runs = [
+            threading.Thread(target=lambda: _connector(one, acme).run_until_idle()),
+            threading.Thread(
+                target=lambda: WebConnector(two.soap_url, "beta-qbwc", PASSWORD, beta, noop_wait=0.01).run_until_idle()
+            ),
+        ]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join(timeout=120)
+        assert len(acme.objects("Bill")) == len(beta.objects("Bill")) == 24
+    assert statuses(warehouse) == {"done": 60}
+    with warehouse.connect() as conn:
+        assert conn.scalar("SELECT max(attempts) FROM qbxml_outbox") == 1  # no row was handed out twice
