@@ -85,7 +85,9 @@ def soap_application(conversation: Conversation) -> Application:
         [QBWebConnectorSvc],
         tns=TNS,
         name=SERVICE_NAME,
-        in_protocol=Soap11(validator="lxml"),
+        # huge_tree: the escaped qbXML answer is one text node, and real answers pass lxml's 10 MB default; entities
+        # stay unresolved and RefuseDtd (app.py) turns away any DTD before this parser runs.
+        in_protocol=Soap11(validator="lxml", huge_tree=True),
         out_protocol=Soap11(),
     )
 

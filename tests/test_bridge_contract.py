@@ -195,6 +195,17 @@ def test_body_size_limit(http_bridge):
     assert httpx.post(http_bridge.soap_url, content=big, headers=HEADERS).status_code == 413
 
 
+def test_multi_megabyte_answers_are_accepted(tmp_path):
+    wh = Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}", lock_timeout=10)
+    wh.migrate()
+    answer = "&lt;QBXML&gt;" + "x" * 12_000_000  # one text node past lxml's 10 MB default
+    body = _envelope("receiveResponseXML", f"<i:ticket>t</i:ticket><i:response>{answer}</i:response>")
+    with running_bridge(wh) as b:
+        reply = httpx.post(b.soap_url, content=body, headers=HEADERS, timeout=60)
+    assert reply.status_code == 200
+    assert "<tns:receiveResponseXMLResult>-1</tns:receiveResponseXMLResult>" in reply.text  # parsed; ticket refused
+
+
 def _auth(svc) -> list[str]:
     """authenticate's answer with empty strings as sent (zeep reads an empty <string/> as None)."""
     return [a or "" for a in svc.authenticate(strUserName=USER, strPassword=PASSWORD)]
