@@ -13,7 +13,9 @@ from qbwc_bridge.conversation import Conversation
 TNS = "http://developer.intuit.com/"
 SERVICE_NAME = "TroubleshootWebServiceFS"
 PORT_TYPE = "TroubleshootWebServiceFSSoap"
-log = logging.getLogger(__name__)
+# spyne logs the whole request body when it cannot parse it; an authenticate body carries the password.
+for _name in ("spyne.protocol.soap.soap11.invalid", "spyne.protocol.xml.invalid"):
+    logging.getLogger(_name).disabled = True
 
 String = Unicode(min_occurs=0)
 ArrayOfString = Array(Unicode(nillable=True), type_name="ArrayOfString")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import httpx
@@ -188,6 +189,13 @@ def test_hostile_bodies_are_refused_without_stack_traces(http_bridge):
     assert "Fault" in broken
     assert "Traceback" not in broken
     assert ".py" not in broken
+
+
+def test_unparseable_bodies_never_reach_the_log(http_bridge, caplog):
+    broken = _envelope("authenticate", "<i:strUserName>u</i:strUserName><i:strPassword>hunter2-secret</i:strPassword")
+    caplog.set_level(logging.DEBUG)
+    assert httpx.post(http_bridge.soap_url, content=broken, headers=HEADERS).status_code == 500
+    assert "hunter2-secret" not in caplog.text
 
 
 def test_body_size_limit(http_bridge):
