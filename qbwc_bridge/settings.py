@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass, fields, replace
 
 # Defaults chosen with tests/bench/test_bridge_bench.py (2,000 bills, DuckDB): the bridge's time per request falls
-# from 9.5 ms at 25 requests per message to 2.2 ms at 100 and 1.5 ms at 200, then flattens (each round trip costs
-# ~0.2 s of warehouse work whatever its size). 200 delivers 10,000 bills in ~50 round trips while one message
-# stays small for QuickBooks (~70 KiB of bills; field reports speak of 60-90 s waits on large messages), and a
-# lost answer puts at most 200 rows into lookup. 1 MB bounds a message of large bills whatever their count.
+# from 9.5 ms at 25 requests per message to 2.2 ms at 100, 1.5 ms at 200 and 0.95 ms at 400, because each round trip
+# costs a fixed ~0.2-0.4 s of warehouse work. 200 delivers 10,000 bills in 51 round trips (2.2 ms per request)
+# while a message stays modest for QuickBooks (~70 KiB of bills; field reports speak of 60-90 s waits on large
+# messages) and a lost answer sends at most 200 rows to lookup. 1 MB bounds a message of large bills.
 DEFAULT_BATCH_MAX_REQUESTS = 200
 DEFAULT_BATCH_MAX_BYTES = 1_000_000
 
