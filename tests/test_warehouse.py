@@ -11,8 +11,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from warehouse.duckdb_files import WarehouseBusy
 from warehouse.migrations import available
-from warehouse.store import Warehouse, WarehouseBusy, _pg_sql
+from warehouse.store import Warehouse, _pg_sql
 
 
 def test_migrate_is_idempotent_and_reports_status(warehouse):

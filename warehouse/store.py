@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,12 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 
 from warehouse import config
+from warehouse.duckdb_files import OPEN_FILES
 
 Params = Sequence[Any] | None
-
-
-class WarehouseBusy(RuntimeError):
-    """Another process held the DuckDB file lock for longer than the configured wait."""
 
 
 class Conn:
@@ -208,6 +204,8 @@ class Warehouse:
             raise
         finally:
             raw.close()
+            if self.backend == "duckdb":
+                OPEN_FILES.release(self.path)
 
     def _open(self):
         if self.backend == "postgres":
@@ -219,7 +217,7 @@ class Warehouse:
                     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}")
                     cur.execute(f"SET search_path TO {_q(self.schema)}")
             return raw
-        return _duckdb_connect(self.path, self.lock_timeout)
+        return OPEN_FILES.acquire(self.path, self.lock_timeout)
 
     # -- one-statement conveniences (each its own short connection) --------------------------------
 
@@ -262,26 +260,6 @@ class Warehouse:
         from warehouse.migrations import status
 
         return status(self)
-
-
-def _duckdb_connect(path: str, timeout: float):
-    import duckdb
-
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while True:
-        try:
-            return duckdb.connect(path)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            if time.monotonic() >= deadline:
-                raise WarehouseBusy(
-                    f"DuckDB file {path} is locked by another process for more than {timeout:.0f}s "
-                    "(a Dagster run or the bridge); retry later or raise QBSYNC_DUCKDB_LOCK_TIMEOUT"
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
 
 
 def _env_schema() -> str | None:

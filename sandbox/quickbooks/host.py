@@ -83,4 +83,3 @@ def preferences_ret() -> dict[str, Any]:
             "IsAutomaticallyUsingDiscounts": "false",
         },
     }
-

@@ -1,0 +1,111 @@
+"""DuckDB files shared by the threads of one process: opened on demand, let go after a short idle linger.
+
+DuckDB lets one process write a file at a time, and opening a file (and the checkpoint when the last connection
+closes) costs tens of milliseconds. Each operation therefore takes its own cursor on a database this process
+keeps open only while it is busy: back-to-back operations (one SOAP call, one asset) share it, and the file lock is
+released `linger` seconds after the last one, so the bridge and Dagster runs in other processes take turns.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process held the DuckDB file lock for longer than the configured wait."""
+
+
+def linger_seconds() -> float:
+    return float(os.environ.get("QBSYNC_DUCKDB_LINGER_SECONDS", "0.5"))
+
+
+@dataclass
+class _OpenFile:
+    database: duckdb.DuckDBPyConnection
+    users: int = 0
+    idle_since: float = field(default_factory=time.monotonic)
+    timer: threading.Timer | None = None
+
+
+class DuckDbFiles:
+    """The process's open DuckDB files, each with a user count and an idle timer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, _OpenFile] = {}
+
+    def acquire(self, path: str, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+        """A cursor (its own connection) on the database at `path`, opening the file if needed."""
+        with self._lock:
+            entry = self._open.get(path)
+            if entry is None:
+                entry = _OpenFile(_connect(path, lock_timeout))
+                self._open[path] = entry
+            if entry.timer is not None:
+                entry.timer.cancel()
+                entry.timer = None
+            entry.users += 1
+            return entry.database.cursor()
+
+    def release(self, path: str) -> None:
+        """One user is done; close the file once nobody has used it for the linger time."""
+        linger = linger_seconds()
+        with self._lock:
+            entry = self._open.get(path)
+            if entry is None:
+                return
+            entry.users -= 1
+            if entry.users > 0:
+                return
+            entry.idle_since = time.monotonic()
+            if linger <= 0:
+                self._close(path)
+                return
+            entry.timer = threading.Timer(linger, self._close_if_idle, args=(path, entry.idle_since))
+            entry.timer.daemon = True
+            entry.timer.start()
+
+    def close_all(self) -> None:
+        with self._lock:
+            for path in list(self._open):
+                self._close(path)
+
+    def _close_if_idle(self, path: str, idle_since: float) -> None:
+        with self._lock:
+            entry = self._open.get(path)
+            if entry is not None and entry.users == 0 and entry.idle_since == idle_since:
+                self._close(path)
+
+    def _close(self, path: str) -> None:
+        entry = self._open.pop(path)
+        if entry.timer is not None:
+            entry.timer.cancel()
+        entry.database.close()
+
+
+def _connect(path: str, timeout: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"DuckDB file {path} is locked by another process for more than {timeout:.0f}s "
+                    "(a Dagster run or the bridge); retry later or raise QBSYNC_DUCKDB_LOCK_TIMEOUT"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+OPEN_FILES = DuckDbFiles()
+atexit.register(OPEN_FILES.close_all)
