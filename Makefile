@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -n 2 -m "not bench"
 
 bench: $(STAMP)
-	$(VENV)/bin/pytest -m bench -p no:xdist --benchmark-only -s
+	$(VENV)/bin/pytest -m bench -p no:xdist -s tests/bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

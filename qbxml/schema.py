@@ -74,6 +74,9 @@ class Decl:
     max_length: int | None = None
     simple: bool = True
     attributes: tuple[str, ...] = ()
+    pattern: str | None = None  # XSD pattern of the text (AMTTYPE: two decimals), anchored at both ends
+    enumeration: tuple[str, ...] | None = None  # the allowed values of an enumerated type
+    slot: int | None = None  # shared by the members of one repeating choice: they keep the order given
     _children: list[Decl] | None = field(default=None, repr=False)
     _resolver: object = field(default=None, repr=False)
 
@@ -86,12 +89,17 @@ class Decl:
 
     @property
     def index(self) -> dict[str, tuple[int, Decl]]:
-        """Child name -> (position, declaration); the first position wins where a name repeats."""
+        """Child name -> (position, declaration); the first position wins where a name repeats.
+
+        Members of one repeating choice share the position of its first member (any order among them is valid).
+        """
         cached = self.__dict__.get("_index")
         if cached is None:
             cached = {}
+            slot_pos: dict[int, int] = {}
             for pos, child in enumerate(self.children):
-                cached.setdefault(child.name, (pos, child))
+                at = pos if child.slot is None else slot_pos.setdefault(child.slot, pos)
+                cached.setdefault(child.name, (at, child))
             self.__dict__["_index"] = cached
         return cached
 
@@ -164,7 +172,10 @@ class QbxmlSchema:
         else:
             complex_node = node.find(f"{XSD}complexType")
         if complex_node is None:
-            return Decl(name, *occurs, max_length=self._max_length(node, type_name))
+            pattern, enumeration = self._lexical(node, type_name)
+            return Decl(
+                name, *occurs, max_length=self._max_length(node, type_name), pattern=pattern, enumeration=enumeration
+            )
         simple_content = complex_node.find(f"{XSD}simpleContent")
         attributes = tuple(a.get("name") for a in complex_node.iter(f"{XSD}attribute") if a.get("name"))
         if simple_content is not None:
@@ -178,26 +189,40 @@ class QbxmlSchema:
             _resolver=lambda: self._particles(complex_node),
         )
 
-    def _particles(self, container: etree._Element) -> list[Decl]:
+    def _particles(
+        self, container: etree._Element, outer: tuple[int, int | None] = (1, 1), slot: int | None = None
+    ) -> list[Decl]:
+        """Child declarations in document order; occurrence bounds of enclosing sequences/choices folded in.
+
+        Members of a repeating choice (BillAdd's ItemLineAdd | ItemGroupLineAdd) repeat and share one `slot`,
+        so they may interleave in the order given.
+        """
         out: list[Decl] = []
         for node in container:
             tag = node.tag
             if tag == f"{XSD}element":
-                occurs = _occurs(node)
+                occurs = _times(_occurs(node), outer)
                 ref = node.get("ref")
                 if ref:
                     target = self.element(ref)
-                    if occurs == (target.min_occurs, target.max_occurs):
+                    if occurs == (target.min_occurs, target.max_occurs) and slot is None:
                         out.append(target)
                     else:  # same declaration, other occurrence bounds at this place
-                        out.append(_with_occurs(target, occurs))
+                        out.append(_with_occurs(target, occurs, slot))
                 else:
-                    out.append(self._decl(node, node.get("name"), occurs))
+                    decl = self._decl(node, node.get("name"), occurs)
+                    decl.slot = slot
+                    out.append(decl)
             elif tag in _PARTICLES:
-                out.extend(self._particles(node))
+                low, high = _times(_occurs(node), outer)
+                if tag == f"{XSD}choice" and len([n for n in node if isinstance(n.tag, str)]) > 1:
+                    low = 0  # any one alternative may be absent
+                repeating = high is None or high > 1
+                inner_slot = slot if slot is not None or not repeating else id(node)
+                out.extend(self._particles(node, (low, high), inner_slot))
             elif tag == f"{XSD}group":
                 group = self._groups[node.get("ref")] if node.get("ref") else node
-                out.extend(self._particles(group))
+                out.extend(self._particles(group, _times(_occurs(node), outer), slot))
         return out
 
     def _max_length(self, node: etree._Element, type_name: str | None) -> int | None:
@@ -205,6 +230,29 @@ class QbxmlSchema:
         if inline is not None:
             return self._simple_max_length(inline)
         return self._type_max_length(type_name)
+
+    def _lexical(self, node: etree._Element, type_name: str | None) -> tuple[str | None, tuple[str, ...] | None]:
+        """The pattern and the enumerated values of a simple element (inline or named type), where it has them."""
+        simple = node.find(f"{XSD}simpleType")
+        seen: set[str] = set()
+        while simple is None and type_name in self._simple and type_name not in seen:
+            seen.add(type_name)
+            simple = self._simple[type_name]
+        pattern: str | None = None
+        while simple is not None:
+            restriction = simple.find(f"{XSD}restriction")
+            if restriction is None:
+                break  # a union (BOOLTYPE, DATETYPE): left to the XSD
+            values = tuple(e.get("value") for e in restriction.findall(f"{XSD}enumeration"))
+            if values:
+                return pattern, values
+            facet = restriction.find(f"{XSD}pattern")
+            if facet is not None and pattern is None:
+                pattern = facet.get("value")
+            base = restriction.get("base")
+            simple = self._simple.get(base) if base not in seen else None
+            seen.add(base)
+        return pattern, None
 
     def _type_max_length(self, type_name: str | None) -> int | None:
         if not type_name or type_name not in self._simple:
@@ -246,8 +294,23 @@ def _occurs(node: etree._Element) -> tuple[int, int | None]:
     return low, None if high == "unbounded" else int(high)
 
 
-def _with_occurs(decl: Decl, occurs: tuple[int, int | None]) -> Decl:
-    copy = Decl(decl.name, *occurs, max_length=decl.max_length, simple=decl.simple, attributes=decl.attributes)
+def _times(inner: tuple[int, int | None], outer: tuple[int, int | None]) -> tuple[int, int | None]:
+    """Occurrence bounds of a particle inside an enclosing particle with bounds `outer`."""
+    high = None if inner[1] is None or outer[1] is None else inner[1] * outer[1]
+    return inner[0] * outer[0], high
+
+
+def _with_occurs(decl: Decl, occurs: tuple[int, int | None], slot: int | None = None) -> Decl:
+    copy = Decl(
+        decl.name,
+        *occurs,
+        max_length=decl.max_length,
+        simple=decl.simple,
+        attributes=decl.attributes,
+        pattern=decl.pattern,
+        enumeration=decl.enumeration,
+        slot=slot,
+    )
     copy._resolver = lambda: decl.children
     return copy
 

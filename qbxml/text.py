@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from unidecode import unidecode
+import re
+
+from unidecode import UnidecodeError, unidecode
+
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed anywhere in XML 1.0
 
 
 class QbxmlFieldError(ValueError):
@@ -20,6 +24,9 @@ def to_latin1(value: str, path: str) -> str:
     A character without a faithful ASCII form (CJK, Cyrillic words turn into guesses; emoji and symbols into
     nothing) is refused with an error naming the field instead of writing '?' into the books.
     """
+    bad = _XML_ILLEGAL.search(value)
+    if bad:
+        raise QbxmlFieldError(path, f"control character U+{ord(bad.group()):04X} cannot be written in XML")
     try:
         value.encode("latin-1")
         return value
@@ -30,11 +37,18 @@ def to_latin1(value: str, path: str) -> str:
         if ord(ch) < 256:
             out.append(ch)
             continue
-        ascii_form = unidecode(ch, errors="strict") if _faithful(ch) else ""
+        ascii_form = _ascii(ch) if _faithful(ch) else ""
         if not ascii_form:
             raise QbxmlFieldError(path, f"character {ch!r} (U+{ord(ch):04X}) has no Latin-1 form")
         out.append(ascii_form)
     return "".join(out)
+
+
+def _ascii(ch: str) -> str:
+    try:
+        return unidecode(ch, errors="strict")
+    except UnidecodeError:  # no replacement known (e.g. U+0241): refused like any unfaithful character
+        return ""
 
 
 def _faithful(ch: str) -> bool:

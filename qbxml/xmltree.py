@@ -9,7 +9,9 @@ with '@' are attributes; scalars become text (bool -> 'true'/'false', numbers as
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -24,40 +26,65 @@ class UnknownField(QbxmlFieldError):
 
 def build(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None) -> etree._Element:
     """Build element `decl` from `data`, children in schema order; fields newer than the schema are dropped."""
-    path = path or decl.name
     elem = etree.Element(decl.name)
+    _fill(schema, decl, data, elem, path or decl.name)
+    return elem
+
+
+def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path: str) -> None:
+    """Write `data` into `elem`: attributes and text, then children created directly in schema order."""
     if not isinstance(data, dict):
         elem.text = _text(data, decl, path)
-        return elem
-    children: list[tuple[int, int, etree._Element]] = []
+        return
+    index = decl.index
+    entries: list[tuple[int, int, str, Decl, Any]] = []
     for seq, (key, value) in enumerate(data.items()):
         if value is None:
             continue
-        if key.startswith("@"):
-            elem.set(key[1:], _scalar(value))
+        if key[0] == "@":
+            if key[1:] not in decl.attributes:
+                raise UnknownField(f"{path}/{key}", f"{decl.name} has no attribute {key[1:]} in qbXML {schema.version}")
+            elem.set(key[1:], to_latin1(_scalar(value), f"{path}/{key}"))
             continue
         if key == "#text":
             elem.text = _text(value, decl, path)
             continue
-        hit = decl.index.get(key)
+        hit = index.get(key)
         if hit is None:
-            if _known_in_newer(schema, path, key):
+            if _known_in_newer(schema.version, path, key):
                 continue  # degrade: this version lacks the field
             raise UnknownField(f"{path}/{key}", f"not a child of {decl.name} in qbXML {schema.version}")
-        pos, child = hit
-        values = value if isinstance(value, list) else [value]
-        if not child.repeats and len(values) > 1:
-            raise QbxmlFieldError(f"{path}/{key}", f"given {len(values)} times, allowed once")
-        for item in values:
-            children.append((pos, seq, build(schema, child, item, f"{path}/{key}")))
-    for _, _, child_elem in sorted(children, key=lambda t: (t[0], t[1])):
-        elem.append(child_elem)
-    return elem
+        entries.append((hit[0], seq, key, hit[1], value))
+    if len(entries) > 1:
+        entries.sort(key=_order)
+    for _, _, key, child, value in entries:
+        child_path = f"{path}/{key}"
+        if isinstance(value, list):
+            if len(value) > 1 and not child.repeats:
+                raise QbxmlFieldError(child_path, f"given {len(value)} times, allowed once")
+            for item in value:
+                _fill(schema, child, item, etree.SubElement(elem, key), child_path)
+        else:
+            _fill(schema, child, value, etree.SubElement(elem, key), child_path)
+
+
+def _order(entry: tuple[int, int, str, Decl, Any]) -> tuple[int, int]:
+    return entry[0], entry[1]
 
 
 def _text(value: Any, decl: Decl, path: str) -> str:
-    text = to_latin1(_scalar(value), path)
-    return check_length(text, decl.max_length, path)
+    text = check_length(to_latin1(_scalar(value), path), decl.max_length, path)
+    if decl.enumeration is not None and text not in decl.enumeration:
+        raise QbxmlFieldError(path, f"{text!r} is not one of {', '.join(decl.enumeration)}")
+    if decl.pattern is not None and not _regex(decl.pattern).fullmatch(text):
+        raise QbxmlFieldError(path, f"{text!r} does not have the form {decl.pattern}")
+    return text
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """An XSD pattern as a Python regex (the qbXML patterns use only the common subset)."""
+    return re.compile(pattern)
 
 
 def _scalar(value: Any) -> str:
@@ -68,10 +95,11 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def _known_in_newer(schema: QbxmlSchema, path: str, key: str) -> bool:
+@cache
+def _known_in_newer(schema_version: str, path: str, key: str) -> bool:
     """True when a newer schema we hold has `key` at `path` (so omitting it is a faithful downgrade)."""
     for version in schema_versions():
-        if version == schema.version:
+        if version == schema_version:
             continue
         newer = load(version)
         if _resolve(newer, path) is not None and _resolve(newer, f"{path}/{key}") is not None:

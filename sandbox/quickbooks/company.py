@@ -1,0 +1,152 @@
+"""The simulated company file: executes whole qbXML request messages the way QuickBooks does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from qbxml import schema as qbschema
+from qbxml.envelope import declared_version, response_message
+from qbxml.xmlsafe import UnsafeXml, parse
+from sandbox.quickbooks import handlers, statuses, writes
+from sandbox.quickbooks.context import Context
+from sandbox.quickbooks.faults import Faults
+from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS
+from sandbox.quickbooks.seed import seed_bodies
+from sandbox.quickbooks.store import Store
+from sandbox.quickbooks.values import now
+
+_LENGTH_ERRORS = {"SCHEMAV_CVC_MAXLENGTH_VALID"}  # QuickBooks answers these per request with 3070
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """Either a response message or an HRESULT; `response_lost` = applied, but the answer never arrives."""
+
+    response_xml: bytes | None = None
+    hresult: str | None = None
+    message: str | None = None
+    response_lost: bool = False
+
+
+class CompanyFile:
+    """A QuickBooks company file kept in SQLite at `path`; any number of processes may open it at once.
+
+    Calls without a `session_id` belong to this opening of the file (one session, like a Web Connector run).
+    """
+
+    def __init__(
+        self, path: str | Path, *, country: str = "US", max_version: str = "16.0", faults: Faults | None = None
+    ):
+        self.path = Path(path)
+        self.country = country
+        self.max_version = max_version
+        self.faults = faults or Faults()
+        self.session_id = uuid.uuid4().hex
+        self._store = Store(self.path)
+
+    @classmethod
+    def create(cls, path: str | Path, **options: Any) -> CompanyFile:
+        """Open `path`, seeding the chart of accounts, classes and items the first time."""
+        company = cls(path, **options)
+        with company._store.transaction() as store:
+            if store.get_meta("seeded") is None:
+                ctx = Context(store, now(), company.session_id)
+                for op, body in seed_bodies():
+                    writes.add(ctx, KINDS[op.removesuffix("Add")], body)
+                store.set_meta("seeded", ctx.now)
+        return company
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> CompanyFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- messages -----------------------------------------------------------------------------
+
+    def process(self, request_xml: bytes | str, *, session_id: str | None = None) -> ProcessResult:
+        """Run a whole request message: requests in order, stopOnError stops at the first error."""
+        try:
+            root = parse(request_xml)
+        except UnsafeXml:
+            return _parse_error()
+        declared = declared_version(root)
+        if declared is None or root.tag != "QBXML":
+            return _parse_error()
+        try:
+            refused = qbschema.parse_version(declared) > qbschema.parse_version(self.max_version)
+            schema = qbschema.for_version(declared)
+        except ValueError:
+            refused = True
+        if refused:
+            return ProcessResult(hresult=statuses.HRESULT_PARSE_ERROR, message=statuses.VERSION_REFUSED_MESSAGE)
+        if _schema_errors(schema, root):
+            return _parse_error()
+        msgs = root.find("QBXMLMsgsRq")
+        if msgs is None:
+            return _parse_error()
+        stop_on_error = msgs.get("onError") == "stopOnError"
+        company = handlers.Company(self.country, self.max_version)
+        with self._store.transaction() as store:
+            draws = self.faults.for_message(store.next_number("messages"))
+            ctx = Context(store, now(), session_id or self.session_id)
+            answers = []
+            for rq in msgs.iterchildren(tag=etree.Element):
+                rs, failed = handlers.answer_request(ctx, schema, rq, draws, company)
+                answers.append(rs)
+                if failed and stop_on_error:
+                    break
+            lost = draws.lose_response()
+        return ProcessResult(response_xml=response_message(answers, version=declared), response_lost=lost)
+
+    def host_query_response(self, version: str | None = None) -> bytes:
+        """The HostQuery + CompanyQuery + PreferencesQuery answer the Web Connector sends first."""
+        version = version or self.max_version
+        schema = qbschema.for_version(version)
+        request = (
+            f'<?xml version="1.0"?><?qbxml version="{schema.version}"?><QBXML><QBXMLMsgsRq onError="continueOnError">'
+            '<HostQueryRq requestID="1"/><CompanyQueryRq requestID="2"/><PreferencesQueryRq requestID="3"/>'
+            "</QBXMLMsgsRq></QBXML>"
+        )
+        result = self.process(request)
+        return result.response_xml
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    def dump(self) -> Iterator[dict[str, Any]]:
+        """Every object as a dict: `type` (Vendor, Account, Bill, ...) and its qbXML fields."""
+        for kind, doc in self._store.all_objects():
+            yield {"type": kind, **doc}
+
+    def objects(self, type: str) -> list[dict[str, Any]]:
+        """The objects of one type ('Item' = every item kind), in creation order."""
+        kinds = ITEM_KINDS if type == "Item" else (type,)
+        return [{"type": kind, **doc} for kind, doc in self._store.scan(kinds)]
+
+    def deleted(self, type: str) -> list[dict[str, Any]]:
+        """Deletions recorded for one type (what TxnDeletedQuery/ListDeletedQuery report)."""
+        is_list = KINDS[type].is_list if type in KINDS else False
+        return self._store.deleted([type], is_list=is_list)
+
+
+def _parse_error() -> ProcessResult:
+    return ProcessResult(hresult=statuses.HRESULT_PARSE_ERROR, message=statuses.PARSE_ERROR_MESSAGE)
+
+
+def _schema_errors(schema: qbschema.QbxmlSchema, root: etree._Element) -> list[str]:
+    """Schema errors other than text lengths (those QuickBooks reports per request as 3070)."""
+    if schema.validator.validate(root):
+        return []
+    return [e.message for e in schema.validator.error_log if e.type_name not in _LENGTH_ERRORS]
+
+
+__all__ = ["CompanyFile", "Faults", "ProcessResult"]

@@ -1,0 +1,66 @@
+"""What one request sees while it runs: the store, the time of the message, the session, and id makers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from qbxml import schema as qbschema
+from sandbox.quickbooks.kinds import Kind
+from sandbox.quickbooks.store import Store
+from sandbox.quickbooks.values import fit, time_text
+
+# Objects are kept in the shape of the newest schema we hold and written back in each request's version.
+STORAGE_VERSION = qbschema.schema_versions()[-1]
+
+
+@dataclass
+class Context:
+    store: Store
+    moment: datetime
+    session_id: str
+
+    @property
+    def now(self) -> str:
+        return time_text(self.moment)
+
+    @property
+    def epoch(self) -> int:
+        return int(self.moment.timestamp())
+
+    def new_list_id(self) -> str:
+        return f"{0x80000000 + self.store.next_number('list_id'):X}-{self.epoch}"
+
+    def new_txn_id(self) -> str:
+        return f"{self.store.next_number('txn_id'):X}-{self.epoch}"
+
+    def new_line_id(self) -> str:
+        return f"{self.store.next_number('line_id'):X}-{self.epoch}"
+
+    def edit_sequence(self) -> str:
+        return str(1_700_000_000 + self.store.next_number("edit_sequence"))
+
+    def touch(self, doc: dict[str, Any]) -> None:
+        doc["TimeModified"] = self.now
+        doc["EditSequence"] = self.edit_sequence()
+
+    def save(self, kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
+        """Store `doc` as the kind's Ret (only the fields a Ret has) and return what was stored."""
+        doc = fit(qbschema.load(STORAGE_VERSION).element(f"{kind.name}Ret"), doc)
+        entity = doc.get(kind.entity_ref) if kind.entity_ref else None
+        self.store.put(
+            kind.name,
+            doc,
+            namespace=kind.namespace,
+            name_key=full_name(doc).upper() if kind.is_list else None,
+            ref_number=doc.get("RefNumber"),
+            entity_id=entity.get("ListID") if entity else None,
+            modified=doc["TimeModified"],
+        )
+        return doc
+
+
+def full_name(doc: dict[str, Any]) -> str:
+    """A list object's full name (vendors have no FullName element: their Name is it)."""
+    return doc.get("FullName") or doc["Name"]

@@ -1,0 +1,85 @@
+"""Value rules the company file applies to request data: Latin-1 storage, maxLength, money, times, ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from qbxml.schema import Decl
+from sandbox.quickbooks import statuses
+
+CENT = Decimal("0.01")
+
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def latin1(data: Any) -> Any:
+    """Text as QuickBooks stores it: characters outside Latin-1 become '?'."""
+    if isinstance(data, str):
+        return data.encode("latin-1", "replace").decode("latin-1")
+    if isinstance(data, dict):
+        return {k: latin1(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [latin1(v) for v in data]
+    return data
+
+
+def check_lengths(data: Any, decl: Decl | None) -> None:
+    """Status 3070 for the first text longer than its schema maxLength (QuickBooks answers per request)."""
+    if decl is None:
+        return
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if not key.startswith("@"):
+                for item in as_list(value):
+                    check_lengths(item, decl.child(key) if key != "#text" else decl)
+    elif isinstance(data, str) and decl.max_length is not None and len(data) > decl.max_length:
+        raise statuses.too_long(data, decl.name)
+
+
+def fit(decl: Decl, data: Any) -> Any:
+    """Only the fields `decl` has (an Add's request-only fields do not belong in the stored Ret)."""
+    if not isinstance(data, dict) or decl.simple:
+        return data
+    out = {}
+    for key, value in data.items():
+        child = decl.child(key)
+        if child is None:
+            continue
+        out[key] = [fit(child, v) for v in value] if isinstance(value, list) else fit(child, value)
+    return out
+
+
+def money(value: Any, field: str = "Amount") -> Decimal:
+    try:
+        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise statuses.invalid_value(field, str(value), "It is not an amount.") from None
+
+
+def money_text(value: Decimal) -> str:
+    return format(value.quantize(CENT, rounding=ROUND_HALF_UP), "f")
+
+
+def now() -> datetime:
+    """QuickBooks keeps times to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def time_text(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def parse_moment(text: str, *, end_of_day: bool = False) -> datetime:
+    """A filter's date or date-time; a bare date means its start (or its end for 'To' filters); naive = UTC."""
+    text = text.strip()
+    if "T" not in text:
+        day = date.fromisoformat(text)
+        return datetime.combine(day, time.max if end_of_day else time.min, UTC).replace(microsecond=0)
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

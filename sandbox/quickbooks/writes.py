@@ -1,0 +1,295 @@
+"""Add, Mod and Del requests: the rules QuickBooks applies before it changes the company file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sandbox.quickbooks import statuses
+from sandbox.quickbooks.context import Context, full_name
+from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS, PAYMENT_KINDS, REF_TARGETS, Kind
+from sandbox.quickbooks.seed import AP_ACCOUNT, AR_ACCOUNT
+from sandbox.quickbooks.values import as_list, money, money_text
+
+_IDS = ("ListID", "TxnID", "EditSequence")
+
+
+# -- references --------------------------------------------------------------------------------
+
+
+def resolve_ref(ctx: Context, field: str, ref: dict[str, Any], owner: str) -> dict[str, Any]:
+    """A reference as QuickBooks returns it (ListID and FullName), or 3140 when it names nothing."""
+    target = REF_TARGETS.get(field)
+    if target is None or not isinstance(ref, dict):
+        return ref  # a list the sandbox does not keep (terms, tax codes, currencies): taken as given
+    namespace, kinds, word = target
+    if ref.get("ListID"):
+        found = ctx.store.get(ref["ListID"])
+    elif ref.get("FullName"):
+        found = ctx.store.by_name(namespace, ref["FullName"])
+    else:
+        found = None
+    if found is None or found[0] not in kinds:
+        raise statuses.invalid_reference(word, ref.get("ListID") or ref.get("FullName") or "", owner)
+    return {"ListID": found[1]["ListID"], "FullName": full_name(found[1])}
+
+
+def _resolve_refs(ctx: Context, data: dict[str, Any], owner: str) -> None:
+    """Resolve every reference in `data`, including those inside lines and nested aggregates."""
+    for key, value in data.items():
+        if key in REF_TARGETS:
+            data[key] = (
+                [resolve_ref(ctx, key, v, owner) for v in value]
+                if isinstance(value, list)
+                else resolve_ref(ctx, key, value, owner)
+            )
+        else:
+            for item in as_list(value):
+                if isinstance(item, dict):
+                    _resolve_refs(ctx, item, owner)
+
+
+def _is_line(key: str) -> bool:
+    return key.endswith(("LineRet", "LineAdd", "LineMod"))
+
+
+# -- add / mod / del ---------------------------------------------------------------------------
+
+
+def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
+    """Apply `<KindAdd>`; returns the stored Ret."""
+    doc = {k: v for k, v in body.items() if not _is_line(k)}
+    for stem in kind.lines:
+        doc[f"{stem}Ret"] = [{"TxnLineID": ctx.new_line_id(), **line} for line in as_list(body.get(f"{stem}Add"))]
+    _resolve_refs(ctx, doc, kind.name)
+    if kind.is_list:
+        doc["ListID"] = ctx.new_list_id()
+        doc.setdefault("IsActive", "true")
+        _name_fields(ctx, kind, doc)
+    else:
+        doc["TxnID"] = ctx.new_txn_id()
+        doc.setdefault("TxnDate", ctx.moment.date().isoformat())
+        doc["TxnNumber"] = str(ctx.store.next_number("txn_number"))
+    doc["TimeCreated"] = ctx.now
+    ctx.touch(doc)
+    _defaults(ctx, kind, doc)
+    if kind.name in PAYMENT_KINDS:
+        _apply_payment(ctx, kind, doc, as_list(body.get("AppliedToTxnAdd")))
+    _derive_amounts(kind, doc)
+    return ctx.save(kind, doc)
+
+
+def mod(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
+    """Apply `<KindMod>`: the object must exist (3120) and the EditSequence be current (3200)."""
+    key = body.get("ListID") or body.get("TxnID")
+    found = ctx.store.get(key)
+    if found is None or found[0] != kind.name:
+        raise statuses.not_found(key)
+    doc = found[1]
+    if body.get("EditSequence") != doc["EditSequence"]:
+        raise statuses.stale_edit_sequence(body.get("EditSequence", ""))
+    changes = {k: v for k, v in body.items() if k not in _IDS and not _is_line(k) and not k.startswith("Clear")}
+    _resolve_refs(ctx, changes, kind.name)
+    doc.update(changes)
+    for stem in kind.lines:
+        _mod_lines(ctx, kind, doc, body, stem)
+    if kind.is_list:
+        _name_fields(ctx, kind, doc)
+    ctx.touch(doc)
+    _derive_amounts(kind, doc)
+    return ctx.save(kind, doc)
+
+
+def _mod_lines(ctx: Context, kind: Kind, doc: dict, body: dict, stem: str) -> None:
+    """Lines a Mod lists replace the old ones (unlisted lines go, TxnLineID -1 adds); Clear...Lines empties."""
+    if body.get(f"Clear{stem}s") == "true":
+        doc[f"{stem}Ret"] = []
+        return
+    mods = as_list(body.get(f"{stem}Mod"))
+    if not mods:
+        return
+    old = {line["TxnLineID"]: line for line in as_list(doc.get(f"{stem}Ret"))}
+    lines = []
+    for line in mods:
+        _resolve_refs(ctx, line, kind.name)
+        line_id = line["TxnLineID"]
+        if line_id == "-1":
+            lines.append({**line, "TxnLineID": ctx.new_line_id()})
+            continue
+        if line_id not in old:
+            raise statuses.not_found(line_id)
+        merged = {**old[line_id], **line}
+        if "Amount" not in line and ({"Quantity", "Cost", "Rate"} & line.keys()):
+            merged.pop("Amount", None)  # recomputed from the new quantity and price
+        lines.append(merged)
+    doc[f"{stem}Ret"] = lines
+
+
+def list_del(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    kind_name, key = body["ListDelType"], body["ListID"]
+    found = ctx.store.get(key)
+    if found is None or found[0] != kind_name:
+        raise statuses.not_found(key)
+    doc = found[1]
+    ctx.store.delete(key)
+    ctx.store.record_deleted(
+        key, kind_name, is_list=True, time_created=doc["TimeCreated"], time_deleted=ctx.now, label=full_name(doc)
+    )
+    return {"ListDelType": kind_name, "ListID": key, "TimeDeleted": ctx.now, "FullName": full_name(doc)}
+
+
+def txn_del(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    kind_name, key = body["TxnDelType"], body["TxnID"]
+    found = ctx.store.get(key)
+    if found is None or found[0] != kind_name:
+        raise statuses.not_found(key)
+    doc = found[1]
+    if kind_name in PAYMENT_KINDS:
+        _unapply_payment(ctx, doc)
+    ctx.store.delete(key)
+    ctx.store.record_deleted(
+        key,
+        kind_name,
+        is_list=False,
+        time_created=doc["TimeCreated"],
+        time_deleted=ctx.now,
+        label=doc.get("RefNumber"),
+    )
+    return {"TxnDelType": kind_name, "TxnID": key, "TimeDeleted": ctx.now, "RefNumber": doc.get("RefNumber")}
+
+
+# -- per-kind rules ----------------------------------------------------------------------------
+
+
+def _name_fields(ctx: Context, kind: Kind, doc: dict[str, Any]) -> None:
+    """FullName from the parent chain; names are unique across the kind's name space (3100)."""
+    parent = doc.get("ParentRef")
+    if parent:
+        parent_kinds = ITEM_KINDS if kind.name in ITEM_KINDS else (kind.name,)
+        found = ctx.store.get(parent.get("ListID", "")) or ctx.store.by_name(kind.namespace, parent.get("FullName", ""))
+        if found is None or found[0] not in parent_kinds:
+            raise statuses.invalid_reference(kind.name, parent.get("ListID") or parent.get("FullName", ""), kind.name)
+        parent_full = full_name(found[1])
+        doc["ParentRef"] = {"ListID": found[1]["ListID"], "FullName": parent_full}
+        doc["FullName"] = f"{parent_full}:{doc['Name']}"
+        doc["Sublevel"] = str(parent_full.count(":") + 1)
+    else:
+        doc["FullName"] = doc["Name"]
+        doc["Sublevel"] = "0"
+    taken = ctx.store.by_name(kind.namespace, doc["FullName"])
+    if taken is not None and taken[1]["ListID"] != doc["ListID"]:
+        raise statuses.name_in_use(doc["FullName"])
+
+
+def _account_ref(ctx: Context, name: str, owner: str) -> dict[str, Any]:
+    return resolve_ref(ctx, "AccountRef", {"FullName": name}, owner)
+
+
+def _defaults(ctx: Context, kind: Kind, doc: dict[str, Any]) -> None:
+    """Fields QuickBooks fills in on an Add."""
+    if kind.name in ("Vendor", "Customer"):
+        doc["Balance"] = money_text(money(doc.pop("OpenBalance", "0")))
+        if kind.name == "Customer":
+            doc["TotalBalance"] = doc["Balance"]
+    elif kind.name == "Account":
+        doc.setdefault("Balance", "0.00")
+        doc.setdefault("TotalBalance", "0.00")
+    elif kind.name == "Bill":
+        doc.setdefault("APAccountRef", _account_ref(ctx, AP_ACCOUNT, "Bill"))
+        doc.setdefault("DueDate", doc["TxnDate"])
+    elif kind.name == "Invoice":
+        doc.setdefault("ARAccountRef", _account_ref(ctx, AR_ACCOUNT, "Invoice"))
+        doc.setdefault("DueDate", doc["TxnDate"])
+        doc.update({"SalesTaxPercentage": "0.00", "SalesTaxTotal": "0.00", "AppliedAmount": "0.00"})
+    elif kind.name == "PurchaseOrder":
+        doc.update({"IsManuallyClosed": "false", "IsFullyReceived": "false"})
+    elif kind.name in PAYMENT_KINDS:
+        doc.setdefault("APAccountRef", _account_ref(ctx, AP_ACCOUNT, kind.name))
+
+
+def _derive_amounts(kind: Kind, doc: dict[str, Any]) -> None:
+    """Line amounts (Quantity x Cost/Rate when not given), the total of the lines, what is left to pay."""
+    if not kind.lines or kind.amount_field is None:
+        return
+    total = Decimal("0.00")
+    for stem in kind.lines:
+        for line in as_list(doc.get(f"{stem}Ret")):
+            if "Amount" in line:
+                amount = money(line["Amount"], f"{stem}/Amount")
+            else:
+                price = line.get("Cost", line.get("Rate", "0"))
+                amount = money(Decimal(str(money(line.get("Quantity", "1"), "Quantity"))) * money(price, "Cost"))
+            line["Amount"] = money_text(amount)
+            total += amount
+    doc[kind.amount_field] = money_text(total)
+    if kind.open_field:
+        paid = -sum(
+            (money(t["Amount"]) for t in as_list(doc.get("LinkedTxn")) if t["TxnType"] in PAYMENT_KINDS),
+            Decimal("0.00"),
+        )
+        left = total - paid
+        if left < 0:
+            raise statuses.invalid_value(kind.amount_field, money_text(total), f"It is less than the {paid} paid.")
+        doc[kind.open_field] = money_text(left)
+        doc["IsPaid"] = "true" if left == 0 else "false"
+
+
+def _apply_payment(ctx: Context, kind: Kind, doc: dict[str, Any], applications: list[dict]) -> None:
+    """A bill payment pays bills of its payee; more than a bill's open amount is 3210."""
+    total = Decimal("0.00")
+    applied = []
+    for app in applications:
+        found = ctx.store.get(app["TxnID"])
+        if found is None or found[0] != "Bill":
+            raise statuses.not_found(app["TxnID"])
+        bill = found[1]
+        if bill["VendorRef"]["ListID"] != doc["PayeeEntityRef"]["ListID"]:
+            raise statuses.invalid_value("TxnID", app["TxnID"], "The bill belongs to another vendor than the payee.")
+        open_amount = money(bill["OpenAmount"])
+        amount = money(app.get("PaymentAmount", bill["OpenAmount"]), "PaymentAmount")
+        if amount <= 0 or amount > open_amount:
+            raise statuses.invalid_value(
+                "PaymentAmount",
+                money_text(amount),
+                f"The bill {bill.get('RefNumber') or bill['TxnID']} has {money_text(open_amount)} open.",
+            )
+        bill.setdefault("LinkedTxn", [])
+        bill["LinkedTxn"] = [
+            *as_list(bill["LinkedTxn"]),
+            {
+                "TxnID": doc["TxnID"],
+                "TxnType": kind.name,
+                "TxnDate": doc["TxnDate"],
+                "RefNumber": doc.get("RefNumber"),
+                "LinkType": "AMTTYPE",
+                "Amount": money_text(-amount),
+            },
+        ]
+        ctx.touch(bill)
+        _derive_amounts(KINDS["Bill"], bill)
+        ctx.save(KINDS["Bill"], bill)
+        applied.append(
+            {
+                "TxnID": bill["TxnID"],
+                "TxnType": "Bill",
+                "TxnDate": bill["TxnDate"],
+                "RefNumber": bill.get("RefNumber"),
+                "BalanceRemaining": bill["OpenAmount"],
+                "Amount": money_text(amount),
+            }
+        )
+        total += amount
+    doc["AppliedToTxnRet"] = applied
+    doc[kind.amount_field] = money_text(total)
+
+
+def _unapply_payment(ctx: Context, payment: dict[str, Any]) -> None:
+    for app in as_list(payment.get("AppliedToTxnRet")):
+        found = ctx.store.get(app["TxnID"])
+        if found is None:
+            continue  # the bill was deleted first
+        bill = found[1]
+        bill["LinkedTxn"] = [t for t in as_list(bill.get("LinkedTxn")) if t["TxnID"] != payment["TxnID"]]
+        ctx.touch(bill)
+        _derive_amounts(KINDS["Bill"], bill)
+        ctx.save(KINDS["Bill"], bill)

@@ -1,0 +1,99 @@
+"""Property tests: any VendorAdd/BillAdd input gives a schema-valid message or a QbxmlFieldError naming the field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from qbxml import envelope
+from qbxml import requests as rq
+from qbxml.schema import load
+from qbxml.text import QbxmlFieldError
+
+VERSIONS = st.sampled_from(["13.0", "16.0"])
+# Any text: ASCII, Latin-1, Latin Extended (transliterated), emoji/CJK (refused), controls (refused).
+TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="latin-1"),
+        st.characters(min_codepoint=0x100, max_codepoint=0x24F),
+        st.sampled_from("–—“”‘’…€™&<>\"'🚀中Ж\x00\x1f\t"),
+    ),
+    max_size=60,
+)
+SHORT = st.text(alphabet=st.characters(codec="ascii", min_codepoint=0x20), min_size=1, max_size=30)
+AMOUNTS = st.one_of(
+    st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4),
+    st.integers(min_value=-(10**14), max_value=10**14),
+    st.sampled_from(["12.5", "0", "-0.01", "1e3", "abc", "NaN", " 1"]),
+)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _valid_or_named(builder, version: str, root: str) -> None:
+    try:
+        elem = rq.render_request(builder, version=version, request_id="p-1")
+    except QbxmlFieldError as err:
+        assert err.path.startswith((root, f"{root}Rq/")), err.path
+        assert err.path.rsplit("/", 1)[-1].split("[")[0].isidentifier(), err.path
+        return
+    doc = envelope.message([elem], version=version)
+    assert load(version).errors(etree.fromstring(doc)) == []
+
+
+@SETTINGS
+@given(
+    version=VERSIONS,
+    name=TEXT,
+    company=st.none() | TEXT,
+    city=st.none() | TEXT,
+    notes=st.none() | TEXT,
+    email=st.none() | TEXT,
+    is_1099=st.none() | st.booleans(),
+)
+def test_vendor_add_is_valid_or_names_the_field(version, name, company, city, notes, email, is_1099):
+    vendor = rq.VendorAdd(
+        name=name,
+        company_name=company,
+        vendor_address=rq.Address(city=city, addr1=company),
+        notes=notes,
+        email=email,
+        is_1099=is_1099,
+    )
+    _valid_or_named(vendor, version, "VendorAdd")
+
+
+EXPENSE = st.builds(rq.ExpenseLine, account=SHORT, amount=AMOUNTS, memo=st.none() | TEXT, class_ref=st.none() | SHORT)
+ITEM = st.builds(
+    rq.ItemLine,
+    item=SHORT,
+    description=st.none() | TEXT,
+    quantity=st.none() | AMOUNTS,
+    cost=st.none() | AMOUNTS,
+    amount=st.none() | AMOUNTS,
+)
+
+
+@SETTINGS
+@given(
+    version=VERSIONS,
+    vendor=TEXT.filter(bool),
+    ref_number=st.none() | TEXT,
+    memo=st.none() | TEXT,
+    expense=st.lists(EXPENSE, max_size=4),
+    items=st.lists(ITEM, max_size=3),
+)
+def test_bill_add_is_valid_or_names_the_field(version, vendor, ref_number, memo, expense, items):
+    bill = rq.BillAdd(vendor=vendor, ref_number=ref_number, memo=memo, expense_lines=expense, item_lines=items)
+    _valid_or_named(bill, version, "BillAdd")
+
+
+@SETTINGS
+@given(st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False))
+def test_two_decimal_amounts_always_render(value):
+    bill = rq.BillAdd(vendor="V", expense_lines=[rq.ExpenseLine(account="A", amount=value)])
+    elem = rq.render_request(bill, version="16.0", request_id="1")
+    assert Decimal(elem.findtext("BillAdd/ExpenseLineAdd/Amount")) == value
