@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from transforms import bills, names, staging, vendors
+from transforms import bills, exports, names, staging, vendors
 from transforms import requests as rq
 from transforms.dialect import dialect
 from transforms.landing import RAW_COLUMNS, raw_frame
@@ -236,3 +236,15 @@ def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
 
 def outbox_counts(wh: Warehouse) -> dict[str, int]:
     return dict(wh.fetchall("SELECT status, count(*) FROM qbxml_outbox GROUP BY status"))
+
+
+def exports_due(wh: Warehouse) -> list[dict[str, Any]]:
+    return wh.records(exports.exports_due() + " ORDER BY 1")
+
+
+def record_exports(wh: Warehouse, marked: list[dict[str, Any]]) -> int:
+    """Remember which version of each document Coupa now flags exported."""
+    frame = pd.DataFrame(marked, columns=["record_key", "source_id", "source_version", "source_kind"])
+    frame["source_system"] = staging.SOURCE
+    frame["exported_at"] = now()
+    return wh.upsert("source_exports", frame, ["source_system", "record_key"]) if marked else 0
