@@ -1,0 +1,134 @@
+"""OAuth2 client-credentials tokens on authlib's httpx client: cached until near expiry, dropped on a 401."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+import httpx
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import OAuth2Client
+from authlib.oauth2.rfc6749 import OAuth2Token
+
+from connectors.core.errors import AuthenticationError, RetriesExhausted
+from connectors.core.logs import log_event
+from connectors.core.retry import RETRYABLE_STATUSES, RetryableStatus, RetryPolicy
+
+
+class TokenProvider(Protocol):
+    """What ApiClient needs from any authentication scheme."""
+
+    def authorization(self) -> str:
+        """The Authorization header value to send now."""
+
+    def invalidate(self, authorization: str) -> None:
+        """The server refused `authorization`: forget it so the next call fetches a fresh one."""
+
+    def close(self) -> None:
+        """Release the token endpoint's connections."""
+
+
+class ClientCredentials:
+    """A client-credentials token from `token_url`, renewed once `refresh_ahead` of its lifetime is left.
+
+    Coupa tokens live 24 h; with the default 1/6 the token is renewed after about 20 h. A token without
+    `expires_in` is kept until the API answers 401.
+    """
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        scopes: Iterable[str] = (),
+        source: str = "",
+        auth_method: str = "client_secret_post",
+        refresh_ahead: float = 1 / 6,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        extra_params: Mapping[str, str] | None = None,
+    ):
+        self.token_url = token_url
+        self.source = source
+        self.refresh_ahead = refresh_ahead
+        self.retry = retry or RetryPolicy()
+        self.extra_params = dict(extra_params or {})
+        self.fetches = 0
+        self._token: OAuth2Token | None = None
+        self._lock = threading.Lock()
+        self._oauth = OAuth2Client(
+            client_id=client_id,
+            client_secret=client_secret,
+            scope=" ".join(scopes) or None,
+            token_endpoint=token_url,
+            grant_type="client_credentials",
+            token_endpoint_auth_method=auth_method,
+            timeout=timeout,
+        )
+        self._oauth.register_compliance_hook("access_token_response", _raise_retryable)
+
+    def authorization(self) -> str:
+        with self._lock:
+            if self._token is None or self._stale(self._token):
+                self._token = self._fetch()
+            return f"Bearer {self._token['access_token']}"
+
+    def invalidate(self, authorization: str) -> None:
+        with self._lock:
+            if self._token is not None and authorization == f"Bearer {self._token['access_token']}":
+                self._token = None
+
+    def close(self) -> None:
+        self._oauth.close()
+
+    def _stale(self, token: OAuth2Token) -> bool:
+        lifetime = token.get("expires_in")
+        if lifetime is None:
+            return False
+        return bool(token.is_expired(leeway=float(lifetime) * self.refresh_ahead))
+
+    def _fetch(self) -> OAuth2Token:
+        attempts = 0
+        try:
+            for attempt in self.retry.retrying():
+                with attempt:
+                    attempts += 1
+                    token = self._oauth.fetch_token(
+                        self.token_url, grant_type="client_credentials", **self.extra_params
+                    )
+        except OAuthError as exc:
+            raise AuthenticationError(
+                f"{self.source} token request refused: {exc.error}", source=self.source, path=self.token_url
+            ) from None
+        except httpx.HTTPStatusError as exc:
+            status = exc.response.status_code
+            raise AuthenticationError(
+                f"{self.source} token request failed: HTTP {status}", status=status, source=self.source
+            ) from None
+        except (RetryableStatus, httpx.TransportError) as exc:
+            raise RetriesExhausted(
+                f"{self.source} token request failed after {attempts} attempts: {_describe(exc)}",
+                attempts=attempts,
+                status=getattr(getattr(exc, "response", None), "status_code", None),
+                source=self.source,
+                method="POST",
+                path=self.token_url,
+            ) from None
+        self.fetches += 1
+        log_event("token.fetched", source=self.source, expires_in=token.get("expires_in"), scope=token.get("scope"))
+        return token
+
+
+def _raise_retryable(response: httpx.Response) -> httpx.Response:
+    if response.status_code in RETRYABLE_STATUSES:
+        response.read()
+        raise RetryableStatus(response)
+    return response
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RetryableStatus):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__

@@ -1,0 +1,77 @@
+"""Retry policy per source on tenacity: exponential backoff with full jitter, Retry-After honoured, capped."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+import tenacity
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class RetryableStatus(Exception):
+    """An HTTP answer worth retrying (429 or 5xx); carries the server's Retry-After, if any, in seconds."""
+
+    def __init__(self, response: httpx.Response):
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """429/5xx answers, timeouts and broken connections are retried; everything else fails at once."""
+    return isinstance(exc, RetryableStatus | httpx.TimeoutException | httpx.TransportError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How one source retries: at most `max_attempts` tries, waits of `base` * 2^n with full jitter up to `cap`.
+
+    A Retry-After header replaces the computed wait (still capped at `cap`). `sleep` is injectable so tests can
+    observe the waits without spending them.
+    """
+
+    max_attempts: int = 6
+    base: float = 0.5
+    cap: float = 30.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def wait_seconds(self, retry_state: tenacity.RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, RetryableStatus) and exc.retry_after is not None:
+            return min(exc.retry_after, self.cap)
+        return tenacity.wait_random_exponential(multiplier=self.base, max=self.cap)(retry_state)
+
+    def retrying(self, before_sleep: Callable[[tenacity.RetryCallState], None] | None = None) -> tenacity.Retrying:
+        """A tenacity controller for one logical call; the last exception is re-raised when attempts run out."""
+        return tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=self.wait_seconds,
+            retry=tenacity.retry_if_exception(is_retryable),
+            sleep=self.sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )

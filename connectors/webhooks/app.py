@@ -1,0 +1,97 @@
+"""The webhook endpoint: a Flask app that verifies, de-duplicates and queues deliveries, answering 202."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from connectors.core.logs import log_event
+from connectors.webhooks.queue import store_event
+from connectors.webhooks.signature import SignatureScheme, WebhookRejected
+from warehouse.store import Warehouse
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def webhook_app(
+    warehouse: Warehouse,
+    secret: str | bytes,
+    *,
+    source: str = "coupa",
+    scheme: SignatureScheme | None = None,
+    delivery_header: str = "X-Coupa-Delivery",
+    event_header: str = "X-Coupa-Event",
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> Flask:
+    """`POST /webhooks/<source>`: 413 over `max_body_bytes`, 401 bad or stale signature, 400 unreadable,
+    409 replayed delivery id, else the event lands in `webhook_events` and the answer is 202.
+
+    `secret` comes from configuration (e.g. QBSYNC_COUPA_WEBHOOK_SECRET); `scheme` overrides header names,
+    encoding and tolerance (its own secret is then used).
+    """
+    key = secret.encode() if isinstance(secret, str) else secret
+    scheme = scheme or SignatureScheme(secret=key)
+    app = Flask(f"webhooks_{source}")
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+
+    @app.post(f"/webhooks/{source}")
+    def receive() -> Response:
+        try:
+            body = request.get_data(cache=False)
+            scheme.verify(body, request.headers)
+            event = _event(source, body, request.headers.get(delivery_header), request.headers.get(event_header))
+        except RequestEntityTooLarge:
+            return _reject(source, "body too large", 413)
+        except WebhookRejected as exc:
+            return _reject(source, str(exc), exc.status)
+        with warehouse.connect() as conn:
+            stored = store_event(conn, event)
+        if not stored:
+            return _reject(source, "replayed delivery", 409, event["event_id"])
+        log_event(
+            "webhook.queued",
+            source=source,
+            event_id=event["event_id"],
+            event_type=event["event_type"],
+            object_type=event["object_type"],
+            object_id=event["object_id"],
+        )
+        return _answer({"status": "queued", "event_id": event["event_id"]}, 202)
+
+    return app
+
+
+def _event(source: str, body: bytes, delivery_id: str | None, event_type: str | None) -> dict[str, Any]:
+    """The queue row of a verified delivery: ids and types from headers first, then from the JSON payload."""
+    if not delivery_id:
+        raise WebhookRejected("missing delivery id header", 400)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise WebhookRejected("body is not JSON", 400) from None
+    if not isinstance(payload, dict):
+        raise WebhookRejected("body is not a JSON object", 400)
+    event_type = event_type or payload.get("event") or payload.get("event-type")
+    object_type = payload.get("object-type") or (event_type.split(".", 1)[0] if event_type else None)
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else payload
+    object_id = payload.get("object-id") or data.get("id")
+    return {
+        "event_id": delivery_id[:200],
+        "source": source,
+        "event_type": event_type,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "payload": payload,
+    }
+
+
+def _reject(source: str, reason: str, status: int, event_id: str | None = None) -> Response:
+    log_event("webhook.rejected", 30, source=source, reason=reason, status=status, event_id=event_id)
+    return _answer({"status": "rejected", "reason": reason}, status)
+
+
+def _answer(body: dict[str, Any], status: int) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")

@@ -1,0 +1,70 @@
+"""The webhook_events queue: store verified deliveries once, list pending ones, mark them consumed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from warehouse.audit import now
+from warehouse.store import Conn
+
+# Coupa object types as webhook payloads name them -> the entity an incremental pull refreshes.
+ENTITIES = {
+    "supplier": "suppliers",
+    "purchase_order": "purchase_orders",
+    "order_header": "purchase_orders",
+    "invoice": "invoices",
+    "invoice_header": "invoices",
+    "payment": "payments",
+    "account": "accounts",
+}
+
+
+def store_event(conn: Conn, event: Mapping[str, Any]) -> bool:
+    """Insert one verified event; False when its event_id was stored before (a replay)."""
+    rows = conn.fetchall(
+        "INSERT INTO webhook_events (event_id, source, event_type, object_type, object_id, received_at, payload) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        [
+            event["event_id"],
+            event["source"],
+            event.get("event_type"),
+            event.get("object_type"),
+            event.get("object_id"),
+            now(),
+            event["payload"],
+        ],
+    )
+    return bool(rows)
+
+
+def pending_events(conn: Conn, source: str) -> list[dict[str, Any]]:
+    """Unconsumed events of `source`, oldest first, each payload as a dict."""
+    rows = conn.records(
+        "SELECT event_id, source, event_type, object_type, object_id, received_at, payload FROM webhook_events "
+        "WHERE source = ? AND consumed_at IS NULL ORDER BY received_at, event_id",
+        [source],
+    )
+    for row in rows:
+        if isinstance(row["payload"], str):
+            row["payload"] = json.loads(row["payload"])
+    return rows
+
+
+def mark_consumed(conn: Conn, event_ids: Iterable[str]) -> int:
+    """Stamp `consumed_at` on these events (once a run has been requested for them); returns how many."""
+    ids = list(event_ids)
+    if not ids:
+        return 0
+    marks = ", ".join("?" for _ in ids)
+    count = conn.scalar(f"SELECT COUNT(*) FROM webhook_events WHERE consumed_at IS NULL AND event_id IN ({marks})", ids)
+    conn.execute(
+        f"UPDATE webhook_events SET consumed_at = ? WHERE consumed_at IS NULL AND event_id IN ({marks})", [now(), *ids]
+    )
+    return int(count)
+
+
+def touched_entities(events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The entities (suppliers, purchase_orders, invoices, payments, accounts) these events ask to re-pull."""
+    return {ENTITIES[e["object_type"]] for e in events if e.get("object_type") in ENTITIES}
