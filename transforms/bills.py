@@ -12,7 +12,7 @@ from datetime import datetime
 from transforms.sqltext import ts
 from transforms.vendors import SOURCE, companies_fed_by
 
-BILLABLE_PO_STATUSES = ("issued", "closed")
+BILLABLE_PO_STATUSES = ("issued", "approved", "closed", "soft_closed")  # Coupa: sent to the supplier
 BILLABLE_INVOICE_STATUSES = ("approved",)
 REBUILD = "_bill_rebuild"
 

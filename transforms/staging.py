@@ -243,6 +243,21 @@ def _unparsed_lines(d: Dialect, prefix: str, lines_key: str) -> list[str]:
     return out
 
 
+def _line_total_differs(d: Dialect, prefix: str, lines_key: str) -> str:
+    """Lines whose stated total is not quantity x price (to the cent)."""
+    quantity = d.try_decimal(_t("quantity", "l.value"), "18,5")
+    price = d.try_decimal(_t("price", "l.value"), "18,5")
+    total = d.try_decimal(_t("total", "l.value"))
+    return (
+        f"SELECT '{prefix}' || r.source_id, '{ISSUE_PREFIX}{lines_key}.total_mismatch', "
+        f"'{lines_key}[' || coalesce({_t('line-num', 'l.value')}, '?') || '].total', "
+        f"'{lines_key} line ' || coalesce({_t('line-num', 'l.value')}, '?') || ': total ' || "
+        f"{_t('total', 'l.value')} || ' is not quantity x price' "
+        f"FROM {{raw}} r, {d.json_elements(_j(lines_key), 'l')} "
+        f"WHERE r.fetched_at > {{since}} AND abs({total} - round({quantity} * {price}, 2)) > 0.005"
+    )
+
+
 def _no_lines(d: Dialect, prefix: str, lines_key: str) -> str:
     return (
         f"SELECT '{prefix}' || r.source_id, '{ISSUE_PREFIX}{lines_key}', '{lines_key}', "
@@ -264,6 +279,7 @@ def issue_selects(d: Dialect, entity: str) -> list[str]:
             _missing(prefix, "supplier", "purchase order names no supplier", _t("id", _j("supplier"))),
             _no_lines(d, prefix, "order-lines"),
             *_unparsed_lines(d, prefix, "order-lines"),
+            _line_total_differs(d, prefix, "order-lines"),
         ]
     if entity == "invoices":
         return [
@@ -273,6 +289,7 @@ def issue_selects(d: Dialect, entity: str) -> list[str]:
             _unparsed(d, prefix, "gross-total", "number"),
             _no_lines(d, prefix, "invoice-lines"),
             *_unparsed_lines(d, prefix, "invoice-lines"),
+            _line_total_differs(d, prefix, "invoice-lines"),
         ]
     if entity == "payments":
         return [
