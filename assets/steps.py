@@ -22,13 +22,7 @@ from warehouse.outbox import enqueue
 from warehouse.store import Conn, Warehouse
 
 LAND_BATCH = 5_000
-STG_TABLES = {
-    "suppliers": "stg_suppliers",
-    "accounts": "stg_accounts",
-    "purchase_orders": "stg_purchase_orders",
-    "invoices": "stg_invoices",
-    "payments": "stg_payments",
-}
+STG_TABLES = staging.STG_TABLES
 
 
 def _batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -86,9 +80,7 @@ def stage(wh: Warehouse, entity: str, full: bool = False) -> dict[str, Any]:
     table = STG_TABLES[entity]
     with wh.connect() as conn:
         since = _since(conn, table, full)
-        for sql in staging.STAGERS[entity](d, since, stamp):
-            conn.execute(sql)
-        for sql in staging.issues(d, entity, since, stamp):
+        for sql in staging.statements(d, entity, since, stamp):
             conn.execute(sql)
         if entity == "suppliers":
             _name_suppliers(conn, stamp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 # Text that PostgreSQL may cast without raising (it has no TRY_CAST before version 16).
@@ -76,6 +77,56 @@ class Dialect:
 
     def iso_date(self, expr: str) -> str:
         return f"CAST(CAST({expr} AS DATE) AS TEXT)" if self.pg else f"CAST(CAST({expr} AS DATE) AS VARCHAR)"
+
+    def extract_fields(self, table: str, paths: dict[str, tuple[str, ...]], where: str) -> str:
+        """SELECT source_id and each JSON path of `payload` as text (objects as JSON text), parsing each row once."""
+        if self.pg:
+            fields = ", ".join(f"payload #>> '{_pg_path(path)}' AS {name}" for name, path in paths.items())
+            return f"SELECT source_id, {fields} FROM {table} WHERE {where}"
+        fields = ", ".join(f"j.{_duck_path(path)} AS {name}" for name, path in paths.items())
+        return (
+            f"SELECT source_id, {fields} FROM (SELECT source_id, from_json(payload, '{_structure(paths)}') AS j "
+            f"FROM {table} WHERE {where}) AS parsed"
+        )
+
+    def extract_lines(self, table: str, array_key: str, paths: dict[str, tuple[str, ...]], where: str) -> str:
+        """SELECT source_id AS doc_id and each path of every element of array `array_key`, as text."""
+        if self.pg:
+            fields = ", ".join(f"l.value #>> '{_pg_path(path)}' AS {name}" for name, path in paths.items())
+            array = f"r.payload->'{array_key}'"
+            return (
+                f"SELECT r.source_id AS doc_id, {fields} FROM {table} r, jsonb_array_elements("
+                f"CASE WHEN jsonb_typeof({array}) = 'array' THEN {array} END) AS l(value) WHERE {where}"
+            )
+        fields = ", ".join(f"l.{_duck_path(path)} AS {name}" for name, path in paths.items())
+        structure = json.dumps({array_key: [_nested(paths)]})
+        return (
+            f"SELECT doc_id, {fields} FROM (SELECT source_id AS doc_id, unnest(from_json(payload, '{structure}')"
+            f'."{array_key}") AS l FROM {table} WHERE {where}) AS parsed'
+        )
+
+
+def _nested(paths: dict[str, tuple[str, ...]]) -> dict:
+    """{"a": {"b": "VARCHAR"}} for path (a, b): the shape DuckDB's from_json reads, every leaf as text."""
+    out: dict = {}
+    for path in paths.values():
+        node = out
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node.setdefault(path[-1], "VARCHAR")
+    return out
+
+
+def _structure(paths: dict[str, tuple[str, ...]]) -> str:
+    return json.dumps(_nested(paths))
+
+
+def _duck_path(path: tuple[str, ...]) -> str:
+    return ".".join(f'"{key}"' for key in path)
+
+
+def _pg_path(path: tuple[str, ...]) -> str:
+    return "{" + ",".join(path) + "}"
 
 
 def dialect(backend: str) -> Dialect:

@@ -1,318 +1,355 @@
 """Coupa landing payloads (R39 JSON, hyphenated keys) to the canonical stg_* tables, as set-based SQL.
 
-Every builder returns the statements that restage the raw rows fetched after `since` (None: all of them),
-stamping `staged_at`. Header rows are upserted; the lines of a restaged document are replaced as a whole.
-Fields that do not parse become NULL in staging and a quarantine row naming the record and the field.
+`statements(d, entity, since, staged_at)` restages the raw rows fetched after `since` (None: all of them).
+Each payload is parsed once into temp tables of text fields (`_stg_docs`, `_stg_lines`); the canonical rows
+and the field checks read those. Headers are upserted; a restaged document's lines are replaced as a whole.
+A field that does not parse becomes NULL in staging plus a quarantine row naming the record and the field.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from transforms.dialect import Dialect
 from transforms.sqltext import ts, upsert_tail
 
 SOURCE = "coupa"
-
-SUPPLIER_COLUMNS = [
-    "source_system", "source_id", "supplier_number", "supplier_name", "tax_id", "email", "phone",
-    "address_line1", "address_line2", "city", "state", "postal_code", "country", "is_active",
-    "source_updated_at", "staged_at",
-]  # fmt: skip
-ACCOUNT_COLUMNS = [
-    "source_system", "source_id", "account_code", "account_name", "account_type", "is_active",
-    "source_updated_at", "staged_at",
-]  # fmt: skip
-PO_COLUMNS = [
-    "source_system", "source_id", "po_number", "supplier_source_id", "status", "currency", "order_date",
-    "source_version", "source_updated_at", "staged_at",
-]  # fmt: skip
-PO_LINE_COLUMNS = [
-    "source_system", "po_source_id", "line_number", "description", "quantity", "unit_price", "line_amount",
-    "account_code", "cost_centre", "item_code",
-]  # fmt: skip
-INVOICE_COLUMNS = [
-    "source_system", "source_id", "invoice_number", "supplier_source_id", "status", "currency", "invoice_date",
-    "due_date", "total_amount", "source_version", "source_updated_at", "staged_at",
-]  # fmt: skip
-INVOICE_LINE_COLUMNS = [
-    "source_system", "invoice_source_id", "line_number", "description", "quantity", "unit_price", "line_amount",
-    "account_code", "cost_centre", "po_number",
-]  # fmt: skip
-PAYMENT_COLUMNS = [
-    "source_system", "source_id", "supplier_source_id", "invoice_source_id", "payment_date", "amount", "currency",
-    "payment_method", "reference", "source_updated_at", "staged_at",
-]  # fmt: skip
-
+ISSUE_PREFIX = "staging:"  # check_name prefix of the quarantine rows staging writes
+DOCS, LINES = "_stg_docs", "_stg_lines"
 # The account segment that carries the cost centre (segment-1 is the GL account in the usual Coupa set-up).
 COST_CENTRE_SEGMENT = "segment-2"
 
-
-def _t(key: str, base: str = "r.payload") -> str:
-    """The text of JSON field `key` of `base`."""
-    return f"({base}->>'{key}')"
-
-
-def _j(key: str, base: str = "r.payload") -> str:
-    """The JSON value of field `key` of `base`."""
-    return f"{base}->'{key}'"
-
-
-def _changed(raw_table: str, since: datetime | None) -> str:
-    return f"SELECT source_id FROM {raw_table} WHERE fetched_at > {ts(since)}"
+LINE_PATHS = {
+    "line_num": ("line-num",),
+    "line_id": ("id",),
+    "description": ("description",),
+    "quantity": ("quantity",),
+    "price": ("price",),
+    "total": ("total",),
+    "account_code": ("account", "code"),
+    "cost_centre": ("account", COST_CENTRE_SEGMENT),
+}
 
 
-def _cols(columns: list[str]) -> str:
-    return ", ".join(columns)
+@dataclass(frozen=True)
+class Entity:
+    """How one Coupa entity lands in staging."""
+
+    raw_table: str
+    stg_table: str
+    prefix: str  # record key prefix, e.g. coupa:po:
+    paths: dict[str, tuple[str, ...]]  # text field -> JSON path in the payload
+    select: dict[str, str]  # stg column -> SQL over the text fields of h (header) ; filled per dialect
+    lines_key: str | None = None
+    lines_table: str | None = None
+    line_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    line_select: dict[str, str] = field(default_factory=dict)  # stg line column -> SQL over l (line texts)
 
 
-def suppliers(d: Dialect, since: datetime | None, staged_at: datetime) -> list[str]:
-    p = "r.payload"
-    return [
-        f"INSERT INTO stg_suppliers ({_cols(SUPPLIER_COLUMNS)}) "
-        f"SELECT '{SOURCE}', r.source_id, {p}->>'number', coalesce(trim({p}->>'name'), ''), {p}->>'tax-id', "
-        f"{p}->'primary-contact'->>'email', {p}->'primary-contact'->'phone-work'->>'number', "
-        f"{p}->'primary-address'->>'street1', {p}->'primary-address'->>'street2', "
-        f"{p}->'primary-address'->>'city', {p}->'primary-address'->>'state', "
-        f"{p}->'primary-address'->>'postal-code', {p}->'primary-address'->'country'->>'code', "
-        f"coalesce({p}->>'status', 'active') = 'active', {d.try_timestamp_utc(_t('updated-at', p))}, "
-        f"{ts(staged_at)} "
-        f"FROM raw_coupa_suppliers r WHERE r.fetched_at > {ts(since)} "
-        + upsert_tail(["source_system", "source_id"], SUPPLIER_COLUMNS)
-    ]
+def _entities(d: Dialect) -> dict[str, Entity]:
+    def money(expr: str) -> str:
+        return d.try_decimal(expr)
 
-
-def accounts(d: Dialect, since: datetime | None, staged_at: datetime) -> list[str]:
-    p = "r.payload"
-    return [
-        f"INSERT INTO stg_accounts ({_cols(ACCOUNT_COLUMNS)}) "
-        f"SELECT '{SOURCE}', r.source_id, coalesce({p}->>'code', ''), {p}->>'name', {p}->'account-type'->>'name', "
-        f"coalesce({p}->>'active', 'true') = 'true', {d.try_timestamp_utc(_t('updated-at', p))}, "
-        f"{ts(staged_at)} "
-        f"FROM raw_coupa_accounts r WHERE r.fetched_at > {ts(since)} "
-        + upsert_tail(["source_system", "source_id"], ACCOUNT_COLUMNS)
-    ]
-
-
-def _line_fields(d: Dialect) -> dict[str, str]:
-    """Expressions over a document line `l.value` shared by order lines and invoice lines."""
-    v = "l.value"
-    quantity = d.try_decimal(f"{v}->>'quantity'", "18,5")
-    price = d.try_decimal(f"{v}->>'price'", "18,5")
+    common = {"updated_at": ("updated-at",)}
+    line_common = {
+        "description": "l.description",
+        "quantity": d.try_decimal("l.quantity", "18,5"),
+        "unit_price": d.try_decimal("l.price", "18,5"),
+        "line_amount": f"coalesce({money('l.total')}, CAST(round({d.try_decimal('l.quantity', '18,5')} * "
+        f"{d.try_decimal('l.price', '18,5')}, 2) AS DECIMAL(18,2)))",
+        "account_code": "l.account_code",
+        "cost_centre": "l.cost_centre",
+    }
+    updated = d.try_timestamp_utc("h.updated_at")
     return {
-        "description": f"{v}->>'description'",
-        "quantity": quantity,
-        "unit_price": price,
-        "line_amount": f"coalesce({d.try_decimal(_t('total', v))}, "
-        f"CAST(round({quantity} * {price}, 2) AS DECIMAL(18,2)))",
-        "account_code": f"{v}->'account'->>'code'",
-        "cost_centre": f"{v}->'account'->>'{COST_CENTRE_SEGMENT}'",
-        "line_number": f"row_number() OVER (PARTITION BY r.source_id ORDER BY {d.try_int(_t('line-num', v))}, "
-        f"{d.try_int(_t('id', v))})",
+        "suppliers": Entity(
+            "raw_coupa_suppliers",
+            "stg_suppliers",
+            "coupa:supplier:",
+            {
+                **common,
+                "number": ("number",),
+                "name": ("name",),
+                "tax_id": ("tax-id",),
+                "email": ("primary-contact", "email"),
+                "phone": ("primary-contact", "phone-work", "number"),
+                "street1": ("primary-address", "street1"),
+                "street2": ("primary-address", "street2"),
+                "city": ("primary-address", "city"),
+                "state": ("primary-address", "state"),
+                "postal_code": ("primary-address", "postal-code"),
+                "country": ("primary-address", "country", "code"),
+                "status": ("status",),
+            },
+            {
+                "supplier_number": "h.number",
+                "supplier_name": "coalesce(trim(h.name), '')",
+                "tax_id": "h.tax_id",
+                "email": "h.email",
+                "phone": "h.phone",
+                "address_line1": "h.street1",
+                "address_line2": "h.street2",
+                "city": "h.city",
+                "state": "h.state",
+                "postal_code": "h.postal_code",
+                "country": "h.country",
+                "is_active": "coalesce(h.status, 'active') = 'active'",
+                "source_updated_at": updated,
+            },
+        ),
+        "accounts": Entity(
+            "raw_coupa_accounts",
+            "stg_accounts",
+            "coupa:account:",
+            {**common, "code": ("code",), "name": ("name",), "type": ("account-type", "name"), "active": ("active",)},
+            {
+                "account_code": "coalesce(h.code, '')",
+                "account_name": "h.name",
+                "account_type": "h.type",
+                "is_active": "coalesce(h.active, 'true') = 'true'",
+                "source_updated_at": updated,
+            },
+        ),
+        "purchase_orders": Entity(
+            "raw_coupa_purchase_orders",
+            "stg_purchase_orders",
+            "coupa:po:",
+            {
+                **common,
+                "number": ("po-number",),
+                "supplier_id": ("supplier", "id"),
+                "status": ("status",),
+                "currency": ("currency", "code"),
+                "created_at": ("created-at",),
+                "version": ("version",),
+            },
+            {
+                "po_number": "coalesce(h.number, '')",
+                "supplier_source_id": "h.supplier_id",
+                "status": "h.status",
+                "currency": "h.currency",
+                "order_date": d.try_date("h.created_at"),
+                "source_version": f"coalesce({d.try_int('h.version')}, 1)",
+                "source_updated_at": updated,
+            },
+            "order-lines",
+            "stg_po_lines",
+            {**LINE_PATHS, "item_code": ("item", "item-number")},
+            {**line_common, "item_code": "l.item_code"},
+        ),
+        "invoices": Entity(
+            "raw_coupa_invoices",
+            "stg_invoices",
+            "coupa:invoice:",
+            {
+                **common,
+                "number": ("invoice-number",),
+                "supplier_id": ("supplier", "id"),
+                "status": ("status",),
+                "currency": ("currency", "code"),
+                "invoice_date": ("invoice-date",),
+                "due_date": ("net-due-date",),
+                "gross_total": ("gross-total",),
+                "version": ("lock-version-key",),
+            },
+            {
+                "invoice_number": "coalesce(h.number, '')",
+                "supplier_source_id": "h.supplier_id",
+                "status": "h.status",
+                "currency": "h.currency",
+                "invoice_date": d.try_date("h.invoice_date"),
+                "due_date": d.try_date("h.due_date"),
+                "total_amount": money("h.gross_total"),
+                "source_version": f"coalesce({d.try_int('h.version')}, 1)",
+                "source_updated_at": updated,
+            },
+            "invoice-lines",
+            "stg_invoice_lines",
+            {**LINE_PATHS, "po_number": ("po-number",), "order_header_num": ("order-header-num",)},
+            {**line_common, "po_number": "coalesce(l.po_number, l.order_header_num)"},
+        ),
+        "payments": Entity(
+            "raw_coupa_payments",
+            "stg_payments",
+            "coupa:payment:",
+            {
+                **common,
+                "payee_supplier_id": ("payee", "supplier", "id"),
+                "payee_id": ("payee", "id"),
+                "released_at": ("released-at",),
+                "execution_date": ("requested-execution-date",),
+                "created_at": ("created-at",),
+                "total": ("pay-to-total",),
+                "currency": ("pay-to-currency", "code"),
+                "transfer_type": ("transfer-type",),
+                "type": ("type",),
+                "identifier": ("payment-identifier",),
+            },
+            {
+                "supplier_source_id": "coalesce(h.payee_supplier_id, h.payee_id)",
+                "invoice_source_id": f"(SELECT min(l.source_transaction_id) FROM {LINES} l "
+                "WHERE l.doc_id = h.source_id)",
+                "payment_date": d.try_date("coalesce(h.released_at, h.execution_date, h.created_at)"),
+                "amount": money("h.total"),
+                "currency": "h.currency",
+                "payment_method": "coalesce(h.transfer_type, h.type)",
+                "reference": "h.identifier",
+                "source_updated_at": updated,
+            },
+            "payment-details",
+            None,
+            {"line_id": ("id",), "source_transaction_id": ("source-transaction-id",)},
+        ),
     }
 
 
-def purchase_orders(d: Dialect, since: datetime | None, staged_at: datetime) -> list[str]:
-    """Headers, then their order lines, then each header's total as the sum of its lines."""
-    p = "r.payload"
-    f = _line_fields(d)
-    changed = _changed("raw_coupa_purchase_orders", since)
-    return [
-        f"INSERT INTO stg_purchase_orders ({_cols(PO_COLUMNS)}) "
-        f"SELECT '{SOURCE}', r.source_id, coalesce({p}->>'po-number', ''), {p}->'supplier'->>'id', {p}->>'status', "
-        f"{p}->'currency'->>'code', {d.try_date(_t('created-at', p))}, "
-        f"coalesce({d.try_int(_t('version', p))}, 1), "
-        f"{d.try_timestamp_utc(_t('updated-at', p))}, {ts(staged_at)} "
-        f"FROM raw_coupa_purchase_orders r WHERE r.fetched_at > {ts(since)} "
-        + upsert_tail(["source_system", "source_id"], PO_COLUMNS),
-        f"DELETE FROM stg_po_lines WHERE source_system = '{SOURCE}' AND po_source_id IN ({changed})",
-        f"INSERT INTO stg_po_lines ({_cols(PO_LINE_COLUMNS)}) "
-        f"SELECT '{SOURCE}', r.source_id, {f['line_number']}, {f['description']}, {f['quantity']}, "
-        f"{f['unit_price']}, {f['line_amount']}, {f['account_code']}, {f['cost_centre']}, "
-        "l.value->'item'->>'item-number' "
-        f"FROM raw_coupa_purchase_orders r, {d.json_elements(_j('order-lines', p), 'l')} "
-        f"WHERE r.fetched_at > {ts(since)}",
-        "UPDATE stg_purchase_orders SET total_amount = t.total "
-        "FROM (SELECT po_source_id, sum(line_amount) AS total FROM stg_po_lines "
-        f"WHERE source_system = '{SOURCE}' AND po_source_id IN ({changed}) GROUP BY po_source_id) t "
-        f"WHERE stg_purchase_orders.source_system = '{SOURCE}' AND stg_purchase_orders.source_id = t.po_source_id",
+ENTITY_NAMES = ("suppliers", "accounts", "purchase_orders", "invoices", "payments")
+RECORD_PREFIX = {name: e.prefix for name, e in _entities(Dialect("duckdb")).items()}
+STG_TABLES = {name: e.stg_table for name, e in _entities(Dialect("duckdb")).items()}
+
+
+def _cols(columns) -> str:
+    return ", ".join(columns)
+
+
+def _extract(d: Dialect, e: Entity, since: datetime | None) -> list[str]:
+    out = [
+        f"DROP TABLE IF EXISTS {DOCS}",
+        f"DROP TABLE IF EXISTS {LINES}",
+        f"CREATE TEMP TABLE {DOCS} AS {d.extract_fields(e.raw_table, e.paths, f'fetched_at > {ts(since)}')}",
     ]
-
-
-def invoices(d: Dialect, since: datetime | None, staged_at: datetime) -> list[str]:
-    """Headers, their lines, then the purchase order each invoice bills (by the PO number on its lines)."""
-    p = "r.payload"
-    f = _line_fields(d)
-    changed = _changed("raw_coupa_invoices", since)
-    return [
-        f"INSERT INTO stg_invoices ({_cols(INVOICE_COLUMNS)}) "
-        f"SELECT '{SOURCE}', r.source_id, coalesce({p}->>'invoice-number', ''), {p}->'supplier'->>'id', "
-        f"{p}->>'status', {p}->'currency'->>'code', {d.try_date(_t('invoice-date', p))}, "
-        f"{d.try_date(_t('net-due-date', p))}, "
-        f"{d.try_decimal(_t('gross-total', p))}, "
-        f"coalesce({d.try_int(_t('lock-version-key', p))}, 1), "
-        f"{d.try_timestamp_utc(_t('updated-at', p))}, {ts(staged_at)} "
-        f"FROM raw_coupa_invoices r WHERE r.fetched_at > {ts(since)} "
-        + upsert_tail(["source_system", "source_id"], INVOICE_COLUMNS),
-        f"DELETE FROM stg_invoice_lines WHERE source_system = '{SOURCE}' AND invoice_source_id IN ({changed})",
-        f"INSERT INTO stg_invoice_lines ({_cols(INVOICE_LINE_COLUMNS)}) "
-        f"SELECT '{SOURCE}', r.source_id, {f['line_number']}, {f['description']}, {f['quantity']}, "
-        f"{f['unit_price']}, {f['line_amount']}, {f['account_code']}, {f['cost_centre']}, "
-        "coalesce(l.value->>'po-number', l.value->>'order-header-num') "
-        f"FROM raw_coupa_invoices r, {d.json_elements(_j('invoice-lines', p), 'l')} "
-        f"WHERE r.fetched_at > {ts(since)}",
-        "UPDATE stg_invoices SET po_source_id = t.po_source_id "
-        "FROM (SELECT l.invoice_source_id, min(po.source_id) AS po_source_id FROM stg_invoice_lines l "
-        "JOIN stg_purchase_orders po ON po.source_system = l.source_system AND po.po_number = l.po_number "
-        f"WHERE l.source_system = '{SOURCE}' AND l.invoice_source_id IN ({changed}) "
-        "GROUP BY l.invoice_source_id) t "
-        f"WHERE stg_invoices.source_system = '{SOURCE}' AND stg_invoices.source_id = t.invoice_source_id",
-    ]
-
-
-def payments(d: Dialect, since: datetime | None, staged_at: datetime) -> list[str]:
-    """Coupa Pay payments; the invoice paid is the source transaction of the payment's first detail."""
-    p = "r.payload"
-    first_detail = (
-        f"(SELECT min(pd.value->>'source-transaction-id') FROM {d.json_elements(_j('payment-details', p), 'pd')})"
-    )
-    when = f"coalesce({p}->>'released-at', {p}->>'requested-execution-date', {p}->>'created-at')"
-    return [
-        f"INSERT INTO stg_payments ({_cols(PAYMENT_COLUMNS)}) "
-        f"SELECT '{SOURCE}', r.source_id, coalesce({p}->'payee'->'supplier'->>'id', {p}->'payee'->>'id'), "
-        f"{first_detail}, {d.try_date(when)}, {d.try_decimal(_t('pay-to-total', p))}, "
-        f"{p}->'pay-to-currency'->>'code', coalesce({p}->>'transfer-type', {p}->>'type'), "
-        f"{p}->>'payment-identifier', {d.try_timestamp_utc(_t('updated-at', p))}, "
-        f"{ts(staged_at)} "
-        f"FROM raw_coupa_payments r WHERE r.fetched_at > {ts(since)} "
-        + upsert_tail(["source_system", "source_id"], PAYMENT_COLUMNS)
-    ]
-
-
-STAGERS = {
-    "suppliers": suppliers,
-    "accounts": accounts,
-    "purchase_orders": purchase_orders,
-    "invoices": invoices,
-    "payments": payments,
-}
-
-
-RECORD_PREFIX = {
-    "suppliers": "coupa:supplier:",
-    "accounts": "coupa:account:",
-    "purchase_orders": "coupa:po:",
-    "invoices": "coupa:invoice:",
-    "payments": "coupa:payment:",
-}
-ISSUE_PREFIX = "staging:"  # check_name prefix of the quarantine rows staging writes
-
-
-def _missing(prefix: str, key: str, what: str, expr: str | None = None) -> str:
-    """Rows whose field `key` (or the text `expr`) is absent or blank."""
-    return (
-        f"SELECT '{prefix}' || r.source_id AS record_key, '{ISSUE_PREFIX}{key}' AS check_name, "
-        f"'{key}' AS field, '{what}' AS reason FROM {{raw}} r "
-        f"WHERE r.fetched_at > {{since}} AND coalesce(trim({expr or _t(key)}), '') = ''"
-    )
-
-
-def _unparsed(d: Dialect, prefix: str, key: str, kind: str, base: str = "r.payload") -> str:
-    """Rows whose field `key` is present but not a `kind` (number | date)."""
-    parsed = d.try_decimal(_t(key, base)) if kind == "number" else d.try_date(_t(key, base))
-    return (
-        f"SELECT '{prefix}' || r.source_id, '{ISSUE_PREFIX}{key}', '{key}', "
-        f"'{key} ' || {_t(key, base)} || ' is not a {kind}' FROM {{raw}} r "
-        f"WHERE r.fetched_at > {{since}} AND {_t(key, base)} IS NOT NULL AND {parsed} IS NULL"
-    )
-
-
-def _unparsed_lines(d: Dialect, prefix: str, lines_key: str) -> list[str]:
-    """Line amounts present but not numbers, named by the line's line-num."""
-    out = []
-    for key in ("quantity", "price", "total"):
-        out.append(
-            f"SELECT '{prefix}' || r.source_id, '{ISSUE_PREFIX}{lines_key}.{key}', "
-            f"'{lines_key}[' || coalesce({_t('line-num', 'l.value')}, '?') || '].{key}', "
-            f"'{lines_key} line ' || coalesce({_t('line-num', 'l.value')}, '?') || ': {key} ' || "
-            f"{_t(key, 'l.value')} || ' is not a number' "
-            f"FROM {{raw}} r, {d.json_elements(_j(lines_key), 'l')} "
-            f"WHERE r.fetched_at > {{since}} AND {_t(key, 'l.value')} IS NOT NULL "
-            f"AND {d.try_decimal(_t(key, 'l.value'), '18,5')} IS NULL"
-        )
+    if e.lines_key:
+        where = f"fetched_at > {ts(since)}"
+        out.append(f"CREATE TEMP TABLE {LINES} AS {d.extract_lines(e.raw_table, e.lines_key, e.line_paths, where)}")
     return out
 
 
-def _line_total_differs(d: Dialect, prefix: str, lines_key: str) -> str:
-    """Lines whose stated total is not quantity x price (to the cent)."""
-    quantity = d.try_decimal(_t("quantity", "l.value"), "18,5")
-    price = d.try_decimal(_t("price", "l.value"), "18,5")
-    total = d.try_decimal(_t("total", "l.value"))
-    return (
-        f"SELECT '{prefix}' || r.source_id, '{ISSUE_PREFIX}{lines_key}.total_mismatch', "
-        f"'{lines_key}[' || coalesce({_t('line-num', 'l.value')}, '?') || '].total', "
-        f"'{lines_key} line ' || coalesce({_t('line-num', 'l.value')}, '?') || ': total ' || "
-        f"{_t('total', 'l.value')} || ' is not quantity x price' "
-        f"FROM {{raw}} r, {d.json_elements(_j(lines_key), 'l')} "
-        f"WHERE r.fetched_at > {{since}} AND abs({total} - round({quantity} * {price}, 2)) > 0.005"
+def _upsert(e: Entity, staged_at: datetime) -> str:
+    columns = ["source_system", "source_id", *e.select, "staged_at"]
+    values = [f"'{SOURCE}'", "h.source_id", *e.select.values(), ts(staged_at)]
+    return f"INSERT INTO {e.stg_table} ({_cols(columns)}) SELECT {_cols(values)} FROM {DOCS} h " + upsert_tail(
+        ["source_system", "source_id"], columns
     )
 
 
-def _no_lines(d: Dialect, prefix: str, lines_key: str) -> str:
-    return (
-        f"SELECT '{prefix}' || r.source_id, '{ISSUE_PREFIX}{lines_key}', '{lines_key}', "
-        f"'document has no {lines_key}' FROM {{raw}} r WHERE r.fetched_at > {{since}} "
-        f"AND NOT EXISTS (SELECT 1 FROM {d.json_elements(_j(lines_key), 'l')})"
+def _replace_lines(d: Dialect, e: Entity, doc_column: str) -> list[str]:
+    line_number = (
+        f"row_number() OVER (PARTITION BY l.doc_id ORDER BY {d.try_int('l.line_num')}, {d.try_int('l.line_id')})"
     )
+    columns = ["source_system", doc_column, "line_number", *e.line_select]
+    values = [f"'{SOURCE}'", "l.doc_id", line_number, *e.line_select.values()]
+    return [
+        f"DELETE FROM {e.lines_table} WHERE source_system = '{SOURCE}' "
+        f"AND {doc_column} IN (SELECT source_id FROM {DOCS})",
+        f"INSERT INTO {e.lines_table} ({_cols(columns)}) SELECT {_cols(values)} FROM {LINES} l",
+    ]
 
 
-def issue_selects(d: Dialect, entity: str) -> list[str]:
-    """SELECTs of (record_key, check_name, field, reason) for fields of `entity` that cannot be staged."""
-    prefix = RECORD_PREFIX[entity]
-    if entity == "suppliers":
-        return [_missing(prefix, "name", "supplier has no name")]
-    if entity == "accounts":
-        return [_missing(prefix, "code", "account has no code")]
-    if entity == "purchase_orders":
+def _issue_selects(d: Dialect, name: str, e: Entity) -> list[str]:
+    """SELECTs of (record_key, check_name, field, reason) for the fields of `e` that cannot be staged."""
+
+    def missing(text: str, key: str, what: str) -> str:
+        return (
+            f"SELECT '{e.prefix}' || h.source_id, '{ISSUE_PREFIX}{key}', '{key}', '{what}' FROM {DOCS} h "
+            f"WHERE coalesce(trim({text}), '') = ''"
+        )
+
+    def unparsed(text: str, key: str, kind: str) -> str:
+        parsed = d.try_decimal(text) if kind == "number" else d.try_date(text)
+        return (
+            f"SELECT '{e.prefix}' || h.source_id, '{ISSUE_PREFIX}{key}', '{key}', "
+            f"'{key} ' || {text} || ' is not a {kind}' FROM {DOCS} h WHERE {text} IS NOT NULL AND {parsed} IS NULL"
+        )
+
+    def line_issue(check: str, line_field: str, condition: str, what: str) -> str:
+        return (
+            f"SELECT '{e.prefix}' || l.doc_id, '{ISSUE_PREFIX}{e.lines_key}.{check}', "
+            f"'{e.lines_key}[' || coalesce(l.line_num, '?') || '].{line_field}', "
+            f"'{e.lines_key} line ' || coalesce(l.line_num, '?') || ': {line_field} ' || "
+            f"coalesce(l.{line_field}, '') || ' {what}' FROM {LINES} l WHERE {condition}"
+        )
+
+    if name == "suppliers":
+        return [missing("h.name", "name", "supplier has no name")]
+    if name == "accounts":
+        return [missing("h.code", "code", "account has no code")]
+    if name == "payments":
         return [
-            _missing(prefix, "po-number", "purchase order has no po-number"),
-            _missing(prefix, "supplier", "purchase order names no supplier", _t("id", _j("supplier"))),
-            _no_lines(d, prefix, "order-lines"),
-            *_unparsed_lines(d, prefix, "order-lines"),
-            _line_total_differs(d, prefix, "order-lines"),
+            missing("h.total", "pay-to-total", "payment has no pay-to-total"),
+            unparsed("h.total", "pay-to-total", "number"),
         ]
-    if entity == "invoices":
-        return [
-            _missing(prefix, "invoice-number", "invoice has no invoice-number"),
-            _missing(prefix, "supplier", "invoice names no supplier", _t("id", _j("supplier"))),
-            _unparsed(d, prefix, "invoice-date", "date"),
-            _unparsed(d, prefix, "gross-total", "number"),
-            _no_lines(d, prefix, "invoice-lines"),
-            *_unparsed_lines(d, prefix, "invoice-lines"),
-            _line_total_differs(d, prefix, "invoice-lines"),
-        ]
-    if entity == "payments":
-        return [
-            _missing(prefix, "pay-to-total", "payment has no pay-to-total"),
-            _unparsed(d, prefix, "pay-to-total", "number"),
-        ]
-    raise ValueError(f"unknown Coupa entity {entity!r}")
+    doc = "purchase order" if name == "purchase_orders" else "invoice"
+    number_key = "po-number" if name == "purchase_orders" else "invoice-number"
+    out = [
+        missing("h.number", number_key, f"{doc} has no {number_key}"),
+        missing("h.supplier_id", "supplier", f"{doc} names no supplier"),
+        f"SELECT '{e.prefix}' || h.source_id, '{ISSUE_PREFIX}{e.lines_key}', '{e.lines_key}', "
+        f"'document has no {e.lines_key}' FROM {DOCS} h "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {LINES} l WHERE l.doc_id = h.source_id)",
+    ]
+    for key in ("quantity", "price", "total"):
+        precision = "18,2" if key == "total" else "18,5"
+        out.append(
+            line_issue(
+                key, key, f"l.{key} IS NOT NULL AND {d.try_decimal(f'l.{key}', precision)} IS NULL", "is not a number"
+            )
+        )
+    quantity, price, total = (
+        d.try_decimal("l.quantity", "18,5"),
+        d.try_decimal("l.price", "18,5"),
+        d.try_decimal("l.total"),
+    )
+    out.append(
+        line_issue(
+            "total_mismatch",
+            "total",
+            f"abs({total} - round({quantity} * {price}, 2)) > 0.005",
+            "is not quantity x price",
+        )
+    )
+    if name == "invoices":
+        out += [unparsed("h.invoice_date", "invoice-date", "date"), unparsed("h.gross_total", "gross-total", "number")]
+    return out
 
 
-def issues(d: Dialect, entity: str, since: datetime | None, detected_at: datetime) -> list[str]:
+def _issues(d: Dialect, name: str, e: Entity, detected_at: datetime) -> list[str]:
     """Release the staging quarantine rows of restaged records, then quarantine the problems they still have."""
-    raw = f"raw_coupa_{entity}"
-    prefix = RECORD_PREFIX[entity]
-    selects = " UNION ALL ".join(
-        s.replace("{raw}", raw).replace("{since}", ts(since)) for s in issue_selects(d, entity)
-    )
+    selects = " UNION ALL ".join(_issue_selects(d, name, e))
     return [
         f"UPDATE quarantine SET released_at = {ts(detected_at)} "
         f"WHERE check_name LIKE '{ISSUE_PREFIX}%' AND released_at IS NULL "
-        f"AND record_key IN (SELECT '{prefix}' || source_id FROM {raw} WHERE fetched_at > {ts(since)})",
+        f"AND record_key IN (SELECT '{e.prefix}' || source_id FROM {DOCS})",
         "INSERT INTO quarantine (record_key, check_name, field, reason, company, detected_at, released_at) "
         f"SELECT record_key, check_name, min(field), min(reason), NULL, {ts(detected_at)}, NULL "
-        f"FROM ({selects}) AS i GROUP BY record_key, check_name "
+        f"FROM ({selects}) AS i (record_key, check_name, field, reason) GROUP BY record_key, check_name "
         "ON CONFLICT (record_key, check_name) DO UPDATE SET field = EXCLUDED.field, reason = EXCLUDED.reason, "
         "detected_at = EXCLUDED.detected_at, released_at = NULL",
     ]
+
+
+def statements(d: Dialect, name: str, since: datetime | None, staged_at: datetime) -> list[str]:
+    """Everything that restages entity `name` from the rows landed after `since`, field checks included."""
+    e = _entities(d)[name]
+    out = [*_extract(d, e, since), _upsert(e, staged_at)]
+    if name == "purchase_orders":
+        out += _replace_lines(d, e, "po_source_id")
+        out.append(
+            "UPDATE stg_purchase_orders SET total_amount = t.total "
+            "FROM (SELECT po_source_id, sum(line_amount) AS total FROM stg_po_lines "
+            f"WHERE source_system = '{SOURCE}' AND po_source_id IN (SELECT source_id FROM {DOCS}) "
+            "GROUP BY po_source_id) t "
+            f"WHERE stg_purchase_orders.source_system = '{SOURCE}' AND stg_purchase_orders.source_id = t.po_source_id"
+        )
+    if name == "invoices":
+        out += _replace_lines(d, e, "invoice_source_id")
+        out.append(
+            "UPDATE stg_invoices SET po_source_id = t.po_source_id "
+            "FROM (SELECT l.invoice_source_id, min(po.source_id) AS po_source_id FROM stg_invoice_lines l "
+            "JOIN stg_purchase_orders po ON po.source_system = l.source_system AND po.po_number = l.po_number "
+            f"WHERE l.source_system = '{SOURCE}' AND l.invoice_source_id IN (SELECT source_id FROM {DOCS}) "
+            "GROUP BY l.invoice_source_id) t "
+            f"WHERE stg_invoices.source_system = '{SOURCE}' AND stg_invoices.source_id = t.invoice_source_id"
+        )
+    out += _issues(d, name, e, staged_at)
+    return [*out, f"DROP TABLE IF EXISTS {DOCS}", f"DROP TABLE IF EXISTS {LINES}"]
