@@ -1,9 +1,73 @@
-"""`qbsync audit`, `qbsync replay`, `qbsync report`: what finance and support run (filled in by its change)."""
+"""`qbsync audit`, `qbsync replay`, `qbsync report`: what finance and support run."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add the audit, replay and report commands."""
+
+    @app.command()
+    def audit(
+        key: Annotated[str, typer.Argument(help="Record key, e.g. coupa:po:4711 (keys below it are included)")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the story as JSON")] = False,
+    ) -> None:
+        """Show one document's story from landing to its QuickBooks TxnID."""
+        from data_checks.timeline import document_story, format_story, to_json
+        from warehouse.store import Warehouse
+
+        with Warehouse.from_env().connect() as conn:
+            data = document_story(conn, key)
+        typer.echo(to_json(data) if as_json else format_story(data))
+        if not data["events"] and not data["requests"]:
+            raise typer.Exit(1)
+
+    @app.command()
+    def replay(
+        failed: Annotated[bool, typer.Option("--failed", help="Only failed outbox requests (not quarantine)")] = False,
+        key: Annotated[str | None, typer.Option("--key", help="Record-key prefix, e.g. coupa:po:4711")] = None,
+        since: Annotated[str | None, typer.Option("--since", help="Failed/detected since: ISO time or 6h, 2d")] = None,
+    ) -> None:
+        """Re-queue failed requests and release quarantined records after a fix (never a duplicate)."""
+        from data_checks.replay import parse_since
+        from data_checks.replay import replay as run_replay
+        from warehouse.store import Warehouse
+
+        try:
+            start = parse_since(since)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        with Warehouse.from_env().connect() as conn:
+            result = run_replay(conn, failed_only=failed, key=key, since=start)
+        for r in result.requeued:
+            typer.echo(f"re-queued {r['op']} {r['record_key']} ({r['request_id']}); was: {r['last_error'] or '-'}")
+        for r in result.released:
+            typer.echo(f"released {r['record_key']} from {r['check_name']}: {r['reason']}")
+        for k in result.still_held:
+            typer.echo(f"still quarantined after re-check: {k} (see qbsync audit {k})")
+        for s in result.skipped:
+            typer.echo(f"skipped {s['record_key']} ({s['request_id']}): {s['reason']}")
+        typer.echo(
+            f"{len(result.requeued)} re-queued, {len(result.released)} released, "
+            f"{len(result.still_held)} still quarantined, {len(result.skipped)} skipped"
+        )
+
+    @app.command()
+    def report(
+        out: Annotated[
+            Path | None, typer.Option("--out", help="HTML file (default QBSYNC_HOME/reports/finance.html)")
+        ] = None,
+    ) -> None:
+        """Write the self-contained HTML reconciliation report for finance."""
+        from data_checks.finance_report import write_report
+        from warehouse.config import home
+        from warehouse.store import Warehouse
+
+        path = out or home() / "reports" / "finance.html"
+        summary = write_report(Warehouse.from_env(), path)
+        by_status = ", ".join(f"{s} {n}" for s, n in summary["documents_by_status"].items() if n)
+        typer.echo(f"{summary['documents']} documents ({by_status or 'none'}); report at {summary['path']}")

@@ -1,0 +1,127 @@
+"""The data checks as Dagster asset checks: blocking ERROR rules on bill_drafts, GX suites, WARN freshness/volume."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+import dagster as dg
+
+from data_checks import quarantine, suites, warnings
+from data_checks.results import WARN, CheckReport, CheckResult
+from warehouse.store import Warehouse
+
+BILL_DRAFTS = "bill_drafts"
+STAGING_ASSETS = ("stg_suppliers", "stg_purchase_orders", "stg_po_lines")
+RAW_ASSETS = ("raw_coupa_purchase_orders",)
+
+
+class WarehouseResource(Protocol):
+    """What the checks need from the `warehouse` resource."""
+
+    def get(self) -> Warehouse: ...
+
+
+def _warehouse(context) -> Warehouse:
+    resource: WarehouseResource = context.resources.warehouse
+    return resource.get()
+
+
+def to_check_result(result: CheckResult, asset: str, held: Iterable[str] | None = None) -> dg.AssetCheckResult:
+    """A CheckResult as Dagster sees it. With `held` (a blocking rule): offenders all in quarantine fail as WARN,
+    so the good documents flow on; an offender that escaped quarantine fails as ERROR and blocks the outbox."""
+    severity = dg.AssetCheckSeverity.WARN if result.severity == WARN else dg.AssetCheckSeverity.ERROR
+    description = result.description
+    if held is not None and not result.passed:
+        escaped = sorted(set(result.offenders) - set(held))
+        if escaped:
+            description = f"{len(escaped)} offending documents are not quarantined: {', '.join(escaped[:10])}"
+        else:
+            severity = dg.AssetCheckSeverity.WARN
+            description = f"{result.count} documents quarantined; every other document continues"
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name=result.name,
+        passed=result.passed,
+        severity=severity,
+        description=description,
+        metadata=result.metadata(),
+    )
+
+
+def blocking_results(report: CheckReport) -> Iterator[dg.AssetCheckResult]:
+    for res in report.results:
+        yield to_check_result(res, BILL_DRAFTS, held=report.held)
+
+
+def _blocking_check() -> dg.AssetChecksDefinition:
+    specs = [
+        dg.AssetCheckSpec(rule.name, asset=BILL_DRAFTS, blocking=True, description=rule.description)
+        for rule in quarantine.BLOCKING_RULES
+    ]
+
+    @dg.multi_asset_check(specs=specs, name="bill_drafts_blocking_rules", required_resource_keys={"warehouse"})
+    def bill_drafts_blocking_rules(context) -> Iterator[dg.AssetCheckResult]:
+        """Quarantine the documents that break a rule (released once fixed) before anything reaches the outbox."""
+        with _warehouse(context).connect() as conn:
+            report = quarantine.evaluate(conn)
+        context.log.info(
+            f"quarantine: {len(report.quarantined)} new, {len(report.released)} released, {len(report.held)} held"
+        )
+        yield from blocking_results(report)
+
+    return bill_drafts_blocking_rules
+
+
+def _name_only_check() -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=BILL_DRAFTS, name="vendors_matched_by_name", required_resource_keys={"warehouse"})
+    def vendors_matched_by_name(context) -> dg.AssetCheckResult:
+        """Suppliers matched to a QuickBooks vendor by name alone (WARN)."""
+        with _warehouse(context).connect() as conn:
+            return to_check_result(warnings.name_only_matches(conn), BILL_DRAFTS)
+
+    return vendors_matched_by_name
+
+
+def _suite_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=table,
+        name=f"gx_{table}",
+        description=f"Great Expectations suite over {table}",
+        required_resource_keys={"warehouse"},
+    )
+    def suite_check(context) -> dg.AssetCheckResult:
+        with _warehouse(context).connect() as conn:
+            frame = conn.df(f'SELECT * FROM "{table}"')
+        return to_check_result(suites.validate_frame(suites.SUITES[table], frame), table)
+
+    return suite_check
+
+
+def _source_checks(table: str) -> list[dg.AssetChecksDefinition]:
+    @dg.asset_check(asset=table, name="source_freshness", required_resource_keys={"warehouse"})
+    def source_freshness(context) -> dg.AssetCheckResult:
+        """The newest landed row is recent enough (WARN)."""
+        with _warehouse(context).connect() as conn:
+            return to_check_result(warnings.freshness(conn, [table]), table)
+
+    @dg.asset_check(asset=table, name="volume_change", required_resource_keys={"warehouse"})
+    def volume_change(context) -> dg.AssetCheckResult:
+        """Rows landed this run are within a factor of the previous run's (WARN)."""
+        with _warehouse(context).connect() as conn:
+            result = warnings.volume_change(conn, table)
+        result.name = "volume_change"
+        return to_check_result(result, table)
+
+    return [source_freshness, volume_change]
+
+
+def build_asset_checks(
+    staging_assets: Iterable[str] = STAGING_ASSETS, raw_assets: Iterable[str] = RAW_ASSETS
+) -> list[dg.AssetChecksDefinition]:
+    """Every data check as an asset check; a new source plugs in by naming its raw and staging asset keys."""
+    checks = [_blocking_check(), _name_only_check()]
+    checks += [_suite_check(t) for t in staging_assets]
+    for table in raw_assets:
+        checks += _source_checks(table)
+    return checks

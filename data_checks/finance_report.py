@@ -1,0 +1,166 @@
+"""The finance report: totals per status, the mismatches, volume and amounts by day, as one self-contained HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from data_checks.svg_charts import day_bars, status_bars
+from warehouse.audit import now
+from warehouse.store import Conn, Warehouse
+
+STATUSES = ["matched", "amount_differs", "missing_in_quickbooks", "quarantined", "pending"]
+COLORS = {
+    "matched": "#2e7d32",
+    "amount_differs": "#ef6c00",
+    "missing_in_quickbooks": "#c62828",
+    "quarantined": "#6a1b9a",
+    "pending": "#757575",
+    "review": "#ef6c00",
+    "unmatched": "#c62828",
+}
+MISMATCHES = ("amount_differs", "missing_in_quickbooks", "quarantined")
+
+
+@dataclass
+class ReportData:
+    """What the report shows, gathered from the recon views."""
+
+    documents: pd.DataFrame
+    vendor_counts: dict[str, int]
+    payment_counts: dict[str, int]
+    generated_at: datetime
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        """Per status: document count, source amount, QuickBooks amount (every status listed, zero if none)."""
+        docs = self.documents
+        grouped = docs.groupby("status").agg(
+            documents=("record_key", "count"), source_amount=("source_amount", "sum"), qb_amount=("qb_amount", "sum")
+        )
+        return grouped.reindex(STATUSES + sorted(set(grouped.index) - set(STATUSES)), fill_value=0)
+
+    @property
+    def mismatches(self) -> pd.DataFrame:
+        return self.documents[self.documents["status"].isin(MISMATCHES)]
+
+    @property
+    def by_day(self) -> pd.DataFrame:
+        dated = self.documents.dropna(subset=["txn_date"])
+        grouped = dated.groupby(dated["txn_date"].astype(str)).agg(
+            documents=("record_key", "count"), amount=("source_amount", "sum")
+        )
+        return grouped.sort_index()
+
+    def summary(self) -> dict[str, Any]:
+        """Counts per status (documents, vendors, payments) for asset metadata and the CLI."""
+        totals = self.totals
+        return {
+            "documents": len(self.documents),
+            "documents_by_status": {s: int(totals.loc[s, "documents"]) for s in totals.index},
+            "mismatches": len(self.mismatches),
+            "vendors_by_status": self.vendor_counts,
+            "payments_by_status": self.payment_counts,
+        }
+
+
+def gather(conn: Conn) -> ReportData:
+    docs = conn.df(
+        "SELECT company, record_key, document_number, vendor_name, txn_date, source_amount, qb_txn_id, qb_amount, "
+        "difference, outbox_status, last_error, quarantine_reason, status FROM recon_documents "
+        "ORDER BY company, record_key"
+    )
+    for col in ("source_amount", "qb_amount", "difference"):
+        docs[col] = pd.to_numeric(docs[col], errors="coerce").astype("float64")
+    counts = "SELECT status, count(*) FROM {} GROUP BY status ORDER BY status"
+    vendors = {s: int(n) for s, n in conn.fetchall(counts.format("recon_vendors"))}
+    payments = {s: int(n) for s, n in conn.fetchall(counts.format("recon_payments"))}
+    return ReportData(docs, vendors, payments, now())
+
+
+def render(data: ReportData) -> str:
+    """The whole page: inline CSS and SVG only, so it can be mailed or archived as one file."""
+    totals = data.totals
+    days = data.by_day
+    status_counts = {s: int(totals.loc[s, "documents"]) for s in totals.index}
+    charts = [
+        status_bars("Documents by status", status_counts, COLORS),
+        day_bars("Documents per day", list(days.index), [float(v) for v in days["documents"]]),
+        day_bars("Amount per day", list(days.index), [float(v) for v in days["amount"]], "#00796b", money=True),
+    ]
+    sections = [
+        f"<h1>QuickBooks reconciliation</h1><p class=meta>Generated {data.generated_at:%Y-%m-%d %H:%M} UTC · "
+        f"{len(data.documents):,} documents · {len(data.mismatches):,} need attention</p>",
+        "<h2>Totals per status</h2>" + _totals_table(totals),
+        '<div class="charts">' + "".join(f"<figure>{c}</figure>" for c in charts) + "</div>",
+        "<h2>Mismatches</h2>" + _mismatch_table(data.mismatches),
+        "<h2>Vendors and payments</h2>"
+        + status_bars("Suppliers by status", data.vendor_counts, COLORS)
+        + status_bars("Payments by status", data.payment_counts, COLORS),
+    ]
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>QuickBooks reconciliation</title><style>"
+        "body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
+        "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}td.num{text-align:right}"
+        "th{background:#f3f3f3}.meta{color:#666}.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}"
+        ".status{display:inline-block;padding:0 6px;border-radius:3px;color:#fff}"
+        "</style></head><body>" + "".join(sections) + "</body></html>"
+    )
+
+
+def write_report(wh: Warehouse, path: Path) -> dict[str, Any]:
+    """Gather, render and write the report to `path`; returns the summary (plus the path)."""
+    with wh.connect() as conn:
+        data = gather(conn)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(data), encoding="utf-8")
+    return dict(data.summary(), path=str(path))
+
+
+def _money(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:,.2f}"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _badge(status: str) -> str:
+    return f'<span class="status" style="background:{COLORS.get(status, "#999")}">{escape(status)}</span>'
+
+
+def _totals_table(totals: pd.DataFrame) -> str:
+    rows = "".join(
+        f"<tr><td>{_badge(s)}</td><td class=num>{int(r.documents):,}</td>"
+        f"<td class=num>{_money(r.source_amount)}</td><td class=num>{_money(r.qb_amount)}</td></tr>"
+        for s, r in totals.iterrows()
+    )
+    return (
+        "<table><tr><th>Status</th><th>Documents</th><th>Source amount</th><th>QuickBooks amount</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _mismatch_table(mismatches: pd.DataFrame) -> str:
+    if mismatches.empty:
+        return "<p>None: every document sent is in QuickBooks with the same amount.</p>"
+    rows = []
+    for r in mismatches.itertuples(index=False):
+        why = _text(r.quarantine_reason) or _text(r.last_error)
+        rows.append(
+            f"<tr><td>{escape(r.record_key)}</td><td>{escape(_text(r.document_number))}</td>"
+            f"<td>{escape(_text(r.vendor_name))}</td><td>{_badge(r.status)}</td>"
+            f"<td class=num>{_money(r.source_amount)}</td><td class=num>{_money(r.qb_amount)}</td>"
+            f"<td class=num>{_money(r.difference)}</td><td>{escape(_text(r.qb_txn_id))}</td>"
+            f"<td>{escape(why)}</td></tr>"
+        )
+    return (
+        "<table><tr><th>Document</th><th>Number</th><th>Vendor</th><th>Status</th><th>Source</th>"
+        "<th>QuickBooks</th><th>Difference</th><th>TxnID</th><th>Reason</th></tr>" + "".join(rows) + "</table>"
+    )

@@ -1,0 +1,152 @@
+"""Evaluate the blocking rules: quarantine offending documents, release those whose cause is gone, audit both."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from data_checks import rules, text_rules
+from data_checks.results import ERROR, CheckReport, CheckResult
+from warehouse.audit import now, record
+from warehouse.store import Conn
+
+ACTOR = "data_checks"
+
+BLOCKING_RULES: list[rules.Rule] = [
+    rules.Rule(
+        "account_mapped",
+        "every bill line maps to an existing, active QuickBooks account",
+        rules.account_mapped,
+    ),
+    rules.Rule(
+        "vendor_resolved",
+        "every document's vendor is matched in QuickBooks or queued for creation",
+        rules.vendor_resolved,
+    ),
+    rules.Rule("totals_match", "the document total equals the sum of its lines within a cent", rules.totals_match),
+    rules.Rule("dedup_unique", "RefNumber and vendor identify one bill", rules.dedup_unique),
+    rules.Rule(
+        "amounts_non_negative",
+        "amounts, quantities and prices are present and not negative",
+        rules.amounts_non_negative,
+    ),
+    rules.Rule(
+        "latin1_and_lengths",
+        "text has a Latin-1 form and fits the qbXML schema's lengths",
+        text_rules.latin1_and_lengths,
+    ),
+]
+RULE_NAMES = [r.name for r in BLOCKING_RULES]
+
+QUARANTINE_COLUMNS = ["record_key", "check_name", "field", "reason", "company", "detected_at", "released_at"]
+
+
+def evaluate(conn: Conn, company: str | None = None) -> CheckReport:
+    """Run every blocking rule over the bill drafts (of one company or all) and bring `quarantine` in line.
+
+    A document with a fault gets one open quarantine row per failing rule (field = the first offending field,
+    reason = every fault of that rule, readable); an open row whose rule no longer finds a fault is released.
+    Newly quarantined and released documents are appended to audit_log. The good documents are untouched.
+    """
+    stamp = now()
+    results, faults = [], []
+    for rule in BLOCKING_RULES:
+        found = _collapse(rule.find(conn, company), rule.name)
+        faults.append(found)
+        offenders = sorted(found["record_key"].unique())
+        details = dict(zip(found["record_key"], found["reason"], strict=True))
+        results.append(CheckResult(rule.name, ERROR, rule.description, offenders, details))
+    current = pd.concat(faults, ignore_index=True)
+    opened, released = _apply(conn, current, company, stamp)
+    held = _open_keys(conn, company)
+    held_set = set(held)
+    for res in results:
+        res.metrics["quarantined_now"] = sum(1 for k in res.offenders if k in held_set)
+    return CheckReport(results, quarantined=opened, released=released, held=held)
+
+
+def _collapse(found: pd.DataFrame, check_name: str) -> pd.DataFrame:
+    """One row per (company, record_key): the first field and all reasons joined."""
+    if found.empty:
+        return pd.DataFrame(columns=["company", "record_key", "check_name", "field", "reason"])
+    grouped = found.groupby(["company", "record_key"], sort=True).agg(
+        field=("field", "first"), reason=("reason", lambda r: "; ".join(r))
+    )
+    out = grouped.reset_index()
+    out["check_name"] = check_name
+    return out[["company", "record_key", "check_name", "field", "reason"]]
+
+
+def _existing(conn: Conn, company: str | None) -> pd.DataFrame:
+    placeholders = ", ".join("?" for _ in RULE_NAMES)
+    sql = f"SELECT {', '.join(QUARANTINE_COLUMNS)} FROM quarantine WHERE check_name IN ({placeholders})"
+    params: list = list(RULE_NAMES)
+    if company is not None:
+        sql += " AND company = ?"
+        params.append(company)
+    return conn.df(sql, params)
+
+
+def _apply(conn: Conn, current: pd.DataFrame, company: str | None, stamp) -> tuple[list[str], list[str]]:
+    """Upsert open rows for current faults, release the rest; audit what changed. Returns (opened, released)."""
+    existing = _existing(conn, company)
+    key = ["record_key", "check_name"]
+    merged = current.merge(existing, on=key, how="left", suffixes=("", "_was"), indicator=True)
+    was_open = (merged["_merge"] == "both") & merged["released_at"].isna()
+    opening = merged[~was_open]
+    changed = merged[was_open & ((merged["reason"] != merged["reason_was"]) | (merged["field"] != merged["field_was"]))]
+
+    stale = existing[existing["released_at"].isna()].merge(current[key], on=key, how="left", indicator=True)
+    stale = stale[stale["_merge"] == "left_only"]
+
+    rows = pd.concat(
+        [
+            _rows(opening, detected_at=stamp),
+            _rows(changed, detected_at=None),
+            stale.assign(released_at=stamp)[QUARANTINE_COLUMNS],
+        ],
+        ignore_index=True,
+    )
+    if not rows.empty:
+        rows["detected_at"] = pd.to_datetime(rows["detected_at"])
+        rows["released_at"] = pd.to_datetime(rows["released_at"])
+        conn.upsert("quarantine", rows, key=key)
+
+    events = [
+        {
+            "actor": ACTOR,
+            "company": r.company,
+            "record_key": r.record_key,
+            "event": "quarantined",
+            "detail": {"check": r.check_name, "field": r.field, "reason": r.reason},
+        }
+        for r in opening.itertuples(index=False)
+    ]
+    events += [
+        {
+            "actor": ACTOR,
+            "company": r.company,
+            "record_key": r.record_key,
+            "event": "released",
+            "detail": {"check": r.check_name, "was": r.reason},
+        }
+        for r in stale.itertuples(index=False)
+    ]
+    record(conn, [dict(e, occurred_at=stamp) for e in events])
+    released_keys = set(stale["record_key"]) - set(_open_keys(conn, company))
+    return sorted(set(opening["record_key"])), sorted(released_keys)
+
+
+def _rows(frame: pd.DataFrame, detected_at) -> pd.DataFrame:
+    out = frame[["record_key", "check_name", "field", "reason", "company"]].copy()
+    out["detected_at"] = detected_at if detected_at is not None else frame["detected_at"]
+    out["released_at"] = None
+    return out[QUARANTINE_COLUMNS]
+
+
+def _open_keys(conn: Conn, company: str | None) -> list[str]:
+    sql = "SELECT DISTINCT record_key FROM quarantine WHERE released_at IS NULL"
+    params: list = []
+    if company is not None:
+        sql += " AND company = ?"
+        params.append(company)
+    return sorted(r[0] for r in conn.fetchall(sql + " ORDER BY record_key", params))

@@ -1,0 +1,168 @@
+"""The blocking rules as set-wise SQL over bill drafts: each yields (company, record_key, field, reason) per fault."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from warehouse.store import Conn
+
+FAULT_COLUMNS = ["company", "record_key", "field", "reason"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A blocking rule: `find(conn, company)` returns one row per fault (FAULT_COLUMNS)."""
+
+    name: str
+    description: str
+    find: Callable[[Conn, str | None], pd.DataFrame]
+
+
+def scoped(sql: str, company: str | None, alias: str = "d") -> tuple[str, list]:
+    """`sql` with its `{scope}` placeholder limited to one company (or all), and the parameters to pass."""
+    if company is None:
+        return sql.format(scope="TRUE"), []
+    return sql.format(scope=f"{alias}.company = ?"), [company] * sql.count("{scope}")
+
+
+def _faults(conn: Conn, sql: str, company: str | None) -> pd.DataFrame:
+    text, params = scoped(sql, company)
+    rows = conn.fetchall(text, params)
+    return pd.DataFrame(rows, columns=FAULT_COLUMNS)
+
+
+_ACCOUNT_MAPPED = """
+SELECT l.company, l.record_key,
+       'lines[' || CAST(l.line_number AS TEXT) || '].account_code',
+       CASE WHEN l.qb_account_name IS NULL THEN
+                'line ' || CAST(l.line_number AS TEXT) || ': source account '
+                || COALESCE('''' || l.account_code || '''', '(none)') || ' has no QuickBooks account mapping'
+            WHEN a.full_name IS NULL THEN
+                'line ' || CAST(l.line_number AS TEXT) || ': QuickBooks account ''' || l.qb_account_name
+                || ''' (mapped from ' || COALESCE('''' || l.account_code || '''', '(none)')
+                || ') does not exist in the company file'
+            ELSE 'line ' || CAST(l.line_number AS TEXT) || ': QuickBooks account ''' || l.qb_account_name
+                || ''' is inactive'
+       END
+FROM bill_draft_lines l
+JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
+LEFT JOIN (
+    SELECT company, lower(full_name) AS name, max(full_name) AS full_name, bool_or(COALESCE(is_active, TRUE)) AS active
+    FROM qb_accounts GROUP BY company, lower(full_name)
+) a ON a.company = l.company AND a.name = lower(l.qb_account_name)
+WHERE {scope} AND (l.qb_account_name IS NULL OR a.full_name IS NULL OR NOT a.active)
+ORDER BY l.company, l.record_key, l.line_number
+"""
+
+_VENDOR_RESOLVED = """
+SELECT company, record_key, 'supplier_source_id', reason FROM (
+    SELECT d.company, d.record_key,
+           CASE WHEN d.supplier_source_id IS NULL THEN 'the document names no supplier'
+                WHEN m.supplier_source_id IS NULL THEN
+                    'supplier ' || d.supplier_source_id || ' has no QuickBooks vendor match yet'
+                WHEN m.match_method = 'review' THEN
+                    'supplier ' || d.supplier_source_id || ' (' || m.qb_vendor_name
+                    || ') is held for review before a QuickBooks vendor is created'
+                WHEN m.match_method = 'create' AND COALESCE(c.vendor_policy, 'create') = 'review' THEN
+                    'supplier ' || d.supplier_source_id || ' (' || m.qb_vendor_name
+                    || ') is new and the company''s vendor policy is review'
+                WHEN m.match_method <> 'create' AND m.qb_list_id IS NULL THEN
+                    'supplier ' || d.supplier_source_id || ' matched by ' || m.match_method
+                    || ' but no QuickBooks ListID is known'
+           END AS reason
+    FROM bill_drafts d
+    LEFT JOIN vendor_matches m ON m.company = d.company AND m.source_system = d.source_system
+        AND m.supplier_source_id = d.supplier_source_id
+    LEFT JOIN companies c ON c.company = d.company
+    WHERE {scope}
+) f WHERE reason IS NOT NULL
+ORDER BY company, record_key
+"""
+
+_TOTALS_MATCH = """
+SELECT d.company, d.record_key, 'total_amount',
+       CASE WHEN s.line_count IS NULL THEN 'the document has no lines'
+            WHEN d.total_amount IS NULL THEN 'the document total is missing'
+            ELSE 'document total ' || CAST(d.total_amount AS TEXT) || ' differs from the sum of its lines '
+                || CAST(s.line_sum AS TEXT) || ' by ' || CAST(ABS(d.total_amount - s.line_sum) AS TEXT)
+       END
+FROM bill_drafts d
+LEFT JOIN (
+    SELECT company, record_key, count(*) AS line_count, CAST(COALESCE(sum(amount), 0) AS DECIMAL(18,2)) AS line_sum
+    FROM bill_draft_lines GROUP BY company, record_key
+) s ON s.company = d.company AND s.record_key = d.record_key
+WHERE {scope} AND (s.line_count IS NULL OR d.total_amount IS NULL OR ABS(d.total_amount - s.line_sum) > 0.01)
+ORDER BY d.company, d.record_key
+"""
+
+# Two drafts with the same RefNumber for the same vendor would be two bills finance cannot tell apart; a bill
+# with that RefNumber already in QuickBooks that qbsync did not create means it was keyed in by hand.
+_DEDUP_UNIQUE = """
+SELECT d.company, d.record_key, 'document_number',
+       'RefNumber ''' || d.document_number || ''' for vendor '''
+       || COALESCE(d.qb_vendor_name, d.supplier_source_id, '?') || ''' is also used by '
+       || string_agg(o.record_key, ', ' ORDER BY o.record_key)
+FROM bill_drafts d
+JOIN bill_drafts o ON o.company = d.company AND o.record_key <> d.record_key
+    AND o.document_number = d.document_number
+    AND lower(COALESCE(o.qb_vendor_name, o.supplier_source_id, ''))
+        = lower(COALESCE(d.qb_vendor_name, d.supplier_source_id, ''))
+WHERE {scope}
+GROUP BY d.company, d.record_key, d.document_number, d.qb_vendor_name, d.supplier_source_id
+UNION ALL
+SELECT d.company, d.record_key, 'document_number',
+       'RefNumber ''' || d.document_number || ''' for vendor ''' || d.qb_vendor_name
+       || ''' already exists in QuickBooks as TxnID ' || min(b.txn_id) || ', which qbsync did not create'
+FROM bill_drafts d
+JOIN qb_bills b ON b.company = d.company AND b.ref_number = d.document_number
+    AND lower(b.vendor_name) = lower(d.qb_vendor_name)
+WHERE {scope}
+    AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = d.company AND o.record_key = d.record_key)
+    AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.qb_id = b.txn_id)
+GROUP BY d.company, d.record_key, d.document_number, d.qb_vendor_name
+ORDER BY 1, 2
+"""
+
+_AMOUNTS_NON_NEGATIVE = """
+SELECT d.company, d.record_key, 'total_amount',
+       'document total ' || CAST(d.total_amount AS TEXT) || ' is negative: QuickBooks needs a vendor credit, not a bill'
+FROM bill_drafts d WHERE {scope} AND d.total_amount < 0
+UNION ALL
+SELECT company, record_key, 'lines[' || CAST(line_number AS TEXT) || '].' || field,
+       'line ' || CAST(line_number AS TEXT) || ': ' || problem FROM (
+    SELECT l.company, l.record_key, l.line_number,
+           CASE WHEN l.amount IS NULL OR l.amount < 0 THEN 'amount'
+                WHEN l.quantity < 0 THEN 'quantity' WHEN l.unit_price < 0 THEN 'unit_price' END AS field,
+           CASE WHEN l.amount IS NULL THEN 'amount is missing'
+                WHEN l.amount < 0 THEN 'amount ' || CAST(l.amount AS TEXT) || ' is negative'
+                WHEN l.quantity < 0 THEN 'quantity ' || CAST(l.quantity AS TEXT) || ' is negative'
+                WHEN l.unit_price < 0 THEN 'unit price ' || CAST(l.unit_price AS TEXT) || ' is negative'
+           END AS problem
+    FROM bill_draft_lines l JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
+    WHERE {scope}
+) f WHERE problem IS NOT NULL
+ORDER BY 1, 2, 3
+"""
+
+
+def account_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _ACCOUNT_MAPPED, company)
+
+
+def vendor_resolved(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _VENDOR_RESOLVED, company)
+
+
+def totals_match(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _TOTALS_MATCH, company)
+
+
+def dedup_unique(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _DEDUP_UNIQUE, company)
+
+
+def amounts_non_negative(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _AMOUNTS_NON_NEGATIVE, company)
