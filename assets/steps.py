@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from data_checks import quarantine
 from transforms import bills, exports, names, staging, vendors
 from transforms import requests as rq
 from transforms.dialect import dialect
@@ -181,10 +182,12 @@ def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
 
 
 def enqueue_bills(wh: Warehouse) -> dict[str, int]:
-    """Supersede unsent bills of changed documents, then queue BillAdd and BillMod."""
+    """Run the blocking data checks (quarantine), supersede unsent bills of changed or held documents, then queue
+    BillAdd and BillMod for the ready ones."""
     d = dialect(wh.backend)
     stamp = now()
     with wh.connect() as conn:
+        report = quarantine.evaluate(conn)
         audit, update = rq.supersede_stale_bills(stamp)
         record_from_query(conn, "asset:outbox_bills", "superseded", audit)
         conn.execute(update)
@@ -192,6 +195,7 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
             f"SELECT count(*) FROM qbxml_outbox WHERE status = 'superseded' AND updated_at = {ts(stamp)}"
         )
         return {
+            "held": len(report.held),
             "superseded": superseded,
             "BillAdd": _enqueue(conn, rq.bill_adds(d), "asset:outbox_bills"),
             "BillMod": _enqueue(conn, rq.bill_mods(d), "asset:outbox_bills"),

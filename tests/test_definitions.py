@@ -26,7 +26,7 @@ def describe(defs: dg.Definitions) -> dict:
             "group": node.group_name,
             "kinds": sorted(node.kinds),
             "deps": sorted(k.to_user_string() for k in node.parent_keys),
-            "pool": node.pools and sorted(node.pools),
+            "pool": sorted(node.pools or ()),
             "materializable": node.is_materializable,
             "automation": node.automation_condition.get_label() if node.automation_condition else None,
             "retry": _retry(node),

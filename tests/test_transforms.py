@@ -40,6 +40,7 @@ def _run(wh: Warehouse) -> dict[str, int]:
     steps.build_bill_drafts(wh)
     queued = {**steps.enqueue_vendors(wh), **steps.enqueue_bills(wh), **steps.enqueue_payments(wh)}
     queued.pop("superseded")
+    queued.pop("held")
     return queued
 
 
@@ -249,7 +250,7 @@ def test_every_payload_is_schema_valid_qbxml(tmp_path, version):
     with wh.connect() as conn:
         _company(conn)
         land(conn, "suppliers", [supplier(1, "Ärzte & Söhne GmbH — Zweigstelle " + "x" * 40)])
-        land(conn, "purchase_orders", [purchase_order(10, 1, [line(1, 5, description="d" * 5000)])])
+        land(conn, "purchase_orders", [purchase_order(10, 1, [line(1, 5, description="d" * 300)])])
         land(conn, "invoices", [invoice(20, 1, [line(1, 5)])])
         land(conn, "payments", [payment(30, 1, 20, "5.00")])
     _run(wh)
