@@ -115,7 +115,7 @@ def _version_key(alias: str = "b") -> str:
 
 
 def _expense_lines(d: Dialect, *, mod: bool) -> str:
-    """Per draft: the JSON array of ExpenseLineAdd (or ExpenseLineMod with TxnLineID -1 = replace all lines)."""
+    """Per draft of `todo`: the JSON array of ExpenseLineAdd (or ExpenseLineMod, TxnLineID -1 = replace all)."""
     fields = [
         ("AccountRef", _ref(d, "l.qb_account_name")),
         ("Amount", "CAST(l.amount AS TEXT)"),
@@ -126,7 +126,8 @@ def _expense_lines(d: Dialect, *, mod: bool) -> str:
         fields.insert(0, ("TxnLineID", "'-1'"))
     return (
         f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
-        "FROM bill_draft_lines l GROUP BY l.company, l.record_key"
+        "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
+        "GROUP BY l.company, l.record_key"
     )
 
 
@@ -160,17 +161,16 @@ def bill_adds(d: Dialect) -> str:
     """BillAdd for ready drafts with no live or settled BillAdd; waits on the vendor's VendorAdd when queued."""
     header = [*_bill_header(d), ("ExpenseLineAdd", "el.lines")]
     return (
+        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {ready_condition()} "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
+        f"AND o.op = 'BillAdd' AND o.status <> 'superseded')), el AS ({_expense_lines(d, mod=False)}) "
         "SELECT b.company, 'BillAdd' AS op, "
         f"{_version_key()} AS dedup_key, b.record_key, "
         f"{d.json_text(d.json_object(('BillAdd', d.json_object(*header))))} AS payload, "
         "va.request_id AS depends_on "
-        f"FROM bill_drafts b JOIN ({_expense_lines(d, mod=False)}) el "
-        "ON el.company = b.company AND el.record_key = b.record_key "
+        "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
         "LEFT JOIN qbxml_outbox va ON va.company = b.company AND va.dedup_key = "
-        f"{vendor_add_key('b.supplier_source_id')} AND va.status <> 'done' "
-        f"WHERE {ready_condition()} "
-        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        "AND o.op = 'BillAdd' AND o.status <> 'superseded')"
+        f"{vendor_add_key('b.supplier_source_id')} AND va.status <> 'done'"
     )
 
 
@@ -188,20 +188,20 @@ def bill_mods(d: Dialect) -> str:
         ("ExpenseLineMod", "el.lines"),
     ]
     return (
+        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {ready_condition()} "
+        "AND EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
+        "AND o.op = 'BillAdd' AND o.status = 'done') "
+        f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()}) "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
+        f"AND o.status IN {IN_FLIGHT})), el AS ({_expense_lines(d, mod=True)}) "
         "SELECT b.company, 'BillMod' AS op, "
         f"{_version_key()} AS dedup_key, b.record_key, "
         f"{d.json_text(d.json_object(('BillMod', d.json_object(*header))))} AS payload, "
         "CAST(NULL AS TEXT) AS depends_on "
-        f"FROM bill_drafts b JOIN ({_expense_lines(d, mod=True)}) el "
-        "ON el.company = b.company AND el.record_key = b.record_key "
+        "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
         "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = b.record_key "
         "AND added.op = 'BillAdd' AND added.status = 'done' "
-        "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id "
-        f"WHERE {ready_condition()} "
-        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company "
-        f"AND o.dedup_key = {_version_key()}) "
-        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.status IN {IN_FLIGHT})"
+        "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id"
     )
 
 
