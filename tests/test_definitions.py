@@ -95,3 +95,44 @@ def test_dagster_cli_loads_the_workspace_without_deprecation_warnings(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "DeprecationWarning" not in run.stderr, run.stderr[-2000:]
+
+
+def _sensor_context(cursor: str | None = None) -> dg.SensorEvaluationContext:
+    return dg.build_sensor_context(cursor=cursor, instance=dg.DagsterInstance.ephemeral())
+
+
+def test_response_sensor_requests_a_fold_once_per_new_response(warehouse):
+    from pipelines.resources import WarehouseResource
+    from pipelines.sensors import quickbooks_response_sensor
+    from warehouse.audit import now
+
+    resource = WarehouseResource(database_url=warehouse.url, schema_name=warehouse.schema)
+    assert isinstance(quickbooks_response_sensor(_sensor_context(), warehouse=resource), dg.SkipReason)
+    warehouse.execute(
+        "INSERT INTO qbxml_responses (company, request_id, op, status_code, received_at) "
+        "VALUES ('acme', 'q1', 'VendorQuery', 0, ?)",
+        [now()],
+    )
+    request = quickbooks_response_sensor(_sensor_context(), warehouse=resource)
+    assert isinstance(request, dg.RunRequest) and request.run_key.startswith("responses-")
+    newest = request.run_key.removeprefix("responses-")  # the cursor the sensor keeps
+    assert isinstance(quickbooks_response_sensor(_sensor_context(newest), warehouse=resource), dg.SkipReason)
+
+
+def test_webhook_sensor_pulls_the_touched_entities_and_consumes_the_deliveries(warehouse):
+    from connectors.webhooks.queue import pending_events, store_event
+    from pipelines.resources import WarehouseResource
+    from pipelines.sensors import coupa_webhook_sensor
+
+    resource = WarehouseResource(database_url=warehouse.url, schema_name=warehouse.schema)
+    with warehouse.connect() as conn:
+        store_event(
+            conn,
+            {"event_id": "e1", "source": "coupa", "object_type": "purchase_order", "object_id": "7", "payload": {}},
+        )
+    request = coupa_webhook_sensor(_sensor_context(), warehouse=resource)
+    assert isinstance(request, dg.RunRequest)
+    keys = {k.to_user_string() for k in request.asset_selection}
+    assert "raw_coupa_purchase_orders" in keys and "raw_coupa_suppliers" not in keys and "outbox_bills" in keys
+    with warehouse.connect() as conn:
+        assert pending_events(conn, "coupa") == []
