@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import typer
 
 DEMO_USER = "demo"
@@ -106,12 +108,12 @@ def run_demo(
     company_path = folder / "company.sqlite"
     trips = 0
     coupa_secret = secrets.token_urlsafe(16)
-    with _coupa(dataset, coupa_secret, faults, seed) as coupa:
-        resources = _resources(wh, coupa.base_url, coupa_secret)
+    with _coupa(dataset, coupa_secret, faults, seed) as coupa, dg.DagsterInstance.ephemeral() as instance:
+        materialize = partial(_materialize, resources=_resources(wh, coupa.base_url, coupa_secret), instance=instance)
         progress("pulling Coupa and queueing QuickBooks requests")
-        _materialize(_sync_assets(), resources)
+        materialize(_sync_assets())
         if not stage_only:
-            trips = _deliver(wh, resources, company_path, password, faults, seed, progress)
+            trips = _deliver(wh, materialize, company_path, password, faults, seed, progress)
         elif not company_path.exists():
             from sandbox.quickbooks.company import CompanyFile
 
@@ -129,14 +131,14 @@ def run_demo(
     )
 
 
-def _deliver(wh, resources, company_path: Path, password: str, faults: bool, seed: int, progress) -> int:
-    """Rounds of Web Connector sessions, folding and re-syncing, until nothing is left to send."""
+def _deliver(wh, materialize, company_path: Path, password: str, faults: bool, seed: int, progress) -> int:
+    """Rounds of Web Connector sessions, folding and re-syncing, until a sync added nothing and a last session has
+    answered everything (the reference queries that sync queued included)."""
     from qbwc_bridge.server import start_in_thread
     from qbwc_bridge.settings import BridgeSettings
 
     from sandbox.quickbooks.company import CompanyFile
     from sandbox.quickbooks.faults import Faults
-    from sandbox.webconnector.client import ClientFaults, WebConnector
 
     qb_faults = Faults(seed=seed, transient_rate=0.05, lose_response_rate=0.05) if faults else None
     bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0))
@@ -144,23 +146,34 @@ def _deliver(wh, resources, company_path: Path, password: str, faults: bool, see
     try:
         with CompanyFile.create(company_path, faults=qb_faults) as company:
             for number in range(1, MAX_ROUNDS + 1):
-                progress(f"round {number}: Web Connector sessions against the sandbox company file")
-                client_faults = (
-                    ClientFaults(seed=seed + number, drop_after_send_rate=0.05, hresult_rate=0.03,
-                                 quickbooks_not_running=number == 1)
-                    if faults
-                    else None
-                )  # fmt: skip
-                connector = WebConnector(bridge.soap_url, DEMO_USER, password, company, faults=client_faults)
-                trips += sum(s.round_trips for s in connector.run_until_idle())
-                progress(f"round {number}: folding responses and queueing what they unblock")
-                _materialize(_response_assets(), resources)
+                trips += _session(bridge, company, password, faults, seed, number, progress, materialize)
+                progress(f"round {number}: queueing what the responses unblock")
                 before = _queued_work(wh)
-                _materialize(_sync_assets(), resources)
-                if _live_work(wh) == 0 and _queued_work(wh) == before:
+                materialize(_requeue_assets())
+                if _queued_work(wh) == before and _live_work(wh) == 0:
                     break
+            trips += _session(bridge, company, password, faults, seed, number + 1, progress, materialize)
     finally:
         bridge.stop()
+    return trips
+
+
+def _session(bridge, company, password: str, faults: bool, seed: int, number: int, progress, materialize) -> int:
+    """Web Connector sessions until the bridge has nothing more, then the fold of their answers; round trips."""
+    from sandbox.webconnector.client import ClientFaults, WebConnector
+
+    progress(f"round {number}: Web Connector sessions against the sandbox company file")
+
+    def connector(**knobs) -> WebConnector:
+        client_faults = ClientFaults(seed=seed + number, **knobs) if faults else None
+        return WebConnector(bridge.soap_url, DEMO_USER, password, company, faults=client_faults, noop_wait=0.2)
+
+    if faults and number == 1:  # QuickBooks closed on the first scheduled run: connectionError, nothing applied
+        connector(quickbooks_not_running=True).run_session()
+    sessions = connector(drop_after_send_rate=0.05, hresult_rate=0.03).run_until_idle()
+    trips = sum(s.round_trips for s in sessions)
+    progress(f"round {number}: folding responses")
+    materialize(_response_assets())
     return trips
 
 
@@ -203,7 +216,8 @@ def _coupa(dataset, secret: str, faults: bool, seed: int):
         if faults
         else None
     )  # fmt: skip
-    return CoupaSandbox(dataset, client_id=COUPA_CLIENT_ID, client_secret=secret, faults=knobs)
+    limit = 25 if faults else None  # Coupa's 25 requests/s (429s) is one of the faults
+    return CoupaSandbox(dataset, client_id=COUPA_CLIENT_ID, client_secret=secret, faults=knobs, rate_limit_per_s=limit)
 
 
 def _resources(wh, coupa_url: str, coupa_secret: str) -> dict[str, Any]:
@@ -223,6 +237,15 @@ def _sync_assets() -> list:
     return [*landing_assets, *staging_assets, *matching_assets, *outbox_assets]
 
 
+def _requeue_assets() -> list:
+    """What a fold can unblock (vendors now known, accounts now real, bills now in QuickBooks): Coupa itself
+    does not change during the demo, so landing and staging need not run again."""
+    from assets.matching import matching_assets
+    from assets.outbox import outbox_assets
+
+    return [*matching_assets, *outbox_assets]
+
+
 def _response_assets() -> list:
     from assets.coupa import coupa_exported
     from assets.quickbooks import qb_mirror
@@ -230,13 +253,9 @@ def _response_assets() -> list:
     return [qb_mirror, coupa_exported]
 
 
-def _materialize(assets: list, resources: dict[str, Any]) -> None:
-    import dagster as dg
-
+def _materialize(assets: list, *, resources: dict[str, Any], instance: dg.DagsterInstance) -> None:
     logging.getLogger("dagster").setLevel(logging.ERROR)
-    result = dg.materialize(
-        assets, resources=resources, instance=dg.DagsterInstance.ephemeral(), run_config=QUIET, raise_on_error=True
-    )
+    result = dg.materialize(assets, resources=resources, instance=instance, run_config=QUIET, raise_on_error=True)
     if not result.success:
         raise RuntimeError("a demo materialization failed")
 
