@@ -1,9 +1,134 @@
-"""`qbsync bridge`, `qbsync qwc`, `qbsync company ...`, `qbsync outbox ...` (filled in by the bridge change)."""
+"""`qbsync bridge`, `qbsync qwc`, `qbsync company ...`, `qbsync outbox ...`: run and operate the bridge."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+company_app = typer.Typer(no_args_is_help=True, help="Companies: one QuickBooks company file per Web Connector user.")
+outbox_app = typer.Typer(no_args_is_help=True, help="The qbXML outbox: what waits, what went, what failed.")
+
+
+def _warehouse():
+    from warehouse.store import Warehouse
+
+    wh = Warehouse.from_env()
+    wh.migrate()
+    return wh
+
+
+@company_app.command("add")
+def company_add(
+    name: str = typer.Option(..., "--name", help="Company name (the key everything else uses)"),
+    user: str = typer.Option(..., "--user", help="Web Connector user name for this company file"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input"),
+    country: str = typer.Option("US", "--country", help="US, CA, UK or AU"),
+    max_version: str = typer.Option("16.0", "--max-version", help="Highest qbXML version to send"),
+) -> None:
+    """Register a company and its Web Connector user (the password is stored scrypt-hashed)."""
+    from qbwc_bridge import companies
+
+    if not password_stdin:
+        raise typer.BadParameter("pass the password on standard input with --password-stdin", param_hint="password")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with _warehouse().connect() as conn:
+            company = companies.add(conn, name, user, password, country=country, max_version=max_version)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"company {company.company}: user {company.qbwc_user}, {company.country}, qbXML <= {max_version}")
+
+
+@company_app.command("list")
+def company_list() -> None:
+    """Companies with their Web Connector user, country and qbXML ceiling."""
+    from qbwc_bridge import companies
+
+    with _warehouse().connect() as conn:
+        rows = companies.list_all(conn)
+    for c in rows:
+        typer.echo(f"{c.company}\t{c.qbwc_user}\t{c.country}\t{c.max_qbxml_version}")
+    if not rows:
+        typer.echo("no companies yet: qbsync company add --name N --user U --password-stdin")
+
+
+def bridge(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (put TLS in front of it)"),
+    port: int = typer.Option(8085, "--port", help="TCP port"),
+) -> None:
+    """Serve the Web Connector SOAP endpoint (/qbwc), its support page and /healthz with waitress."""
+    from qbwc_bridge.server import make_server
+    from qbwc_bridge.settings import BridgeSettings
+
+    wh = _warehouse()
+    server = make_server(wh, BridgeSettings.from_env(), host, port)
+    typer.echo(f"bridge on http://{host}:{server.effective_port}/qbwc, warehouse {wh.describe()}", err=True)
+    server.run()
+
+
+def qwc(
+    company: str = typer.Option(..., "--company", help="Company name"),
+    url: str = typer.Option(..., "--url", help="Public AppURL of the SOAP endpoint, e.g. https://host/qbwc"),
+    every_minutes: int = typer.Option(15, "--every-minutes", help="Scheduler RunEveryNMinutes (0: no schedule)"),
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default <company>.qwc)")] = None,
+) -> None:
+    """Write the .QWC file the Web Connector imports for `company`."""
+    from qbwc_bridge import companies
+    from qbwc_bridge.qwc import qwc_document
+
+    with _warehouse().connect() as conn:
+        found = companies.get(conn, company)
+    if found is None:
+        typer.echo(f"no company {company!r}: add it with qbsync company add", err=True)
+        raise typer.Exit(1)
+    try:
+        document = qwc_document(found, url, every_minutes or None)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    target = out or Path(f"{company}.qwc")
+    target.write_bytes(document)
+    typer.echo(f"wrote {target}")
+
+
+@outbox_app.command("status")
+def outbox_status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output")) -> None:
+    """Rows per company and status."""
+    from warehouse.outbox import status_counts
+
+    with _warehouse().connect() as conn:
+        counts = status_counts(conn)
+    if as_json:
+        typer.echo(json.dumps(counts))
+        return
+    for row in counts:
+        typer.echo(f"{row['company']}\t{row['status']}\t{row['n']}")
+    if not counts:
+        typer.echo("the outbox is empty")
+
+
+@outbox_app.command("export")
+def outbox_export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write <company>/<request_id>.xml into")],
+) -> None:
+    """Write every pending request as the message that would carry it, one file per request."""
+    from qbwc_bridge.export import export_pending
+
+    with _warehouse().connect() as conn:
+        written, problems = export_pending(conn, directory)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    typer.echo(f"wrote {written} request(s) to {directory}")
 
 
 def register(app: typer.Typer) -> None:
     """Add the bridge's commands and groups to the root CLI."""
+    app.add_typer(company_app, name="company")
+    app.add_typer(outbox_app, name="outbox")
+    app.command("bridge")(bridge)
+    app.command("qwc")(qwc)

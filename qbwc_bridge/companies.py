@@ -1,0 +1,93 @@
+"""Companies: one QuickBooks company file behind one Web Connector user, with a scrypt-hashed password."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from warehouse.audit import now, record
+from warehouse.store import Conn
+
+_N, _R, _P = 2**14, 8, 1
+COUNTRIES = ("US", "CA", "UK", "AU")
+# Compared against when the user is unknown, so a bad user name costs the same time as a bad password.
+_DUMMY_HASH = f"scrypt${_N}${_R}${_P}${'00' * 16}${'00' * 32}"
+
+
+@dataclass(frozen=True)
+class Company:
+    company: str
+    qbwc_user: str
+    country: str
+    max_qbxml_version: str
+    owner_id: str
+    file_id: str
+
+
+def hash_password(password: str) -> str:
+    """scrypt with a fresh per-user salt, as `scrypt$N$r$p$salt$hash` (hex)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    """Constant-time check of `password` against a stored scrypt hash."""
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        expected = bytes.fromhex(digest)
+        got = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+def add(conn: Conn, name: str, user: str, password: str, country: str = "US", max_version: str = "16.0") -> Company:
+    """Register a company and its Web Connector user; GUIDs for the .QWC file are minted once here."""
+    country = country.upper()
+    if country not in COUNTRIES:
+        raise ValueError(f"company {name}: country {country!r} is not one of {', '.join(COUNTRIES)}")
+    if not password:
+        raise ValueError(f"company {name}: the Web Connector password must not be empty")
+    if conn.scalar("SELECT 1 FROM companies WHERE company = ? OR qbwc_user = ?", [name, user]):
+        raise ValueError(f"company {name}: a company with this name or user {user!r} already exists")
+    company = Company(name, user, country, max_version, _guid(), _guid())
+    conn.execute(
+        "INSERT INTO companies (company, qbwc_user, password_hash, country, max_qbxml_version, owner_id, file_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [name, user, hash_password(password), country, max_version, company.owner_id, company.file_id, now()],
+    )
+    record(conn, [{"actor": "cli:company", "company": name, "record_key": f"company:{name}", "event": "added"}])
+    return company
+
+
+def list_all(conn: Conn) -> list[Company]:
+    rows = conn.records(
+        "SELECT company, qbwc_user, country, max_qbxml_version, owner_id, file_id FROM companies ORDER BY company"
+    )
+    return [Company(**r) for r in rows]
+
+
+def get(conn: Conn, name: str) -> Company | None:
+    return next((c for c in list_all(conn) if c.company == name), None)
+
+
+def authenticate(conn: Conn, user: str, password: str) -> Company | None:
+    """The company behind `user` when `password` matches, else None (same work either way)."""
+    row = conn.fetchone(
+        "SELECT company, qbwc_user, country, max_qbxml_version, owner_id, file_id, password_hash "
+        "FROM companies WHERE qbwc_user = ?",
+        [user or ""],
+    )
+    stored = row[6] if row else _DUMMY_HASH
+    ok = password_matches(password or "", stored)
+    return Company(*row[:6]) if (row and ok) else None
+
+
+def _guid() -> str:
+    return "{" + str(uuid.uuid4()).upper() + "}"

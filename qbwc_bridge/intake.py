@@ -1,0 +1,181 @@
+"""A qbXML answer -> settled outbox rows: correlate each …Rs by requestID, store it, classify, fold Add/Mod results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+
+from qbxml.responses import Record, Response
+from qbxml.status import Outcome
+from warehouse import outbox
+from warehouse.audit import now
+from warehouse.qb_mirror import fold
+from warehouse.store import Conn
+
+DUPLICATE_NAME = 3100
+
+
+@dataclass
+class Settled:
+    done: int = 0
+    failed: int = 0
+
+
+def record_data(record: Record) -> dict[str, Any]:
+    """A Record as the plain dict stored in qbxml_responses.records and read by qb_mirror.fold."""
+    modified = record.time_modified
+    return {
+        "type": record.type,
+        "id": record.id,
+        "edit_sequence": record.edit_sequence,
+        "name": record.name,
+        "time_modified": modified.isoformat() if modified else None,
+        "data": record.data,
+    }
+
+
+def _failed(row: dict, reason: str) -> dict:
+    return {**row, "status": "failed", "next_action": None, "last_error": reason, "event": "failed"}
+
+
+def _again(row: dict, action: str, event: str, reason: str | None = None, **extra: Any) -> dict:
+    return {**row, "status": "pending", "next_action": action, "last_error": reason, "event": event, **extra}
+
+
+def decide(row: dict, rs: Response, ticket: str, max_attempts: int, retry_delay: float) -> dict:
+    """The new state of `row` given its answer `rs` (a change dict for outbox.settle)."""
+    outcome, action = rs.outcome, row["sent_action"]
+    reason = f"{rs.status_code}: {rs.status_message or outcome.value}"
+    row = {**row, "last_status_code": rs.status_code, "detail": {"status_code": rs.status_code, "action": action}}
+    first = rs.records[0] if rs.records else None
+    found = outcome == Outcome.ok and first is not None and first.id
+
+    if action in ("lookup", "requery") and outcome in (Outcome.ok, Outcome.empty):
+        if action == "lookup" and found:
+            return {
+                **row,
+                "status": "done",
+                "next_action": None,
+                "qb_id": first.id,
+                "qb_edit_sequence": first.edit_sequence,
+                "last_error": None,
+                "event": "linked",
+            }
+        if action == "lookup" and row.get("last_status_code_before") == DUPLICATE_NAME:
+            return _failed(
+                row,
+                f"name already in use (3100) but no {rs.op.removesuffix('Query')} by that name: "
+                "another kind of list entry holds it",
+            )
+        if action == "lookup":
+            return _again(row, "send", "pending", "not in QuickBooks after a lost answer: adding it")
+        if found:
+            return _again(row, "send", "requeried", None, qb_edit_sequence=first.edit_sequence)
+        return _failed(row, f"{row['op']}: the object is no longer in QuickBooks")
+
+    if outcome == Outcome.ok and rs.iterator_id and (rs.iterator_remaining or 0) > 0:
+        newest = max((r.time_modified for r in rs.records if r.time_modified), default=None)
+        watermark = max(filter(None, [row.get("watermark"), newest.isoformat() if newest else None]), default=None)
+        return _again(
+            row, "continue", "page", None, iterator_id=rs.iterator_id, iterator_ticket=ticket, watermark=watermark
+        )
+    if outcome in (Outcome.ok, Outcome.empty):
+        done = {
+            **row,
+            "status": "done",
+            "next_action": None,
+            "last_error": None,
+            "event": "done",
+            "iterator_id": None,
+            "iterator_ticket": None,
+        }
+        if found and (row["op"].endswith("Add") or row["op"].endswith("Mod")):
+            done.update(qb_id=first.id, qb_edit_sequence=first.edit_sequence)
+        return done
+    if outcome == Outcome.transient:
+        if row["attempts"] >= max_attempts:
+            return _failed(row, f"{reason} (still failing after {row['attempts']} attempts)")
+        later = now() + timedelta(seconds=retry_delay)
+        return {
+            **row,
+            "status": "retry",
+            "next_action": action,
+            "last_error": reason,
+            "event": "retry",
+            "next_attempt_at": later,
+        }
+    if outcome == Outcome.stale_edit_sequence:
+        if row["attempts"] >= max_attempts:
+            return _failed(row, f"{reason} (EditSequence still stale after {row['attempts']} attempts)")
+        return _again(row, "requery", "requery", reason)
+    if outcome == Outcome.duplicate_name and row["op"].endswith("Add"):
+        return _again(row, "lookup", "lookup", reason)
+    if outcome == Outcome.iterator_expired:
+        return _again(row, "send", "restart", reason, iterator_id=None, iterator_ticket=None)
+    return _failed(row, reason)
+
+
+def settle_answer(
+    conn: Conn,
+    company: str,
+    batch_id: str,
+    ticket: str,
+    responses: list[Response],
+    max_attempts: int,
+    retry_delay: float,
+) -> Settled:
+    """Settle every row of `batch_id` answered in `responses`; rows left unanswered become outcome-unknown."""
+    rows = {r["request_id"]: r for r in outbox.batch_rows(conn, batch_id)}
+    changes, stored, to_fold = [], [], []
+    for rs in responses:
+        row = rows.pop(rs.request_id, None)
+        records = [record_data(r) for r in rs.records]
+        folds_now = row is not None and (
+            row["sent_action"] in ("lookup", "requery") or row["op"][-3:] in ("Add", "Mod")
+        )
+        stored.append(_response_row(company, batch_id, rs, records, folded=folds_now))
+        if row is None:
+            continue
+        if folds_now:
+            to_fold.extend(records)
+        changes.append(decide(_with_prior_code(row), rs, ticket, max_attempts, retry_delay))
+    _store_responses(conn, stored)
+    fold(conn, company, to_fold)
+    outbox.settle(conn, [{k: v for k, v in c.items() if k != "last_status_code_before"} for c in changes])
+    if rows:
+        outbox.mark_unknown(conn, batch_id, "QuickBooks answered the message without this request", max_attempts)
+    return Settled(
+        done=sum(c["status"] == "done" for c in changes), failed=sum(c["status"] == "failed" for c in changes)
+    )
+
+
+def _with_prior_code(row: dict) -> dict:
+    """Remember the status that sent a lookup (3100 means the name is taken, not that the answer was lost)."""
+    return {**row, "last_status_code_before": row.get("last_status_code")}
+
+
+def _response_row(company: str, batch_id: str, rs: Response, records: list[dict], folded: bool) -> dict:
+    stamp = now()
+    return {
+        "company": company,
+        "batch_id": batch_id,
+        "request_id": rs.request_id or "",
+        "op": rs.op,
+        "status_code": rs.status_code,
+        "status_severity": rs.status_severity,
+        "status_message": rs.status_message,
+        "ret_count": rs.ret_count,
+        "iterator_id": rs.iterator_id,
+        "iterator_remaining": rs.iterator_remaining,
+        "records": records,
+        "received_at": stamp,
+        "folded_at": stamp if folded else None,
+    }
+
+
+def _store_responses(conn: Conn, rows: list[dict]) -> None:
+    if rows:
+        conn.load("qbxml_responses", pd.DataFrame(rows))

@@ -1,0 +1,102 @@
+"""Web Connector sessions in `qbwc_sessions`: unguessable tickets with expiry, so any bridge process can answer."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from warehouse.audit import now
+from warehouse.store import Conn
+
+COLUMNS = (
+    "ticket, company, qbwc_user, created_at, expires_at, last_seen_at, closed_at, qbxml_version, country, "
+    "company_file, last_error, connection_errors, requests_sent, requests_done, requests_failed, batch_id"
+)
+
+
+@dataclass
+class Session:
+    ticket: str
+    company: str
+    qbwc_user: str
+    created_at: datetime
+    expires_at: datetime
+    last_seen_at: datetime
+    closed_at: datetime | None
+    qbxml_version: str | None
+    country: str | None
+    company_file: str | None
+    last_error: str | None
+    connection_errors: int
+    requests_sent: int
+    requests_done: int
+    requests_failed: int
+    batch_id: str | None
+
+
+class TicketRefused(LookupError):
+    """The ticket is unknown, expired or closed; the message says which (for getLastError)."""
+
+
+def new_ticket() -> str:
+    """256 bits from the OS random source, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def open_session(conn: Conn, company: str, user: str, ttl_seconds: int) -> Session:
+    stamp = now()
+    ticket = new_ticket()
+    conn.execute(
+        "INSERT INTO qbwc_sessions (ticket, company, qbwc_user, created_at, expires_at, last_seen_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [ticket, company, user, stamp, stamp + timedelta(seconds=ttl_seconds), stamp],
+    )
+    return load(conn, ticket)
+
+
+def load(conn: Conn, ticket: str) -> Session | None:
+    rows = conn.records(f"SELECT {COLUMNS} FROM qbwc_sessions WHERE ticket = ?", [ticket or ""])
+    return Session(**rows[0]) if rows else None
+
+
+def require(conn: Conn, ticket: str) -> Session:
+    """The live session of `ticket`, its last_seen_at refreshed; TicketRefused otherwise."""
+    session = load(conn, ticket)
+    stamp = now()
+    if session is None:
+        raise TicketRefused("Invalid ticket: no such session (authenticate first)")
+    if session.closed_at is not None:
+        raise TicketRefused("Invalid ticket: the session was closed")
+    if session.expires_at <= stamp:
+        raise TicketRefused("Invalid ticket: the session expired; the next scheduled run starts a new one")
+    conn.execute("UPDATE qbwc_sessions SET last_seen_at = ? WHERE ticket = ?", [stamp, ticket])
+    session.last_seen_at = stamp
+    return session
+
+
+def update(conn: Conn, ticket: str, **values: Any) -> None:
+    """Set columns of one session (names are this module's own, never user input)."""
+    if not values:
+        return
+    sets = ", ".join(f"{k} = ?" for k in values)
+    conn.execute(f"UPDATE qbwc_sessions SET {sets} WHERE ticket = ?", [*values.values(), ticket])
+
+
+def count(conn: Conn, ticket: str, *, sent: int = 0, done: int = 0, failed: int = 0) -> None:
+    conn.execute(
+        "UPDATE qbwc_sessions SET requests_sent = requests_sent + ?, requests_done = requests_done + ?, "
+        "requests_failed = requests_failed + ? WHERE ticket = ?",
+        [sent, done, failed, ticket],
+    )
+
+
+def live_holder(conn: Conn, company: str, idle_seconds: int) -> str | None:
+    """The ticket of another open, unexpired session of `company` seen within `idle_seconds`, if any."""
+    stamp = now()
+    return conn.scalar(
+        "SELECT ticket FROM qbwc_sessions WHERE company = ? AND closed_at IS NULL AND expires_at > ? "
+        "AND last_seen_at > ? LIMIT 1",
+        [company, stamp, stamp - timedelta(seconds=idle_seconds)],
+    )

@@ -1,0 +1,242 @@
+"""Fold parsed QuickBooks records (…Ret) into the qb_* mirror tables, set-wise; deletions remove mirrored rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from warehouse.audit import now
+from warehouse.store import Conn
+
+Row = dict[str, Any]
+
+
+def _get(data: dict, path: str) -> Any:
+    """data['A']['B'] for 'A.B'; the first element where a level is a list; None when absent."""
+    value: Any = data
+    for part in path.split("."):
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("#text")
+    return value
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value).strip().lower() == "true"
+
+
+def _vendor(rec: Row) -> Row:
+    d = rec["data"]
+    return {
+        "list_id": rec["id"],
+        "vendor_name": _get(d, "Name") or rec.get("name"),
+        "company_name": _get(d, "CompanyName"),
+        "account_number": _get(d, "AccountNumber"),
+        "address_line1": _get(d, "VendorAddress.Addr1"),
+        "city": _get(d, "VendorAddress.City"),
+        "postal_code": _get(d, "VendorAddress.PostalCode"),
+        "is_active": _bool(_get(d, "IsActive")),
+        "edit_sequence": rec["edit_sequence"],
+        "time_created": _get(d, "TimeCreated"),
+        "time_modified": _get(d, "TimeModified"),
+    }
+
+
+def _account(rec: Row) -> Row:
+    d = rec["data"]
+    return {
+        "list_id": rec["id"],
+        "full_name": _get(d, "FullName") or rec.get("name"),
+        "account_type": _get(d, "AccountType"),
+        "account_number": _get(d, "AccountNumber"),
+        "is_active": _bool(_get(d, "IsActive")),
+        "edit_sequence": rec["edit_sequence"],
+        "time_modified": _get(d, "TimeModified"),
+    }
+
+
+def _item(rec: Row) -> Row:
+    d = rec["data"]
+    return {
+        "list_id": rec["id"],
+        "full_name": _get(d, "FullName") or rec.get("name"),
+        "item_type": rec["type"].removesuffix("Ret"),
+        "is_active": _bool(_get(d, "IsActive")),
+        "edit_sequence": rec["edit_sequence"],
+        "time_modified": _get(d, "TimeModified"),
+    }
+
+
+def _bill(rec: Row) -> Row:
+    d = rec["data"]
+    return {
+        "txn_id": rec["id"],
+        "ref_number": _get(d, "RefNumber"),
+        "vendor_list_id": _get(d, "VendorRef.ListID"),
+        "vendor_name": _get(d, "VendorRef.FullName"),
+        "txn_date": _get(d, "TxnDate"),
+        "due_date": _get(d, "DueDate"),
+        "amount_due": _get(d, "AmountDue"),
+        "is_paid": _bool(_get(d, "IsPaid")),
+        "memo": _get(d, "Memo"),
+        "edit_sequence": rec["edit_sequence"],
+        "time_created": _get(d, "TimeCreated"),
+        "time_modified": _get(d, "TimeModified"),
+    }
+
+
+def _payment(kind: str) -> Callable[[Row], Row]:
+    def convert(rec: Row) -> Row:
+        d = rec["data"]
+        applied = d.get("AppliedToTxnRet") or []
+        applied = applied if isinstance(applied, list) else [applied]
+        return {
+            "txn_id": rec["id"],
+            "payment_kind": kind,
+            "payee_list_id": _get(d, "PayeeEntityRef.ListID"),
+            "payee_name": _get(d, "PayeeEntityRef.FullName"),
+            "txn_date": _get(d, "TxnDate"),
+            "amount": _get(d, "Amount"),
+            "ref_number": _get(d, "RefNumber"),
+            "applied_to_txn_ids": ",".join(a["TxnID"] for a in applied if isinstance(a, dict) and a.get("TxnID")),
+            "edit_sequence": rec["edit_sequence"],
+            "time_modified": _get(d, "TimeModified"),
+        }
+
+    return convert
+
+
+def _deleted(kind: str) -> Callable[[Row], Row]:
+    def convert(rec: Row) -> Row:
+        d = rec["data"]
+        prefix = "Txn" if kind == "txn" else "List"
+        return {
+            "object_id": _get(d, f"{prefix}ID") or rec["id"],
+            "object_kind": kind,
+            "del_type": _get(d, f"{prefix}DelType"),
+            "ref_or_name": _get(d, "RefNumber") if kind == "txn" else _get(d, "FullName"),
+            "time_deleted": _get(d, "TimeDeleted"),
+        }
+
+    return convert
+
+
+# record type -> (table, key column, converter, timestamp columns)
+TABLES: dict[str, tuple[str, str, Callable[[Row], Row], tuple[str, ...]]] = {
+    "VendorRet": ("qb_vendors", "list_id", _vendor, ("time_created", "time_modified")),
+    "AccountRet": ("qb_accounts", "list_id", _account, ("time_modified",)),
+    "BillRet": ("qb_bills", "txn_id", _bill, ("time_created", "time_modified")),
+    "BillPaymentCheckRet": ("qb_bill_payments", "txn_id", _payment("check"), ("time_modified",)),
+    "BillPaymentCreditCardRet": ("qb_bill_payments", "txn_id", _payment("credit_card"), ("time_modified",)),
+    "TxnDeletedRet": ("qb_deleted", "object_id", _deleted("txn"), ("time_deleted",)),
+    "ListDeletedRet": ("qb_deleted", "object_id", _deleted("list"), ("time_deleted",)),
+}
+# What a deletion removes from the mirror, by its kind.
+DELETED_FROM = {
+    "txn": (("qb_bills", "txn_id"), ("qb_bill_payments", "txn_id")),
+    "list": (("qb_vendors", "list_id"), ("qb_accounts", "list_id"), ("qb_items", "list_id")),
+}
+
+
+def _table_of(rec_type: str):
+    if rec_type in TABLES:
+        return TABLES[rec_type]
+    if rec_type.startswith("Item") and rec_type.endswith("Ret"):
+        return ("qb_items", "list_id", _item, ("time_modified",))
+    return None
+
+
+def _as_dict(record: Any) -> Row:
+    if isinstance(record, dict):
+        return record
+    return {
+        "type": record.type,
+        "data": record.data,
+        "id": record.id,
+        "edit_sequence": record.edit_sequence,
+        "name": record.name,
+        "time_modified": record.time_modified,
+    }
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    """QuickBooks timestamps carry a UTC offset; the warehouse keeps naive UTC."""
+    return pd.to_datetime(series, utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
+
+
+def fold(conn: Conn, company: str, records: Iterable[Any]) -> dict[str, int]:
+    """Upsert QuickBooks records (qbxml Record objects or their dicts) into qb_*; returns rows per table.
+
+    Types without a mirror table are skipped. A TxnDeletedRet/ListDeletedRet lands in qb_deleted and removes the
+    mirrored bill, payment, vendor, account or item.
+    """
+    grouped: dict[str, list[Row]] = {}
+    for raw in records:
+        rec = _as_dict(raw)
+        target = _table_of(rec["type"])
+        if target is None or (not rec.get("id") and target[0] != "qb_deleted"):
+            continue
+        grouped.setdefault("Item" if target[0] == "qb_items" else rec["type"], []).append(rec)
+    stamp = now()
+    counts: dict[str, int] = {}
+    # Deletions last, so a record deleted after it was read ends up removed.
+    for recs in sorted(grouped.values(), key=lambda rs: _table_of(rs[0]["type"])[0] == "qb_deleted"):
+        table, key, convert, stamps = _table_of(recs[0]["type"])
+        frame = pd.DataFrame([convert(r) for r in recs])
+        for col in stamps:
+            frame[col] = _utc(frame[col])
+        for col in ("txn_date", "due_date"):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.date
+        frame.insert(0, "company", company)
+        frame["synced_at"] = stamp
+        conn.upsert(table, frame, key=["company", key])
+        counts[table] = counts.get(table, 0) + len(frame)
+        if table == "qb_deleted":
+            _remove_deleted(conn, company, frame)
+    return counts
+
+
+def _remove_deleted(conn: Conn, company: str, frame: pd.DataFrame) -> None:
+    for kind, targets in DELETED_FROM.items():
+        ids = frame.loc[frame["object_kind"] == kind, ["object_id"]]
+        if ids.empty:
+            continue
+        staged = conn.stage(ids, like="qb_deleted")
+        for table, key in targets:
+            conn.execute(
+                f"DELETE FROM {table} WHERE company = ? AND {key} IN (SELECT object_id FROM {staged})", [company]
+            )
+
+
+def fold_pending(conn: Conn) -> int:
+    """Fold every qbxml_responses row not yet folded, then stamp it; returns the responses folded."""
+    rows = conn.fetchall(
+        "SELECT response_id, company, records FROM qbxml_responses WHERE folded_at IS NULL ORDER BY response_id"
+    )
+    if not rows:
+        return 0
+    by_company: dict[str, list[Row]] = {}
+    for _, company, records in rows:
+        parsed = json.loads(records) if isinstance(records, str) else (records or [])
+        by_company.setdefault(company, []).extend(parsed)
+    for company, records in by_company.items():
+        fold(conn, company, records)
+    ids = pd.DataFrame({"response_id": [r[0] for r in rows]})
+    staged = conn.stage(ids, like="qbxml_responses")
+    conn.execute(
+        f"UPDATE qbxml_responses SET folded_at = ? WHERE response_id IN (SELECT response_id FROM {staged})",
+        [now()],
+    )
+    return len(rows)
