@@ -10,6 +10,7 @@ import dagster as dg
 
 from assets import steps
 from assets.metadata import result, sample
+from connectors.core.watermark import later, load_watermark, save_watermark
 from pipelines.resources import CoupaResource, WarehouseResource
 
 WAREHOUSE_POOL = "qbsync_warehouse"  # every asset that writes the warehouse: DuckDB takes one writer at a time
@@ -23,16 +24,13 @@ class _Watermarked:
     """Pass records through while remembering the latest `updated-at` seen (offsets respected)."""
 
     def __init__(self, records: Iterator[dict[str, Any]], start: str | None):
-        from connectors.core.watermark import later
-
-        self._later = later
         self.records = records
         self.latest = start
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for record in self.records:
             if isinstance(record, dict):
-                self.latest = self._later(self.latest, record.get("updated-at"))
+                self.latest = later(self.latest, record.get("updated-at"))
             yield record
 
 
@@ -47,8 +45,6 @@ def _landing_asset(entity: str) -> dg.AssetsDefinition:
         description=f"Coupa {entity} as fetched (R39 JSON), pulled incrementally from the updated-at watermark",
     )
     def landing(warehouse: WarehouseResource, coupa: CoupaResource) -> dg.MaterializeResult:
-        from connectors.core.watermark import load_watermark, save_watermark
-
         wh = warehouse.get()
         with wh.connect() as conn:
             start = load_watermark(conn, "coupa", entity)

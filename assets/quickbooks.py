@@ -9,6 +9,7 @@ import dagster as dg
 from assets.coupa import WAREHOUSE_POOL
 from assets.metadata import result, sample
 from pipelines.resources import WarehouseResource
+from warehouse.qb_mirror import fold_pending
 
 MIRROR_TABLES = {
     "qb_vendors": "company, list_id",
@@ -41,8 +42,6 @@ qbxml_responses = dg.AssetSpec(
 )
 def qb_mirror(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     """Fold every response not yet folded into the mirror (the bridge's fold_pending), then report each table."""
-    from warehouse.qb_mirror import fold_pending
-
     wh = warehouse.get()
     with wh.connect() as conn:
         folded = fold_pending(conn)

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dagster as dg
 import typer
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 DEMO_USER = "demo"
 DEMO_COMPANY = "demo"
@@ -92,6 +94,8 @@ def run_demo(
     *, records: int, faults: bool, stage_only: bool, seed: int, progress: Callable[[str], None] = lambda _: None
 ) -> DemoResult:
     """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file."""
+    import dagster as dg
+
     from sandbox.coupa.generator import generate
     from warehouse.config import home
     from warehouse.store import Warehouse
@@ -136,7 +140,6 @@ def _deliver(wh, materialize, company_path: Path, password: str, faults: bool, s
     answered everything (the reference queries that sync queued included)."""
     from qbwc_bridge.server import start_in_thread
     from qbwc_bridge.settings import BridgeSettings
-
     from sandbox.quickbooks.company import CompanyFile
     from sandbox.quickbooks.faults import Faults
 
@@ -183,8 +186,8 @@ def _session(bridge, company, password: str, faults: bool, seed: int, number: in
 def _add_company(wh, dataset, password: str) -> None:
     """The demo company (Web Connector user `demo`) with Coupa accounts mapped onto the sandbox chart."""
     import pandas as pd
-    from qbwc_bridge.companies import add
 
+    from qbwc_bridge.companies import add
     from sandbox.quickbooks.seed import BANK_ACCOUNT
 
     codes = [a["code"] for a in dataset.accounts]
@@ -254,6 +257,8 @@ def _response_assets() -> list:
 
 
 def _materialize(assets: list, *, resources: dict[str, Any], instance: dg.DagsterInstance) -> None:
+    import dagster as dg
+
     logging.getLogger("dagster").setLevel(logging.ERROR)
     result = dg.materialize(assets, resources=resources, instance=instance, run_config=QUIET, raise_on_error=True)
     if not result.success:

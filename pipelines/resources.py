@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dagster as dg
 
+from connectors.coupa import CoupaClient
 from warehouse.store import Warehouse
-
-if TYPE_CHECKING:
-    from connectors.coupa import CoupaClient
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -37,8 +33,6 @@ class CoupaResource(dg.ConfigurableResource):
     page_size: int = 50
 
     def client(self) -> CoupaClient:
-        from connectors.coupa import CoupaClient
-
         return CoupaClient(self.base_url, self.client_id, self.client_secret, page_size=self.page_size)
 
 

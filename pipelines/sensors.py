@@ -7,6 +7,7 @@ import dagster as dg
 from assets.coupa import staging_assets
 from assets.matching import matching_assets
 from assets.outbox import outbox_assets
+from connectors.webhooks.queue import mark_consumed, pending_events, touched_entities
 from pipelines.jobs import coupa_sync_job, quickbooks_responses_job
 from pipelines.resources import WarehouseResource
 from warehouse.store import WarehouseBusy
@@ -49,8 +50,6 @@ def webhook_selection(entities: set[str]) -> list[dg.AssetKey]:
     description="Pulls the Coupa entities named by verified webhook deliveries, then marks the deliveries consumed",
 )
 def coupa_webhook_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    from connectors.webhooks.queue import mark_consumed, pending_events, touched_entities
-
     try:
         with warehouse.get().connect() as conn:
             events = pending_events(conn, "coupa")
