@@ -1,18 +1,403 @@
-"""`qbsync demo`: the end-to-end demo on the embedded DuckDB warehouse with the sandbox simulators."""
+"""`qbsync demo`: the whole sync on this machine: sandbox Coupa -> Dagster assets -> bridge -> sandbox QuickBooks."""
 
 from __future__ import annotations
 
+import json
+import logging
+import secrets
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+if TYPE_CHECKING:
+    import dagster as dg
+
+DEMO_USER = "demo"
+DEMO_COMPANY = "demo"
+MAX_ROUNDS = 12
+# Generated Coupa GL accounts onto the sandbox company's chart (sandbox.quickbooks.seed), cost centres onto classes.
+GL_TO_QB = {
+    "5000": "Cost of Goods Sold",
+    "6100": "Office Supplies",
+    "6110": "Computer and Internet Expenses",
+    "6200": "Computer and Internet Expenses",
+    "6300": "Travel",
+    "6400": "Professional Fees",
+    "6500": "Professional Fees",
+    "6600": "Rent Expense",
+    "6700": "Utilities",
+    "6800": "Repairs and Maintenance",
+    "6900": "Professional Fees",
+    "7100": "Computer and Internet Expenses",
+    "7200": "Professional Fees",
+    "7300": "Office Supplies",
+}
+CC_TO_CLASS = {"100": "Admin", "200": "Sales", "210": "Sales", "300": "R&D", "400": "Operations", "500": "Admin"}
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+@dataclass
+class DemoResult:
+    """What the demo did, as `--json` prints it."""
+
+    sources: dict[str, dict[str, int]]
+    outbox: dict[str, int]
+    quickbooks: dict[str, int]
+    round_trips: int
+    duplicates: int
+    unreconciled: int
+    quarantined: int
+    seconds: float
+    warehouse: str
+    company_file: str
+    password: str = field(repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "password"}
 
 
 def register(app: typer.Typer) -> None:
     """Add the demo command."""
 
     @app.command()
-    def demo() -> None:
+    def demo(
+        records: int = typer.Option(200, "--records", min=1, help="Coupa purchase orders to generate"),
+        faults: bool = typer.Option(False, "--faults", help="Turn on every fault knob of every simulator"),
+        stage_only: bool = typer.Option(False, "--stage-only", help="Stop with the outbox filled, bridge not started"),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+        seed: int = typer.Option(7, "--seed", help="Seed of the generated data and of the faults"),
+    ) -> None:
         """Run the end-to-end demo on the embedded DuckDB warehouse with the sandbox simulators."""
-        from warehouse.store import Warehouse
+        with _progress(enabled=not as_json and sys.stdout.isatty()) as show:
+            result = run_demo(records=records, faults=faults, stage_only=stage_only, seed=seed, progress=show)
+        if as_json:
+            typer.echo(json.dumps(result.as_json()))
+            typer.echo(f"Web Connector user {DEMO_USER}, password {result.password}", err=True)
+        else:
+            _print_summary(result, stage_only)
 
-        wh = Warehouse.from_env()
-        applied = wh.migrate()
-        typer.echo(f"warehouse ready at {wh.describe()} ({len(applied)} migrations applied)")
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def run_demo(
+    *, records: int, faults: bool, stage_only: bool, seed: int, progress: Callable[[str], None] = lambda _: None
+) -> DemoResult:
+    """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file."""
+    import dagster as dg
+
+    from sandbox.coupa.generator import generate
+    from warehouse.config import home
+    from warehouse.store import Warehouse
+
+    started = time.monotonic()
+    folder = home() / "demo"
+    shutil.rmtree(folder, ignore_errors=True)  # the demo's own folder: every run starts from nothing
+    folder.mkdir(parents=True)
+    wh = Warehouse(f"duckdb:///{folder / 'warehouse.duckdb'}")
+    wh.migrate()
+    dataset = generate(seed, suppliers=max(5, records // 8), purchase_orders=records, bad_share=0.05)
+    password = secrets.token_urlsafe(12)
+    _add_company(wh, dataset, password)
+    company_path = folder / "company.sqlite"
+    trips = 0
+    coupa_secret = secrets.token_urlsafe(16)
+    with _coupa(dataset, coupa_secret, faults, seed) as coupa, dg.DagsterInstance.ephemeral() as instance:
+        materialize = partial(_materialize, resources=_resources(wh, coupa.base_url, coupa_secret), instance=instance)
+        progress("pulling Coupa and queueing QuickBooks requests")
+        materialize(_sync_assets())
+        if not stage_only:
+            trips = _deliver(wh, materialize, company_path, password, faults, seed, progress)
+        elif not company_path.exists():
+            from sandbox.quickbooks.company import CompanyFile
+
+            CompanyFile.create(company_path).close()
+    return DemoResult(
+        sources={"coupa": _source_counts(wh)},
+        outbox=_outbox_counts(wh),
+        **_company_file_figures(company_path, dataset),
+        round_trips=trips,
+        quarantined=wh.scalar("SELECT count(DISTINCT record_key) FROM quarantine WHERE released_at IS NULL"),
+        seconds=round(time.monotonic() - started, 1),
+        warehouse=wh.describe(),
+        company_file=str(company_path),
+        password=password,
+    )
+
+
+def _deliver(wh, materialize, company_path: Path, password: str, faults: bool, seed: int, progress) -> int:
+    """Rounds of Web Connector sessions, folding and re-syncing, until a sync added nothing and a last session has
+    answered everything (the reference queries that sync queued included)."""
+    from qbwc_bridge.server import start_in_thread
+    from qbwc_bridge.settings import BridgeSettings
+    from sandbox.quickbooks.company import CompanyFile
+    from sandbox.quickbooks.faults import Faults
+
+    qb_faults = Faults(seed=seed, transient_rate=0.05, lose_response_rate=0.05) if faults else None
+    bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0))
+    trips = 0
+    try:
+        with CompanyFile.create(company_path, faults=qb_faults) as company:
+            for number in range(1, MAX_ROUNDS + 1):
+                trips += _session(bridge, company, password, faults, seed, number, progress, materialize)
+                progress(f"round {number}: queueing what the responses unblock")
+                before = _queued_work(wh)
+                materialize(_requeue_assets())
+                if _queued_work(wh) == before and _live_work(wh) == 0:
+                    break
+            trips += _session(bridge, company, password, faults, seed, number + 1, progress, materialize)
+    finally:
+        bridge.stop()
+    return trips
+
+
+def _session(bridge, company, password: str, faults: bool, seed: int, number: int, progress, materialize) -> int:
+    """Web Connector sessions until the bridge has nothing more, then the fold of their answers; round trips."""
+    from sandbox.webconnector.client import ClientFaults, WebConnector
+
+    progress(f"round {number}: Web Connector sessions against the sandbox company file")
+
+    def connector(**knobs) -> WebConnector:
+        client_faults = ClientFaults(seed=seed + number, **knobs) if faults else None
+        return WebConnector(bridge.soap_url, DEMO_USER, password, company, faults=client_faults, noop_wait=0.2)
+
+    if faults and number == 1:  # QuickBooks closed on the first scheduled run: connectionError, nothing applied
+        connector(quickbooks_not_running=True).run_session()
+    sessions = connector(drop_after_send_rate=0.05, hresult_rate=0.03).run_until_idle()
+    trips = sum(s.round_trips for s in sessions)
+    progress(f"round {number}: folding responses")
+    materialize(_response_assets())
+    return trips
+
+
+# -- pieces ----------------------------------------------------------------------------------------
+
+
+def _add_company(wh, dataset, password: str) -> None:
+    """The demo company (Web Connector user `demo`) with Coupa accounts mapped onto the sandbox chart."""
+    import pandas as pd
+
+    from qbwc_bridge.companies import add
+    from sandbox.quickbooks.seed import BANK_ACCOUNT
+
+    codes = [a["code"] for a in dataset.accounts]
+    accounts = pd.DataFrame(
+        {"company": DEMO_COMPANY, "source_system": "coupa", "source_account_code": codes,
+         "qb_account_name": [GL_TO_QB.get(c.split("-")[0]) for c in codes]}
+    ).dropna()  # fmt: skip
+    classes = pd.DataFrame(
+        {"company": DEMO_COMPANY, "source_system": "coupa", "cost_centre": list(CC_TO_CLASS),
+         "qb_class_name": list(CC_TO_CLASS.values())}
+    )  # fmt: skip
+    with wh.connect() as conn:
+        add(conn, DEMO_COMPANY, DEMO_USER, password)
+        conn.execute("UPDATE companies SET payment_bank_account = ? WHERE company = ?", [BANK_ACCOUNT, DEMO_COMPANY])
+        conn.load("account_mappings", accounts)
+        conn.load("cost_centre_mappings", classes)
+
+
+COUPA_CLIENT_ID = "qbsync-demo"
+
+
+def _coupa(dataset, secret: str, faults: bool, seed: int):
+    from sandbox.coupa.faults import CoupaFaults
+    from sandbox.coupa.server import CoupaSandbox
+
+    knobs = (
+        CoupaFaults(seed=seed, revoke_tokens_at=(3,), error_rate=0.05, errors_at=(2,), slow_rate=0.02,
+                    slow_seconds=0.05)
+        if faults
+        else None
+    )  # fmt: skip
+    limit = 25 if faults else None  # Coupa's 25 requests/s (429s) is one of the faults
+    return CoupaSandbox(dataset, client_id=COUPA_CLIENT_ID, client_secret=secret, faults=knobs, rate_limit_per_s=limit)
+
+
+def _resources(wh, coupa_url: str, coupa_secret: str) -> dict[str, Any]:
+    from pipelines.resources import CoupaResource, WarehouseResource
+
+    return {
+        "warehouse": WarehouseResource(database_url=wh.url, schema_name=wh.schema),
+        "coupa": CoupaResource(base_url=coupa_url, client_id=COUPA_CLIENT_ID, client_secret=coupa_secret),
+    }
+
+
+def _sync_assets() -> list:
+    from assets.coupa import landing_assets, staging_assets
+    from assets.matching import matching_assets
+    from assets.outbox import outbox_assets
+
+    return [*landing_assets, *staging_assets, *matching_assets, *outbox_assets]
+
+
+def _requeue_assets() -> list:
+    """What a fold can unblock (vendors now known, accounts now real, bills now in QuickBooks): Coupa itself
+    does not change during the demo, so landing and staging need not run again."""
+    from assets.matching import matching_assets
+    from assets.outbox import outbox_assets
+
+    return [*matching_assets, *outbox_assets]
+
+
+def _response_assets() -> list:
+    from assets.coupa import coupa_exported
+    from assets.quickbooks import qb_mirror
+
+    return [qb_mirror, coupa_exported]
+
+
+def _materialize(assets: list, *, resources: dict[str, Any], instance: dg.DagsterInstance) -> None:
+    import dagster as dg
+
+    logging.getLogger("dagster").setLevel(logging.ERROR)
+    result = dg.materialize(assets, resources=resources, instance=instance, run_config=QUIET, raise_on_error=True)
+    if not result.success:
+        raise RuntimeError("a demo materialization failed")
+
+
+def _queued_work(wh) -> int:
+    """Requests other than reference queries ever queued (a sync that adds none has nothing new)."""
+    return wh.scalar("SELECT count(*) FROM qbxml_outbox WHERE op NOT LIKE '%Query'")
+
+
+def _live_work(wh) -> int:
+    return wh.scalar(
+        "SELECT count(*) FROM qbxml_outbox WHERE status IN ('pending', 'sent', 'retry', 'unknown') "
+        "AND op NOT LIKE '%Query'"
+    )
+
+
+def _source_counts(wh) -> dict[str, int]:
+    return {
+        entity: wh.scalar(f"SELECT count(*) FROM raw_coupa_{entity}")
+        for entity in ("suppliers", "purchase_orders", "invoices", "payments")
+    }
+
+
+def _outbox_counts(wh) -> dict[str, int]:
+    by_status = dict(wh.fetchall("SELECT status, count(*) FROM qbxml_outbox GROUP BY status"))
+    live = sum(by_status.get(s, 0) for s in ("pending", "sent", "retry", "unknown"))
+    return {
+        "total": sum(by_status.values()),
+        "done": by_status.get("done", 0),
+        "failed": by_status.get("failed", 0),
+        "pending": live,
+    }
+
+
+# -- checking the company file against the source ---------------------------------------------------
+
+
+def _company_file_figures(path: Path, dataset) -> dict[str, Any]:
+    """Vendors, bills and bill payments in the company file; duplicates and unreconciled documents, judged from
+    the company file and the generated source data only (not from the warehouse)."""
+    from sandbox.quickbooks.company import CompanyFile
+
+    with CompanyFile(path) as company:
+        vendors = company.objects("Vendor")
+        bills = company.objects("Bill")
+        payments = company.objects("BillPaymentCheck")
+    return {
+        "quickbooks": {"vendors": len(vendors), "bills": len(bills), "bill_payments": len(payments)},
+        "duplicates": _duplicates(vendors, bills, payments),
+        "unreconciled": _unreconciled(bills, payments, dataset),
+    }
+
+
+def _ref(obj: dict, name: str) -> str | None:
+    value = obj.get(name)
+    return value.get("FullName") if isinstance(value, dict) else None
+
+
+def _duplicates(vendors: list[dict], bills: list[dict], payments: list[dict]) -> int:
+    """Objects that repeat another: vendors by AccountNumber, bills by (vendor, RefNumber), payments by RefNumber."""
+    keys = Counter(("vendor", v.get("AccountNumber")) for v in vendors if v.get("AccountNumber"))
+    keys += Counter(("bill", _ref(b, "VendorRef"), b.get("RefNumber")) for b in bills)
+    keys += Counter(("payment", p.get("RefNumber")) for p in payments if p.get("RefNumber"))
+    return sum(n - 1 for n in keys.values())
+
+
+def _expected_bills(dataset) -> dict[str, Decimal]:
+    """RefNumber -> amount of every approved source document free of planted defects."""
+    from transforms.bills import BILLABLE_INVOICE_STATUSES, BILLABLE_PO_STATUSES
+
+    bad = set(dataset.bad_records)
+    bad_suppliers = {int(k.rsplit(":", 1)[1]) for k in bad if k.startswith("coupa:supplier:")}
+    out = {}
+    for kind, docs, statuses, number, lines in (
+        ("po", dataset.purchase_orders, BILLABLE_PO_STATUSES, "po-number", "order-lines"),
+        ("invoice", dataset.invoices, BILLABLE_INVOICE_STATUSES, "invoice-number", "invoice-lines"),
+    ):
+        for doc in docs:
+            supplier = doc.get("supplier") or {}
+            if f"coupa:{kind}:{doc['id']}" in bad or supplier.get("id") in bad_suppliers:
+                continue
+            if doc["status"] in statuses:
+                out[doc[number][:20]] = sum(Decimal(str(line["total"])) for line in doc[lines])
+    return out
+
+
+def _unreconciled(bills: list[dict], payments: list[dict], dataset) -> int:
+    """Expected bills missing or with another amount, bills no source document explains, and payments of
+    expected invoices missing from the company file."""
+    expected = _expected_bills(dataset)
+    seen: dict[str, Decimal] = {}
+    for bill in bills:
+        amount = sum(Decimal(str(line.get("Amount", "0"))) for line in _lines(bill))
+        seen[bill.get("RefNumber")] = amount
+    off = sum(1 for ref, amount in expected.items() if seen.get(ref) != amount)
+    off += sum(1 for ref in seen if ref not in expected)
+    paid_refs = {p.get("RefNumber") for p in payments}
+    invoices = {f"{i['id']}": i for i in dataset.invoices}
+    for pay in dataset.payments:
+        invoice = invoices.get(str(pay["payment-details"][0]["source-transaction-id"]))
+        if invoice and invoice["invoice-number"][:20] in expected and pay["payment-identifier"][-11:] not in paid_refs:
+            off += 1
+    return off
+
+
+def _lines(bill: dict) -> list[dict]:
+    lines = bill.get("ExpenseLineRet") or []
+    return lines if isinstance(lines, list) else [lines]
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A one-line rich status (spinner, elapsed time, current step) on a terminal; silent otherwise."""
+    if not enabled:
+        yield lambda _: None
+        return
+    from rich.console import Console
+
+    started = time.monotonic()
+    with Console(stderr=True).status("starting") as status:
+        yield lambda message: status.update(f"[{time.monotonic() - started:5.1f}s] {message}")
+
+
+def _print_summary(result: DemoResult, stage_only: bool) -> None:
+    out = result.as_json()
+    typer.echo(f"qbsync demo finished in {result.seconds}s")
+    typer.echo(f"  Coupa:       {out['sources']['coupa']}")
+    typer.echo(f"  outbox:      {out['outbox']}")
+    if stage_only:
+        typer.echo("  bridge:      not started (--stage-only); the outbox waits for the Web Connector")
+    else:
+        typer.echo(f"  QuickBooks:  {out['quickbooks']} in {result.round_trips} round trips")
+    typer.echo(f"  duplicates:  {result.duplicates}   unreconciled: {result.unreconciled}")
+    typer.echo(f"  quarantined: {result.quarantined} documents held for review (qbsync audit / qbsync report)")
+    typer.echo(f"  warehouse:   {result.warehouse}")
+    typer.echo(f"  company:     {result.company_file}")
+    typer.echo(f"  Web Connector user {DEMO_USER}, password {result.password}")

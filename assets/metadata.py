@@ -1,0 +1,34 @@
+"""MaterializeResult metadata every asset reports: row counts, watermark, and a few sample rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+
+from warehouse.store import Warehouse
+
+SAMPLE_ROWS = 5
+
+
+def sample(wh: Warehouse, table: str, order_by: str, where: str = "TRUE") -> dg.MetadataValue:
+    """The first rows of `table` (by `order_by`) as a markdown table, long cells shortened."""
+    frame = wh.df(f"SELECT * FROM {table} WHERE {where} ORDER BY {order_by} LIMIT {SAMPLE_ROWS}")
+    for col in frame.columns:
+        frame[col] = frame[col].map(lambda v: v if len(str(v)) <= 60 else str(v)[:57] + "...")
+    return dg.MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "_no rows_")
+
+
+def result(rows: int, *, asset_key: str | None = None, **extra: Any) -> dg.MaterializeResult:
+    """A MaterializeResult with `dagster/row_count` and the other figures as metadata (dicts as JSON)."""
+    metadata: dict[str, Any] = {"dagster/row_count": int(rows)}
+    for key, value in extra.items():
+        if value is None:
+            continue
+        if isinstance(value, dict | list):
+            metadata[key] = dg.MetadataValue.json(value)
+        elif hasattr(value, "isoformat"):
+            metadata[key] = value.isoformat()
+        else:
+            metadata[key] = value
+    return dg.MaterializeResult(asset_key=asset_key, metadata=metadata)

@@ -1,0 +1,246 @@
+"""The warehouse work of each asset as plain functions: what the Dagster assets call, and benchmarks time.
+
+Each step is one short transaction that runs transforms' SQL and returns figures for the asset's metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+import pandas as pd
+
+from data_checks import quarantine
+from transforms import bills, exports, names, staging, vendors
+from transforms import requests as rq
+from transforms.dialect import dialect
+from transforms.landing import RAW_COLUMNS, raw_frame
+from transforms.sqltext import ts
+from warehouse.audit import now, record_from_query
+from warehouse.outbox import enqueue
+from warehouse.store import Conn, Warehouse
+
+LAND_BATCH = 5_000
+STG_TABLES = staging.STG_TABLES
+
+
+def _batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    it = iter(records)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def land(wh: Warehouse, entity: str, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Upsert source records into raw_coupa_<entity>; a row changes (and is restaged) only when updated-at moved."""
+    stamp = now()
+    table = f"raw_coupa_{entity}"
+    prefix = staging.RECORD_PREFIX[entity]
+    fetched = changed = 0
+    rejected: list[str] = []
+    for batch in _batches(records, LAND_BATCH):
+        frame, bad = raw_frame(batch, stamp)
+        rejected += bad
+        fetched += len(frame)
+        if frame.empty:
+            continue
+        with wh.connect() as conn:
+            before = conn.scalar(f"SELECT count(*) FROM {table} WHERE fetched_at = {ts(stamp)}")
+            staged = conn.stage(frame, like=table)
+            cols = ", ".join(RAW_COLUMNS)
+            conn.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staged} ON CONFLICT (source_id) DO UPDATE SET "
+                "payload = EXCLUDED.payload, source_updated_at = EXCLUDED.source_updated_at, "
+                f"fetched_at = EXCLUDED.fetched_at WHERE {table}.source_updated_at IS DISTINCT FROM "
+                f"EXCLUDED.source_updated_at OR {table}.source_updated_at IS NULL"
+            )
+            after = conn.scalar(f"SELECT count(*) FROM {table} WHERE fetched_at = {ts(stamp)}")
+            changed += after - before
+    with wh.connect() as conn:
+        record_from_query(
+            conn,
+            f"asset:raw_coupa_{entity}",
+            "landed",
+            f"SELECT NULL AS company, '{prefix}' || source_id AS record_key, NULL AS request_id, NULL AS detail "
+            f"FROM {table} WHERE fetched_at = {ts(stamp)}",
+        )
+        total = conn.scalar(f"SELECT count(*) FROM {table}")
+        watermark = conn.scalar(f"SELECT max(source_updated_at) FROM {table}")
+    return {"fetched": fetched, "changed": changed, "rejected": rejected, "rows": total, "watermark": watermark}
+
+
+def _since(conn: Conn, table: str, full: bool) -> datetime | None:
+    return None if full else conn.scalar(f"SELECT max(staged_at) FROM {table}")
+
+
+def stage(wh: Warehouse, entity: str, full: bool = False) -> dict[str, Any]:
+    """Restage the raw rows landed since the last staging run (all with full=True); quarantine bad fields."""
+    d = dialect(wh.backend)
+    stamp = now()
+    table = STG_TABLES[entity]
+    with wh.connect() as conn:
+        since = _since(conn, table, full)
+        for sql in staging.statements(d, entity, since, stamp):
+            conn.execute(sql)
+        if entity == "suppliers":
+            _name_suppliers(conn, stamp)
+        prefix = staging.RECORD_PREFIX[entity]
+        record_from_query(
+            conn,
+            f"asset:{table}",
+            "staged",
+            f"SELECT NULL AS company, '{prefix}' || source_id AS record_key, NULL AS request_id, NULL AS detail "
+            f"FROM {table} WHERE staged_at = {ts(stamp)}",
+        )
+        restaged = conn.scalar(f"SELECT count(*) FROM {table} WHERE staged_at = {ts(stamp)}")
+        rows = conn.scalar(f"SELECT count(*) FROM {table}")
+        held = conn.scalar(
+            f"SELECT count(*) FROM quarantine WHERE released_at IS NULL AND record_key LIKE '{prefix}%' "
+            f"AND check_name LIKE '{staging.ISSUE_PREFIX}%'"
+        )
+    return {"restaged": restaged, "rows": rows, "quarantined": held, "since": since, "staged_at": stamp}
+
+
+def _name_suppliers(conn: Conn, stamp: datetime) -> None:
+    """Set stg_suppliers.qb_name of the restaged suppliers; quarantine names QuickBooks cannot store."""
+    frame = conn.df(f"SELECT source_id, supplier_name FROM stg_suppliers WHERE staged_at = {ts(stamp)}")
+    if frame.empty:
+        return
+    named = names.quickbooks_names(frame["supplier_name"])
+    staged = conn.stage(
+        pd.DataFrame({"source_system": staging.SOURCE, "source_id": frame["source_id"], "qb_name": named["qb_name"]}),
+        like="stg_suppliers",
+    )
+    conn.execute(
+        f"UPDATE stg_suppliers SET qb_name = n.qb_name FROM {staged} n "
+        "WHERE stg_suppliers.source_system = n.source_system AND stg_suppliers.source_id = n.source_id"
+    )
+    bad = named["problem"].notna()
+    conn.upsert(
+        "quarantine",
+        pd.DataFrame(
+            {
+                "record_key": "coupa:supplier:" + frame.loc[bad, "source_id"],
+                "check_name": f"{staging.ISSUE_PREFIX}latin1",
+                "field": "name",
+                "reason": named.loc[bad, "problem"],
+                "company": None,
+                "detected_at": stamp,
+                "released_at": None,
+            }
+        ),
+        key=["record_key", "check_name"],
+    )
+
+
+def match_vendors(wh: Warehouse) -> dict[str, Any]:
+    """Match every supplier for every company fed by Coupa; returns counts per method."""
+    stamp = now()
+    d = dialect(wh.backend)
+    with wh.connect() as conn:
+        for sql in vendors.match_vendors(stamp):
+            conn.execute(sql)
+        detail = d.json_object(("method", "match_method"), ("qb_vendor_name", "qb_vendor_name"))
+        record_from_query(
+            conn,
+            "asset:vendor_matches",
+            "matched",
+            f"SELECT company, record_key, NULL AS request_id, {d.json_text(detail)} AS detail "
+            f"FROM vendor_matches WHERE matched_at = {ts(stamp)}",
+        )
+        methods = dict(conn.fetchall("SELECT match_method, count(*) FROM vendor_matches GROUP BY match_method"))
+        changed = conn.scalar(f"SELECT count(*) FROM vendor_matches WHERE matched_at = {ts(stamp)}")
+    return {"by_method": methods, "changed": changed, "rows": sum(methods.values())}
+
+
+def build_bill_drafts(wh: Warehouse, full: bool = False) -> dict[str, Any]:
+    """Rebuild the drafts of documents restaged or re-matched since the last build, and of held ones."""
+    stamp = now()
+    with wh.connect() as conn:
+        since = None if full else conn.scalar("SELECT max(built_at) FROM bill_drafts")
+        for sql in bills.build_drafts(since, stamp):
+            conn.execute(sql)
+        rebuilt = conn.scalar(f"SELECT count(*) FROM bill_drafts WHERE built_at = {ts(stamp)}")
+        rows = conn.scalar("SELECT count(*) FROM bill_drafts")
+        lines = conn.scalar("SELECT count(*) FROM bill_draft_lines")
+        held = dict(conn.fetchall(bills.held_counts()))
+    return {"rebuilt": rebuilt, "rows": rows, "lines": lines, "held": held}
+
+
+def _enqueue(conn: Conn, sql: str, actor: str) -> int:
+    return enqueue(conn, conn.df(sql), actor=actor)
+
+
+def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
+    d = dialect(wh.backend)
+    with wh.connect() as conn:
+        return {
+            "VendorAdd": _enqueue(conn, rq.vendor_adds(d), "asset:outbox_vendors"),
+            "VendorMod": _enqueue(conn, rq.vendor_mods(d), "asset:outbox_vendors"),
+        }
+
+
+def enqueue_bills(wh: Warehouse) -> dict[str, int]:
+    """Run the blocking data checks (quarantine), supersede unsent bills of changed or held documents, then queue
+    BillAdd and BillMod for the ready ones."""
+    d = dialect(wh.backend)
+    stamp = now()
+    with wh.connect() as conn:
+        report = quarantine.evaluate(conn)
+        audit, update = rq.supersede_stale_bills(stamp)
+        record_from_query(conn, "asset:outbox_bills", "superseded", audit)
+        conn.execute(update)
+        superseded = conn.scalar(
+            f"SELECT count(*) FROM qbxml_outbox WHERE status = 'superseded' AND updated_at = {ts(stamp)}"
+        )
+        return {
+            "held": len(report.held),
+            "superseded": superseded,
+            "BillAdd": _enqueue(conn, rq.bill_adds(d), "asset:outbox_bills"),
+            "BillMod": _enqueue(conn, rq.bill_mods(d), "asset:outbox_bills"),
+        }
+
+
+def enqueue_payments(wh: Warehouse) -> dict[str, int]:
+    d = dialect(wh.backend)
+    with wh.connect() as conn:
+        return {"BillPaymentCheckAdd": _enqueue(conn, rq.bill_payments(d), "asset:outbox_bill_payments")}
+
+
+def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
+    """One query per mirror table and company, from its watermark, unless one is still waiting to be answered."""
+    stamp = now()
+    with wh.connect() as conn:
+        due = conn.records(rq.reference_watermarks())
+        frame = pd.DataFrame(
+            [
+                {
+                    "company": row["company"],
+                    "op": row["op"],
+                    "dedup_key": f"qb:{row['op']}:{stamp.isoformat()}",
+                    "record_key": f"qb:{row['op']}",
+                    "payload": rq.reference_query_payload(row["op"], row["watermark"]),
+                }
+                for row in due
+                if not row["live"]
+            ]
+        )
+        queued = enqueue(conn, frame, actor="asset:qb_reference_queries") if not frame.empty else 0
+    return {"queued": queued, "waiting": sum(1 for row in due if row["live"])}
+
+
+def outbox_counts(wh: Warehouse) -> dict[str, int]:
+    return dict(wh.fetchall("SELECT status, count(*) FROM qbxml_outbox GROUP BY status"))
+
+
+def exports_due(wh: Warehouse) -> list[dict[str, Any]]:
+    return wh.records(exports.exports_due() + " ORDER BY 1")
+
+
+def record_exports(wh: Warehouse, marked: list[dict[str, Any]]) -> int:
+    """Remember which version of each document Coupa now flags exported."""
+    frame = pd.DataFrame(marked, columns=["record_key", "source_id", "source_version", "source_kind"])
+    frame["source_system"] = staging.SOURCE
+    frame["exported_at"] = now()
+    return wh.upsert("source_exports", frame, ["source_system", "record_key"]) if marked else 0

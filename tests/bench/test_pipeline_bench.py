@@ -1,0 +1,167 @@
+"""Pipeline throughput (landing -> staging -> outbox) at 10k, 100k and 1M PO lines on DuckDB, as a ratio to a
+hand-written DuckDB SQL baseline over the same landed data in the same run; peak memory; a 1% incremental re-run.
+
+Each size runs in its own process so peak RSS belongs to that size. Landing: the generator's records go
+through the landing step for the first 10k lines; larger sizes copy them in SQL with new ids (the API is not
+what is measured). QBSYNC_BENCH_SIZES=10000,100000 limits the sizes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from assets import steps
+from sandbox.coupa.generator import generate
+from warehouse.audit import now
+from warehouse.store import Warehouse
+
+SIZES = [int(s) for s in os.environ.get("QBSYNC_BENCH_SIZES", "10000,100000,1000000").split(",")]
+BASE_POS = 950  # about 10,000 lines (1-20 lines per PO)
+STATUSES = "('issued', 'approved', 'closed', 'soft_closed')"
+
+BASELINE = [
+    "CREATE OR REPLACE TABLE b_suppliers AS SELECT source_id, "
+    'from_json(payload, \'{"name": "VARCHAR"}\').name AS name FROM raw_coupa_suppliers',
+    'CREATE OR REPLACE TABLE b_parsed AS SELECT source_id, from_json(payload, \'{"po-number": "VARCHAR", '
+    '"status": "VARCHAR", "created-at": "VARCHAR", "supplier": {"id": "VARCHAR"}, '
+    '"order-lines": [{"line-num": "INTEGER", "total": "DECIMAL(18,2)", "description": "VARCHAR", '
+    '"account": {"code": "VARCHAR"}}]}\') AS j FROM raw_coupa_purchase_orders',
+    'CREATE OR REPLACE TABLE b_lines AS SELECT source_id AS po_id, l."line-num" AS n, l.total AS amount, '
+    'l.account.code AS code, l.description FROM (SELECT source_id, unnest(j."order-lines") AS l FROM b_parsed)',
+    "CREATE OR REPLACE TABLE b_outbox AS SELECT p.source_id, json_object('BillAdd', json_object("
+    "'VendorRef', json_object('FullName', s.name), 'TxnDate', substr(p.j.\"created-at\", 1, 10), "
+    "'RefNumber', p.j.\"po-number\", 'ExpenseLineAdd', to_json(list(json_object('AccountRef', "
+    "json_object('FullName', m.qb_account_name), 'Amount', CAST(l.amount AS VARCHAR), 'Memo', l.description) "
+    "ORDER BY l.n)))) AS payload "
+    "FROM b_parsed p JOIN b_suppliers s ON s.source_id = p.j.supplier.id JOIN b_lines l ON l.po_id = p.source_id "
+    "JOIN account_mappings m ON m.source_account_code = l.code "
+    f'WHERE p.j.status IN {STATUSES} GROUP BY p.source_id, s.name, p.j."po-number", p.j."created-at"',
+]
+
+
+def _pipeline(wh: Warehouse) -> dict[str, float]:
+    """Staging through the outbox; seconds per step."""
+    took = {}
+    start = time.perf_counter()
+    for entity in ("suppliers", "accounts", "purchase_orders"):
+        steps.stage(wh, entity)
+    took["staging"] = time.perf_counter() - start
+    mark = time.perf_counter()
+    steps.match_vendors(wh)
+    steps.build_bill_drafts(wh)
+    took["matching"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    steps.enqueue_vendors(wh)
+    steps.enqueue_bills(wh)
+    took["outbox"] = time.perf_counter() - mark
+    took["total"] = time.perf_counter() - start
+    return took
+
+
+def _replicate(wh: Warehouse, copies: int) -> None:
+    """Add `copies` - 1 copies of the landed POs with new ids and PO numbers, in SQL."""
+    with wh.connect() as conn:
+        top = conn.scalar("SELECT max(CAST(source_id AS INTEGER)) FROM raw_coupa_purchase_orders")
+        conn.execute(
+            "INSERT INTO raw_coupa_purchase_orders (source_id, payload, source_updated_at, fetched_at) "
+            "SELECT CAST(CAST(r.source_id AS INTEGER) + k.i * ? AS VARCHAR), json_merge_patch(r.payload, "
+            "json_object('id', CAST(r.source_id AS INTEGER) + k.i * ?, 'po-number', "
+            "'PO' || lpad(CAST(CAST(r.source_id AS INTEGER) + k.i * ? AS VARCHAR), 8, '0'))), "
+            "r.source_updated_at, r.fetched_at FROM raw_coupa_purchase_orders r, range(1, ?) k(i)",
+            [top, top, top, copies],
+        )
+
+
+def _touch_one_percent(wh: Warehouse) -> int:
+    """A new version of 1% of the POs (first line's quantity + 1), landed now."""
+    with wh.connect() as conn:
+        conn.execute(
+            "UPDATE raw_coupa_purchase_orders SET fetched_at = ?, payload = json_merge_patch(payload, "
+            "json_object('version', CAST(payload->>'version' AS INTEGER) + 1, 'updated-at', '2024-07-01T00:00:00Z')) "
+            "WHERE CAST(source_id AS INTEGER) % 100 = 0",
+            [now()],
+        )
+        return conn.scalar("SELECT count(*) FROM raw_coupa_purchase_orders WHERE CAST(source_id AS INTEGER) % 100 = 0")
+
+
+def _company(wh: Warehouse, codes: list[str]) -> None:
+    with wh.connect() as conn:
+        conn.execute(
+            "INSERT INTO companies (company, qbwc_user, password_hash, owner_id, file_id, created_at) "
+            "VALUES ('bench', 'bench', 'x', 'o', 'f', ?)",
+            [now()],
+        )
+        conn.load(
+            "account_mappings",
+            pd.DataFrame(
+                {"company": "bench", "source_system": "coupa", "source_account_code": codes, "qb_account_name": "Ops"}
+            ),
+        )
+        conn.execute(
+            "INSERT INTO qb_accounts (company, list_id, full_name, is_active, synced_at) VALUES "
+            "('bench', 'A1', 'Ops', TRUE, ?)",
+            [now()],
+        )
+
+
+def run_size(lines: int, folder: str, out: mp.Queue) -> None:
+    wh = Warehouse(f"duckdb:///{Path(folder) / f'bench_{lines}.duckdb'}")
+    wh.migrate()
+    dataset = generate(11, suppliers=200, purchase_orders=BASE_POS, invoice_share=0.0, payment_share=0.0)
+    _company(wh, [a["code"] for a in dataset.accounts])
+    land_start = time.perf_counter()
+    for entity in ("suppliers", "accounts", "purchase_orders"):
+        steps.land(wh, entity, getattr(dataset, entity))
+    landed = time.perf_counter() - land_start
+    base_lines = sum(len(po["order-lines"]) for po in dataset.purchase_orders)
+    copies = max(1, round(lines / base_lines))
+    if copies > 1:
+        _replicate(wh, copies)
+    real_lines = wh.scalar("SELECT sum(json_array_length(payload->'order-lines')) FROM raw_coupa_purchase_orders")
+    took = _pipeline(wh)
+    with wh.connect() as conn:
+        start = time.perf_counter()
+        for sql in BASELINE:
+            conn.execute(sql)
+        baseline = time.perf_counter() - start
+        bills = conn.scalar("SELECT count(*) FROM qbxml_outbox WHERE op = 'BillAdd'")
+        baseline_bills = conn.scalar("SELECT count(*) FROM b_outbox")
+    changed = _touch_one_percent(wh)
+    incremental = _pipeline(wh)
+    out.put(
+        {
+            "lines": int(real_lines),
+            "landing_10k_s": round(landed, 2),
+            **{f"{k}_s": round(v, 2) for k, v in took.items()},
+            "baseline_s": round(baseline, 2),
+            "ratio": round(took["total"] / baseline, 1),
+            "lines_per_s": int(real_lines / took["total"]),
+            "bills": bills,
+            "baseline_bills": baseline_bills,
+            "incremental_changed_pos": changed,
+            "incremental_s": round(incremental["total"], 2),
+            "incremental_vs_full": round(incremental["total"] / took["total"], 2),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        }
+    )
+
+
+def test_pipeline_throughput_against_sql_baseline(tmp_path):
+    ctx = mp.get_context("spawn")
+    rows = []
+    for lines in SIZES:
+        queue = ctx.Queue()
+        proc = ctx.Process(target=run_size, args=(lines, str(tmp_path), queue))
+        proc.start()
+        row = queue.get(timeout=3600)
+        proc.join()
+        rows.append(row)
+        (tmp_path / f"bench_{lines}.duckdb").unlink(missing_ok=True)
+        assert row["bills"] == row["baseline_bills"], row
+    print("\n" + pd.DataFrame(rows).to_string(index=False))

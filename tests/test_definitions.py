@@ -1,0 +1,138 @@
+"""The code location loads cleanly and its graph (assets, groups, kinds, deps, pools, jobs, schedules, sensors)
+matches the reviewed snapshot. Regenerate after an intended change: QBSYNC_UPDATE_SNAPSHOTS=1 pytest <this file>."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import dagster as dg
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.json"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def describe(defs: dg.Definitions) -> dict:
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "kinds": sorted(node.kinds),
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "pool": sorted(node.pools or ()),
+            "materializable": node.is_materializable,
+            "automation": node.automation_condition.get_label() if node.automation_condition else None,
+            "retry": _retry(node),
+            "freshness": type(node.freshness_policy).__name__ if node.freshness_policy else None,
+            "checks": sorted(c.name for c in node.check_keys),
+        }
+    return {
+        "assets": assets,
+        "jobs": sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")),
+        "schedules": {s.name: s.cron_schedule for s in defs.schedules or []},
+        "sensors": sorted(s.name for s in defs.sensors or []),
+        "resources": sorted(defs.resources or {}),
+    }
+
+
+def _retry(node) -> str | None:
+    policy = node.assets_def.op.retry_policy if node.is_executable else None
+    return f"{policy.max_retries}x {policy.backoff.value} from {policy.delay}s" if policy else None
+
+
+def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen, todo = set(), [key]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_definitions_match_snapshot():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        from pipelines.definitions import defs
+
+        dg.Definitions.validate_loadable(defs)
+        got = describe(defs)
+    if os.environ.get("QBSYNC_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
+    assert got == json.loads(SNAPSHOT.read_text())
+
+
+def test_graph_reads_source_staging_outbox_quickbooks():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    upstream = graph.get(dg.AssetKey("qb_bills")).parent_keys
+    assert upstream == {dg.AssetKey("qbxml_responses")}
+    chain = ["raw_coupa_purchase_orders", "stg_purchase_orders", "bill_drafts", "outbox_bills", "qbxml_responses"]
+    for before, after in itertools.pairwise(chain):
+        assert dg.AssetKey(before) in _ancestors(graph, dg.AssetKey(after)), (before, after)
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups >= {"coupa_landing", "staging", "matching", "outbox", "quickbooks", "coupa_export"}
+
+
+def test_dagster_cli_loads_the_workspace_without_deprecation_warnings(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PYTHONWARNINGS": "always::DeprecationWarning"}
+    (tmp_path / "dagster.yaml").write_text("")
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "DeprecationWarning" not in run.stderr, run.stderr[-2000:]
+
+
+def _sensor_context(cursor: str | None = None) -> dg.SensorEvaluationContext:
+    return dg.build_sensor_context(cursor=cursor, instance=dg.DagsterInstance.ephemeral())
+
+
+def test_response_sensor_requests_a_fold_once_per_new_response(warehouse):
+    from pipelines.resources import WarehouseResource
+    from pipelines.sensors import quickbooks_response_sensor
+    from warehouse.audit import now
+
+    resource = WarehouseResource(database_url=warehouse.url, schema_name=warehouse.schema)
+    assert isinstance(quickbooks_response_sensor(_sensor_context(), warehouse=resource), dg.SkipReason)
+    warehouse.execute(
+        "INSERT INTO qbxml_responses (company, request_id, op, status_code, received_at) "
+        "VALUES ('acme', 'q1', 'VendorQuery', 0, ?)",
+        [now()],
+    )
+    request = quickbooks_response_sensor(_sensor_context(), warehouse=resource)
+    assert isinstance(request, dg.RunRequest) and request.run_key.startswith("responses-")
+    newest = request.run_key.removeprefix("responses-")  # the cursor the sensor keeps
+    assert isinstance(quickbooks_response_sensor(_sensor_context(newest), warehouse=resource), dg.SkipReason)
+
+
+def test_webhook_sensor_pulls_the_touched_entities_and_consumes_the_deliveries(warehouse):
+    from connectors.webhooks.queue import pending_events, store_event
+    from pipelines.resources import WarehouseResource
+    from pipelines.sensors import coupa_webhook_sensor
+
+    resource = WarehouseResource(database_url=warehouse.url, schema_name=warehouse.schema)
+    with warehouse.connect() as conn:
+        store_event(
+            conn,
+            {"event_id": "e1", "source": "coupa", "object_type": "purchase_order", "object_id": "7", "payload": {}},
+        )
+    request = coupa_webhook_sensor(_sensor_context(), warehouse=resource)
+    assert isinstance(request, dg.RunRequest)
+    keys = {k.to_user_string() for k in request.asset_selection}
+    assert "raw_coupa_purchase_orders" in keys and "raw_coupa_suppliers" not in keys and "outbox_bills" in keys
+    with warehouse.connect() as conn:
+        assert pending_events(conn, "coupa") == []

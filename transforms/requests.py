@@ -1,0 +1,285 @@
+"""QuickBooks requests for the outbox, as SQL SELECTs of (company, op, dedup_key, record_key, payload, depends_on).
+
+Payloads are the content of each `<{op}Rq>` element in qbXML names (xmltree orders and renders them at send
+time); values are cut to the schema's maxLength here so a long source field never fails a whole message.
+
+- VendorAdd for suppliers to create that have a bill; VendorMod when a matched supplier's address moved.
+- BillAdd for a ready draft (dedup key `<record_key>:v<version>`); a newer version supersedes a queued,
+  unsent one; after the bill is in QuickBooks a newer version becomes a BillMod of its TxnID.
+- BillPaymentCheckAdd for a Coupa payment once the bill of the invoice it pays is in QuickBooks.
+- Reference queries (VendorQuery, AccountQuery, ...) from each mirror table's modified-date watermark.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from transforms.bills import ready_condition
+from transforms.dialect import Dialect
+from transforms.sqltext import ts
+from transforms.vendors import EXTERNAL_ID_PREFIX, SOURCE, vendor_add_key
+
+LIVE = "('pending', 'sent', 'retry', 'unknown')"  # statuses of a request not yet settled
+UNSENT = "('pending', 'retry')"
+IN_FLIGHT = "('sent', 'unknown')"
+BILL_OPS = "('BillAdd', 'BillMod')"
+MAX_RETURNED = 100
+WATERMARK_OVERLAP = timedelta(minutes=5)  # re-read a little before the newest change seen (clock skew)
+
+
+def _cut(expr: str, length: int) -> str:
+    return f"substr({expr}, 1, {length})"
+
+
+def _ref(d: Dialect, expr: str) -> str:
+    """A `...Ref` {FullName} object, or NULL when the name is NULL."""
+    return f"CASE WHEN {expr} IS NOT NULL THEN {d.json_object(('FullName', expr))} END"
+
+
+def _not_quarantined(alias: str, key: str) -> str:
+    return (
+        f"NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL AND q.record_key = {key} "
+        f"AND (q.company IS NULL OR q.company = {alias}.company))"
+    )
+
+
+def _address(d: Dialect) -> str:
+    return d.json_object(
+        ("Addr1", _cut("s.address_line1", 41)),
+        ("Addr2", _cut("s.address_line2", 41)),
+        ("City", _cut("s.city", 31)),
+        ("State", _cut("s.state", 21)),
+        ("PostalCode", _cut("s.postal_code", 13)),
+        ("Country", _cut("s.country", 31)),
+    )
+
+
+def vendor_adds(d: Dialect) -> str:
+    """VendorAdd for every supplier to create that some draft of the company needs, not yet queued."""
+    vendor = d.json_object(
+        ("Name", "vm.qb_vendor_name"),
+        ("CompanyName", "coalesce(s.qb_name, vm.qb_vendor_name)"),
+        ("VendorAddress", _address(d)),
+        ("Phone", _cut("s.phone", 21)),
+        ("Email", _cut("s.email", 1023)),
+        ("NameOnCheck", "coalesce(s.qb_name, vm.qb_vendor_name)"),
+        ("AccountNumber", f"'{EXTERNAL_ID_PREFIX}' || s.source_id"),
+        ("Notes", "'Coupa supplier ' || coalesce(s.supplier_number, s.source_id)"),
+    )
+    return (
+        "SELECT vm.company, 'VendorAdd' AS op, "
+        f"{vendor_add_key('s.source_id')} AS dedup_key, vm.record_key, "
+        f"{d.json_text(d.json_object(('VendorAdd', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
+        "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
+        "AND s.source_id = vm.supplier_source_id "
+        f"WHERE vm.source_system = '{SOURCE}' AND vm.match_method = 'create' "
+        "AND EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
+        "AND b.supplier_source_id = vm.supplier_source_id) "
+        f"AND {_not_quarantined('vm', 'vm.record_key')} "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.dedup_key = "
+        f"{vendor_add_key('s.source_id')})"
+    )
+
+
+def vendor_mods(d: Dialect) -> str:
+    """VendorMod of the address, phone and email of vendors we know by external ID when Coupa changed them."""
+    stamp = d.iso_timestamp("s.source_updated_at")
+    vendor = d.json_object(
+        ("ListID", "v.list_id"),
+        ("EditSequence", "v.edit_sequence"),
+        ("VendorAddress", _address(d)),
+        ("Phone", _cut("s.phone", 21)),
+        ("Email", _cut("s.email", 1023)),
+    )
+    return (
+        "SELECT vm.company, 'VendorMod' AS op, "
+        f"'coupa:supplier:' || s.source_id || ':mod:' || {stamp} AS dedup_key, vm.record_key, "
+        f"{d.json_text(d.json_object(('VendorMod', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
+        "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
+        "AND s.source_id = vm.supplier_source_id "
+        "JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id "
+        f"WHERE vm.source_system = '{SOURCE}' AND vm.match_method = 'external_id' "
+        "AND s.source_updated_at > v.time_modified "
+        "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
+        "OR coalesce(s.city, '') <> coalesce(v.city, '') "
+        "OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '')) "
+        f"AND {_not_quarantined('vm', 'vm.record_key')} "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.record_key = vm.record_key "
+        f"AND o.op = 'VendorMod' AND o.status IN {LIVE})"
+    )
+
+
+def _version_key(alias: str = "b") -> str:
+    return f"{alias}.record_key || ':v' || CAST({alias}.source_version AS TEXT)"
+
+
+def _expense_lines(d: Dialect, *, mod: bool) -> str:
+    """Per draft of `todo`: the JSON array of ExpenseLineAdd (or ExpenseLineMod, TxnLineID -1 = replace all)."""
+    fields = [
+        ("AccountRef", _ref(d, "l.qb_account_name")),
+        ("Amount", "CAST(l.amount AS TEXT)"),
+        ("Memo", _cut("l.description", 4095)),
+        ("ClassRef", _ref(d, "l.qb_class_name")),
+    ]
+    if mod:
+        fields.insert(0, ("TxnLineID", "'-1'"))
+    return (
+        f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
+        "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
+        "GROUP BY l.company, l.record_key"
+    )
+
+
+def _bill_header(d: Dialect) -> list[tuple[str, str]]:
+    return [
+        ("VendorRef", _ref(d, "b.qb_vendor_name")),
+        ("TxnDate", d.iso_date("b.txn_date")),
+        ("DueDate", d.iso_date("b.due_date")),
+        ("RefNumber", _cut("b.document_number", 20)),
+        ("Memo", _cut("b.memo", 4095)),
+    ]
+
+
+def supersede_stale_bills(now: datetime) -> tuple[str, str]:
+    """(audit SELECT, UPDATE) marking unsent bill requests whose document moved on (new version, held, gone)."""
+    stale = (
+        f"o.status IN {UNSENT} AND o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
+        f"WHERE b.company = o.company AND b.record_key = o.record_key AND o.dedup_key = {_version_key()} "
+        f"AND {ready_condition()})"
+    )
+    audit = f"SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE {stale}"
+    update = (
+        f"UPDATE qbxml_outbox SET status = 'superseded', updated_at = {ts(now)}, "
+        "last_error = 'superseded: the source document changed or is held before this request was sent' "
+        f"WHERE request_id IN (SELECT o.request_id FROM qbxml_outbox o WHERE {stale})"
+    )
+    return audit, update
+
+
+def bill_adds(d: Dialect) -> str:
+    """BillAdd for ready drafts with no live or settled BillAdd; waits on the vendor's VendorAdd when queued."""
+    header = [*_bill_header(d), ("ExpenseLineAdd", "el.lines")]
+    return (
+        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {ready_condition()} "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
+        f"AND o.op = 'BillAdd' AND o.status <> 'superseded')), el AS ({_expense_lines(d, mod=False)}) "
+        "SELECT b.company, 'BillAdd' AS op, "
+        f"{_version_key()} AS dedup_key, b.record_key, "
+        f"{d.json_text(d.json_object(('BillAdd', d.json_object(*header))))} AS payload, "
+        "va.request_id AS depends_on "
+        "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
+        "LEFT JOIN qbxml_outbox va ON va.company = b.company AND va.dedup_key = "
+        f"{vendor_add_key('b.supplier_source_id')} AND va.status <> 'done'"
+    )
+
+
+def bill_mods(d: Dialect) -> str:
+    """BillMod for ready drafts of a newer version than the one QuickBooks has (TxnID from the done BillAdd)."""
+    header = [
+        ("TxnID", "added.qb_id"),
+        (
+            "EditSequence",
+            "coalesce(qb.edit_sequence, (SELECT o.qb_edit_sequence FROM qbxml_outbox o WHERE o.company = b.company "
+            f"AND o.record_key = b.record_key AND o.op IN {BILL_OPS} AND o.status = 'done' "
+            "ORDER BY o.settled_at DESC LIMIT 1))",
+        ),
+        *_bill_header(d),
+        ("ExpenseLineMod", "el.lines"),
+    ]
+    return (
+        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {ready_condition()} "
+        "AND EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
+        "AND o.op = 'BillAdd' AND o.status = 'done') "
+        f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()}) "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
+        f"AND o.status IN {IN_FLIGHT})), el AS ({_expense_lines(d, mod=True)}) "
+        "SELECT b.company, 'BillMod' AS op, "
+        f"{_version_key()} AS dedup_key, b.record_key, "
+        f"{d.json_text(d.json_object(('BillMod', d.json_object(*header))))} AS payload, "
+        "CAST(NULL AS TEXT) AS depends_on "
+        "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
+        "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = b.record_key "
+        "AND added.op = 'BillAdd' AND added.status = 'done' "
+        "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id"
+    )
+
+
+PAYMENT_KEY = "'coupa:payment:' || p.source_id"
+
+
+def bill_payments(d: Dialect) -> str:
+    """BillPaymentCheckAdd for Coupa payments of invoices whose bill QuickBooks holds."""
+    payment = d.json_object(
+        ("PayeeEntityRef", _ref(d, "coalesce(qb.vendor_name, b.qb_vendor_name)")),
+        ("TxnDate", d.iso_date("p.payment_date")),
+        ("BankAccountRef", _ref(d, "c.payment_bank_account")),
+        ("RefNumber", "substr(coalesce(p.reference, p.source_id), greatest(length(coalesce(p.reference, "
+         "p.source_id)) - 10, 1))"),
+        ("Memo", "'Coupa payment ' || p.source_id"),
+        ("AppliedToTxnAdd", d.json_array(d.json_object(("TxnID", "added.qb_id"),
+                                                       ("PaymentAmount", "CAST(p.amount AS TEXT)")))),
+    )  # fmt: skip
+    return (
+        "SELECT b.company, 'BillPaymentCheckAdd' AS op, 'coupa:payment:' || p.source_id AS dedup_key, "
+        "'coupa:payment:' || p.source_id AS record_key, "
+        f"{d.json_text(d.json_object(('BillPaymentCheckAdd', payment)))} AS payload, "
+        "CAST(NULL AS TEXT) AS depends_on "
+        "FROM stg_payments p "
+        "JOIN bill_drafts b ON b.source_system = p.source_system AND b.source_kind = 'invoice' "
+        "AND b.source_id = p.invoice_source_id "
+        "JOIN companies c ON c.company = b.company "
+        "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = b.record_key "
+        "AND added.op = 'BillAdd' AND added.status = 'done' "
+        "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id "
+        f"WHERE p.source_system = '{SOURCE}' AND p.amount IS NOT NULL "
+        f"AND {_not_quarantined('b', PAYMENT_KEY)} "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company "
+        "AND o.dedup_key = 'coupa:payment:' || p.source_id)"
+    )
+
+
+# op -> (mirror table whose newest time_modified is the watermark, how the op takes a modified-since filter)
+REFERENCE_QUERIES = {
+    "VendorQuery": ("qb_vendors", "list"),
+    "AccountQuery": ("qb_accounts", "list_no_iterator"),
+    "ItemQuery": ("qb_items", "list"),
+    "BillQuery": ("qb_bills", "txn"),
+    "BillPaymentCheckQuery": ("qb_bill_payments", "txn"),
+    "TxnDeletedQuery": ("qb_deleted", "deleted"),
+}
+DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck"]
+
+
+def reference_query_payload(op: str, since: datetime | None) -> dict[str, Any]:
+    """The `<{op}Rq>` content reading everything changed since `since` (None: everything)."""
+    _, kind = REFERENCE_QUERIES[op]
+    stamp = (since - WATERMARK_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S") if since else None
+    if kind == "deleted":
+        return {
+            "TxnDelType": DELETED_TXN_TYPES,
+            "DeletedDateRangeFilter": {"FromDeletedDate": stamp} if stamp else None,
+        }
+    if kind == "txn":
+        return {
+            "@iterator": "Start",
+            "MaxReturned": MAX_RETURNED,
+            "ModifiedDateRangeFilter": {"FromModifiedDate": stamp} if stamp else None,
+        }
+    payload: dict[str, Any] = {"ActiveStatus": "All", "FromModifiedDate": stamp}
+    if kind == "list":
+        payload = {"@iterator": "Start", "MaxReturned": MAX_RETURNED, **payload}
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def reference_watermarks() -> str:
+    """SQL: (company, op, watermark, live) for every company and reference query."""
+    parts = []
+    for op, (table, kind) in REFERENCE_QUERIES.items():
+        column = "time_deleted" if kind == "deleted" else "time_modified"
+        parts.append(
+            f"SELECT c.company, '{op}' AS op, (SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company) "
+            "AS watermark, EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = c.company "
+            f"AND o.op = '{op}' AND o.status IN {LIVE}) AS live FROM companies c"
+        )
+    return " UNION ALL ".join(parts)

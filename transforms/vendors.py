@@ -1,0 +1,108 @@
+"""Vendor matching in SQL: Coupa supplier -> QuickBooks vendor by external ID, then normalized name, then address.
+
+Unmatched suppliers follow the company's policy: `create` (a new QuickBooks vendor, name unique and at most
+41 characters) or `review` (documents held until someone links the supplier). The external ID is the
+AccountNumber `COUPA-<supplier id>` we write on every vendor we create, so later runs match it directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from transforms.sqltext import ts
+
+SOURCE = "coupa"
+EXTERNAL_ID_PREFIX = "COUPA-"
+NAME_MAX = 41  # QuickBooks name-list limit (VendorAdd/Name maxLength)
+LEGAL_SUFFIXES = (
+    "inc", "incorporated", "llc", "l l c", "llp", "lp", "ltd", "limited", "gmbh", "corp", "corporation", "co",
+    "company", "plc", "sa", "ag", "bv", "nv", "pty", "srl", "sarl", "oy", "ab", "kg",
+)  # fmt: skip
+
+
+def normalized_name(expr: str) -> str:
+    """SQL: lower case, punctuation to spaces, single spaces, trailing legal suffixes (Inc, LLC, GmbH...) removed."""
+    spaced = f"trim(regexp_replace(lower(coalesce({expr}, '')), '[^a-z0-9]+', ' ', 'g'))"
+    suffixes = "|".join(LEGAL_SUFFIXES)
+    return f"trim(regexp_replace(' ' || {spaced}, '( ({suffixes}))+$', '', 'g'))"
+
+
+def normalized_address(line1: str, postal_code: str) -> str:
+    """SQL: street line and the first five postal-code characters, alphanumerics only; NULL when either is blank."""
+    street = f"regexp_replace(lower(coalesce({line1}, '')), '[^a-z0-9]+', '', 'g')"
+    postal = f"substr(regexp_replace(lower(coalesce({postal_code}, '')), '[^a-z0-9]+', '', 'g'), 1, 5)"
+    return f"CASE WHEN {street} <> '' AND {postal} <> '' THEN {street} || '|' || {postal} END"
+
+
+def companies_fed_by(source: str = SOURCE) -> str:
+    """SQL condition on `c` (companies): the company takes documents from `source`."""
+    return f"(',' || replace(c.sources, ' ', '') || ',') LIKE '%,{source},%'"
+
+
+def match_vendors(matched_at: datetime) -> list[str]:
+    """Upsert vendor_matches for every Coupa supplier and company; matched_at moves only when the match changes.
+
+    A name chosen for a vendor to create sticks once its VendorAdd is queued, so a bill never names a vendor
+    other than the one queued for creation.
+    """
+    suffix = "' #' || s.source_id"
+    return [
+        "INSERT INTO vendor_matches (company, source_system, supplier_source_id, record_key, match_method, "
+        "qb_list_id, qb_vendor_name, matched_at) "
+        "WITH s AS ("
+        "  SELECT c.company, c.vendor_policy, st.source_id, "
+        f"  coalesce(st.qb_name, rtrim(substr(trim(st.supplier_name), 1, {NAME_MAX}))) AS supplier_name, "
+        f"  {normalized_name('st.supplier_name')} AS nname, "
+        f"  {normalized_address('st.address_line1', 'st.postal_code')} AS naddr "
+        f"  FROM stg_suppliers st JOIN companies c ON {companies_fed_by()} "
+        f"  WHERE st.source_system = '{SOURCE}'"
+        "), v AS ("
+        "  SELECT company, list_id, vendor_name, account_number, "
+        f"  {normalized_name('vendor_name')} AS nname, {normalized_address('address_line1', 'postal_code')} AS naddr "
+        "  FROM qb_vendors WHERE is_active IS NOT FALSE"
+        "), ext AS ("
+        "  SELECT s.company, s.source_id, min(v.list_id) AS list_id, min(v.vendor_name) AS vendor_name FROM s "
+        f"  JOIN v ON v.company = s.company AND v.account_number = '{EXTERNAL_ID_PREFIX}' || s.source_id "
+        "  GROUP BY s.company, s.source_id"
+        "), nm AS ("
+        "  SELECT s.company, s.source_id, min(v.list_id) AS list_id, min(v.vendor_name) AS vendor_name FROM s "
+        "  JOIN v ON v.company = s.company AND v.nname = s.nname AND s.nname <> '' "
+        "  GROUP BY s.company, s.source_id HAVING count(*) = 1"
+        "), ad AS ("
+        "  SELECT s.company, s.source_id, min(v.list_id) AS list_id, min(v.vendor_name) AS vendor_name FROM s "
+        "  JOIN v ON v.company = s.company AND v.naddr = s.naddr "
+        "  GROUP BY s.company, s.source_id HAVING count(*) = 1"
+        "), fresh AS ("
+        "  SELECT s.company, s.source_id, s.supplier_name AS base, "
+        "  count(*) OVER (PARTITION BY s.company, lower(s.supplier_name)) AS same_name FROM s"
+        ") "
+        f"SELECT s.company, '{SOURCE}', s.source_id, 'coupa:supplier:' || s.source_id, "
+        "CASE WHEN ext.list_id IS NOT NULL THEN 'external_id' WHEN nm.list_id IS NOT NULL THEN 'name' "
+        "WHEN ad.list_id IS NOT NULL THEN 'address' WHEN s.vendor_policy = 'review' THEN 'review' ELSE 'create' END, "
+        "coalesce(ext.list_id, nm.list_id, ad.list_id), "
+        "coalesce(ext.vendor_name, nm.vendor_name, ad.vendor_name, "
+        "  CASE WHEN prev.match_method = 'create' AND queued.dedup_key IS NOT NULL THEN prev.qb_vendor_name END, "
+        "  CASE WHEN f.same_name > 1 OR EXISTS (SELECT 1 FROM qb_vendors q WHERE q.company = s.company "
+        "    AND lower(q.vendor_name) = lower(f.base)) "
+        f"  THEN rtrim(substr(f.base, 1, {NAME_MAX} - length({suffix}))) || {suffix} ELSE f.base END), "
+        f"{ts(matched_at)} "
+        "FROM s JOIN fresh f ON f.company = s.company AND f.source_id = s.source_id "
+        "LEFT JOIN ext ON ext.company = s.company AND ext.source_id = s.source_id "
+        "LEFT JOIN nm ON nm.company = s.company AND nm.source_id = s.source_id "
+        "LEFT JOIN ad ON ad.company = s.company AND ad.source_id = s.source_id "
+        "LEFT JOIN vendor_matches prev ON prev.company = s.company AND prev.source_system = "
+        f"'{SOURCE}' AND prev.supplier_source_id = s.source_id "
+        "LEFT JOIN qbxml_outbox queued ON queued.company = s.company AND queued.dedup_key = "
+        f"{vendor_add_key('s.source_id')} "
+        "ON CONFLICT (company, source_system, supplier_source_id) DO UPDATE SET "
+        "match_method = EXCLUDED.match_method, qb_list_id = EXCLUDED.qb_list_id, "
+        "qb_vendor_name = EXCLUDED.qb_vendor_name, matched_at = EXCLUDED.matched_at "
+        "WHERE vendor_matches.match_method IS DISTINCT FROM EXCLUDED.match_method "
+        "OR vendor_matches.qb_list_id IS DISTINCT FROM EXCLUDED.qb_list_id "
+        "OR vendor_matches.qb_vendor_name IS DISTINCT FROM EXCLUDED.qb_vendor_name"
+    ]
+
+
+def vendor_add_key(supplier_id_expr: str) -> str:
+    """SQL: the outbox dedup key of the VendorAdd for a supplier."""
+    return f"'coupa:supplier:' || {supplier_id_expr} || ':add'"
