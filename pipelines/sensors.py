@@ -10,7 +10,7 @@ from assets.outbox import outbox_assets
 from connectors.webhooks.queue import mark_consumed, pending_events, touched_entities
 from pipelines.jobs import coupa_sync_job, quickbooks_responses_job
 from pipelines.resources import WarehouseResource
-from warehouse.store import WarehouseBusy
+from warehouse.duckdb_files import WarehouseBusy
 
 RESPONSE_INTERVAL_SECONDS = 30
 WEBHOOK_INTERVAL_SECONDS = 30
