@@ -29,7 +29,7 @@ from connectors.core import (
     retry_after_seconds,
     save_watermark,
 )
-from sandbox.coupa.background import BackgroundServer
+from qbwc_bridge.serving import BackgroundServer
 
 SECRET = "s3cr3t-client-secret"
 RECORDS = [{"id": i} for i in range(1, 8)]
@@ -116,7 +116,7 @@ def serve():
 
     def start(api: Scripted) -> str:
         servers.append(BackgroundServer(api.app).start())
-        return servers[-1].base_url
+        return servers[-1].url
 
     yield start
     for server in servers:

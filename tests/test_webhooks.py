@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from connectors.webhooks import SignatureScheme, mark_consumed, pending_events, touched_entities, webhook_app
-from sandbox.coupa.background import BackgroundServer
+from qbwc_bridge.serving import BackgroundServer
 
 SECRET = "whsec-test-value"
 
@@ -23,7 +23,7 @@ def endpoint(warehouse):
     def start(**kwargs) -> str:
         app = webhook_app(warehouse, kwargs.pop("secret", SECRET), **kwargs)
         servers.append(BackgroundServer(app).start())
-        return f"{servers[-1].base_url}/webhooks/{kwargs.get('source', 'coupa')}"
+        return f"{servers[-1].url}/webhooks/{kwargs.get('source', 'coupa')}"
 
     yield start
     for server in servers:

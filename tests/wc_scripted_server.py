@@ -5,17 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from lxml import etree
 
+from qbwc_bridge.serving import BackgroundServer
+
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 TNS = "http://developer.intuit.com/"
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 class ScriptedServer:
@@ -47,25 +43,20 @@ class ScriptedServer:
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.sessions = 0
         self._lock = threading.Lock()
-        self._server: WSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def __enter__(self) -> ScriptedServer:
-        self._server = make_server("127.0.0.1", 0, self._app, handler_class=_Quiet)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
-        self._thread.start()
+        self._server = BackgroundServer(self._app, ident="scripted-qbwc").start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.stop()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/qbwc"
+        return f"{self._server.url}/qbwc"
 
     def methods(self) -> list[str]:
         return [name for name, _ in self.calls]

@@ -14,11 +14,12 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from sandbox.coupa.background import BackgroundServer
+from qbwc_bridge.serving import BackgroundServer, waitress_server
 from sandbox.coupa.dataset import CoupaDataset
 from sandbox.coupa.faults import CoupaFaults
 from sandbox.coupa.filters import FilterError, compile_filters
 
+IDENT = "qbsync-sandbox"
 MAX_LIMIT = 50
 # kind -> (list path, read scope, write scope)
 ENDPOINTS = {
@@ -93,10 +94,10 @@ class CoupaSandbox:
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the sandbox is not running: use it as a context manager")
-        return self._server.base_url
+        return self._server.url
 
     def __enter__(self) -> CoupaSandbox:
-        self._server = BackgroundServer(self.app, host=self._host, port=self._port).start()
+        self._server = BackgroundServer(self.app, host=self._host, port=self._port, ident=IDENT).start()
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -265,9 +266,7 @@ class CoupaSandbox:
 
     def serve_forever(self) -> None:
         """Block serving on host:port until interrupted (for `qbsync sandbox coupa`)."""
-        from waitress import serve
-
-        serve(self.app, host=self._host, port=self._port, threads=8, ident="qbsync-sandbox")
+        waitress_server(self.app, host=self._host, port=self._port, ident=IDENT).run()
 
 
 def _errors(message: str) -> dict[str, Any]:

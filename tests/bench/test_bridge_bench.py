@@ -3,7 +3,6 @@ spyne service answering the same bytes, measured in one run. A sweep over batch 
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -22,10 +21,9 @@ from bridge_support import (
 from spyne import Application, Integer32, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
-from waitress import wasyncore
-from waitress.server import create_server
 
 from qbwc_bridge.service import PORT_TYPE, SERVICE_NAME, TNS
+from qbwc_bridge.serving import BackgroundServer
 from sandbox.quickbooks.company import CompanyFile
 from warehouse.store import Warehouse
 
@@ -100,19 +98,8 @@ def _bare_service(transcript: list[tuple[str, str, int]]) -> WsgiApplication:
 
 
 def _bare_seconds(transcript: list[tuple[str, str, int]]) -> float:
-    server = create_server(_bare_service(transcript), host="127.0.0.1", port=0, threads=8)
-    stopping = threading.Event()
-
-    def serve() -> None:
-        while not stopping.is_set():
-            wasyncore.loop(timeout=0.05, map=server._map, count=1)
-        server.task_dispatcher.shutdown()
-        wasyncore.close_all(server._map)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        svc = zeep_service(f"http://127.0.0.1:{server.effective_port}/")
+    with BackgroundServer(_bare_service(transcript)) as server:
+        svc = zeep_service(server.url + "/")
         total = 0.0
         for _request, response, _percent in transcript:
             started = time.perf_counter()
@@ -120,9 +107,6 @@ def _bare_seconds(transcript: list[tuple[str, str, int]]) -> float:
             svc.receiveResponseXML("t", response, "", "")
             total += time.perf_counter() - started
         return total
-    finally:
-        stopping.set()
-        thread.join(timeout=10)
 
 
 def _warehouse(backend: str, tmp: Path, name: str, request) -> Warehouse:
