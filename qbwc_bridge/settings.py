@@ -1,9 +1,9 @@
-"""The bridge's knobs (batch bounds, ticket lifetime, retry limits), read from QBSYNC_BRIDGE_* variables."""
+"""The bridge's knobs (batch bounds, ticket lifetime, retry limits, webhook secret), read from the environment."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 # Defaults chosen with tests/bench/test_bridge_bench.py (2,000 bills, DuckDB): the bridge's time per request falls
 # from 9.5 ms at 25 requests per message to 2.2 ms at 100, 1.5 ms at 200 and 0.95 ms at 400, because each round trip
@@ -12,11 +12,15 @@ from dataclasses import dataclass, fields, replace
 # messages) and a lost answer sends at most 200 rows to lookup. 1 MB bounds a message of large bills.
 DEFAULT_BATCH_MAX_REQUESTS = 200
 DEFAULT_BATCH_MAX_BYTES = 1_000_000
+WEBHOOK_SECRET_ENV = "QBSYNC_COUPA_WEBHOOK_SECRET"
 
 
 @dataclass(frozen=True)
 class BridgeSettings:
-    """How the bridge batches, retries and times out. Every field has a QBSYNC_BRIDGE_<FIELD> variable."""
+    """How the bridge batches, retries and times out, and whether it takes webhooks.
+
+    Every field has a QBSYNC_BRIDGE_<FIELD> variable unless its metadata names another ("env").
+    """
 
     batch_max_requests: int = DEFAULT_BATCH_MAX_REQUESTS
     batch_max_bytes: int = DEFAULT_BATCH_MAX_BYTES
@@ -30,13 +34,15 @@ class BridgeSettings:
     max_body_bytes: int = 32 * 1024 * 1024  # a receiveResponseXML body can be several MB
     server_version: str = "qbsync-bridge 1.0"
     min_client_version: str = ""  # e.g. "2.1.0.30": older Web Connectors are told which version they need
+    # HMAC-SHA256 key of Coupa's webhook deliveries; set, the bridge also serves POST /webhooks/coupa
+    coupa_webhook_secret: str = field(default="", repr=False, metadata={"env": WEBHOOK_SECRET_ENV})
 
     @classmethod
     def from_env(cls, **overrides) -> BridgeSettings:
-        """Defaults, then QBSYNC_BRIDGE_* variables, then explicit overrides."""
+        """Defaults, then the environment, then explicit overrides."""
         values = {}
         for f in fields(cls):
-            raw = os.environ.get(f"QBSYNC_BRIDGE_{f.name.upper()}")
+            raw = os.environ.get(f.metadata.get("env", f"QBSYNC_BRIDGE_{f.name.upper()}"))
             if raw is None or raw == "":
                 continue
             kind = f.type.replace(" | None", "")

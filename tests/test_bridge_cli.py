@@ -113,13 +113,14 @@ def test_outbox_status_and_export(cli, warehouse, tmp_path):
 def test_bridge_command_serves_with_waitress(cli, tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-c", "from pipelines.cli import main; main()", "bridge", "--port", "0"],
-        env={**os.environ, **cli.env},
+        env={**{k: v for k, v in os.environ.items() if k != "QBSYNC_COUPA_WEBHOOK_SECRET"}, **cli.env},
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         line = proc.stderr.readline()
         url = re.search(r"http://[\d.]+:\d+", line).group(0)
+        assert "webhooks off: set QBSYNC_COUPA_WEBHOOK_SECRET" in proc.stderr.readline()
         deadline = time.monotonic() + 20
         while True:
             try:

@@ -1,4 +1,5 @@
-"""The webhook endpoint over real HTTP: signatures, staleness, replays, body limit, and the queue a sensor reads."""
+"""The webhook endpoint over real HTTP, alone and mounted in the bridge: signatures, staleness, replays, body limit,
+and the queue a sensor reads."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from bridge_support import running_bridge
 
 from connectors.webhooks import SignatureScheme, mark_consumed, pending_events, touched_entities, webhook_app
 from qbwc_bridge.serving import BackgroundServer
+from qbwc_bridge.settings import BridgeSettings
 
 SECRET = "whsec-test-value"
 
@@ -121,3 +124,33 @@ def test_scheme_rejects_bad_configuration():
         SignatureScheme(secret=b"x", encoding="rot13")
     with pytest.raises(ValueError, match="secret is required"):
         SignatureScheme(secret=b"")
+
+
+def test_the_bridge_serves_coupa_webhooks_when_a_secret_is_set(warehouse):
+    with running_bridge(warehouse, coupa_webhook_secret=SECRET) as bridge:
+        url = bridge.url + "/webhooks/coupa"
+        assert deliver(url, {"id": 4712}, delivery="bridge-1").status_code == 202
+        assert (
+            deliver(url, {"id": 4712}, delivery="bridge-2", scheme=SignatureScheme(secret=b"forged")).status_code == 401
+        )
+        assert deliver(url, {"id": 1, "blob": "x" * 2_000_000}, delivery="bridge-3").status_code == 413  # 1 MB here
+        assert httpx.get(bridge.url + "/healthz").status_code == 200
+    with warehouse.connect() as conn:
+        events = pending_events(conn, "coupa")
+    assert [(e["event_id"], e["object_type"], e["object_id"]) for e in events] == [
+        ("bridge-1", "purchase_order", "4712")
+    ]
+
+
+def test_without_a_secret_the_bridge_has_no_webhook_route(warehouse):
+    with running_bridge(warehouse) as bridge:
+        assert deliver(bridge.url + "/webhooks/coupa", {"id": 1}).status_code == 404
+    with warehouse.connect() as conn:
+        assert pending_events(conn, "coupa") == []
+
+
+def test_bridge_settings_read_the_webhook_secret_and_never_show_it(monkeypatch):
+    monkeypatch.setenv("QBSYNC_COUPA_WEBHOOK_SECRET", SECRET)
+    settings = BridgeSettings.from_env()
+    assert settings.coupa_webhook_secret == SECRET
+    assert SECRET not in repr(settings)

@@ -1,11 +1,11 @@
-"""The webhook endpoint: a Flask app that verifies, de-duplicates and queues deliveries, answering 202."""
+"""The webhook endpoint: a Flask blueprint that verifies, de-duplicates and queues deliveries, answering 202."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from connectors.core.logs import log_event
@@ -16,7 +16,14 @@ from warehouse.store import Warehouse
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def webhook_app(
+def webhook_app(warehouse: Warehouse, secret: str | bytes, *, source: str = "coupa", **options: Any) -> Flask:
+    """A Flask app serving only `webhook_blueprint(...)`: `POST /webhooks/<source>` (see there)."""
+    app = Flask(f"webhooks_{source}")
+    app.register_blueprint(webhook_blueprint(warehouse, secret, source=source, **options))
+    return app
+
+
+def webhook_blueprint(
     warehouse: Warehouse,
     secret: str | bytes,
     *,
@@ -25,20 +32,21 @@ def webhook_app(
     delivery_header: str = "X-Coupa-Delivery",
     event_header: str = "X-Coupa-Event",
     max_body_bytes: int = MAX_BODY_BYTES,
-) -> Flask:
+) -> Blueprint:
     """`POST /webhooks/<source>`: 413 over `max_body_bytes`, 401 bad or stale signature, 400 unreadable,
     409 replayed delivery id, else the event lands in `webhook_events` and the answer is 202.
 
     `secret` comes from configuration (e.g. QBSYNC_COUPA_WEBHOOK_SECRET); `scheme` overrides header names,
-    encoding and tolerance (its own secret is then used).
+    encoding and tolerance (its own secret is then used). The body limit is this route's own, whatever the
+    hosting app allows elsewhere (the bridge takes multi-MB SOAP bodies).
     """
     key = secret.encode() if isinstance(secret, str) else secret
     scheme = scheme or SignatureScheme(secret=key)
-    app = Flask(f"webhooks_{source}")
-    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    blueprint = Blueprint(f"webhooks_{source}", __name__)
 
-    @app.post(f"/webhooks/{source}")
+    @blueprint.post(f"/webhooks/{source}")
     def receive() -> Response:
+        request.max_content_length = max_body_bytes
         try:
             body = request.get_data(cache=False)
             scheme.verify(body, request.headers)
@@ -61,7 +69,7 @@ def webhook_app(
         )
         return _answer({"status": "queued", "event_id": event["event_id"]}, 202)
 
-    return app
+    return blueprint
 
 
 def _event(source: str, body: bytes, delivery_id: str | None, event_type: str | None) -> dict[str, Any]:
