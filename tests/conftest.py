@@ -55,7 +55,13 @@ def warehouse(request, tmp_path) -> Warehouse:
         wh.migrate()
         yield wh
         return
-    wh = make_pg_warehouse(request.getfixturevalue("pg_url"))
+    yield request.getfixturevalue("pg_warehouse")
+
+
+@pytest.fixture
+def pg_warehouse(pg_url) -> Warehouse:
+    """A freshly migrated warehouse in a throw-away schema of the real PostgreSQL, for PostgreSQL-only behaviour."""
+    wh = make_pg_warehouse(pg_url)
     wh.migrate()
     yield wh
     drop_pg_schema(wh)

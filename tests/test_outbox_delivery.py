@@ -122,10 +122,10 @@ def test_status_counts(warehouse):
         assert outbox.status_counts(c) == [{"company": "acme", "status": "pending", "n": 2}]
 
 
-def test_two_bridges_never_claim_the_same_row(warehouse):
-    if warehouse.backend != "postgres":
-        pytest.skip("concurrent claims are PostgreSQL's (FOR UPDATE SKIP LOCKED); DuckDB has one writer")
-    wh = warehouse
+@pytest.mark.postgres
+def test_two_bridges_never_claim_the_same_row(pg_warehouse):
+    """Concurrent claims are PostgreSQL's (FOR UPDATE SKIP LOCKED); DuckDB has one writer."""
+    wh = pg_warehouse
     _queue(wh, [("VendorAdd", f"s:{i}:v1", {"VendorAdd": {"Name": f"V{i}"}}, None) for i in range(10)])
     first_claimed = threading.Event()
     release = threading.Event()
