@@ -58,16 +58,21 @@ def land(wh: Warehouse, entity: str, records: Iterable[dict[str, Any]]) -> dict[
             after = conn.scalar(f"SELECT count(*) FROM {table} WHERE fetched_at = {ts(stamp)}")
             changed += after - before
     with wh.connect() as conn:
-        record_from_query(
-            conn,
-            f"asset:raw_coupa_{entity}",
-            "landed",
-            f"SELECT NULL AS company, '{prefix}' || source_id AS record_key, NULL AS request_id, NULL AS detail "
-            f"FROM {table} WHERE fetched_at = {ts(stamp)}",
-        )
+        _audit_rows(conn, table, "landed", prefix, f"fetched_at = {ts(stamp)}")
         total = conn.scalar(f"SELECT count(*) FROM {table}")
         watermark = conn.scalar(f"SELECT max(source_updated_at) FROM {table}")
     return {"fetched": fetched, "changed": changed, "rejected": rejected, "rows": total, "watermark": watermark}
+
+
+def _audit_rows(conn: Conn, table: str, action: str, prefix: str, where: str) -> None:
+    """One audit event `action` by asset `table` for each of its rows matching `where`, keyed prefix || source_id."""
+    record_from_query(
+        conn,
+        f"asset:{table}",
+        action,
+        f"SELECT NULL AS company, '{prefix}' || source_id AS record_key, NULL AS request_id, NULL AS detail "
+        f"FROM {table} WHERE {where}",
+    )
 
 
 def _since(conn: Conn, table: str, full: bool) -> datetime | None:
@@ -86,13 +91,7 @@ def stage(wh: Warehouse, entity: str, full: bool = False) -> dict[str, Any]:
         if entity == "suppliers":
             _name_suppliers(conn, stamp)
         prefix = staging.RECORD_PREFIX[entity]
-        record_from_query(
-            conn,
-            f"asset:{table}",
-            "staged",
-            f"SELECT NULL AS company, '{prefix}' || source_id AS record_key, NULL AS request_id, NULL AS detail "
-            f"FROM {table} WHERE staged_at = {ts(stamp)}",
-        )
+        _audit_rows(conn, table, "staged", prefix, f"staged_at = {ts(stamp)}")
         restaged = conn.scalar(f"SELECT count(*) FROM {table} WHERE staged_at = {ts(stamp)}")
         rows = conn.scalar(f"SELECT count(*) FROM {table}")
         held = conn.scalar(

@@ -6,7 +6,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -92,12 +92,7 @@ class Conn:
         frame = _prepare(frame)
         cols = ", ".join(_q(c) for c in frame.columns)
         if self.backend == "duckdb":
-            view = f"_load_{uuid.uuid4().hex}"
-            self.raw.register(view, frame)
-            try:
-                self.raw.execute(f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {view}")
-            finally:
-                self.raw.unregister(view)
+            self._from_frame(frame, lambda view: f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {view}")
         else:
             self._copy(table, frame, cols)
         return len(frame)
@@ -111,12 +106,7 @@ class Conn:
         name = f"_stage_{uuid.uuid4().hex}"
         cols = ", ".join(_q(c) for c in frame.columns)
         if self.backend == "duckdb":
-            view = f"{name}_view"
-            self.raw.register(view, frame)
-            try:
-                self.raw.execute(f"CREATE TEMP TABLE {name} AS SELECT {cols} FROM {view}")
-            finally:
-                self.raw.unregister(view)
+            self._from_frame(frame, lambda view: f"CREATE TEMP TABLE {name} AS SELECT {cols} FROM {view}")
         else:
             with self.raw.cursor() as cur:
                 cur.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT {cols} FROM {_q(like)} WITH NO DATA")
@@ -141,6 +131,15 @@ class Conn:
         if self.backend == "duckdb":
             self.execute(f"DROP TABLE {staged}")
         return len(frame)
+
+    def _from_frame(self, frame: pd.DataFrame, statement: Callable[[str], str]) -> None:
+        """DuckDB: run `statement(view)` with `frame` registered (Arrow scan, no copy) as that view meanwhile."""
+        view = f"_frame_{uuid.uuid4().hex}"
+        self.raw.register(view, frame)
+        try:
+            self.raw.execute(statement(view))
+        finally:
+            self.raw.unregister(view)
 
     def _copy(self, table: str, frame: pd.DataFrame, cols: str) -> None:
         buf = io.StringIO()

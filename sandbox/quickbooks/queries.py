@@ -138,11 +138,8 @@ def _list_matches(doc: dict[str, Any], body: dict[str, Any]) -> bool:
     name = full_name(doc).upper()
     if "NameFilter" in body and not _text_match(name, body["NameFilter"], "Name"):
         return False
-    if "NameRangeFilter" in body:
-        low = body["NameRangeFilter"].get("FromName", "").upper()
-        high = body["NameRangeFilter"].get("ToName")
-        if name < low or (high is not None and name > high.upper()):
-            return False
+    if "NameRangeFilter" in body and not _in_range_filter(name, body["NameRangeFilter"], "Name"):
+        return False
     types = as_list(body.get("AccountType"))
     return not types or doc.get("AccountType") in types
 
@@ -163,11 +160,8 @@ def _txn_matches(entity_ref: str | None, doc: dict[str, Any], body: dict[str, An
     ref_number = (doc.get("RefNumber") or "").upper()
     if "RefNumberFilter" in body and not _text_match(ref_number, body["RefNumberFilter"], "RefNumber"):
         return False
-    if "RefNumberRangeFilter" in body:
-        low = body["RefNumberRangeFilter"].get("FromRefNumber", "").upper()
-        high = body["RefNumberRangeFilter"].get("ToRefNumber")
-        if ref_number < low or (high is not None and ref_number > high.upper()):
-            return False
+    if "RefNumberRangeFilter" in body and not _in_range_filter(ref_number, body["RefNumberRangeFilter"], "RefNumber"):
+        return False
     paid = body.get("PaidStatus", "All")
     is_paid = doc.get("IsPaid") == "true"
     return not ((paid == "PaidOnly" and not is_paid) or (paid == "NotPaidOnly" and is_paid))
@@ -188,6 +182,13 @@ def _text_match(value: str, spec: dict[str, str], field_name: str) -> bool:
     if criterion == "EndsWith":
         return value.endswith(wanted)
     return wanted in value
+
+
+def _in_range_filter(value: str, spec: dict[str, str], field_name: str) -> bool:
+    """`value` (upper case) within From<field>..To<field>, case-insensitive; a missing bound is open."""
+    low = spec.get(f"From{field_name}", "").upper()
+    high = spec.get(f"To{field_name}")
+    return value >= low and (high is None or value <= high.upper())
 
 
 def _ref_match(ref: dict[str, Any] | None, spec: dict[str, Any]) -> bool:

@@ -79,13 +79,18 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     return ctx.save(kind, doc)
 
 
+def _existing(ctx: Context, kind_name: str, key: str) -> dict[str, Any]:
+    """The stored object `key` of kind `kind_name`, else QuickBooks' 3120 (not found)."""
+    found = ctx.store.get(key)
+    if found is None or found[0] != kind_name:
+        raise statuses.not_found(key)
+    return found[1]
+
+
 def mod(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     """Apply `<KindMod>`: the object must exist (3120) and the EditSequence be current (3200)."""
     key = body.get("ListID") or body.get("TxnID")
-    found = ctx.store.get(key)
-    if found is None or found[0] != kind.name:
-        raise statuses.not_found(key)
-    doc = found[1]
+    doc = _existing(ctx, kind.name, key)
     if body.get("EditSequence") != doc["EditSequence"]:
         raise statuses.stale_edit_sequence(body.get("EditSequence", ""))
     changes = {k: v for k, v in body.items() if k not in _IDS and not _is_line(k) and not k.startswith("Clear")}
@@ -127,10 +132,7 @@ def _mod_lines(ctx: Context, kind: Kind, doc: dict, body: dict, stem: str) -> No
 
 def list_del(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     kind_name, key = body["ListDelType"], body["ListID"]
-    found = ctx.store.get(key)
-    if found is None or found[0] != kind_name:
-        raise statuses.not_found(key)
-    doc = found[1]
+    doc = _existing(ctx, kind_name, key)
     ctx.store.delete(key)
     ctx.store.record_deleted(
         key, kind_name, is_list=True, time_created=doc["TimeCreated"], time_deleted=ctx.now, label=full_name(doc)
@@ -140,10 +142,7 @@ def list_del(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
 def txn_del(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     kind_name, key = body["TxnDelType"], body["TxnID"]
-    found = ctx.store.get(key)
-    if found is None or found[0] != kind_name:
-        raise statuses.not_found(key)
-    doc = found[1]
+    doc = _existing(ctx, kind_name, key)
     if kind_name in PAYMENT_KINDS:
         _unapply_payment(ctx, doc)
     ctx.store.delete(key)
