@@ -229,10 +229,6 @@ def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
     return {"queued": queued, "waiting": sum(1 for row in due if row["live"])}
 
 
-def outbox_counts(wh: Warehouse) -> dict[str, int]:
-    return dict(wh.fetchall("SELECT status, count(*) FROM qbxml_outbox GROUP BY status"))
-
-
 def exports_due(wh: Warehouse) -> list[dict[str, Any]]:
     return wh.records(exports.exports_due() + " ORDER BY 1")
 

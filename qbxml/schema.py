@@ -40,10 +40,6 @@ def parse_version(version: str) -> tuple[int, int]:
     return int(major), int(minor or 0)
 
 
-def version_text(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
-
-
 @cache
 def schema_versions() -> tuple[str, ...]:
     """The versions we hold official schemas for, oldest first."""

@@ -22,12 +22,6 @@ class Dialect:
     def pg(self) -> bool:
         return self.backend == "postgres"
 
-    def json_elements(self, expr: str, alias: str) -> str:
-        """A FROM item yielding one row per element of JSON array `expr`, element as `alias.value`."""
-        if self.pg:
-            return f"jsonb_array_elements(CASE WHEN jsonb_typeof({expr}) = 'array' THEN {expr} END) AS {alias}(value)"
-        return f"json_each(CASE WHEN json_type({expr}) = 'ARRAY' THEN {expr} END) AS {alias}"
-
     def try_decimal(self, expr: str, precision: str = "18,2") -> str:
         """`expr` (text) as DECIMAL, NULL when it is not a number."""
         if self.pg:
