@@ -1,0 +1,40 @@
+"""`.env.example` lists every environment variable the code reads, so it cannot fall behind the code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from pathlib import Path
+
+from pipelines.schedules import DEFAULT_CRON
+from qbwc_bridge.settings import BridgeSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = [
+    "assets",
+    "connectors",
+    "data_checks",
+    "pipelines",
+    "qbwc_bridge",
+    "qbxml",
+    "sandbox",
+    "transforms",
+    "warehouse",
+]
+NAMED = re.compile(r"""["']((?:QBSYNC|COUPA|DAGSTER|GX)_[A-Z0-9_]*[A-Z0-9])["']""")
+
+
+def _listed() -> set[str]:
+    text = (ROOT / ".env.example").read_text()
+    return set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, re.M))
+
+
+def _read_by_code() -> set[str]:
+    names = {m for pkg in PACKAGES for f in (ROOT / pkg).rglob("*.py") for m in NAMED.findall(f.read_text())}
+    names |= {f.metadata.get("env", f"QBSYNC_BRIDGE_{f.name.upper()}") for f in fields(BridgeSettings)}
+    names |= {f"QBSYNC_{source.upper()}_CRON" for source in DEFAULT_CRON}
+    return names
+
+
+def test_every_variable_the_code_reads_is_listed():
+    assert _read_by_code() - _listed() == set()
