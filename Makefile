@@ -16,7 +16,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -n 2 -m "not bench"
+	$(VENV)/bin/pytest -n 2 -m "not bench" --benchmark-disable
 
 bench: $(STAMP)
 	$(VENV)/bin/pytest -m bench -p no:xdist -s tests/bench

@@ -15,7 +15,7 @@ import pandas as pd
 from data_checks import quarantine
 from transforms import bills, exports, names, staging, vendors
 from transforms import requests as rq
-from transforms.dialect import dialect
+from transforms.dialect import Dialect, dialect
 from transforms.landing import RAW_COLUMNS, raw_frame
 from transforms.sqltext import ts
 from warehouse.audit import now, record_from_query
@@ -91,6 +91,7 @@ def stage(wh: Warehouse, entity: str, full: bool = False) -> dict[str, Any]:
         if entity == "suppliers":
             _name_suppliers(conn, stamp)
         prefix = staging.RECORD_PREFIX[entity]
+        _audit_staging_quarantine(conn, d, table, prefix, stamp)
         _audit_rows(conn, table, "staged", prefix, f"staged_at = {ts(stamp)}")
         restaged = conn.scalar(f"SELECT count(*) FROM {table} WHERE staged_at = {ts(stamp)}")
         rows = conn.scalar(f"SELECT count(*) FROM {table}")
@@ -99,6 +100,23 @@ def stage(wh: Warehouse, entity: str, full: bool = False) -> dict[str, Any]:
             f"AND check_name LIKE '{staging.ISSUE_PREFIX}%'"
         )
     return {"restaged": restaged, "rows": rows, "quarantined": held, "since": since, "staged_at": stamp}
+
+
+def _audit_staging_quarantine(conn: Conn, d: Dialect, table: str, prefix: str, stamp: datetime) -> None:
+    """audit_log: the staging quarantine rows of this restage, opened (fault found again or anew) and released."""
+    staged = f"FROM quarantine WHERE check_name LIKE '{staging.ISSUE_PREFIX}%' AND record_key LIKE '{prefix}%' AND "
+    opened = d.json_object(("check", "check_name"), ("field", "field"), ("reason", "reason"))
+    released = d.json_object(("check", "check_name"), ("was", "reason"))
+    for event, detail, when in (
+        ("quarantined", opened, f"detected_at = {ts(stamp)} AND released_at IS NULL"),
+        ("released", released, f"released_at = {ts(stamp)}"),
+    ):
+        record_from_query(
+            conn,
+            f"asset:{table}",
+            event,
+            f"SELECT company, record_key, NULL AS request_id, {d.json_text(detail)} AS detail {staged}{when}",
+        )
 
 
 def _name_suppliers(conn: Conn, stamp: datetime) -> None:

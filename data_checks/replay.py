@@ -49,9 +49,9 @@ def parse_since(text: str | None, reference: datetime | None = None) -> datetime
 
 def _filters(key: str | None, since: datetime | None, stamp_column: str) -> tuple[str, list]:
     sql, params = "", []
-    if key:
-        sql += " AND substr(record_key, 1, ?) = ?"
-        params += [len(key), key]
+    if key:  # the key itself and the keys below it: coupa:po:47 matches coupa:po:47:v2, never coupa:po:471
+        sql += " AND (record_key = ? OR substr(record_key, 1, ?) = ?)"
+        params += [key, len(key) + 1, key + ":"]
     if since is not None:
         sql += f" AND {stamp_column} >= ?"
         params.append(since)
@@ -68,8 +68,9 @@ def replay(
 ) -> ReplayResult:
     """Re-queue failed outbox rows (and, unless failed_only, release quarantined records) matching the filters.
 
-    `key` is a record-key prefix (coupa:po:4711 also matches coupa:po:4711:v2), `since` bounds the failure or
-    detection time. A failed request a replayed one depends on is re-queued with it.
+    `key` is a record key and the keys below it (coupa:po:4711 also matches coupa:po:4711:v2, never
+    coupa:po:47110; `coupa:po` matches every PO), `since` bounds the failure or detection time. A failed request
+    a replayed one depends on is re-queued with it.
     """
     result = ReplayResult()
     stamp = now()

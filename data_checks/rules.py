@@ -53,7 +53,11 @@ LEFT JOIN (
     SELECT company, lower(full_name) AS name, max(full_name) AS full_name, bool_or(COALESCE(is_active, TRUE)) AS active
     FROM qb_accounts GROUP BY company, lower(full_name)
 ) a ON a.company = l.company AND a.name = lower(l.qb_account_name)
-WHERE {scope} AND (l.qb_account_name IS NULL OR a.full_name IS NULL OR NOT a.active)
+WHERE {scope} AND (
+    l.qb_account_name IS NULL
+    -- before the company's chart of accounts has been read from QuickBooks the document is pending, not faulty
+    OR ((a.full_name IS NULL OR NOT a.active) AND EXISTS (SELECT 1 FROM qb_accounts k WHERE k.company = l.company))
+)
 ORDER BY l.company, l.record_key, l.line_number
 """
 

@@ -10,7 +10,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 DEMO_USER = "demo"
 DEMO_COMPANY = "demo"
 MAX_ROUNDS = 12
+BAD_SHARE = 0.05  # share of generated records planted with one defect each (held in quarantine)
 # Generated Coupa GL accounts onto the sandbox company's chart (sandbox.quickbooks.seed), cost centres onto classes.
 GL_TO_QB = {
     "5000": "Cost of Goods Sold",
@@ -94,90 +95,131 @@ def run_demo(
     *, records: int, faults: bool, stage_only: bool, seed: int, progress: Callable[[str], None] = lambda _: None
 ) -> DemoResult:
     """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file."""
-    import dagster as dg
-
-    from sandbox.coupa.generator import generate
     from warehouse.config import home
-    from warehouse.store import Warehouse
 
     started = time.monotonic()
-    folder = home() / "demo"
-    shutil.rmtree(folder, ignore_errors=True)  # the demo's own folder: every run starts from nothing
-    folder.mkdir(parents=True)
-    wh = Warehouse(f"duckdb:///{folder / 'warehouse.duckdb'}")
-    wh.migrate()
-    dataset = generate(seed, suppliers=max(5, records // 8), purchase_orders=records, bad_share=0.05)
-    password = secrets.token_urlsafe(12)
-    _add_company(wh, dataset, password)
-    company_path = folder / "company.sqlite"
-    trips = 0
-    coupa_secret = secrets.token_urlsafe(16)
-    with _coupa(dataset, coupa_secret, faults, seed) as coupa, dg.DagsterInstance.ephemeral() as instance:
-        materialize = partial(_materialize, resources=_resources(wh, coupa.base_url, coupa_secret), instance=instance)
+    with DemoEnvironment(home() / "demo", records=records, faults=faults, seed=seed, progress=progress) as env:
         progress("pulling Coupa and queueing QuickBooks requests")
-        materialize(_sync_assets())
-        if not stage_only:
-            trips = _deliver(wh, materialize, company_path, password, faults, seed, progress)
-        elif not company_path.exists():
-            from sandbox.quickbooks.company import CompanyFile
-
-            CompanyFile.create(company_path).close()
-    return DemoResult(
-        sources={"coupa": _source_counts(wh)},
-        outbox=_outbox_counts(wh),
-        **_company_file_figures(company_path, dataset),
-        round_trips=trips,
-        quarantined=wh.scalar("SELECT count(DISTINCT record_key) FROM quarantine WHERE released_at IS NULL"),
-        seconds=round(time.monotonic() - started, 1),
-        warehouse=wh.describe(),
-        company_file=str(company_path),
-        password=password,
-    )
+        env.sync()
+        trips = 0 if stage_only else env.deliver()
+        return env.result(round_trips=trips, seconds=round(time.monotonic() - started, 1))
 
 
-def _deliver(wh, materialize, company_path: Path, password: str, faults: bool, seed: int, progress) -> int:
-    """Rounds of Web Connector sessions, folding and re-syncing, until a sync added nothing and a last session has
-    answered everything (the reference queries that sync queued included)."""
-    from qbwc_bridge.server import start_in_thread
-    from qbwc_bridge.settings import BridgeSettings
-    from sandbox.quickbooks.company import CompanyFile
-    from sandbox.quickbooks.faults import Faults
+class DemoEnvironment:
+    """The demo's parts, alive from `with` to its end so a run can be repeated on the same state: a fresh folder
+    with the DuckDB warehouse and the company file, the generated Coupa dataset served by the sandbox Coupa API,
+    the demo company, and one Dagster instance.
 
-    qb_faults = Faults(seed=seed, transient_rate=0.05, lose_response_rate=0.05) if faults else None
-    bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0))
-    trips = 0
-    try:
-        with CompanyFile.create(company_path, faults=qb_faults) as company:
-            for number in range(1, MAX_ROUNDS + 1):
-                trips += _session(bridge, company, password, faults, seed, number, progress, materialize)
-                progress(f"round {number}: queueing what the responses unblock")
-                before = _queued_work(wh)
-                materialize(_requeue_assets())
-                if _queued_work(wh) == before and _live_work(wh) == 0:
-                    break
-            trips += _session(bridge, company, password, faults, seed, number + 1, progress, materialize)
-    finally:
-        bridge.stop()
-    return trips
+    `sync()` pulls Coupa (only what changed since the last pull) through staging, matching and checks into the
+    outbox; `deliver()` runs the Web Connector rounds until nothing is left. Between steps a caller may edit
+    `dataset` (an upstream fix) or set `qb_faults` (the company file's fault knobs for the next deliveries).
+    """
 
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        records: int,
+        faults: bool = False,
+        seed: int = 7,
+        bad_share: float = BAD_SHARE,
+        progress: Callable[[str], None] = lambda _: None,
+    ):
+        from sandbox.coupa.generator import generate
+        from sandbox.quickbooks.faults import Faults
 
-def _session(bridge, company, password: str, faults: bool, seed: int, number: int, progress, materialize) -> int:
-    """Web Connector sessions until the bridge has nothing more, then the fold of their answers; round trips."""
-    from sandbox.webconnector.client import ClientFaults, WebConnector
+        self.folder = folder
+        self.faults = faults
+        self.seed = seed
+        self.progress = progress
+        self.dataset = generate(seed, suppliers=max(5, records // 8), purchase_orders=records, bad_share=bad_share)
+        self.password = secrets.token_urlsafe(12)
+        self.company_path = folder / "company.sqlite"
+        self.qb_faults = Faults(seed=seed, transient_rate=0.05, lose_response_rate=0.05) if faults else None
+    def __enter__(self) -> DemoEnvironment:
+        import dagster as dg
 
-    progress(f"round {number}: Web Connector sessions against the sandbox company file")
+        from sandbox.quickbooks.company import CompanyFile
+        from warehouse.store import Warehouse
 
-    def connector(**knobs) -> WebConnector:
-        client_faults = ClientFaults(seed=seed + number, **knobs) if faults else None
-        return WebConnector(bridge.soap_url, DEMO_USER, password, company, faults=client_faults, noop_wait=0.2)
+        shutil.rmtree(self.folder, ignore_errors=True)  # the demo's own folder: every run starts from nothing
+        self.folder.mkdir(parents=True)
+        self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
+        self.warehouse.migrate()
+        _add_company(self.warehouse, self.dataset, self.password)
+        CompanyFile.create(self.company_path).close()
+        with ExitStack() as stack:
+            coupa_secret = secrets.token_urlsafe(16)
+            coupa = stack.enter_context(_coupa(self.dataset, coupa_secret, self.faults, self.seed))
+            instance = stack.enter_context(dg.DagsterInstance.ephemeral())
+            resources = _resources(self.warehouse, coupa.base_url, coupa_secret)
+            self._materialize = partial(_materialize, resources=resources, instance=instance)
+            self._stack = stack.pop_all()
+        return self
 
-    if faults and number == 1:  # QuickBooks closed on the first scheduled run: connectionError, nothing applied
-        connector(quickbooks_not_running=True).run_session()
-    sessions = connector(drop_after_send_rate=0.05, hresult_rate=0.03).run_until_idle()
-    trips = sum(s.round_trips for s in sessions)
-    progress(f"round {number}: folding responses")
-    materialize(_response_assets())
-    return trips
+    def __exit__(self, *exc_info) -> None:
+        self._stack.close()
+
+    def sync(self) -> None:
+        """Land what changed in Coupa, restage, match, check (quarantine/release) and queue the requests."""
+        self._materialize(_sync_assets())
+
+    def deliver(self) -> int:
+        """Rounds of Web Connector sessions, folding and re-queueing, until a re-queue added nothing and a last
+        session has answered everything (the reference queries it queued included); returns the round trips."""
+        from qbwc_bridge.server import start_in_thread
+        from qbwc_bridge.settings import BridgeSettings
+        from sandbox.quickbooks.company import CompanyFile
+
+        wh = self.warehouse
+        bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0))
+        trips = 0
+        try:
+            with CompanyFile.create(self.company_path, faults=self.qb_faults) as company:
+                for number in range(1, MAX_ROUNDS + 1):
+                    trips += self._session(bridge, company, number)
+                    self.progress(f"round {number}: queueing what the responses unblock")
+                    before = _queued_work(wh)
+                    self._materialize(_requeue_assets())
+                    if _queued_work(wh) == before and _live_work(wh) == 0:
+                        break
+                trips += self._session(bridge, company, number + 1)
+        finally:
+            bridge.stop()
+        return trips
+
+    def _session(self, bridge, company, number: int) -> int:
+        """Web Connector sessions until the bridge has nothing more, then the fold of their answers; round trips."""
+        from sandbox.webconnector.client import ClientFaults, WebConnector
+
+        self.progress(f"round {number}: Web Connector sessions against the sandbox company file")
+
+        def connector(**knobs) -> WebConnector:
+            client_faults = ClientFaults(seed=self.seed + number, **knobs) if self.faults else None
+            return WebConnector(bridge.soap_url, DEMO_USER, self.password, company, faults=client_faults, noop_wait=0.2)
+
+        if self.faults and number == 1:  # QuickBooks closed on the first scheduled run: connectionError, no change
+            connector(quickbooks_not_running=True).run_session()
+        sessions = connector(drop_after_send_rate=0.05, hresult_rate=0.03).run_until_idle()
+        trips = sum(s.round_trips for s in sessions)
+        self.progress(f"round {number}: folding responses")
+        self._materialize(_response_assets())
+        return trips
+
+    def result(self, *, round_trips: int, seconds: float) -> DemoResult:
+        """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine."""
+        wh = self.warehouse
+        return DemoResult(
+            sources={"coupa": _source_counts(wh)},
+            outbox=_outbox_counts(wh),
+            **_company_file_figures(self.company_path, self.dataset),
+            round_trips=round_trips,
+            quarantined=wh.scalar("SELECT count(DISTINCT record_key) FROM quarantine WHERE released_at IS NULL"),
+            seconds=seconds,
+            warehouse=wh.describe(),
+            company_file=str(self.company_path),
+            password=self.password,
+        )
 
 
 # -- pieces ----------------------------------------------------------------------------------------

@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def replay(
         failed: Annotated[bool, typer.Option("--failed", help="Only failed outbox requests (not quarantine)")] = False,
-        key: Annotated[str | None, typer.Option("--key", help="Record-key prefix, e.g. coupa:po:4711")] = None,
+        key: Annotated[
+            str | None, typer.Option("--key", help="Record key (and keys below it), e.g. coupa:po:4711")
+        ] = None,
         since: Annotated[str | None, typer.Option("--since", help="Failed/detected since: ISO time or 6h, 2d")] = None,
     ) -> None:
         """Re-queue failed requests and release quarantined records after a fix (never a duplicate)."""

@@ -128,3 +128,24 @@ def test_company_scope_and_inactive_account(warehouse):
         report = evaluate(c, company="acme")
         assert report.result("account_mapped").details == {"coupa:po:1": "line 1: QuickBooks account 'Old' is inactive"}
         assert c.scalar("SELECT count(*) FROM quarantine WHERE company = 'beta'") == 0
+
+
+def test_unknown_chart_of_accounts_leaves_mapped_lines_pending_not_quarantined(warehouse):
+    """Before the account query has answered, a mapped line cannot be judged: no quarantine noise for it."""
+    from data_checks.quarantine import evaluate
+
+    with warehouse.connect() as conn:
+        conn.execute(
+            "INSERT INTO bill_drafts (company, record_key, source_system, source_kind, source_id, source_version, "
+            "document_number, total_amount, line_total, built_at) "
+            "VALUES ('acme', 'coupa:po:9', 'coupa', 'purchase_order', '9', 1, 'PO9', 10, 10, now()::TIMESTAMP)"
+        )
+        conn.execute(
+            "INSERT INTO bill_draft_lines (company, record_key, line_number, account_code, qb_account_name, amount) "
+            "VALUES ('acme', 'coupa:po:9', 1, '6100', 'Office Supplies', 10), "
+            "('acme', 'coupa:po:9', 2, '9999', NULL, 0)"
+        )
+        report = evaluate(conn, "acme")
+        assert report.result("account_mapped").details == {
+            "coupa:po:9": "line 2: source account '9999' has no QuickBooks account mapping"
+        }

@@ -41,6 +41,22 @@ def test_failed_rows_return_to_pending_with_their_dependency(warehouse):
     )
 
 
+def test_key_matches_the_record_and_keys_below_it_not_longer_ids(warehouse):
+    rows = [outbox_row("coupa:po:1", "failed"), outbox_row("coupa:po:12", "failed")]
+    with warehouse.connect() as c:
+        load(c, "qbxml_outbox", rows)
+        c.execute(
+            "INSERT INTO quarantine (record_key, check_name, field, reason, company, detected_at) "
+            "VALUES ('coupa:po:13', 'staging:order-lines.total_mismatch', 'total', 'held', NULL, ?)",
+            [STAMP],
+        )
+        result = replay(c, key="coupa:po:1")
+        held = c.fetchall("SELECT record_key FROM quarantine WHERE released_at IS NULL")
+        status = _status(c)
+    assert [r["record_key"] for r in result.requeued] == ["coupa:po:1"] and result.released == []
+    assert status["coupa:po:12:v1"][0] == "failed" and held == [("coupa:po:13",)]
+
+
 def test_replay_refuses_what_could_duplicate(warehouse):
     rows = [
         outbox_row("coupa:po:1", "unknown"),  # response lost: the bridge resolves it by a lookup

@@ -85,14 +85,12 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
         )
         stmts.append(
             f"INSERT INTO bill_draft_lines ({_LINE_COLUMNS}) "
-            "SELECT r.company, r.record_key, l.line_number, l.account_code, l.cost_centre, qa.full_name, "
+            "SELECT r.company, r.record_key, l.line_number, l.account_code, l.cost_centre, am.qb_account_name, "
             "cc.qb_class_name, l.description, l.quantity, l.unit_price, l.line_amount "
             f"FROM {REBUILD} r JOIN bill_drafts b ON b.company = r.company AND b.record_key = r.record_key "
             f"JOIN {lines} l ON l.source_system = '{SOURCE}' AND l.{doc_col} = r.source_id "
             f"LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = '{SOURCE}' "
             "AND am.source_account_code = l.account_code "
-            "LEFT JOIN (SELECT DISTINCT company, full_name FROM qb_accounts WHERE is_active IS NOT FALSE) qa "
-            "ON qa.company = r.company AND qa.full_name = am.qb_account_name "
             f"LEFT JOIN cost_centre_mappings cc ON cc.company = r.company AND cc.source_system = '{SOURCE}' "
             "AND cc.cost_centre = l.cost_centre "
             f"WHERE r.source_kind = '{kind}'"
@@ -107,6 +105,13 @@ HOLD_REASONS = (
         "unmapped_account",
         "EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
         "AND l.qb_account_name IS NULL)",
+    ),
+    (
+        # mapped, but the company's chart (as last read from QuickBooks) lacks it or has not been read yet
+        "account_not_in_quickbooks",
+        "EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
+        "AND l.qb_account_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM qb_accounts qa WHERE qa.company = l.company "
+        "AND qa.full_name = l.qb_account_name AND qa.is_active IS NOT FALSE))",
     ),
     (
         "no_lines",
