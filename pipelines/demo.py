@@ -136,6 +136,7 @@ class DemoEnvironment:
         self.password = secrets.token_urlsafe(12)
         self.company_path = folder / "company.sqlite"
         self.qb_faults = Faults(seed=seed, transient_rate=0.05, lose_response_rate=0.05) if faults else None
+
     def __enter__(self) -> DemoEnvironment:
         import dagster as dg
 
@@ -327,7 +328,12 @@ def _source_counts(wh) -> dict[str, int]:
 
 
 def _outbox_counts(wh) -> dict[str, int]:
-    by_status = dict(wh.fetchall("SELECT status, count(*) FROM qbxml_outbox GROUP BY status"))
+    from warehouse.outbox import status_counts
+
+    with wh.connect() as conn:
+        by_status: Counter[str] = Counter()
+        for row in status_counts(conn):
+            by_status[row["status"]] += row["n"]
     live = sum(by_status.get(s, 0) for s in ("pending", "sent", "retry", "unknown"))
     return {
         "total": sum(by_status.values()),
