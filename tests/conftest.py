@@ -43,6 +43,7 @@ def make_pg_warehouse(url: str) -> Warehouse:
 def drop_pg_schema(wh: Warehouse) -> None:
     import psycopg
 
+    wh.close()
     with psycopg.connect(wh.url, autocommit=True) as raw:
         raw.execute(f'DROP SCHEMA IF EXISTS "{wh.schema}" CASCADE')
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -166,6 +169,8 @@ class Warehouse:
         self.backend = "duckdb" if url.startswith("duckdb:") else "postgres"
         self.schema = schema
         self.lock_timeout = config.lock_timeout_seconds() if lock_timeout is None else lock_timeout
+        self._idle = _IdleConnections()
+        weakref.finalize(self, self._idle.close_all)
         if self.backend == "duckdb":
             rest = url[len("duckdb:") :].removeprefix("//")
             self.path = ("/" + rest.lstrip("/")) if rest.startswith("/") else (rest or ":memory:")
@@ -193,30 +198,43 @@ class Warehouse:
         """A short-lived connection in one transaction: committed on success, rolled back on error."""
         raw = self._open()
         conn = Conn(raw, self.backend)
+        reusable = False
         try:
             if self.backend == "duckdb":
                 raw.execute("BEGIN TRANSACTION")
             yield conn
             raw.commit()
+            reusable = True
         except BaseException:
             raw.rollback()
+            reusable = self.backend == "postgres" and not raw.broken
             raise
         finally:
-            raw.close()
             if self.backend == "duckdb":
+                raw.close()
                 OPEN_FILES.release(self.path)
+            elif not (reusable and self._idle.put(raw)):
+                raw.close()
+
+    def close(self) -> None:
+        """Close the idle PostgreSQL connections this warehouse keeps for reuse (DuckDB keeps none)."""
+        self._idle.close_all()
 
     def _open(self):
         if self.backend == "postgres":
-            import psycopg
-
-            raw = psycopg.connect(self.url, autocommit=False)
-            if self.schema:
-                with raw.cursor() as cur:
-                    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}")
-                    cur.execute(f"SET search_path TO {_q(self.schema)}")
-            return raw
+            return self._idle.take() or self._connect_postgres()
         return OPEN_FILES.acquire(self.path, self.lock_timeout)
+
+    def _connect_postgres(self):
+        import psycopg
+
+        raw = psycopg.connect(self.url, autocommit=False)
+        if self.schema:
+            with raw.cursor() as cur:
+                cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}")
+                cur.execute(f"SET search_path TO {_q(self.schema)}")
+            raw.commit()  # the search_path outlives this transaction, so the connection can be reused as it is
+        return raw
 
     # -- one-statement conveniences (each its own short connection) --------------------------------
 
@@ -259,6 +277,42 @@ class Warehouse:
         from warehouse.migrations import status
 
         return status(self)
+
+
+class _IdleConnections:
+    """A few open PostgreSQL connections kept between transactions: opening one costs several milliseconds."""
+
+    def __init__(self, keep: int = 4, max_idle_seconds: float = 30.0):
+        self.keep = keep
+        self.max_idle_seconds = max_idle_seconds
+        self._lock = threading.Lock()
+        self._idle: list[tuple[Any, float]] = []
+
+    def take(self) -> Any | None:
+        """An idle connection still open and fresh enough, or None."""
+        while True:
+            with self._lock:
+                if not self._idle:
+                    return None
+                raw, since = self._idle.pop()
+            if raw.closed or raw.broken or time.monotonic() - since > self.max_idle_seconds:
+                raw.close()
+                continue
+            return raw
+
+    def put(self, raw: Any) -> bool:
+        """Keep `raw` (outside any transaction) for the next connect; False when enough are kept already."""
+        with self._lock:
+            if len(self._idle) >= self.keep:
+                return False
+            self._idle.append((raw, time.monotonic()))
+            return True
+
+    def close_all(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for raw, _ in idle:
+            raw.close()
 
 
 def _env_schema() -> str | None:
