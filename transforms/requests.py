@@ -40,7 +40,7 @@ def _ref(d: Dialect, expr: str) -> str:
 def _not_quarantined(alias: str, key: str) -> str:
     return (
         f"NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL AND q.record_key = {key} "
-        f"AND (q.company IS NULL OR q.company = {alias}.company))"
+        f"AND q.company IN ('', {alias}.company))"
     )
 
 

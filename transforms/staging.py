@@ -318,12 +318,12 @@ def _issues(d: Dialect, name: str, e: Entity, detected_at: datetime) -> list[str
     selects = " UNION ALL ".join(_issue_selects(d, name, e))
     return [
         f"UPDATE quarantine SET released_at = {ts(detected_at)} "
-        f"WHERE check_name LIKE '{ISSUE_PREFIX}%' AND released_at IS NULL "
+        f"WHERE company = '' AND check_name LIKE '{ISSUE_PREFIX}%' AND released_at IS NULL "
         f"AND record_key IN (SELECT '{e.prefix}' || source_id FROM {DOCS})",
         "INSERT INTO quarantine (record_key, check_name, field, reason, company, detected_at, released_at) "
-        f"SELECT record_key, check_name, min(field), min(reason), NULL, {ts(detected_at)}, NULL "
+        f"SELECT record_key, check_name, min(field), min(reason), '', {ts(detected_at)}, NULL "
         f"FROM ({selects}) AS i (record_key, check_name, field, reason) GROUP BY record_key, check_name "
-        "ON CONFLICT (record_key, check_name) DO UPDATE SET field = EXCLUDED.field, reason = EXCLUDED.reason, "
+        "ON CONFLICT (company, record_key, check_name) DO UPDATE SET field = EXCLUDED.field, reason = EXCLUDED.reason, "
         "detected_at = EXCLUDED.detected_at, released_at = NULL",
     ]
 
