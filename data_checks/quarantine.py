@@ -30,6 +30,11 @@ BLOCKING_RULES: list[rules.Rule] = [
         rules.amounts_non_negative,
     ),
     rules.Rule(
+        "payment_invoices_billed",
+        "every invoice a payment pays is a bill of the company (each detail's share goes to its bill)",
+        rules.payment_invoices_billed,
+    ),
+    rules.Rule(
         "latin1_and_lengths",
         "text has a Latin-1 form and fits the qbXML schema's lengths",
         text_rules.latin1_and_lengths,
