@@ -115,7 +115,8 @@ def _audit_staging_quarantine(conn: Conn, d: Dialect, table: str, prefix: str, s
             conn,
             f"asset:{table}",
             event,
-            f"SELECT company, record_key, NULL AS request_id, {d.json_text(detail)} AS detail {staged}{when}",
+            f"SELECT NULLIF(company, '') AS company, record_key, NULL AS request_id, {d.json_text(detail)} AS detail "
+            f"{staged}{when}",
         )
 
 
@@ -142,12 +143,12 @@ def _name_suppliers(conn: Conn, stamp: datetime) -> None:
                 "check_name": f"{staging.ISSUE_PREFIX}latin1",
                 "field": "name",
                 "reason": named.loc[bad, "problem"],
-                "company": None,
+                "company": "",  # a source-level hold: every company Coupa feeds
                 "detected_at": stamp,
                 "released_at": None,
             }
         ),
-        key=["record_key", "check_name"],
+        key=["company", "record_key", "check_name"],
     )
 
 

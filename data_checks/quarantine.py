@@ -30,6 +30,11 @@ BLOCKING_RULES: list[rules.Rule] = [
         rules.amounts_non_negative,
     ),
     rules.Rule(
+        "payment_invoices_billed",
+        "every invoice a payment pays is a bill of the company (each detail's share goes to its bill)",
+        rules.payment_invoices_billed,
+    ),
+    rules.Rule(
         "latin1_and_lengths",
         "text has a Latin-1 form and fits the qbXML schema's lengths",
         text_rules.latin1_and_lengths,
@@ -89,7 +94,7 @@ def _existing(conn: Conn, company: str | None) -> pd.DataFrame:
 def _apply(conn: Conn, current: pd.DataFrame, company: str | None, stamp) -> tuple[list[str], list[str]]:
     """Upsert open rows for current faults, release the rest; audit what changed. Returns (opened, released)."""
     existing = _existing(conn, company)
-    key = ["record_key", "check_name"]
+    key = ["company", "record_key", "check_name"]  # a hold for one company never opens or releases another's
     merged = current.merge(existing, on=key, how="left", suffixes=("", "_was"), indicator=True)
     was_open = (merged["_merge"] == "both") & merged["released_at"].isna()
     opening = merged[~was_open]
@@ -132,8 +137,9 @@ def _apply(conn: Conn, current: pd.DataFrame, company: str | None, stamp) -> tup
         for r in stale.itertuples(index=False)
     ]
     record(conn, [dict(e, occurred_at=stamp) for e in events])
-    released_keys = set(stale["record_key"]) - set(_open_keys(conn, company))
-    return sorted(set(opening["record_key"])), sorted(released_keys)
+    still_open = set(_open_pairs(conn, company))
+    released_keys = {k for k in zip(stale["company"], stale["record_key"], strict=True) if k not in still_open}
+    return sorted(set(opening["record_key"])), sorted({key for _, key in released_keys})
 
 
 def _rows(frame: pd.DataFrame, detected_at) -> pd.DataFrame:
@@ -143,10 +149,21 @@ def _rows(frame: pd.DataFrame, detected_at) -> pd.DataFrame:
     return out[QUARANTINE_COLUMNS]
 
 
-def _open_keys(conn: Conn, company: str | None) -> list[str]:
-    sql = "SELECT DISTINCT record_key FROM quarantine WHERE released_at IS NULL"
+def _open_pairs(conn: Conn, company: str | None) -> list[tuple[str, str]]:
+    """(company, record_key) of every open hold (of one company or all)."""
+    sql = "SELECT DISTINCT company, record_key FROM quarantine WHERE released_at IS NULL"
     params: list = []
     if company is not None:
         sql += " AND company = ?"
+        params.append(company)
+    return [(r[0], r[1]) for r in conn.fetchall(sql, params)]
+
+
+def _open_keys(conn: Conn, company: str | None) -> list[str]:
+    """Record keys held for `company` (or any company): its own holds and the source-level ones ('')."""
+    sql = "SELECT DISTINCT record_key FROM quarantine WHERE released_at IS NULL"
+    params: list = []
+    if company is not None:
+        sql += " AND company IN ('', ?)"
         params.append(company)
     return sorted(r[0] for r in conn.fetchall(sql + " ORDER BY record_key", params))

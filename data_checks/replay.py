@@ -47,8 +47,11 @@ def parse_since(text: str | None, reference: datetime | None = None) -> datetime
     return parsed.replace(tzinfo=None) if parsed.tzinfo is None else parsed.astimezone(tz=None).replace(tzinfo=None)
 
 
-def _filters(key: str | None, since: datetime | None, stamp_column: str) -> tuple[str, list]:
+def _filters(key: str | None, since: datetime | None, stamp_column: str, company: str | None) -> tuple[str, list]:
     sql, params = "", []
+    if company is not None:  # one company's rows only: the same record key in another company is left alone
+        sql += " AND company = ?"
+        params.append(company)
     if key:  # the key itself and the keys below it: coupa:po:47 matches coupa:po:47:v2, never coupa:po:471
         sql += " AND (record_key = ? OR substr(record_key, 1, ?) = ?)"
         params += [key, len(key) + 1, key + ":"]
@@ -64,19 +67,21 @@ def replay(
     failed_only: bool = False,
     key: str | None = None,
     since: datetime | None = None,
+    company: str | None = None,
     actor: str = ACTOR,
 ) -> ReplayResult:
     """Re-queue failed outbox rows (and, unless failed_only, release quarantined records) matching the filters.
 
     `key` is a record key and the keys below it (coupa:po:4711 also matches coupa:po:4711:v2, never
-    coupa:po:47110; `coupa:po` matches every PO), `since` bounds the failure or detection time. A failed request
-    a replayed one depends on is re-queued with it.
+    coupa:po:47110; `coupa:po` matches every PO), `since` bounds the failure or detection time, `company` keeps
+    to one company's requests and holds (source-level holds, company '', are released only without it). A failed
+    request a replayed one depends on is re-queued with it.
     """
     result = ReplayResult()
     stamp = now()
-    _requeue(conn, result, key, since, stamp, actor)
+    _requeue(conn, result, key, since, company, stamp, actor)
     if not failed_only:
-        _release(conn, result, key, since, stamp, actor)
+        _release(conn, result, key, since, company, stamp, actor)
     return result
 
 
@@ -88,8 +93,8 @@ def _outbox(conn: Conn, where: str, params: list) -> pd.DataFrame:
     )
 
 
-def _requeue(conn: Conn, result: ReplayResult, key, since, stamp, actor) -> None:
-    extra, params = _filters(key, since, "updated_at")
+def _requeue(conn: Conn, result: ReplayResult, key, since, company, stamp, actor) -> None:
+    extra, params = _filters(key, since, "updated_at", company)
     chosen = _outbox(conn, "status IN ('failed', 'unknown')" + extra, params)
     for row in chosen[chosen["status"] == "unknown"].itertuples(index=False):
         result.skipped.append(
@@ -187,8 +192,8 @@ def _duplicate_risk(row, related: pd.DataFrame) -> str | None:
     return None
 
 
-def _release(conn: Conn, result: ReplayResult, key, since, stamp, actor) -> None:
-    extra, params = _filters(key, since, "detected_at")
+def _release(conn: Conn, result: ReplayResult, key, since, company, stamp, actor) -> None:
+    extra, params = _filters(key, since, "detected_at", company)
     held = conn.records(
         "SELECT record_key, check_name, field, reason, company FROM quarantine WHERE released_at IS NULL"
         + extra
@@ -206,7 +211,7 @@ def _release(conn: Conn, result: ReplayResult, key, since, stamp, actor) -> None
         [
             {
                 "actor": actor,
-                "company": h["company"],
+                "company": h["company"] or None,
                 "record_key": h["record_key"],
                 "event": "replayed",
                 "detail": {"released_check": h["check_name"], "field": h["field"], "reason": h["reason"]},
@@ -218,8 +223,8 @@ def _release(conn: Conn, result: ReplayResult, key, since, stamp, actor) -> None
     result.released = [{k: h[k] for k in ("record_key", "check_name", "reason")} for h in held]
     companies = {h["company"] for h in held}
     again: set[str] = set()
-    for company in sorted(c for c in companies if c is not None):
-        report = quarantine.evaluate(conn, company)
+    for held_for in sorted(c for c in companies if c):
+        report = quarantine.evaluate(conn, held_for)
         again |= set(report.quarantined)
     released_keys = {h["record_key"] for h in held}
     result.still_held = sorted(released_keys & again)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from transforms.requests import payment_details
+from transforms.vendors import companies_fed_by
 from warehouse.store import Conn
 
 FAULT_COLUMNS = ["company", "record_key", "field", "reason"]
@@ -170,3 +172,30 @@ def dedup_unique(conn: Conn, company: str | None) -> pd.DataFrame:
 
 def amounts_non_negative(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _AMOUNTS_NON_NEGATIVE, company)
+
+
+def _payment_invoices_billed() -> str:
+    fed = companies_fed_by().replace("c.sources", "d.sources")
+    return f"""
+SELECT d.company, 'coupa:payment:' || x.payment_source_id,
+       'payment-details[' || CAST(x.line_number AS TEXT) || '].payable-id',
+       'payment detail ' || CAST(x.line_number AS TEXT) || ' pays ' || COALESCE(CAST(x.amount AS TEXT), '?')
+       || ' to invoice ' || COALESCE(x.invoice_source_id, '(none)') || ', which '
+       || CASE WHEN x.invoice_source_id IS NULL THEN 'the payment does not name'
+               WHEN i.source_id IS NULL THEN 'is not in the warehouse (not landed from Coupa)'
+               ELSE 'is not a bill of this company (invoice status ' || COALESCE(i.status, '?') || ')'
+          END
+FROM companies d
+JOIN ({payment_details()}) x ON {fed}
+LEFT JOIN stg_invoices i ON i.source_system = x.source_system AND i.source_id = x.invoice_source_id
+WHERE {{scope}} AND NOT EXISTS (
+    SELECT 1 FROM bill_drafts b WHERE b.company = d.company AND b.source_system = x.source_system
+    AND b.source_kind = 'invoice' AND b.source_id = x.invoice_source_id
+)
+ORDER BY 1, 2, 3
+"""
+
+
+def payment_invoices_billed(conn: Conn, company: str | None) -> pd.DataFrame:
+    """A payment detail whose invoice is no bill in the company holds the whole payment (no money dropped)."""
+    return _faults(conn, _payment_invoices_billed(), company)

@@ -20,7 +20,7 @@ def document_story(conn: Conn, record_key: str) -> dict[str, Any]:
         below,
     )
     held = conn.records(
-        "SELECT record_key, check_name, field, reason, detected_at FROM quarantine "
+        "SELECT company, record_key, check_name, field, reason, detected_at FROM quarantine "
         "WHERE released_at IS NULL AND (record_key = ? OR record_key LIKE ?) ORDER BY detected_at, check_name",
         below,
     )
@@ -52,7 +52,8 @@ def format_story(data: dict[str, Any]) -> str:
         qb = f" → {r['qb_id']}" if r.get("qb_id") else ""
         lines.append(f"  {r['op']} {r['dedup_key']} {r['status']} (attempts {r['attempts']}){qb}{error}")
     for q in data["quarantine"]:
-        lines.append(f"  quarantined by {q['check_name']} on {q['field']}: {q['reason']}")
+        where = f" [{q['company']}]" if q["company"] else ""
+        lines.append(f"  quarantined{where} by {q['check_name']} on {q['field']}: {q['reason']}")
     done = data["quickbooks_id"]
     lines.append(f"  QuickBooks: {done}" if done else "  QuickBooks: not there yet")
     return "\n".join(lines)

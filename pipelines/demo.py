@@ -408,8 +408,9 @@ def _unreconciled(bills: list[dict], payments: list[dict], dataset) -> int:
     paid_refs = {p.get("RefNumber") for p in payments}
     invoices = {f"{i['id']}": i for i in dataset.invoices}
     for pay in dataset.payments:
-        invoice = invoices.get(str(pay["payment-details"][0]["source-transaction-id"]))
-        if invoice and invoice["invoice-number"][:20] in expected and pay["payment-identifier"][-11:] not in paid_refs:
+        paid = [invoices.get(str(detail["payable-id"])) for detail in pay["payment-details"]]
+        billed = all(i and i["invoice-number"][:20] in expected for i in paid)
+        if billed and pay["payment-identifier"][-11:] not in paid_refs:
             off += 1
     return off
 

@@ -33,6 +33,9 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--key", help="Record key (and keys below it), e.g. coupa:po:4711")
         ] = None,
         since: Annotated[str | None, typer.Option("--since", help="Failed/detected since: ISO time or 6h, 2d")] = None,
+        company: Annotated[
+            str | None, typer.Option("--company", help="Only this company's requests and holds (one company file)")
+        ] = None,
     ) -> None:
         """Re-queue failed requests and release quarantined records after a fix (never a duplicate)."""
         from data_checks.replay import parse_since
@@ -44,7 +47,7 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
         with Warehouse.from_env().connect() as conn:
-            result = run_replay(conn, failed_only=failed, key=key, since=start)
+            result = run_replay(conn, failed_only=failed, key=key, since=start, company=company)
         for r in result.requeued:
             typer.echo(f"re-queued {r['op']} {r['record_key']} ({r['request_id']}); was: {r['last_error'] or '-'}")
         for r in result.released:

@@ -47,7 +47,7 @@ def test_key_matches_the_record_and_keys_below_it_not_longer_ids(warehouse):
         load(c, "qbxml_outbox", rows)
         c.execute(
             "INSERT INTO quarantine (record_key, check_name, field, reason, company, detected_at) "
-            "VALUES ('coupa:po:13', 'staging:order-lines.total_mismatch', 'total', 'held', NULL, ?)",
+            "VALUES ('coupa:po:13', 'staging:order-lines.total_mismatch', 'total', 'held', '', ?)",
             [STAMP],
         )
         result = replay(c, key="coupa:po:1")

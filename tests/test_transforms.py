@@ -243,6 +243,41 @@ def test_payment_waits_for_its_bill(warehouse):
     assert body["BankAccountRef"] == {"FullName": "Checking"} and len(body["RefNumber"]) <= 11
 
 
+def test_a_payment_of_two_invoices_waits_for_both_bills_and_applies_each_share(warehouse):
+    details = [
+        {"id": 1, "payable-id": 20, "source-transaction-id": "20", "payment-total": "5.00"},
+        {"id": 2, "payable-id": 21, "source-transaction-id": "21", "payment-total": "7.50"},
+    ]
+    with warehouse.connect() as conn:
+        _company(conn)
+        land(conn, "suppliers", [supplier(1, "Acme")])
+        land(conn, "invoices", [invoice(20, 1, [line(1, 5)]), invoice(21, 1, [line(1, 7.5)], status="draft")])
+        land(conn, "payments", [payment(30, 1, 20, "12.50", **{"payment-details": details})])
+    assert _run(warehouse)["BillPaymentCheckAdd"] == 0
+    _settle(warehouse, "'BillAdd', 'VendorAdd'")
+    assert _run(warehouse)["BillPaymentCheckAdd"] == 0  # invoice 21 is no bill: the whole payment waits, with why
+    held = warehouse.records("SELECT * FROM quarantine WHERE record_key = 'coupa:payment:30'")
+    assert [(h["company"], h["field"], h["released_at"]) for h in held] == [
+        ("acme", "payment-details[2].payable-id", None)
+    ]
+    assert held[0]["reason"] == (
+        "payment detail 2 pays 7.50 to invoice 21, which is not a bill of this company (invoice status draft)"
+    )
+    with warehouse.connect() as conn:
+        land(conn, "invoices", [invoice(21, 1, [line(1, 7.5)], **{"updated-at": "2024-03-22T12:00:00Z"})])
+    assert _run(warehouse)["BillPaymentCheckAdd"] == 0  # released; invoice 21's bill is queued, not yet done
+    assert warehouse.scalar("SELECT count(*) FROM quarantine WHERE released_at IS NULL") == 0
+    _settle(warehouse, "'BillAdd'")
+    assert _run(warehouse)["BillPaymentCheckAdd"] == 1
+    body = _outbox(warehouse, "op = 'BillPaymentCheckAdd'")[0]["payload"]["BillPaymentCheckAdd"]
+    assert body["AppliedToTxnAdd"] == [
+        {"TxnID": "TXN-coupa:invoice:20", "PaymentAmount": "5.00"},
+        {"TxnID": "TXN-coupa:invoice:21", "PaymentAmount": "7.50"},
+    ]
+    details = warehouse.records("SELECT * FROM stg_payment_details ORDER BY line_number")
+    assert [(d["invoice_source_id"], float(d["amount"])) for d in details] == [("20", 5.0), ("21", 7.5)]
+
+
 @pytest.mark.parametrize("version", ["13.0", "16.0"])
 def test_every_payload_is_schema_valid_qbxml(tmp_path, version):
     wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")

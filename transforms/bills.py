@@ -120,7 +120,7 @@ HOLD_REASONS = (
     (
         "quarantined",
         "EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL "
-        "AND q.record_key IN (b.record_key, b.vendor_record_key) AND (q.company IS NULL OR q.company = b.company))",
+        "AND q.record_key IN (b.record_key, b.vendor_record_key) AND q.company IN ('', b.company))",
     ),
 )
 

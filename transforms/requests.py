@@ -6,7 +6,7 @@ time); values are cut to the schema's maxLength here so a long source field neve
 - VendorAdd for suppliers to create that have a bill; VendorMod when a matched supplier's address moved.
 - BillAdd for a ready draft (dedup key `<record_key>:v<version>`); a newer version supersedes a queued,
   unsent one; after the bill is in QuickBooks a newer version becomes a BillMod of its TxnID.
-- BillPaymentCheckAdd for a Coupa payment once the bill of the invoice it pays is in QuickBooks.
+- BillPaymentCheckAdd for a Coupa payment once the bills of all the invoices it pays are in QuickBooks.
 - Reference queries (VendorQuery, AccountQuery, ...) from each mirror table's modified-date watermark.
 """
 
@@ -40,7 +40,7 @@ def _ref(d: Dialect, expr: str) -> str:
 def _not_quarantined(alias: str, key: str) -> str:
     return (
         f"NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL AND q.record_key = {key} "
-        f"AND (q.company IS NULL OR q.company = {alias}.company))"
+        f"AND q.company IN ('', {alias}.company))"
     )
 
 
@@ -208,33 +208,56 @@ def bill_mods(d: Dialect) -> str:
 PAYMENT_KEY = "'coupa:payment:' || p.source_id"
 
 
+def payment_details() -> str:
+    """SQL: (source_system, payment_source_id, line_number, invoice_source_id, amount) of every Coupa payment
+    detail; a payment staged without details counts as one detail paying its whole amount to its invoice."""
+    return (
+        "SELECT source_system, payment_source_id, line_number, invoice_source_id, amount FROM stg_payment_details "
+        f"WHERE source_system = '{SOURCE}' UNION ALL "
+        "SELECT p.source_system, p.source_id, 1, p.invoice_source_id, p.amount FROM stg_payments p "
+        f"WHERE p.source_system = '{SOURCE}' AND NOT EXISTS (SELECT 1 FROM stg_payment_details pd "
+        "WHERE pd.source_system = p.source_system AND pd.payment_source_id = p.source_id)"
+    )
+
+
 def bill_payments(d: Dialect) -> str:
-    """BillPaymentCheckAdd for Coupa payments of invoices whose bill QuickBooks holds."""
+    """BillPaymentCheckAdd for Coupa payments once the bill of every invoice they pay is in QuickBooks: one
+    AppliedToTxnAdd per payment detail (that invoice's bill, that detail's share). A detail whose invoice has
+    no bill in the company holds the payment (data_checks rule payment_invoices_billed says why)."""
+    application = d.json_object(("TxnID", "a.bill_txn_id"), ("PaymentAmount", "CAST(a.amount AS TEXT)"))
     payment = d.json_object(
-        ("PayeeEntityRef", _ref(d, "coalesce(qb.vendor_name, b.qb_vendor_name)")),
+        ("PayeeEntityRef", _ref(d, "ap.payee")),
         ("TxnDate", d.iso_date("p.payment_date")),
         ("BankAccountRef", _ref(d, "c.payment_bank_account")),
         ("RefNumber", "substr(coalesce(p.reference, p.source_id), greatest(length(coalesce(p.reference, "
          "p.source_id)) - 10, 1))"),
         ("Memo", "'Coupa payment ' || p.source_id"),
-        ("AppliedToTxnAdd", d.json_array(d.json_object(("TxnID", "added.qb_id"),
-                                                       ("PaymentAmount", "CAST(p.amount AS TEXT)")))),
+        ("AppliedToTxnAdd", "ap.applications"),
     )  # fmt: skip
     return (
-        "SELECT b.company, 'BillPaymentCheckAdd' AS op, 'coupa:payment:' || p.source_id AS dedup_key, "
-        "'coupa:payment:' || p.source_id AS record_key, "
-        f"{d.json_text(d.json_object(('BillPaymentCheckAdd', payment)))} AS payload, "
-        "CAST(NULL AS TEXT) AS depends_on "
-        "FROM stg_payments p "
-        "JOIN bill_drafts b ON b.source_system = p.source_system AND b.source_kind = 'invoice' "
-        "AND b.source_id = p.invoice_source_id "
-        "JOIN companies c ON c.company = b.company "
+        f"WITH details AS ({payment_details()}), "
+        "applied AS (SELECT b.company, x.payment_source_id, x.line_number, x.amount, added.qb_id AS bill_txn_id, "
+        "coalesce(qb.vendor_name, b.qb_vendor_name) AS payee FROM details x "
+        "JOIN bill_drafts b ON b.source_system = x.source_system AND b.source_kind = 'invoice' "
+        "AND b.source_id = x.invoice_source_id "
         "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = b.record_key "
         "AND added.op = 'BillAdd' AND added.status = 'done' "
         "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id "
+        "WHERE x.amount IS NOT NULL), "
+        f"ap AS (SELECT a.company, a.payment_source_id, {d.json_array_agg(application, 'a.line_number')} "
+        "AS applications, min(a.payee) AS payee, count(*) AS billed FROM applied a "
+        "GROUP BY a.company, a.payment_source_id), "
+        "wanted AS (SELECT payment_source_id, count(*) AS details FROM details GROUP BY payment_source_id) "
+        "SELECT ap.company, 'BillPaymentCheckAdd' AS op, 'coupa:payment:' || p.source_id AS dedup_key, "
+        f"{PAYMENT_KEY} AS record_key, "
+        f"{d.json_text(d.json_object(('BillPaymentCheckAdd', payment)))} AS payload, "
+        "CAST(NULL AS TEXT) AS depends_on "
+        "FROM stg_payments p JOIN ap ON ap.payment_source_id = p.source_id "
+        "JOIN wanted w ON w.payment_source_id = p.source_id AND w.details = ap.billed "
+        "JOIN companies c ON c.company = ap.company "
         f"WHERE p.source_system = '{SOURCE}' AND p.amount IS NOT NULL "
-        f"AND {_not_quarantined('b', PAYMENT_KEY)} "
-        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company "
+        f"AND {_not_quarantined('ap', PAYMENT_KEY)} "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = ap.company "
         "AND o.dedup_key = 'coupa:payment:' || p.source_id)"
     )
 

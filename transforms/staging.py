@@ -17,6 +17,8 @@ from transforms.sqltext import ts, upsert_tail
 SOURCE = "coupa"
 ISSUE_PREFIX = "staging:"  # check_name prefix of the quarantine rows staging writes
 DOCS, LINES = "_stg_docs", "_stg_lines"
+# The invoice a Coupa Pay payment detail pays: payable-id (the invoice id), else its source transaction.
+PAYABLE_INVOICE = "coalesce(l.payable_id, l.source_transaction_id)"
 # The account segment that carries the cost centre (segment-1 is the GL account in the usual Coupa set-up).
 COST_CENTRE_SEGMENT = "segment-2"
 
@@ -188,8 +190,7 @@ def _entities(d: Dialect) -> dict[str, Entity]:
             },
             {
                 "supplier_source_id": "coalesce(h.payee_supplier_id, h.payee_id)",
-                "invoice_source_id": f"(SELECT min(l.source_transaction_id) FROM {LINES} l "
-                "WHERE l.doc_id = h.source_id)",
+                "invoice_source_id": f"(SELECT min({PAYABLE_INVOICE}) FROM {LINES} l WHERE l.doc_id = h.source_id)",
                 "payment_date": d.try_date("coalesce(h.released_at, h.execution_date, h.created_at)"),
                 "amount": money("h.total"),
                 "currency": "h.currency",
@@ -198,8 +199,15 @@ def _entities(d: Dialect) -> dict[str, Entity]:
                 "source_updated_at": updated,
             },
             "payment-details",
-            None,
-            {"line_id": ("id",), "source_transaction_id": ("source-transaction-id",)},
+            "stg_payment_details",
+            {
+                "line_num": ("line-num",),
+                "line_id": ("id",),
+                "payable_id": ("payable-id",),
+                "source_transaction_id": ("source-transaction-id",),
+                "payment_total": ("payment-total",),
+            },
+            {"detail_id": "l.line_id", "invoice_source_id": PAYABLE_INVOICE, "amount": money("l.payment_total")},
         ),
     }
 
@@ -278,6 +286,12 @@ def _issue_selects(d: Dialect, name: str, e: Entity) -> list[str]:
         return [
             missing("h.total", "pay-to-total", "payment has no pay-to-total"),
             unparsed("h.total", "pay-to-total", "number"),
+            line_issue(
+                "payment-total",
+                "payment_total",
+                f"{d.try_decimal('l.payment_total')} IS NULL",
+                "is not an amount (the share of the payment for this invoice)",
+            ),
         ]
     doc = "purchase order" if name == "purchase_orders" else "invoice"
     number_key = "po-number" if name == "purchase_orders" else "invoice-number"
@@ -318,12 +332,12 @@ def _issues(d: Dialect, name: str, e: Entity, detected_at: datetime) -> list[str
     selects = " UNION ALL ".join(_issue_selects(d, name, e))
     return [
         f"UPDATE quarantine SET released_at = {ts(detected_at)} "
-        f"WHERE check_name LIKE '{ISSUE_PREFIX}%' AND released_at IS NULL "
+        f"WHERE company = '' AND check_name LIKE '{ISSUE_PREFIX}%' AND released_at IS NULL "
         f"AND record_key IN (SELECT '{e.prefix}' || source_id FROM {DOCS})",
         "INSERT INTO quarantine (record_key, check_name, field, reason, company, detected_at, released_at) "
-        f"SELECT record_key, check_name, min(field), min(reason), NULL, {ts(detected_at)}, NULL "
+        f"SELECT record_key, check_name, min(field), min(reason), '', {ts(detected_at)}, NULL "
         f"FROM ({selects}) AS i (record_key, check_name, field, reason) GROUP BY record_key, check_name "
-        "ON CONFLICT (record_key, check_name) DO UPDATE SET field = EXCLUDED.field, reason = EXCLUDED.reason, "
+        "ON CONFLICT (company, record_key, check_name) DO UPDATE SET field = EXCLUDED.field, reason = EXCLUDED.reason, "
         "detected_at = EXCLUDED.detected_at, released_at = NULL",
     ]
 
@@ -341,6 +355,8 @@ def statements(d: Dialect, name: str, since: datetime | None, staged_at: datetim
             "GROUP BY po_source_id) t "
             f"WHERE stg_purchase_orders.source_system = '{SOURCE}' AND stg_purchase_orders.source_id = t.po_source_id"
         )
+    if name == "payments":
+        out += _replace_lines(d, e, "payment_source_id")
     if name == "invoices":
         out += _replace_lines(d, e, "invoice_source_id")
         out.append(

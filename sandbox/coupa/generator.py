@@ -132,6 +132,7 @@ USERS = [
 ]
 PAYMENT_TERMS = [(1, "Net 30", 30), (2, "Net 45", 45), (3, "Net 15", 15), (4, "2/10 Net 30", 30)]
 USA = {"id": 223, "code": "US", "name": "United States"}
+MAX_INVOICES_PER_PAYMENT = 3
 PO_BAD_KINDS = ("unknown_account_code", "missing_supplier", "negative_quantity", "totals_mismatch")
 
 
@@ -143,13 +144,15 @@ def generate(
     bad_share: float = 0.0,
     invoice_share: float = 0.6,
     payment_share: float = 0.5,
+    multi_invoice_share: float = 0.3,
     currency: str = "USD",
     as_of: datetime = datetime(2024, 6, 30, 17, 0, tzinfo=UTC),
     days: int = 180,
     utc_offset_hours: int = -7,
 ) -> CoupaDataset:
     """A company: suppliers with addresses, a chart of accounts (GL x cost centre), POs of 1-20 lines, invoices
-    against a share of the good POs, Coupa Pay payments against a share of approved invoices.
+    against a share of the good POs, Coupa Pay payments against a share of approved invoices (with
+    `multi_invoice_share`, a paid invoice joins its supplier's previous payment: one payment, several invoices).
 
     `bad_share` of the POs (cycling unknown account code, missing supplier, negative quantity, line total that
     is not quantity x price), of the suppliers (non-Latin-1 name; such suppliers get no POs) and of the invoices
@@ -157,7 +160,7 @@ def generate(
     The same seed and arguments always give the same dataset.
     """
     return _Builder(seed, currency, as_of, days, utc_offset_hours).build(
-        suppliers, purchase_orders, bad_share, invoice_share, payment_share
+        suppliers, purchase_orders, bad_share, invoice_share, payment_share, multi_invoice_share
     )
 
 
@@ -194,13 +197,21 @@ class _Builder:
     def moment(self) -> float:
         return self.rng.random() * self.span
 
-    def build(self, n_suppliers: int, n_pos: int, bad_share: float, invoice_share: float, payment_share: float):
+    def build(
+        self,
+        n_suppliers: int,
+        n_pos: int,
+        bad_share: float,
+        invoice_share: float,
+        payment_share: float,
+        multi_invoice_share: float,
+    ):
         accounts = self.accounts()
         suppliers = self.suppliers(n_suppliers, bad_share)
         eligible = [s for s in suppliers if record_key("suppliers", s["id"]) not in self.bad] or suppliers
         pos = self.purchase_orders(n_pos, eligible, accounts, bad_share)
         invoices = self.invoices(pos, invoice_share, bad_share)
-        payments = self.payments(invoices, payment_share)
+        payments = self.payments(invoices, payment_share, multi_invoice_share)
         records = {
             "suppliers": {r["id"]: r for r in suppliers},
             "accounts": {r["id"]: r for r in accounts},
@@ -490,58 +501,96 @@ class _Builder:
             )
         return out
 
-    def payments(self, invoices, payment_share) -> list[dict[str, Any]]:
+    def payments(self, invoices, payment_share, multi_invoice_share) -> list[dict[str, Any]]:
+        """Coupa Pay payments of approved invoices; with `multi_invoice_share`, an invoice joins the supplier's
+        previous payment (up to MAX_INVOICES_PER_PAYMENT details) instead of getting its own."""
         rng = self.rng
-        out = []
+        out: list[dict[str, Any]] = []
+        latest: dict[Any, tuple[dict[str, Any], float]] = {}  # payee id -> (its last payment, released seconds)
         for invoice in invoices:
             if invoice["status"] != "approved" or record_key("invoices", invoice["id"]) in self.bad:
                 continue
             if rng.random() >= payment_share:
                 continue
-            payment_id = len(out) + 1
             released = min(_seconds(invoice["updated-at"], self.start) + 86400 * rng.randint(5, 30), self.span)
-            stamp = self.stamp(released)
-            total = invoice["total-with-taxes"]
-            out.append(
-                {
-                    "id": payment_id,
-                    "created-at": stamp,
-                    "updated-at": stamp,
-                    "payment-identifier": f"PMT-{payment_id:07d}",
-                    "description": f"Payment for {invoice['invoice-number']}",
-                    "status": "completed",
-                    "type": "CoupaPay::Payment",
-                    "transfer-type": "ach",
-                    "exported": False,
-                    "last-exported-at": None,
-                    "released-at": stamp,
-                    "requested-execution-date": stamp[:10],
-                    "pay-from-currency": invoice["currency"],
-                    "pay-to-currency": invoice["currency"],
-                    "pay-from-total": total,
-                    "pay-to-total": total,
-                    "legal-entity-name": "Sandbox Company Inc.",
-                    "source-name": "Coupa",
-                    "payee": invoice["supplier"],
-                    "payment-batch": {"id": 1 + payment_id // 50, "status": "completed"},
-                    "payment-details": [
-                        {
-                            "id": payment_id,
-                            "payable-type": "CoupaPay::Invoice",
-                            "payable-id": invoice["id"],
-                            "payable-document-type": "InvoiceHeader",
-                            "payment-total": total,
-                            "transaction-total": total,
-                            "discount-total": "0.00",
-                            "adjustment-total": "0.00",
-                            "source-transaction-id": str(invoice["id"]),
-                            "source-transaction-reference": invoice["invoice-number"],
-                            "source-transaction-type": "InvoiceHeader",
-                        }
-                    ],
-                }
-            )
+            payee = invoice["supplier"]["id"]
+            previous = latest.get(payee)
+            if (
+                previous is not None
+                and len(previous[0]["payment-details"]) < MAX_INVOICES_PER_PAYMENT
+                and rng.random() < multi_invoice_share
+            ):
+                payment, was = previous
+                self._add_detail(payment, invoice, max(was, released))
+                latest[payee] = (payment, max(was, released))
+                continue
+            payment = self._payment(len(out) + 1, invoice, released)
+            out.append(payment)
+            latest[payee] = (payment, released)
         return out
+
+    def _payment(self, payment_id: int, invoice: dict[str, Any], released: float) -> dict[str, Any]:
+        stamp = self.stamp(released)
+        total = invoice["total-with-taxes"]
+        return {
+            "id": payment_id,
+            "created-at": stamp,
+            "updated-at": stamp,
+            "payment-identifier": f"PMT-{payment_id:07d}",
+            "description": f"Payment for {invoice['invoice-number']}",
+            "status": "completed",
+            "type": "CoupaPay::Payment",
+            "transfer-type": "ach",
+            "exported": False,
+            "last-exported-at": None,
+            "released-at": stamp,
+            "requested-execution-date": stamp[:10],
+            "pay-from-currency": invoice["currency"],
+            "pay-to-currency": invoice["currency"],
+            "pay-from-total": total,
+            "pay-to-total": total,
+            "legal-entity-name": "Sandbox Company Inc.",
+            "source-name": "Coupa",
+            "payee": invoice["supplier"],
+            "payment-batch": {"id": 1 + payment_id // 50, "status": "completed"},
+            "payment-details": [_detail(payment_id * 100 + 1, invoice)],
+        }
+
+    def _add_detail(self, payment: dict[str, Any], invoice: dict[str, Any], released: float) -> None:
+        """One more invoice paid by `payment`: a detail with its total, the payment's totals and dates moved."""
+        details = payment["payment-details"]
+        details.append(_detail(payment["id"] * 100 + len(details) + 1, invoice))
+        total = money(sum(Decimal(d["payment-total"]) for d in details))
+        stamp = self.stamp(released)
+        numbers = ", ".join(d["source-transaction-reference"] for d in details)
+        payment.update(
+            {
+                "pay-from-total": total,
+                "pay-to-total": total,
+                "description": f"Payment for {numbers}",
+                "created-at": stamp,
+                "updated-at": stamp,
+                "released-at": stamp,
+                "requested-execution-date": stamp[:10],
+            }
+        )
+
+
+def _detail(detail_id: int, invoice: dict[str, Any]) -> dict[str, Any]:
+    total = invoice["total-with-taxes"]
+    return {
+        "id": detail_id,
+        "payable-type": "CoupaPay::Invoice",
+        "payable-id": invoice["id"],
+        "payable-document-type": "InvoiceHeader",
+        "payment-total": total,
+        "transaction-total": total,
+        "discount-total": "0.00",
+        "adjustment-total": "0.00",
+        "source-transaction-id": str(invoice["id"]),
+        "source-transaction-reference": invoice["invoice-number"],
+        "source-transaction-type": "InvoiceHeader",
+    }
 
 
 def _bad_count(total: int, share: float) -> int:
