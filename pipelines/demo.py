@@ -173,7 +173,9 @@ class DemoEnvironment:
         from sandbox.quickbooks.company import CompanyFile
 
         wh = self.warehouse
-        bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0))
+        # The demo compresses the Web Connector's schedule into back-to-back rounds: a session dropped by a fault is
+        # abandoned after 2 s (not the production 5 minutes), or every later round would be answered "busy".
+        bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0, session_idle_seconds=2))
         trips = 0
         try:
             with CompanyFile.create(self.company_path, faults=self.qb_faults) as company:
@@ -446,7 +448,9 @@ def _print_summary(result: DemoResult, stage_only: bool) -> None:
     else:
         typer.echo(f"  QuickBooks:  {out['quickbooks']} in {result.round_trips} round trips")
     typer.echo(f"  duplicates:  {result.duplicates}   unreconciled: {result.unreconciled}")
-    typer.echo(f"  quarantined: {result.quarantined} documents held for review (qbsync audit / qbsync report)")
+    typer.echo(f"  quarantined: {result.quarantined} documents held for review")
     typer.echo(f"  warehouse:   {result.warehouse}")
+    url = "duckdb://" + result.warehouse.removeprefix("duckdb:")
+    typer.echo(f"  look closer: QBSYNC_DATABASE_URL={url} qbsync report   (or: qbsync audit coupa:po:<id>)")
     typer.echo(f"  company:     {result.company_file}")
     typer.echo(f"  Web Connector user {DEMO_USER}, password {result.password}")

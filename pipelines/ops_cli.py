@@ -8,6 +8,15 @@ from typing import Annotated
 import typer
 
 
+def _warehouse():
+    """The configured warehouse, its schema brought up to date (a fresh one works too)."""
+    from warehouse.store import Warehouse
+
+    wh = Warehouse.from_env()
+    wh.migrate()
+    return wh
+
+
 def register(app: typer.Typer) -> None:
     """Add the audit, replay and report commands."""
 
@@ -18,9 +27,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show one document's story from landing to its QuickBooks TxnID."""
         from data_checks.timeline import document_story, format_story, to_json
-        from warehouse.store import Warehouse
 
-        with Warehouse.from_env().connect() as conn:
+        with _warehouse().connect() as conn:
             data = document_story(conn, key)
         typer.echo(to_json(data) if as_json else format_story(data))
         if not data["events"] and not data["requests"]:
@@ -40,13 +48,12 @@ def register(app: typer.Typer) -> None:
         """Re-queue failed requests and release quarantined records after a fix (never a duplicate)."""
         from data_checks.replay import parse_since
         from data_checks.replay import replay as run_replay
-        from warehouse.store import Warehouse
 
         try:
             start = parse_since(since)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
-        with Warehouse.from_env().connect() as conn:
+        with _warehouse().connect() as conn:
             result = run_replay(conn, failed_only=failed, key=key, since=start, company=company)
         for r in result.requeued:
             typer.echo(f"re-queued {r['op']} {r['record_key']} ({r['request_id']}); was: {r['last_error'] or '-'}")
@@ -70,9 +77,8 @@ def register(app: typer.Typer) -> None:
         """Write the self-contained HTML reconciliation report for finance."""
         from data_checks.finance_report import write_report
         from warehouse.config import home
-        from warehouse.store import Warehouse
 
         path = out or home() / "reports" / "finance.html"
-        summary = write_report(Warehouse.from_env(), path)
+        summary = write_report(_warehouse(), path)
         by_status = ", ".join(f"{s} {n}" for s, n in summary["documents_by_status"].items() if n)
         typer.echo(f"{summary['documents']} documents ({by_status or 'none'}); report at {summary['path']}")
