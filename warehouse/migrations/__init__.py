@@ -1,7 +1,9 @@
-"""Numbered SQL migrations (NNNN_name.sql beside this file), applied once each and recorded."""
+"""Numbered SQL migrations (NNNN_name.sql beside this file), applied once each, and the views (views.sql)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +12,8 @@ if TYPE_CHECKING:
     from warehouse.store import Conn, Warehouse
 
 HERE = Path(__file__).parent
+VIEWS = HERE / "views.sql"  # every view, re-created whole: one definition each, not one per migration
+VIEWS_VERSION = "views"  # schema_migrations row whose name is the hash of the views last created
 # Per-backend spellings used in the .sql files as {placeholders}.
 DIALECT = {
     "duckdb": {"json": "JSON"},
@@ -34,24 +38,42 @@ def _ensure_table(conn: Conn) -> None:
 
 
 def apply(wh: Warehouse) -> list[str]:
-    """Apply every migration not yet applied, each in its own transaction; returns the versions applied."""
-    applied_now = []
-    for version, name, path in available():
-        with wh.connect() as conn:
-            if wh.backend == "postgres":
-                conn.execute("SELECT pg_advisory_xact_lock(7177)")
-            _ensure_table(conn)
-            if conn.scalar("SELECT 1 FROM schema_migrations WHERE version = ?", [version]):
-                continue
-            sql = path.read_text().format(**DIALECT[wh.backend])
-            for statement in _statements(sql):
+    """Apply every pending migration and bring the views in line with views.sql, in one transaction.
+
+    The views are dropped before the migrations (so a migration may rebuild a table they read) and re-created
+    from views.sql after them; nothing is touched when no migration is pending and views.sql is unchanged.
+    Returns the migration versions applied.
+    """
+    views_sql = VIEWS.read_text().format(**DIALECT[wh.backend])
+    views_version = hashlib.sha1(views_sql.encode()).hexdigest()[:16]
+    with wh.connect() as conn:
+        if wh.backend == "postgres":
+            conn.execute("SELECT pg_advisory_xact_lock(7177)")
+        _ensure_table(conn)
+        done = dict(conn.fetchall("SELECT version, name FROM schema_migrations"))
+        pending = [m for m in available() if m[0] not in done]
+        if not pending and done.get(VIEWS_VERSION) == views_version:
+            return []
+        for view in reversed(re.findall(r"CREATE OR REPLACE VIEW (\w+)", views_sql)):
+            conn.execute(f"DROP VIEW IF EXISTS {view}")
+        for version, name, path in pending:
+            for statement in _statements(path.read_text().format(**DIALECT[wh.backend])):
                 conn.execute(statement)
             conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                [version, name, datetime.now(UTC).replace(tzinfo=None)],
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [version, name, _now()]
             )
-            applied_now.append(version)
-    return applied_now
+        for statement in _statements(views_sql):
+            conn.execute(statement)
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", [VIEWS_VERSION])
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            [VIEWS_VERSION, views_version, _now()],
+        )
+    return [version for version, _, _ in pending]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def status(wh: Warehouse) -> list[tuple[str, datetime | None]]:
