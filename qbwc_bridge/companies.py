@@ -7,6 +7,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from warehouse.audit import now, record
 from warehouse.store import Conn
@@ -64,6 +65,20 @@ def add(conn: Conn, name: str, user: str, password: str, country: str = "US", ma
     )
     record(conn, [{"actor": "cli:company", "company": name, "record_key": f"company:{name}", "event": "added"}])
     return company
+
+
+def set_time_zone(conn: Conn, name: str, zone: str | None) -> None:
+    """Say which time zone the machine running the company file is in (None: learn it from QuickBooks' offsets)."""
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"company {name}: time zone {zone!r} is not an IANA zone such as America/Chicago") from exc
+    if not conn.scalar("SELECT 1 FROM companies WHERE company = ?", [name]):
+        raise ValueError(f"company {name}: no such company")
+    conn.execute("UPDATE companies SET time_zone = ? WHERE company = ?", [zone or None, name])
+    event = {"actor": "cli:company", "company": name, "record_key": f"company:{name}", "event": "time_zone_set"}
+    record(conn, [{**event, "detail": {"time_zone": zone or None}}])
 
 
 def list_all(conn: Conn) -> list[Company]:

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from qbxml import schema as qbschema
+from sandbox.quickbooks.clock import Clock
 from sandbox.quickbooks.kinds import Kind
 from sandbox.quickbooks.store import Store
-from sandbox.quickbooks.values import fit, time_text
+from sandbox.quickbooks.values import fit
 
 # Objects are kept in the shape of the newest schema we hold and written back in each request's version.
 STORAGE_VERSION = qbschema.schema_versions()[-1]
@@ -20,10 +21,12 @@ class Context:
     store: Store
     moment: datetime
     session_id: str
+    clock: Clock
 
     @property
     def now(self) -> str:
-        return time_text(self.moment)
+        """The message's time as QuickBooks writes it: local to the company file, with its offset."""
+        return self.clock.text(self.moment)
 
     @property
     def epoch(self) -> int:
@@ -56,7 +59,7 @@ class Context:
             name_key=full_name(doc).upper() if kind.is_list else None,
             ref_number=doc.get("RefNumber"),
             entity_id=entity.get("ListID") if entity else None,
-            modified=doc["TimeModified"],
+            modified=self.clock.utc_text(doc["TimeModified"]),
         )
         return doc
 

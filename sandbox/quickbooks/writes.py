@@ -68,7 +68,7 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         _name_fields(ctx, kind, doc)
     else:
         doc["TxnID"] = ctx.new_txn_id()
-        doc.setdefault("TxnDate", ctx.moment.date().isoformat())
+        doc.setdefault("TxnDate", ctx.moment.astimezone(ctx.clock.tz).date().isoformat())
         doc["TxnNumber"] = str(ctx.store.next_number("txn_number"))
     doc["TimeCreated"] = ctx.now
     ctx.touch(doc)
