@@ -9,6 +9,7 @@ from coupa_payloads import account, invoice, land, line, payment, purchase_order
 from lxml import etree
 
 from assets import steps
+from qbxml import xsd
 from qbxml.schema import load
 from qbxml.xmltree import build
 from transforms import bills
@@ -307,4 +308,4 @@ def test_every_payload_is_schema_valid_qbxml(tmp_path, version):
         root = etree.Element("QBXML")
         msgs = etree.SubElement(root, "QBXMLMsgsRq", onError="continueOnError")
         msgs.append(build(schema, schema.request(row["op"]), body))
-        assert schema.errors(root) == [], (row["op"], etree.tostring(root))
+        assert xsd.load(schema.version).errors(root) == [], (row["op"], etree.tostring(root))

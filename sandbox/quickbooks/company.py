@@ -11,6 +11,7 @@ from typing import Any
 
 from lxml import etree
 
+from qbxml import conformance
 from qbxml import schema as qbschema
 from qbxml.envelope import declared_version, response_message
 from qbxml.xmlsafe import UnsafeXml, parse
@@ -22,8 +23,6 @@ from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS
 from sandbox.quickbooks.seed import seed_bodies
 from sandbox.quickbooks.store import Store
 from sandbox.quickbooks.values import now
-
-_LENGTH_ERRORS = {"SCHEMAV_CVC_MAXLENGTH_VALID"}  # QuickBooks answers these per request with 3070
 
 
 @dataclass(frozen=True)
@@ -164,9 +163,7 @@ def _parse_error() -> ProcessResult:
 
 def _schema_errors(schema: qbschema.QbxmlSchema, root: etree._Element) -> list[str]:
     """Schema errors other than text lengths (those QuickBooks reports per request as 3070)."""
-    if schema.validator.validate(root):
-        return []
-    return [e.message for e in schema.validator.error_log if e.type_name not in _LENGTH_ERRORS]
+    return conformance.problems(schema, root)
 
 
 __all__ = ["CompanyFile", "Faults", "ProcessResult"]
