@@ -67,6 +67,7 @@ def vendor_adds(d: Dialect) -> str:
         ("NameOnCheck", "coalesce(s.qb_name, vm.qb_vendor_name)"),
         ("AccountNumber", external_id_sql("s.source_system", "s.source_id")),
         ("Notes", "src.title || ' supplier ' || coalesce(s.supplier_number, s.source_id)"),
+        ("VendorTaxIdent", _cut("s.tax_id", 15)),  # each edition's name for it: qbxml/editions.json
     )
     return (
         "SELECT vm.company, 'VendorAdd' AS op, "

@@ -15,7 +15,7 @@ from qbxml import conformance
 from qbxml import schema as qbschema
 from qbxml.envelope import declared_version, response_message
 from qbxml.xmlsafe import UnsafeXml, parse
-from sandbox.quickbooks import handlers, statuses, writes
+from sandbox.quickbooks import editions, handlers, statuses, writes
 from sandbox.quickbooks.clock import DEFAULT_ZONES, Clock
 from sandbox.quickbooks.context import Context
 from sandbox.quickbooks.faults import Faults
@@ -100,12 +100,13 @@ class CompanyFile:
             return _parse_error()
         try:
             refused = qbschema.parse_version(declared) > qbschema.parse_version(self.max_version)
+            refused = refused or editions.version_refused(self.country, declared)
             schema = qbschema.for_version(declared)
         except ValueError:
             refused = True
         if refused:
             return ProcessResult(hresult=statuses.HRESULT_PARSE_ERROR, message=statuses.VERSION_REFUSED_MESSAGE)
-        if _schema_errors(schema, root):
+        if _schema_errors(schema, root) or editions.refused_elements(self.country, root):
             return _parse_error()
         msgs = root.find("QBXMLMsgsRq")
         if msgs is None:
