@@ -129,12 +129,14 @@ def to_data(elem: etree._Element, decl: Decl | None = None) -> Any:
     Lenient: children the schema does not know are kept too, as real QuickBooks output strays from it.
     """
     children = [c for c in elem if isinstance(c.tag, str)]
+    text = elem.text or ""
     if not children and not elem.attrib:
-        return (elem.text or "").strip() if decl is None or decl.simple else {}
+        if decl is not None and not decl.simple:
+            return {}
+        return text if decl is not None or text.strip() else ""  # values byte for byte, as QuickBooks wrote them
     out: dict[str, Any] = {f"@{k}": v for k, v in elem.attrib.items()}
     if not children:
-        text = (elem.text or "").strip()
-        if text:
+        if text.strip():
             out["#text"] = text
         return out
     for child in children:

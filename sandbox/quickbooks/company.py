@@ -126,7 +126,7 @@ class CompanyFile:
         return ProcessResult(response_xml=response_message(answers, version=declared), response_lost=lost)
 
     def _context(self, store: Store, session_id: str | None = None) -> Context:
-        return Context(store, self.clock.moment(), session_id or self.session_id, self.clock)
+        return Context(store, self.clock.moment(), session_id or self.session_id, self.clock, self.country)
 
     def host_query_response(self, version: str | None = None) -> bytes:
         """The HostQuery + CompanyQuery + PreferencesQuery answer the Web Connector sends first."""

@@ -22,6 +22,7 @@ class Context:
     moment: datetime
     session_id: str
     clock: Clock
+    country: str = "US"
 
     @property
     def now(self) -> str:
@@ -39,14 +40,13 @@ class Context:
         return f"{self.store.next_number('txn_id'):X}-{self.epoch}"
 
     def new_line_id(self) -> str:
-        return f"{self.store.next_number('line_id'):X}-{self.epoch}"
-
-    def edit_sequence(self) -> str:
-        return str(1_700_000_000 + self.store.next_number("edit_sequence"))
+        """Lines are numbered from the transactions' sequence, as in real files (TxnID 4-… has line 6-…)."""
+        return f"{self.store.next_number('txn_id'):X}-{self.epoch}"
 
     def touch(self, doc: dict[str, Any]) -> None:
+        """Stamp a change: TimeModified now, EditSequence its Unix time (one more when saved twice in a second)."""
         doc["TimeModified"] = self.now
-        doc["EditSequence"] = self.edit_sequence()
+        doc["EditSequence"] = str(max(self.epoch, int(doc.get("EditSequence") or 0) + 1))
 
     def save(self, kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
         """Store `doc` as the kind's Ret (only the fields a Ret has) and return what was stored."""
