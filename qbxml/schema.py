@@ -38,6 +38,7 @@ def schema_versions() -> tuple[str, ...]:
     return tuple(sorted(found, key=parse_version))
 
 
+@cache
 def supported_version(requested: str) -> str:
     """The schema version to write for a requested version: the newest we hold that is not newer."""
     wanted = parse_version(requested)
