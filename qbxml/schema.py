@@ -114,7 +114,41 @@ def with_occurs(decl: Decl, occurs: tuple[int, int | None], slot: int | None = N
     return copy
 
 
-class QbxmlSchema:
+class ElementModel:
+    """What every qbXML element model answers from its `element(name)`: the request and response wrappers."""
+
+    version: str
+    _global: dict[str, Decl]
+    _elements: dict
+
+    def element(self, name: str) -> Decl:
+        """The global element `name` (e.g. 'VendorAdd', 'QBXMLMsgsRq')."""
+        decl = self._global.get(name)
+        if decl is None:
+            if name not in self._elements:
+                raise KeyError(f"qbXML {self.version} has no element {name}")
+            decl = self._global[name] = self._global_decl(name)
+        return decl
+
+    def _global_decl(self, name: str) -> Decl:
+        raise NotImplementedError
+
+    def global_names(self) -> list[str]:
+        return list(self._elements)
+
+    def request(self, op: str) -> Decl:
+        """The `<opRq>` wrapper declaration, e.g. request('VendorAdd') for VendorAddRq."""
+        return self.element("QBXMLMsgsRq").child(f"{op}Rq") or _missing(self.version, f"{op}Rq")
+
+    def response(self, op: str) -> Decl:
+        """The `<opRs>` wrapper declaration, e.g. response('VendorQuery') for VendorQueryRs."""
+        return self.element("QBXMLMsgsRs").child(f"{op}Rs") or _missing(self.version, f"{op}Rs")
+
+    def has_request(self, op: str) -> bool:
+        return self.element("QBXMLMsgsRq").child(f"{op}Rq") is not None
+
+
+class QbxmlSchema(ElementModel):
     """The element model of one qbXML version, read from its compiled facts.
 
     Facts: `shapes` = [name, maxLength, simple, attributes, pattern, enumeration, type, children], each child
@@ -128,29 +162,8 @@ class QbxmlSchema:
         self._global: dict[str, Decl] = {}
         self._children: dict[int, list[Decl]] = {}
 
-    def element(self, name: str) -> Decl:
-        """The global element `name` (e.g. 'VendorAdd', 'QBXMLMsgsRq')."""
-        decl = self._global.get(name)
-        if decl is None:
-            shape = self._elements.get(name)
-            if shape is None:
-                raise KeyError(f"qbXML {self.version} has no element {name}")
-            decl = self._global[name] = self._decl(shape, 1, 1, None)
-        return decl
-
-    def request(self, op: str) -> Decl:
-        """The `<opRq>` wrapper declaration, e.g. request('VendorAdd') for VendorAddRq."""
-        return self.element("QBXMLMsgsRq").child(f"{op}Rq") or _missing(self.version, f"{op}Rq")
-
-    def response(self, op: str) -> Decl:
-        """The `<opRs>` wrapper declaration, e.g. response('VendorQuery') for VendorQueryRs."""
-        return self.element("QBXMLMsgsRs").child(f"{op}Rs") or _missing(self.version, f"{op}Rs")
-
-    def has_request(self, op: str) -> bool:
-        return self.element("QBXMLMsgsRq").child(f"{op}Rq") is not None
-
-    def global_names(self) -> list[str]:
-        return list(self._elements)
+    def _global_decl(self, name: str) -> Decl:
+        return self._decl(self._elements[name], 1, 1, None)
 
     def _decl(self, shape: int, low: int, high: int | None, slot: int | None) -> Decl:
         name, max_length, simple, attributes, pattern, enumeration, type_name, _ = self._shapes[shape]

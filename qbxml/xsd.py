@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from qbxml.schema import Decl, SchemaNotFound, parse_version, with_occurs
+from qbxml.schema import Decl, ElementModel, SchemaNotFound, parse_version, with_occurs
 
 XSD = "{http://www.w3.org/2001/XMLSchema}"
 _PARTICLES = {f"{XSD}sequence", f"{XSD}choice", f"{XSD}all"}
@@ -42,7 +42,7 @@ def versions(folder: Path | None = None) -> tuple[str, ...]:
     return tuple(sorted(found, key=parse_version))
 
 
-class XsdSchema:
+class XsdSchema(ElementModel):
     """The element model of one qbXML version read from Intuit's XSD files, and its validator."""
 
     def __init__(self, version: str, folder: Path | None = None):
@@ -72,30 +72,8 @@ class XsdSchema:
 
     # -- model ---------------------------------------------------------------------------------
 
-    def element(self, name: str) -> Decl:
-        """The global element `name` (e.g. 'VendorAdd', 'QBXMLMsgsRq')."""
-        decl = self._global.get(name)
-        if decl is None:
-            node = self._elements.get(name)
-            if node is None:
-                raise KeyError(f"qbXML {self.version} has no element {name}")
-            decl = self._decl(node, name)
-            self._global[name] = decl
-        return decl
-
-    def global_names(self) -> list[str]:
-        return list(self._elements)
-
-    def request(self, op: str) -> Decl:
-        """The `<opRq>` wrapper declaration, e.g. request('VendorAdd') for VendorAddRq."""
-        return self.element("QBXMLMsgsRq").child(f"{op}Rq") or _missing(self.version, f"{op}Rq")
-
-    def response(self, op: str) -> Decl:
-        """The `<opRs>` wrapper declaration, e.g. response('VendorQuery') for VendorQueryRs."""
-        return self.element("QBXMLMsgsRs").child(f"{op}Rs") or _missing(self.version, f"{op}Rs")
-
-    def has_request(self, op: str) -> bool:
-        return self.element("QBXMLMsgsRq").child(f"{op}Rq") is not None
+    def _global_decl(self, name: str) -> Decl:
+        return self._decl(self._elements[name], name)
 
     def _decl(self, node: etree._Element, name: str, occurs: tuple[int, int | None] = (1, 1)) -> Decl:
         type_name = node.get("type")
@@ -237,10 +215,6 @@ def _times(inner: tuple[int, int | None], outer: tuple[int, int | None]) -> tupl
     """Occurrence bounds of a particle inside an enclosing particle with bounds `outer`."""
     high = None if inner[1] is None or outer[1] is None else inner[1] * outer[1]
     return inner[0] * outer[0], high
-
-
-def _missing(version: str, name: str):
-    raise KeyError(f"qbXML {version} has no request or response named {name}")
 
 
 @cache
