@@ -18,6 +18,11 @@ BLOCKING_RULES: list[rules.Rule] = [
         rules.account_mapped,
     ),
     rules.Rule(
+        "tax_code_mapped",
+        "in a company file whose edition takes purchase tax, every bill line maps to a QuickBooks sales tax code",
+        rules.tax_code_mapped,
+    ),
+    rules.Rule(
         "vendor_resolved",
         "every document's vendor is matched in QuickBooks or queued for creation",
         rules.vendor_resolved,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sources.keys import record_key_sql
+from transforms.bills import taxed_company
 from transforms.requests import payment_details
 from transforms.vendors import FEEDS
 from warehouse.store import Conn
@@ -153,6 +154,26 @@ SELECT company, record_key, 'lines[' || CAST(line_number AS TEXT) || '].' || fie
 ) f WHERE problem IS NOT NULL
 ORDER BY 1, 2, 3
 """
+
+
+def _tax_code_mapped() -> str:
+    return f"""
+SELECT l.company, l.record_key,
+       'lines[' || CAST(l.line_number AS TEXT) || '].tax_code',
+       'line ' || CAST(l.line_number AS TEXT) || ': '
+       || CASE WHEN l.tax_code IS NULL THEN 'the source states no tax code, which this '
+               ELSE 'source tax code ''' || l.tax_code || ''' has no QuickBooks sales tax code mapping for this '
+          END || co.country || ' company file requires on every line (its edition takes purchase tax)'
+FROM bill_draft_lines l
+JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
+JOIN companies co ON co.company = l.company
+WHERE {{scope}} AND l.qb_sales_tax_code IS NULL AND {taxed_company("l.company")}
+ORDER BY l.company, l.record_key, l.line_number
+"""
+
+
+def tax_code_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _tax_code_mapped(), company)
 
 
 def account_mapped(conn: Conn, company: str | None) -> pd.DataFrame:

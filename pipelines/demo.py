@@ -43,6 +43,11 @@ GL_TO_QB = {
     "7200": "Professional Fees",
     "7300": "Office Supplies",
 }
+# Generated Coupa tax codes onto the sales tax codes of a Canadian or UK sandbox company file (purchase tax).
+TAX_TO_QB = {
+    "CA": {"HST-ON": "H", "GST": "G", "CA-EXEMPT": "E"},
+    "UK": {"VAT-STD": "S", "VAT-RED": "R", "VAT-ZERO": "Z"},
+}
 CC_TO_CLASS = {"100": "Admin", "200": "Sales", "210": "Sales", "300": "R&D", "400": "Operations", "500": "Admin"}
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -123,6 +128,7 @@ class DemoEnvironment:
         faults: bool = False,
         seed: int = 7,
         bad_share: float = BAD_SHARE,
+        country: str = "US",
         progress: Callable[[str], None] = lambda _: None,
     ):
         from sandbox.coupa.generator import generate
@@ -132,7 +138,10 @@ class DemoEnvironment:
         self.faults = faults
         self.seed = seed
         self.progress = progress
-        self.dataset = generate(seed, suppliers=max(5, records // 8), purchase_orders=records, bad_share=bad_share)
+        self.country = country
+        self.dataset = generate(
+            seed, suppliers=max(5, records // 8), purchase_orders=records, bad_share=bad_share, country=country
+        )
         self.password = secrets.token_urlsafe(12)
         self.company_path = folder / "company.sqlite"
         self.qb_faults = Faults(seed=seed, transient_rate=0.05, lose_response_rate=0.05) if faults else None
@@ -147,8 +156,8 @@ class DemoEnvironment:
         self.folder.mkdir(parents=True)
         self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
         self.warehouse.migrate()
-        _add_company(self.warehouse, self.dataset, self.password)
-        CompanyFile.create(self.company_path).close()
+        _add_company(self.warehouse, self.dataset, self.password, self.country)
+        CompanyFile.create(self.company_path, country=self.country).close()
         with ExitStack() as stack:
             coupa_secret = secrets.token_urlsafe(16)
             coupa = stack.enter_context(_coupa(self.dataset, coupa_secret, self.faults, self.seed))
@@ -178,7 +187,7 @@ class DemoEnvironment:
         bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0, session_idle_seconds=2))
         trips = 0
         try:
-            with CompanyFile.create(self.company_path, faults=self.qb_faults) as company:
+            with CompanyFile.create(self.company_path, country=self.country, faults=self.qb_faults) as company:
                 for number in range(1, MAX_ROUNDS + 1):
                     trips += self._session(bridge, company, number)
                     self.progress(f"round {number}: queueing what the responses unblock")
@@ -228,8 +237,9 @@ class DemoEnvironment:
 # -- pieces ----------------------------------------------------------------------------------------
 
 
-def _add_company(wh, dataset, password: str) -> None:
-    """The demo company (Web Connector user `demo`) with Coupa accounts mapped onto the sandbox chart."""
+def _add_company(wh, dataset, password: str, country: str) -> None:
+    """The demo company (Web Connector user `demo`) with Coupa accounts mapped onto the sandbox chart (and, in a
+    country with purchase tax, Coupa tax codes onto the file's sales tax codes)."""
     import pandas as pd
 
     from qbwc_bridge.companies import add
@@ -244,11 +254,18 @@ def _add_company(wh, dataset, password: str) -> None:
         {"company": DEMO_COMPANY, "source_system": "coupa", "cost_centre": list(CC_TO_CLASS),
          "qb_class_name": list(CC_TO_CLASS.values())}
     )  # fmt: skip
+    taxes = TAX_TO_QB.get(country, {})
+    tax_codes = pd.DataFrame(
+        {"company": DEMO_COMPANY, "source_system": "coupa", "source_tax_code": list(taxes),
+         "qb_sales_tax_code": list(taxes.values())}
+    )  # fmt: skip
     with wh.connect() as conn:
-        add(conn, DEMO_COMPANY, DEMO_USER, password)
+        add(conn, DEMO_COMPANY, DEMO_USER, password, country=country)
         conn.execute("UPDATE companies SET payment_bank_account = ? WHERE company = ?", [BANK_ACCOUNT, DEMO_COMPANY])
         conn.load("account_mappings", accounts)
         conn.load("cost_centre_mappings", classes)
+        if taxes:
+            conn.load("tax_code_mappings", tax_codes)
 
 
 COUPA_CLIENT_ID = "qbsync-demo"

@@ -28,6 +28,7 @@ class Edition:
     omit: frozenset[str]  # element names this edition does not take: left out of what is sent
     rename: Mapping[str, str]  # element name -> the name this edition gives the same fact
     version_prefix: str  # written before versions older than 6.0 ("CA2.0")
+    purchase_tax: bool = False  # bills carry a sales tax code per expense line and IsTaxIncluded
 
     def version_string(self, version: str) -> str:
         """The version as this edition expects it in `<?qbxml version?>`."""
@@ -49,16 +50,31 @@ def _profiles(path: str | None) -> dict[str, Edition]:
     text = Path(path).read_text() if path else resources.files("qbxml").joinpath("editions.json").read_text()
     raw = json.loads(text)
     return {
-        country: Edition(country, frozenset(p.get("omit", ())), dict(p.get("rename", {})), p.get("version_prefix", ""))
+        country: Edition(
+            country,
+            frozenset(p.get("omit", ())),
+            dict(p.get("rename", {})),
+            p.get("version_prefix", ""),
+            bool(p.get("purchase_tax", False)),
+        )
         for country, p in raw.items()
         if not country.startswith("_")
     }
 
 
+def _configured() -> dict[str, Edition]:
+    return _profiles(os.environ.get("QBSYNC_QBXML_EDITIONS") or None)
+
+
 def edition(country: str | None) -> Edition:
     """The profile of `country` (US when unknown or not configured)."""
-    profiles = _profiles(os.environ.get("QBSYNC_QBXML_EDITIONS") or None)
+    profiles = _configured()
     return profiles.get((country or "US").upper(), profiles["US"])
+
+
+def purchase_tax_countries() -> tuple[str, ...]:
+    """The countries whose edition takes purchase tax on bills, as configured."""
+    return tuple(sorted(c for c, p in _configured().items() if p.purchase_tax))
 
 
 def country_of(reported: str | None, supported_versions: Iterable[str] = (), fallback: str = "US") -> str:

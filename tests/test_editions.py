@@ -11,6 +11,7 @@ from bridge_support import FAST, PASSWORD, running_bridge, statuses
 
 from qbwc_bridge import companies
 from qbxml import editions, envelope, requests
+from qbxml.responses import parse_message
 from qbxml.schema import parse_version
 from sandbox.quickbooks import host
 from sandbox.quickbooks import statuses as qb_statuses
@@ -21,13 +22,19 @@ from warehouse.outbox import enqueue, request_id_for
 VENDOR = {"Name": "Maple Office Supply", "VendorTaxIdent": "123456789RT0001", "IsVendorEligibleFor1099": True}
 
 
-def _queue(wh, company: str) -> None:
-    bill = {
-        "VendorRef": {"FullName": VENDOR["Name"]},
-        "TxnDate": "2024-03-01",
-        "RefNumber": "INV-1",
-        "ExpenseLineAdd": [{"AccountRef": {"FullName": "Office Supplies"}, "Amount": "113.00"}],
-    }
+SALES_TAX_CODE = {"CA": "H", "UK": "S"}
+
+
+def _bill(tax_code: str | None) -> dict:
+    line = {"AccountRef": {"FullName": "Office Supplies"}, "Amount": "113.00"}
+    if tax_code:
+        line["SalesTaxCodeRef"] = {"FullName": tax_code}
+    return {"VendorRef": {"FullName": VENDOR["Name"]}, "TxnDate": "2024-03-01", "RefNumber": "INV-1",
+            "ExpenseLineAdd": [line]}  # fmt: skip
+
+
+def _queue(wh, company: str, country: str) -> None:
+    bill = _bill(SALES_TAX_CODE[country])
     rows = [
         (company, "VendorAdd", "coupa:supplier:1:v1", {"VendorAdd": VENDOR}, None),
         (company, "BillAdd", "coupa:invoice:1:v1", {"BillAdd": bill}, request_id_for(company, "coupa:supplier:1:v1")),
@@ -43,7 +50,7 @@ def test_a_non_us_company_syncs_in_its_editions_terms(warehouse, tmp_path, count
     name, user = f"acme-{country.lower()}", f"qbwc-{country.lower()}"
     with warehouse.connect() as conn:
         companies.add(conn, name, user, PASSWORD, country=country, max_version="17.0")
-    _queue(warehouse, name)
+    _queue(warehouse, name, country)
     with CompanyFile.create(tmp_path / "qb.sqlite", country=country, max_version="17.0") as books:
         with running_bridge(warehouse, **FAST) as bridge:
             WebConnector(bridge.soap_url, user, PASSWORD, books, qbxml_version="17.0", noop_wait=0.01).run_until_idle()
@@ -101,3 +108,27 @@ def test_edition_profiles_are_configuration(tmp_path, monkeypatch):
     fields = {"VendorAdd": {"Name": "A", "Notes": "n", "IsVendorEligibleFor1099": True}}
     assert editions.edition("CA").adapt(fields) == {"VendorAdd": {"Name": "A", "IsVendorEligibleFor1099": True}}
     assert editions.edition("AU").country == "US"  # not configured: US terms
+
+
+@pytest.mark.parametrize("country", ["CA", "UK"])
+def test_a_canadian_or_uk_file_requires_a_sales_tax_code_it_lists_on_every_expense_line(tmp_path, country):
+    def send(books: CompanyFile, op: str, body: dict) -> tuple[int, str]:
+        rq = requests.render(op, {op: body}, version="16.0", request_id="1")
+        rs = parse_message(books.process(envelope.message([rq], version="16.0")).response_xml)[0]
+        return rs.status_code, rs.status_message
+
+    def bill_add(books: CompanyFile, tax_code: str | None) -> tuple[int, str]:
+        return send(books, "BillAdd", _bill(tax_code))
+
+    with CompanyFile.create(tmp_path / "taxed.sqlite", country=country) as books:
+        assert send(books, "VendorAdd", {"Name": VENDOR["Name"]})[0] == 0
+        missing = bill_add(books, None)
+        unknown = bill_add(books, "X")
+        taken = bill_add(books, SALES_TAX_CODE[country])
+        line = books.objects("Bill")[-1]["ExpenseLineRet"][0]
+    assert missing[0] == qb_statuses.INVALID_VALUE and "SalesTaxCodeRef" in missing[1]
+    assert unknown[0] == qb_statuses.INVALID_REFERENCE and '"X"' in unknown[1]
+    assert taken[0] == 0 and line["SalesTaxCodeRef"]["FullName"] == SALES_TAX_CODE[country]
+    with CompanyFile.create(tmp_path / "us.sqlite") as american:
+        send(american, "VendorAdd", {"Name": VENDOR["Name"]})
+        assert bill_add(american, None)[0] == 0  # a US file takes lines without a tax code

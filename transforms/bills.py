@@ -1,6 +1,9 @@
 """Bill drafts in SQL: every source's billable documents (declared kinds and statuses), per company it feeds,
 with vendors resolved and lines mapped.
 
+For a company whose QuickBooks edition takes purchase tax (qbxml/editions.json: CA, UK) each line also carries
+the company's mapping of its source tax code onto a QuickBooks sales tax code; an unmapped one holds the document.
+
 A line's QuickBooks account is the company's mapping of the source's account code, kept only when QuickBooks
 has that account (active) in its chart; otherwise NULL, which holds the whole document. The cost centre maps
 to a QuickBooks class (optional). A vendor under review leaves qb_vendor_name NULL, which also holds it.
@@ -11,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from qbxml.editions import purchase_tax_countries
 from sources import registry
 from sources.keys import record_key_sql
 from transforms.canonical import CANONICAL, Canonical
@@ -26,7 +30,7 @@ _DRAFT_COLUMNS = (
 )
 _LINE_COLUMNS = (
     "company, record_key, line_number, account_code, cost_centre, qb_account_name, qb_class_name, description, "
-    "quantity, unit_price, amount"
+    "quantity, unit_price, amount, tax_code, qb_sales_tax_code"
 )
 
 
@@ -59,6 +63,17 @@ def billable() -> str:
     return registry.values_sql(("source_system", "source_kind", "status", "title"), rows)
 
 
+def taxed_company(company: str) -> str:
+    """SQL condition: the company `company` (an SQL expression) is a file of an edition that takes purchase tax."""
+    countries = ", ".join(f"'{c}'" for c in purchase_tax_countries()) or "NULL"
+    return f"EXISTS (SELECT 1 FROM companies co WHERE co.company = {company} AND co.country IN ({countries}))"
+
+
+def _lacks_tax_code(line: str) -> str:
+    """SQL condition on bill_draft_lines `line`: its company takes purchase tax and the line has no mapped code."""
+    return f"{line}.qb_sales_tax_code IS NULL AND {taxed_company(f'{line}.company')}"
+
+
 def _rebuild_set(since: datetime | None) -> str:
     """Documents (per company) whose draft must be rebuilt: restaged, vendor match changed, or currently held."""
     parts = []
@@ -75,7 +90,7 @@ def _rebuild_set(since: datetime | None) -> str:
     parts.append(
         "SELECT b.company, b.record_key, b.source_kind, b.source_system, b.source_id FROM bill_drafts b "
         "WHERE b.qb_vendor_name IS NULL OR EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company "
-        "AND l.record_key = b.record_key AND l.qb_account_name IS NULL)"
+        f"AND l.record_key = b.record_key AND (l.qb_account_name IS NULL OR {_lacks_tax_code('l')}))"
     )
     return " UNION ".join(parts)
 
@@ -114,13 +129,16 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
         stmts.append(
             f"INSERT INTO bill_draft_lines ({_LINE_COLUMNS}) "
             "SELECT r.company, r.record_key, l.line_number, l.account_code, l.cost_centre, am.qb_account_name, "
-            "cc.qb_class_name, l.description, l.quantity, l.unit_price, l.line_amount "
+            "cc.qb_class_name, l.description, l.quantity, l.unit_price, l.line_amount, l.tax_code, "
+            f"CASE WHEN {taxed_company('r.company')} THEN tm.qb_sales_tax_code END "
             f"FROM {REBUILD} r JOIN bill_drafts b ON b.company = r.company AND b.record_key = r.record_key "
             f"JOIN {c.lines_table} l ON l.source_system = r.source_system AND l.{c.doc_column} = r.source_id "
             "LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = r.source_system "
             "AND am.source_account_code = l.account_code "
             "LEFT JOIN cost_centre_mappings cc ON cc.company = r.company AND cc.source_system = r.source_system "
             "AND cc.cost_centre = l.cost_centre "
+            "LEFT JOIN tax_code_mappings tm ON tm.company = r.company AND tm.source_system = r.source_system "
+            "AND tm.source_tax_code = l.tax_code "
             f"WHERE r.source_kind = '{kind}'"
         )
     stmts.append(f"DROP TABLE {REBUILD}")
@@ -133,6 +151,11 @@ HOLD_REASONS = (
         "unmapped_account",
         "EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
         "AND l.qb_account_name IS NULL)",
+    ),
+    (
+        "unmapped_tax_code",
+        "EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
+        f"AND {_lacks_tax_code('l')})",
     ),
     (
         # mapped, but the company's chart (as last read from QuickBooks) lacks it or has not been read yet

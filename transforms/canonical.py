@@ -21,7 +21,7 @@ class Canonical:
     line_columns: tuple[str, ...] = ()
 
 
-_DOC_LINE = ("description", "quantity", "unit_price", "line_amount", "account_code", "cost_centre")
+_DOC_LINE = ("description", "quantity", "unit_price", "line_amount", "account_code", "cost_centre", "tax_code")
 
 CANONICAL: dict[str, Canonical] = {
     c.name: c

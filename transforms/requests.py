@@ -17,7 +17,7 @@ from typing import Any
 
 from sources import registry
 from sources.keys import external_id_sql, record_key_sql
-from transforms.bills import ready_condition
+from transforms.bills import ready_condition, taxed_company
 from transforms.dialect import Dialect
 from transforms.sqltext import ts
 from transforms.vendors import vendor_add_key
@@ -129,6 +129,7 @@ def _expense_lines(d: Dialect, *, mod: bool) -> str:
         ("Amount", "CAST(l.amount AS TEXT)"),
         ("Memo", _cut("l.description", 4095)),
         ("ClassRef", _ref(d, "l.qb_class_name")),
+        ("SalesTaxCodeRef", _ref(d, "l.qb_sales_tax_code")),  # set only where the edition takes purchase tax
     ]
     if mod:
         fields.insert(0, ("TxnLineID", "'-1'"))
@@ -146,6 +147,8 @@ def _bill_header(d: Dialect) -> list[tuple[str, str]]:
         ("DueDate", d.iso_date("b.due_date")),
         ("RefNumber", _cut("b.document_number", 20)),
         ("Memo", _cut("b.memo", 4095)),
+        # source line amounts are net of tax (Coupa states line tax apart): QuickBooks adds the tax on top
+        ("IsTaxIncluded", f"CASE WHEN {taxed_company('b.company')} THEN 'false' END"),
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sandbox.coupa.dataset import CoupaDataset, coupa_timestamp, money, record_key
@@ -42,6 +42,14 @@ COST_CENTRES = {
     "600": "Human Resources",
 }
 UNKNOWN_GL = "9999"
+# The tax codes a Coupa instance of a country sets on lines (R39 line-level taxation: a TaxCode per line):
+# (code, description, percentage). A US instance states no line tax.
+TAX_CODES: dict[str, list[tuple[str, str, float]]] = {
+    "CA": [("HST-ON", "HST Ontario 13%", 13.0), ("GST", "GST 5%", 5.0), ("CA-EXEMPT", "Exempt", 0.0)],
+    "UK": [("VAT-STD", "VAT standard rate 20%", 20.0), ("VAT-RED", "VAT reduced rate 5%", 5.0),
+           ("VAT-ZERO", "VAT zero rate", 0.0)],
+}  # fmt: skip
+COUNTRY_NAMES = {"CA": "Canada", "UK": "United Kingdom", "US": "United States"}
 PO_STATUSES = [
     ("issued", 60),
     ("approved", 10),
@@ -149,6 +157,7 @@ def generate(
     as_of: datetime = datetime(2024, 6, 30, 17, 0, tzinfo=UTC),
     days: int = 180,
     utc_offset_hours: int = -7,
+    country: str = "US",
 ) -> CoupaDataset:
     """A company: suppliers with addresses, a chart of accounts (GL x cost centre), POs of 1-20 lines, invoices
     against a share of the good POs, Coupa Pay payments against a share of approved invoices (with
@@ -157,17 +166,21 @@ def generate(
     `bad_share` of the POs (cycling unknown account code, missing supplier, negative quantity, line total that
     is not quantity x price), of the suppliers (non-Latin-1 name; such suppliers get no POs) and of the invoices
     (header total that is not the sum of the lines) carry exactly one defect each, listed in `bad_records`.
+    In a `country` with TAX_CODES every PO line gets a tax code (and its tax) drawn apart from the other draws, so
+    the rest of the dataset equals the US one; invoice lines carry their PO line's code.
     The same seed and arguments always give the same dataset.
     """
-    return _Builder(seed, currency, as_of, days, utc_offset_hours).build(
+    return _Builder(seed, currency, as_of, days, utc_offset_hours, country).build(
         suppliers, purchase_orders, bad_share, invoice_share, payment_share, multi_invoice_share
     )
 
 
 class _Builder:
-    def __init__(self, seed: int, currency: str, as_of: datetime, days: int, utc_offset_hours: int):
+    def __init__(self, seed: int, currency: str, as_of: datetime, days: int, utc_offset_hours: int, country: str):
         self.seed = seed
         self.rng = random.Random(seed)
+        self.country = country
+        self.tax_rng = random.Random(f"{seed}:tax")
         self.offset = utc_offset_hours
         self.start = as_of - timedelta(days=days)
         self.span = days * 86400
@@ -210,6 +223,7 @@ class _Builder:
         suppliers = self.suppliers(n_suppliers, bad_share)
         eligible = [s for s in suppliers if record_key("suppliers", s["id"]) not in self.bad] or suppliers
         pos = self.purchase_orders(n_pos, eligible, accounts, bad_share)
+        self.tax_lines(pos)
         invoices = self.invoices(pos, invoice_share, bad_share)
         payments = self.payments(invoices, payment_share, multi_invoice_share)
         records = {
@@ -402,6 +416,23 @@ class _Builder:
             out.append(po)
         return out
 
+    def tax_lines(self, pos: list[dict[str, Any]]) -> None:
+        """A TaxCode, rate and tax amount on every PO line, in a country whose Coupa states line tax."""
+        codes = [
+            {"id": i + 1, "code": code, "description": text, "percentage": pct, "active": True,
+             "country": {"id": i + 1, "code": self.country, "name": COUNTRY_NAMES[self.country]}}
+            for i, (code, text, pct) in enumerate(TAX_CODES.get(self.country, ()))
+        ]  # fmt: skip
+        if not codes:
+            return
+        for po in pos:
+            for line in po["order-lines"]:
+                code = self.tax_rng.choice(codes)
+                line["tax-code"] = code
+                line["tax-rate"] = code["percentage"]
+                tax = Decimal(line["total"]) * Decimal(str(code["percentage"])) / 100
+                line["tax-amount"] = money(tax.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
     def plant_po_defect(self, po: dict[str, Any], kind: str) -> None:
         line = po["order-lines"][-1]
         if kind == "unknown_account_code":
@@ -463,9 +494,11 @@ class _Builder:
                         "order-header-num": po["po-number"],
                         "order-line-id": po_line["id"],
                         "order-line-num": po_line["line-num"],
+                        **{k: po_line[k] for k in ("tax-code", "tax-rate", "tax-amount") if k in po_line},
                     }
                 )
             net = sum(Decimal(line["total"]) for line in lines)
+            tax = sum(Decimal(line.get("tax-amount", "0")) for line in lines)
             if i in bad_at:
                 net += Decimal("25.00")
                 self.bad[record_key("invoices", invoice_id)] = "totals_mismatch"
@@ -485,13 +518,13 @@ class _Builder:
                     "exported": False,
                     "last-exported-at": None,
                     "paid": False,
-                    "line-level-taxation": False,
+                    "line-level-taxation": bool(tax) or any("tax-code" in line for line in lines),
                     "currency": po["currency"],
                     "supplier": po["supplier"],
                     "payment-term": {"id": 1, "code": "Net 30"},
                     "gross-total": money(net),
-                    "total-with-taxes": money(net),
-                    "tax-amount": "0.00",
+                    "total-with-taxes": money(net + tax),
+                    "tax-amount": money(tax),
                     "shipping-amount": "0.00",
                     "handling-amount": "0.00",
                     "misc-amount": "0.00",

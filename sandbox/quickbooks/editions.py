@@ -6,13 +6,25 @@ configurable profiles (qbxml/editions.json) so that it can judge them.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
 from lxml import etree
 
 from qbxml.schema import parse_version
+from sandbox.quickbooks import statuses
 
 # US payroll/1099 elements a Canadian, UK or Australian QuickBooks does not know: its parser refuses the message.
 US_ONLY = frozenset({"IsVendorEligibleFor1099", "VendorTaxIdent"})
 UNPREFIXED_FROM = (6, 0)  # older versions are listed and must be requested with the country prefix
+# The sales tax codes (with their purchase tax rate, percent) a new Canadian or UK company file lists, which that
+# edition requires on every expense line of a bill (a US file takes lines without one). ListIDs are fixed: these
+# codes come with the file.
+SALES_TAX_CODES: dict[str, dict[str, Decimal]] = {
+    "CA": {"G": Decimal("5"), "H": Decimal("13"), "E": Decimal("0"), "Z": Decimal("0"), "S": Decimal("14.975")},
+    "UK": {"S": Decimal("20"), "Z": Decimal("0"), "E": Decimal("0"), "R": Decimal("5")},
+}
+CENT = Decimal("0.01")
 
 
 def refused_elements(country: str, root: etree._Element) -> list[str]:
@@ -37,3 +49,27 @@ def version_refused(country: str, declared: str) -> bool:
     if prefix:
         return prefix != country
     return parse_version(declared) < UNPREFIXED_FROM
+
+
+def require_tax_codes(country: str, lines: list[dict[str, Any]], owner: str) -> None:
+    """Resolve each expense line's SalesTaxCodeRef against the file's codes; a CA or UK file refuses a line with none
+    (3210, naming the line) or with a code it does not list (3140)."""
+    codes = SALES_TAX_CODES.get(country)
+    if codes is None:
+        return
+    for n, line in enumerate(lines, start=1):
+        name = (line.get("SalesTaxCodeRef") or {}).get("FullName")
+        if not name:
+            raise statuses.invalid_value(
+                "SalesTaxCodeRef", "", f"A {country} company file requires a sales tax code on expense line {n}."
+            )
+        if name not in codes:
+            raise statuses.invalid_reference("SalesTaxCode", name, owner)
+        list_id = f"{0x10000 * (list(codes).index(name) + 1):X}-1000000000"
+        line["SalesTaxCodeRef"] = {"ListID": list_id, "FullName": name}
+
+
+def line_tax(country: str, line: dict[str, Any], amount: Decimal) -> Decimal:
+    """The purchase tax QuickBooks adds to a net expense line: its code's rate of the amount, to the cent."""
+    rate = SALES_TAX_CODES.get(country, {}).get((line.get("SalesTaxCodeRef") or {}).get("FullName"), Decimal(0))
+    return (amount * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)

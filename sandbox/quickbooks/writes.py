@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sandbox.quickbooks import statuses
+from sandbox.quickbooks import editions, statuses
 from sandbox.quickbooks.context import Context, full_name
 from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS, PAYMENT_KINDS, REF_TARGETS, Kind
 from sandbox.quickbooks.seed import AP_ACCOUNT, AR_ACCOUNT
@@ -64,6 +64,8 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     for stem in kind.lines:
         doc[f"{stem}Ret"] = [{"TxnLineID": ctx.new_line_id(), **line} for line in as_list(body.get(f"{stem}Add"))]
     _resolve_refs(ctx, doc, kind.name)
+    if kind.name == "Bill":
+        editions.require_tax_codes(ctx.country, doc["ExpenseLineRet"], kind.name)
     if kind.is_list:
         doc["ListID"] = ctx.new_list_id()
         doc.setdefault("IsActive", "true")
@@ -76,7 +78,7 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     _defaults(ctx, kind, doc)
     if kind.name in PAYMENT_KINDS:
         _apply_payment(ctx, kind, doc, as_list(body.get("AppliedToTxnAdd")))
-    _derive_amounts(kind, doc)
+    _derive_amounts(kind, doc, ctx.country)
     return ctx.save(kind, doc)
 
 
@@ -101,10 +103,12 @@ def mod(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         _address_blocks(doc)
     for stem in kind.lines:
         _mod_lines(ctx, kind, doc, body, stem)
+    if kind.name == "Bill":
+        editions.require_tax_codes(ctx.country, as_list(doc.get("ExpenseLineRet")), kind.name)
     if kind.is_list:
         _name_fields(ctx, kind, doc)
     ctx.touch(doc)
-    _derive_amounts(kind, doc)
+    _derive_amounts(kind, doc, ctx.country)
     return ctx.save(kind, doc)
 
 
@@ -230,10 +234,12 @@ def _address_blocks(doc: dict[str, Any]) -> None:
         doc[block] = {f"Addr{i}": line for i, line in enumerate(lines, 1)}
 
 
-def _derive_amounts(kind: Kind, doc: dict[str, Any]) -> None:
-    """Line amounts (Quantity x Cost/Rate when not given), the total of the lines, what is left to pay."""
+def _derive_amounts(kind: Kind, doc: dict[str, Any], country: str) -> None:
+    """Line amounts (Quantity x Cost/Rate when not given), the total of the lines (plus the purchase tax of a
+    Canadian or UK bill whose amounts are net of tax), what is left to pay."""
     if not kind.lines or kind.amount_field is None:
         return
+    taxed = kind.name == "Bill" and doc.get("IsTaxIncluded") != "true"
     total = Decimal("0.00")
     for stem in kind.lines:
         for line in as_list(doc.get(f"{stem}Ret")):
@@ -243,7 +249,7 @@ def _derive_amounts(kind: Kind, doc: dict[str, Any]) -> None:
                 price = line.get("Cost", line.get("Rate", "0"))
                 amount = money(Decimal(str(money(line.get("Quantity", "1"), "Quantity"))) * money(price, "Cost"))
             line["Amount"] = money_text(amount)
-            total += amount
+            total += amount + (editions.line_tax(country, line, amount) if taxed else 0)
     doc[kind.amount_field] = money_text(total)
     if kind.open_field:
         paid = -sum(
@@ -289,7 +295,7 @@ def _apply_payment(ctx: Context, kind: Kind, doc: dict[str, Any], applications: 
             },
         ]
         ctx.touch(bill)
-        _derive_amounts(KINDS["Bill"], bill)
+        _derive_amounts(KINDS["Bill"], bill, ctx.country)
         ctx.save(KINDS["Bill"], bill)
         applied.append(
             {
@@ -314,5 +320,5 @@ def _unapply_payment(ctx: Context, payment: dict[str, Any]) -> None:
         bill = found[1]
         bill["LinkedTxn"] = [t for t in as_list(bill.get("LinkedTxn")) if t["TxnID"] != payment["TxnID"]]
         ctx.touch(bill)
-        _derive_amounts(KINDS["Bill"], bill)
+        _derive_amounts(KINDS["Bill"], bill, ctx.country)
         ctx.save(KINDS["Bill"], bill)

@@ -17,6 +17,7 @@ _LINE = {
     "total": ("total",),
     "account_code": ("account", "code"),
     "cost_centre": ("account", "segment-2"),
+    "tax_code": ("tax-code", "code"),  # R39 line-level taxation: the line's TaxCode object
 }
 _LINE_NUMBERS = {"quantity": LineNumber("quantity", "18,5"), "price": LineNumber("price", "18,5"),
                  "total": LineNumber("total")}  # fmt: skip

@@ -22,5 +22,6 @@ SELECT
     coalesce({decimal:l.total}, CAST(round({decimal5:l.quantity} * {decimal5:l.price}, 2) AS DECIMAL(18,2))) AS line_amount,
     l.account_code,
     l.cost_centre,
+    l.tax_code,
     coalesce(l.po_number, l.order_header_num) AS po_number
 FROM {lines} l

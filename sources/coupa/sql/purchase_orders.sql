@@ -20,5 +20,6 @@ SELECT
     coalesce({decimal:l.total}, CAST(round({decimal5:l.quantity} * {decimal5:l.price}, 2) AS DECIMAL(18,2))) AS line_amount,
     l.account_code,
     l.cost_centre,
+    l.tax_code,
     l.item_code
 FROM {lines} l
