@@ -7,8 +7,11 @@ reason naming the field; a US company fed the same taxed Coupa lines gets its bi
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
+from pipelines.cli import app
 from pipelines.demo import TAX_TO_QB, DemoEnvironment
+from qbwc_bridge import companies
 from sandbox.coupa.generator import generate
 from sandbox.quickbooks.company import CompanyFile
 
@@ -83,3 +86,27 @@ def test_a_us_company_fed_taxed_coupa_lines_gets_bills_without_tax_codes(tmp_pat
     assert bills and result.unreconciled == 0
     assert all(code is None for bill in bills for code in _line_codes(bill))
     assert "SalesTaxCode" not in sent and "IsTaxIncluded" not in sent
+
+
+def test_tax_codes_import_takes_a_whole_file_or_names_every_bad_row(warehouse, monkeypatch, tmp_path):
+    monkeypatch.setenv("QBSYNC_DATABASE_URL", warehouse.url)
+    if warehouse.schema:
+        monkeypatch.setenv("QBSYNC_DATABASE_SCHEMA", warehouse.schema)
+    with warehouse.connect() as conn:
+        companies.add(conn, "maple", "qbwc-maple", "pw-maple-12345", country="CA")
+    header = "company,source_system,source_tax_code,qb_sales_tax_code\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "maple,coupa,HST-ON,H\nnobody,coupa,GST,GST1\nmaple,coupa,HST-ON,G\n")
+    refused = CliRunner().invoke(app, ["mappings", "import", "tax-codes", str(bad)])
+    assert refused.exit_code == 1
+    assert "line 3: company 'nobody' does not exist; qb_sales_tax_code 'GST1' is longer than 3" in refused.output
+    assert "line 4: source_tax_code 'HST-ON' is mapped again (first on line 2)" in refused.output
+    assert warehouse.scalar("SELECT count(*) FROM tax_code_mappings") == 0
+    good = tmp_path / "good.csv"
+    good.write_text(header + "maple,coupa,HST-ON,H\nmaple,coupa,GST,G\n")
+    assert CliRunner().invoke(app, ["mappings", "import", "tax-codes", str(good)]).exit_code == 0
+    assert sorted(warehouse.fetchall("SELECT source_tax_code, qb_sales_tax_code FROM tax_code_mappings")) == [
+        ("GST", "G"),
+        ("HST-ON", "H"),
+    ]
+    assert warehouse.scalar("SELECT count(*) FROM audit_log WHERE record_key LIKE 'mapping:tax-codes:%'") == 2

@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(1, help="Generator seed: the same seed gives the same company."),
         bad_share: float = typer.Option(0.02, help="Share of records carrying one planted defect."),
         faults: bool = typer.Option(False, "--faults", help="Inject a token revocation, 5xx bursts, slow answers."),
+        country: str = typer.Option("US", help="Instance country: CA and UK lines carry tax codes (line tax)."),
         rate_limit: float = typer.Option(25.0, help="Requests per second before 429 (0 turns it off)."),
         client_id: str = typer.Option("sandbox", envvar="QBSYNC_COUPA_CLIENT_ID", help="OAuth2 client id."),
         client_secret: str = typer.Option(
@@ -26,7 +27,9 @@ def register(app: typer.Typer) -> None:
         from sandbox.coupa.generator import generate
         from sandbox.coupa.server import CoupaSandbox
 
-        dataset = generate(seed, suppliers=max(5, records // 20), purchase_orders=records, bad_share=bad_share)
+        dataset = generate(
+            seed, suppliers=max(5, records // 20), purchase_orders=records, bad_share=bad_share, country=country.upper()
+        )
         sandbox = CoupaSandbox(
             dataset,
             client_id=client_id,
