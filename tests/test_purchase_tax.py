@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.demo import TAX_TO_QB, DemoEnvironment
+from pipelines.demo import TAX_TO_QB, DemoEnvironment, DemoResult
 from qbwc_bridge import companies
 from sandbox.coupa.generator import generate
 from sandbox.quickbooks.company import CompanyFile
@@ -35,16 +35,23 @@ def _line_codes(bill: dict) -> list[str | None]:
     return [(line.get("SalesTaxCodeRef") or {}).get("FullName") for line in lines]
 
 
-@pytest.mark.parametrize("country", ["CA", "UK"])
-def test_bills_carry_the_mapped_sales_tax_code_on_every_line(tmp_path, monkeypatch, country):
-    with DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0, country=country) as env:
+def _sync_and_deliver(env: DemoEnvironment, monkeypatch) -> tuple[DemoResult, list[dict], str]:
+    """Run the demo environment end to end: its figures, the company file's bills, every request message sent."""
+    with env:
         monkeypatch.setenv("QBSYNC_DATABASE_URL", env.warehouse.url)
         env.sync()
         env.deliver()
         result = env.result(round_trips=0, seconds=0)
-        bills = _bills(env)
         sent = "".join(x for (x,) in env.warehouse.fetchall("SELECT request_xml FROM qbxml_messages"))
+        return result, _bills(env), sent
+
+
+@pytest.mark.parametrize("country", ["CA", "UK"])
+def test_bills_carry_the_mapped_sales_tax_code_on_every_line(tmp_path, monkeypatch, country):
+    env = DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0, country=country)
+    result, bills, sent = _sync_and_deliver(env, monkeypatch)
     docs = _documents(env.dataset)
+    # reconciled: Coupa's payments of the total with tax settle bills whose total the file computed with the tax
     assert bills and result.unreconciled == 0 and result.duplicates == 0
     for bill in bills:
         source = docs[bill["RefNumber"]]
@@ -76,13 +83,7 @@ def test_a_us_company_fed_taxed_coupa_lines_gets_bills_without_tax_codes(tmp_pat
     env = DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0)
     # no payments: Coupa pays the total with its tax, which a US file's bill (net lines, no tax codes) does not have
     env.dataset = generate(SEED, suppliers=5, purchase_orders=RECORDS, bad_share=0.0, payment_share=0.0, country="CA")
-    with env:
-        monkeypatch.setenv("QBSYNC_DATABASE_URL", env.warehouse.url)
-        env.sync()
-        env.deliver()
-        result = env.result(round_trips=0, seconds=0)
-        bills = _bills(env)
-        sent = "".join(x for (x,) in env.warehouse.fetchall("SELECT request_xml FROM qbxml_messages"))
+    result, bills, sent = _sync_and_deliver(env, monkeypatch)
     assert bills and result.unreconciled == 0
     assert all(code is None for bill in bills for code in _line_codes(bill))
     assert "SalesTaxCode" not in sent and "IsTaxIncluded" not in sent
