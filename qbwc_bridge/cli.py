@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -76,6 +77,8 @@ def bridge(
         typer.echo(f"webhooks on: POST {base}{WEBHOOK_PATH}", err=True)
     else:
         typer.echo(f"webhooks off: set {WEBHOOK_SECRET_ENV} to accept Coupa deliveries at {WEBHOOK_PATH}", err=True)
+    # The bridge's own warnings (failed logins, refused tickets, internal errors) go to stderr with a time stamp.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server.run()
 
 

@@ -49,6 +49,11 @@ def password_matches(password: str, stored: str) -> bool:
 
 def add(conn: Conn, name: str, user: str, password: str, country: str = "US", max_version: str = "16.0") -> Company:
     """Register a company and its Web Connector user; GUIDs for the .QWC file are minted once here."""
+    for label, value in (("name", name), ("Web Connector user", user)):
+        if not value or not value.strip() or value != value.strip() or not value.isprintable():
+            raise ValueError(
+                f"company {name!r}: the {label} must not be empty, padded with spaces or hold control characters"
+            )
     country = country.upper()
     if country not in COUNTRIES:
         raise ValueError(f"company {name}: country {country!r} is not one of {', '.join(COUNTRIES)}")
