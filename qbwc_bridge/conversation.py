@@ -83,17 +83,20 @@ class Conversation:
             self._tx(lambda conn: throttle.failed(conn, user, client, known, limits, waited))
             return ["", "nvu"]
         name = company.company
+        rehashed = companies.hash_password(password or "") if companies.needs_rehash(found[1]) else None
 
         def run(conn: Conn) -> list[str]:
             throttle.succeeded(conn, company.qbwc_user, client)
+            if rehashed:  # stored under an older scrypt cost: upgraded transparently on this good login
+                companies.set_password_hash(conn, name, rehashed)
             outbox.sweep_abandoned(conn, name, s.session_idle_seconds, s.max_attempts)
             if sessions.live_holder(conn, name, s.session_idle_seconds):
                 return [self._closed_ticket(conn, company, "busy: another session holds this company"), "busy"]
             outbox.fail_blocked(conn, name)
             if outbox.workable(conn, name) == 0:
                 return [self._closed_ticket(conn, company, "nothing to do"), "none", *self._postpone()]
-            session = sessions.open_session(conn, name, company.qbwc_user, s.ticket_ttl_seconds)
-            return [session.ticket, ""]
+            ticket, _ = sessions.open_session(conn, name, company.qbwc_user, s.ticket_ttl_seconds)
+            return [ticket, ""]
 
         return self._tx(run)
 
@@ -106,6 +109,7 @@ class Conversation:
         major: int,
         minor: int,
     ) -> str:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
         s = self.settings
 
         def run(conn: Conn) -> str:
@@ -140,6 +144,7 @@ class Conversation:
         return self._guarded(run, "", ticket)
 
     def receive_response_xml(self, ticket: str, response: str | None, hresult: str | None, message: str | None) -> int:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
         s = self.settings
 
         def run(conn: Conn) -> int:
@@ -178,6 +183,8 @@ class Conversation:
         return self._guarded(run, -1, ticket)
 
     def connection_error(self, ticket: str, hresult: str | None, message: str | None) -> str:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
+
         def run(conn: Conn) -> str:
             session = sessions.require(conn, ticket)
             reason = " ".join(filter(None, [hresult_message(hresult), _bounded(message, MAX_MESSAGE)]))
@@ -189,6 +196,8 @@ class Conversation:
         return self._guarded(run, "done", ticket)
 
     def get_last_error(self, ticket: str) -> str:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
+
         def run(conn: Conn) -> str:
             session = sessions.load(conn, ticket)
             if session is None:
@@ -198,6 +207,8 @@ class Conversation:
         return self._guarded(run, "", ticket)
 
     def close_connection(self, ticket: str) -> str:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
+
         def run(conn: Conn) -> str:
             session = sessions.load(conn, ticket)
             if session is None:
@@ -241,9 +252,11 @@ class Conversation:
 
     def _closed_ticket(self, conn: Conn, company: companies.Company, reason: str) -> str:
         """A ticket for an answer that opens no session (none, busy): valid for closeConnection only."""
-        session = sessions.open_session(conn, company.company, company.qbwc_user, self.settings.ticket_ttl_seconds)
+        ticket, session = sessions.open_session(
+            conn, company.company, company.qbwc_user, self.settings.ticket_ttl_seconds
+        )
         sessions.update(conn, session.ticket, closed_at=now(), last_error=reason)
-        return session.ticket
+        return ticket
 
     def _postpone(self) -> list[str]:
         s = self.settings
