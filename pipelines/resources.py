@@ -1,10 +1,16 @@
-"""Dagster resources: the staging warehouse and the Coupa API, configured from the environment."""
+"""Dagster resources: the staging warehouse and the Coupa API, configured from the environment and the
+connection store."""
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
+from pydantic import Field
 
 from connectors.coupa import CoupaClient
+from warehouse import connections
+from warehouse.connections import Connection
 from warehouse.store import Warehouse
 
 
@@ -25,24 +31,38 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class CoupaResource(dg.ConfigurableResource):
-    """One Coupa instance; the secret comes from the environment (COUPA_CLIENT_SECRET), never from code."""
+    """One Coupa instance: `base_url`, `client_id` and `client_secret` when given (deployments pass the COUPA_*
+    variables that are set, so the environment wins), else the connection stored for `instance` with
+    `qbsync connection add coupa --instance NAME` in the warehouse at `database_url` (default: from the
+    environment). The secret is never in code, run config or logs."""
 
-    base_url: str
-    client_id: str
-    client_secret: str
+    instance: str = "default"
+    base_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = Field(default=None, repr=False)
+    database_url: str | None = None
+    schema_name: str | None = None
     page_size: int = 50
 
+    def connection(self) -> Connection:
+        given = {"base_url": self.base_url, "client_id": self.client_id, "client_secret": self.client_secret}
+        if all(given.values()):
+            return connections.resolve(None, "coupa", self.instance, given)
+        wh = Warehouse(self.database_url, schema=self.schema_name) if self.database_url else Warehouse.from_env()
+        with wh.connect() as conn:
+            return connections.resolve(conn, "coupa", self.instance, given)
+
     def client(self) -> CoupaClient:
-        return CoupaClient(self.base_url, self.client_id, self.client_secret, page_size=self.page_size)
+        found = self.connection()
+        return CoupaClient(
+            found.value("base_url"), found.value("client_id"), found.value("client_secret"), page_size=self.page_size
+        )
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
-    """Resources as deployed: the warehouse from QBSYNC_* and Coupa from COUPA_BASE_URL/CLIENT_ID/CLIENT_SECRET."""
-    return {
-        "warehouse": WarehouseResource(),
-        "coupa": CoupaResource(
-            base_url=dg.EnvVar("COUPA_BASE_URL"),
-            client_id=dg.EnvVar("COUPA_CLIENT_ID"),
-            client_secret=dg.EnvVar("COUPA_CLIENT_SECRET"),
-        ),
-    }
+    """Resources as deployed: the warehouse from QBSYNC_*; Coupa from COUPA_BASE_URL/CLIENT_ID/CLIENT_SECRET where
+    set, the rest from the connection store (instance QBSYNC_COUPA_INSTANCE, default "default")."""
+    spec = connections.fields_of("coupa")
+    from_env = {name: dg.EnvVar(spec.env[name]) for name in connections.env_values("coupa")}
+    instance = os.environ.get("QBSYNC_COUPA_INSTANCE") or "default"
+    return {"warehouse": WarehouseResource(), "coupa": CoupaResource(instance=instance, **from_env)}
