@@ -8,7 +8,7 @@ import os
 import dagster as dg
 from pydantic import Field
 
-from connectors.coupa import CoupaClient
+from sources.coupa.client import CoupaClient
 from warehouse import connections
 from warehouse.connections import Connection
 from warehouse.store import Warehouse

@@ -90,7 +90,7 @@ def test(
     source: str = typer.Option("", "--source", help="Source system, when two sources share the instance name"),
 ) -> None:
     """Get a token and make one cheap read; say in plain words what works and what does not (exit 1 if not)."""
-    from connectors.coupa import CoupaClient
+    from sources.coupa.client import CoupaClient
     from warehouse import connections
 
     wh = _warehouse()
