@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.resources import CoupaResource
+from resources.source_api import SourceApiResource
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
 from warehouse import connections, keys
@@ -29,7 +29,7 @@ def cli(warehouse, monkeypatch, tmp_path):
     if warehouse.schema:
         monkeypatch.setenv("QBSYNC_DATABASE_SCHEMA", warehouse.schema)
     monkeypatch.setenv("QBSYNC_HOME", str(tmp_path))
-    for var in connections.SOURCES["coupa"].env.values():
+    for var in connections.fields_of("coupa").env.values():
         monkeypatch.delenv(var, raising=False)
     runner = CliRunner()
     return lambda *args, stdin=None: runner.invoke(app, list(args), input=stdin)
@@ -111,19 +111,27 @@ def test_resources_read_the_store_and_the_environment_wins(warehouse, coupa, mon
         connections.save(
             conn, "coupa", "main", {"base_url": coupa.base_url, "client_id": CLIENT_ID}, {"client_secret": SECRET}
         )
-    resource = CoupaResource(instance="main", database_url=warehouse.url, schema_name=warehouse.schema)
+    resource = SourceApiResource(
+        source="coupa", instance="main", database_url=warehouse.url, schema_name=warehouse.schema
+    )
     with resource.client() as client:
         assert len(list(client.iter_suppliers())) == 3
     assert SECRET not in repr(resource)
-    overridden = CoupaResource(
-        instance="main", database_url=warehouse.url, schema_name=warehouse.schema, client_secret="from-env"
+    overridden = SourceApiResource(
+        source="coupa",
+        instance="main",
+        database_url=warehouse.url,
+        schema_name=warehouse.schema,
+        client_secret="from-env",
     )
     assert overridden.connection().secrets == {"client_secret": "from-env"}
     assert "from-env" not in repr(overridden)
     monkeypatch.setenv("COUPA_CLIENT_SECRET", "env-secret")
     assert connections.env_values("coupa") == {"client_secret": "env-secret"}
     with pytest.raises(connections.ConnectionMissing) as missing:
-        CoupaResource(instance="nowhere", database_url=warehouse.url, schema_name=warehouse.schema).connection()
+        SourceApiResource(
+            source="coupa", instance="nowhere", database_url=warehouse.url, schema_name=warehouse.schema
+        ).connection()
     assert "qbsync connection add coupa --instance nowhere" in str(missing.value)
 
 

@@ -21,6 +21,7 @@ from pipelines.cli import app as cli_app
 from qbwc_bridge import throttle
 from qbwc_bridge.conversation import Conversation
 from qbwc_bridge.settings import BridgeSettings
+from sources import registry
 from warehouse.audit import now
 from warehouse.qb_mirror import fold_pending
 from warehouse.store import Warehouse
@@ -82,7 +83,7 @@ def wh(tmp_path) -> Warehouse:
 
 @pytest.fixture
 def bridge(wh):
-    with running_bridge(wh, coupa_webhook_secret=WEBHOOK_SECRET, max_body_bytes=2_000_000) as b:
+    with running_bridge(wh, webhook_secrets={"coupa": WEBHOOK_SECRET}, max_body_bytes=2_000_000) as b:
         yield b
 
 
@@ -449,8 +450,13 @@ def test_the_wsdl_address_never_comes_from_a_host_header(wh):
 # -- 1/6. webhooks -----------------------------------------------------------------------------------------------------
 
 
+def coupa_scheme(**options) -> SignatureScheme:
+    """Coupa's declared signature scheme (header names) with the test key."""
+    return SignatureScheme(secret=WEBHOOK_SECRET.encode(), **{**registry.get("coupa").webhook.signature, **options})
+
+
 def _deliver(bridge, body: bytes, delivery: str, stamp: str | None = None, scheme: SignatureScheme | None = None):
-    scheme = scheme or SignatureScheme(secret=WEBHOOK_SECRET.encode())
+    scheme = scheme or coupa_scheme()
     stamp = stamp if stamp is not None else str(int(time.time()))
     headers = {
         scheme.signature_header: scheme.sign(body, stamp),
@@ -467,7 +473,7 @@ def test_a_captured_webhook_is_not_accepted_again(bridge, wh):
     captured = _deliver(bridge, body, "d-1", first_stamp)
     assert captured.status_code == 202
     before = snapshot(wh)
-    signature = SignatureScheme(secret=WEBHOOK_SECRET.encode()).sign(body, first_stamp)
+    signature = coupa_scheme().sign(body, first_stamp)
     fresh = str(int(time.time()) + 1)
     replay = {"X-Coupa-Signature": signature, "X-Coupa-Timestamp": fresh, "X-Coupa-Delivery": "d-2"}
     assert httpx.post(bridge.url + "/webhooks/coupa", content=body, headers=replay).status_code == 401
@@ -481,8 +487,8 @@ def test_body_only_signatures_still_refuse_a_replayed_body(wh):
     from connectors.webhooks import webhook_app
     from qbwc_bridge.serving import BackgroundServer
 
-    scheme = SignatureScheme(secret=WEBHOOK_SECRET.encode(), sign_timestamp=False)
-    with BackgroundServer(webhook_app(wh, WEBHOOK_SECRET, scheme=scheme)) as server:
+    scheme = coupa_scheme(sign_timestamp=False)
+    with BackgroundServer(webhook_app(wh, WEBHOOK_SECRET, registry.get("coupa"), scheme=scheme)) as server:
         server.soap_url = server.url  # _deliver only needs .url
         body = json.dumps({"event": "invoice.updated", "data": {"id": 78}}).encode()
         assert _deliver(server, body, "a-1", scheme=scheme).status_code == 202

@@ -30,13 +30,8 @@ class SourceFields:
     env: Mapping[str, str] = field(default_factory=dict)
 
 
-SOURCES: dict[str, SourceFields] = {
-    "coupa": SourceFields(
-        settings=("base_url", "client_id"),
-        secrets=("client_secret",),
-        env={"base_url": "COUPA_BASE_URL", "client_id": "COUPA_CLIENT_ID", "client_secret": "COUPA_CLIENT_SECRET"},
-    ),
-}
+SETTINGS = ("base_url", "client_id")  # what every declared source's API client is built from, besides its secret
+SECRETS = ("client_secret",)
 
 
 class ConnectionMissing(LookupError):
@@ -60,10 +55,14 @@ class Connection:
 
 
 def fields_of(source_system: str) -> SourceFields:
+    """The fields of a declared source's connection and their environment variables (<NAME>_BASE_URL, ...)."""
+    from sources import registry
+
     try:
-        return SOURCES[source_system]
-    except KeyError:
-        raise ValueError(f"unknown source {source_system!r}: one of {', '.join(sorted(SOURCES))}") from None
+        source = registry.get(source_system)
+    except KeyError as exc:
+        raise ValueError(str(exc.args[0])) from None
+    return SourceFields(SETTINGS, SECRETS, {name: source.env[name] for name in (*SETTINGS, *SECRETS)})
 
 
 def save(

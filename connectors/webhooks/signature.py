@@ -21,7 +21,7 @@ class WebhookRejected(Exception):
 
 @dataclass(frozen=True)
 class SignatureScheme:
-    """How a source signs deliveries (Coupa's recipe is unconfirmed, so every part is configuration).
+    """How a source signs deliveries (each source's declaration gives its own header names and options).
 
     The signature is HMAC-SHA256 with `secret` over "<timestamp>.<body>" (`sign_timestamp`, the default: a captured
     delivery cannot be replayed with a fresh timestamp), or over the raw body alone where a sender signs only that;
@@ -30,10 +30,10 @@ class SignatureScheme:
     """
 
     secret: bytes = field(repr=False)
-    signature_header: str = "X-Coupa-Signature"
+    signature_header: str = "X-Signature"
     encoding: str = "hex"
     prefix: str = ""
-    timestamp_header: str | None = "X-Coupa-Timestamp"
+    timestamp_header: str | None = "X-Timestamp"
     tolerance_s: float = 300.0
     sign_timestamp: bool = True
 
