@@ -206,6 +206,7 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
     stamp = now()
     with wh.connect() as conn:
         report = quarantine.evaluate(conn)
+        record_from_query(conn, "asset:outbox_bills", "booked_on_bill", rq.booked_on_bills(d))
         audit, update = rq.supersede_stale_bills(stamp)
         record_from_query(conn, "asset:outbox_bills", "superseded", audit)
         conn.execute(update)

@@ -56,6 +56,7 @@ class DemoResult:
     quickbooks: dict[str, int]
     round_trips: int
     duplicates: int
+    double_booked: int
     unreconciled: int
     quarantined: int
     seconds: float
@@ -349,10 +350,12 @@ def _outbox_counts(wh) -> dict[str, int]:
 
 
 def _company_file_figures(path: Path, dataset) -> dict[str, Any]:
-    """Vendors, bills and bill payments in the company file; duplicates and unreconciled documents, judged from
-    the company file and the generated source data only (not from the warehouse)."""
+    """Vendors, bills and bill payments in the company file; duplicates, purchases booked twice and unreconciled
+    documents, judged from the company file and the generator's truth only (not from the warehouse)."""
+    from sandbox.coupa.truth import expected
     from sandbox.quickbooks.company import CompanyFile
 
+    truth = expected(dataset)
     with CompanyFile(path) as company:
         vendors = company.objects("Vendor")
         bills = company.objects("Bill")
@@ -360,7 +363,8 @@ def _company_file_figures(path: Path, dataset) -> dict[str, Any]:
     return {
         "quickbooks": {"vendors": len(vendors), "bills": len(bills), "bill_payments": len(payments)},
         "duplicates": _duplicates(vendors, bills, payments),
-        "unreconciled": _unreconciled(bills, payments, dataset),
+        "double_booked": truth.double_booked([b.get("RefNumber") for b in bills]),
+        "unreconciled": _unreconciled(bills, payments, truth),
     }
 
 
@@ -377,30 +381,10 @@ def _duplicates(vendors: list[dict], bills: list[dict], payments: list[dict]) ->
     return sum(n - 1 for n in keys.values())
 
 
-def _expected_bills(dataset) -> dict[str, Decimal]:
-    """RefNumber -> amount of every approved source document free of planted defects."""
-    from transforms.bills import BILLABLE_INVOICE_STATUSES, BILLABLE_PO_STATUSES
-
-    bad = set(dataset.bad_records)
-    bad_suppliers = {int(k.rsplit(":", 1)[1]) for k in bad if k.startswith("coupa:supplier:")}
-    out = {}
-    for kind, docs, statuses, number, lines in (
-        ("po", dataset.purchase_orders, BILLABLE_PO_STATUSES, "po-number", "order-lines"),
-        ("invoice", dataset.invoices, BILLABLE_INVOICE_STATUSES, "invoice-number", "invoice-lines"),
-    ):
-        for doc in docs:
-            supplier = doc.get("supplier") or {}
-            if f"coupa:{kind}:{doc['id']}" in bad or supplier.get("id") in bad_suppliers:
-                continue
-            if doc["status"] in statuses:
-                out[doc[number][:20]] = sum(Decimal(str(line["total"])) for line in doc[lines])
-    return out
-
-
-def _unreconciled(bills: list[dict], payments: list[dict], dataset) -> int:
+def _unreconciled(bills: list[dict], payments: list[dict], truth) -> int:
     """Expected bills missing or with another amount, bills no source document explains, and payments of
     expected invoices missing from the company file."""
-    expected = _expected_bills(dataset)
+    expected = {ref: bill.amount for ref, bill in truth.bills.items()}
     seen: dict[str, Decimal] = {}
     for bill in bills:
         amount = sum(Decimal(str(line.get("Amount", "0"))) for line in _lines(bill))
@@ -408,11 +392,8 @@ def _unreconciled(bills: list[dict], payments: list[dict], dataset) -> int:
     off = sum(1 for ref, amount in expected.items() if seen.get(ref) != amount)
     off += sum(1 for ref in seen if ref not in expected)
     paid_refs = {p.get("RefNumber") for p in payments}
-    invoices = {f"{i['id']}": i for i in dataset.invoices}
-    for pay in dataset.payments:
-        paid = [invoices.get(str(detail["payable-id"])) for detail in pay["payment-details"]]
-        billed = all(i and i["invoice-number"][:20] in expected for i in paid)
-        if billed and pay["payment-identifier"][-11:] not in paid_refs:
+    for pay in truth.payments:
+        if pay["payment-identifier"][-11:] not in paid_refs:
             off += 1
     return off
 
@@ -447,7 +428,10 @@ def _print_summary(result: DemoResult, stage_only: bool) -> None:
         typer.echo("  bridge:      not started (--stage-only); the outbox waits for the Web Connector")
     else:
         typer.echo(f"  QuickBooks:  {out['quickbooks']} in {result.round_trips} round trips")
-    typer.echo(f"  duplicates:  {result.duplicates}   unreconciled: {result.unreconciled}")
+    typer.echo(
+        f"  duplicates:  {result.duplicates}   purchases booked twice: {result.double_booked}   "
+        f"unreconciled: {result.unreconciled}"
+    )
     typer.echo(f"  quarantined: {result.quarantined} documents held for review")
     typer.echo(f"  warehouse:   {result.warehouse}")
     url = "duckdb://" + result.warehouse.removeprefix("duckdb:")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from transforms.bills import ready_condition
+from transforms.bills import billable_condition
 from transforms.dialect import Dialect
 from transforms.sqltext import ts
 from transforms.vendors import EXTERNAL_ID_PREFIX, SOURCE, vendor_add_key
@@ -111,7 +111,7 @@ def vendor_mods(d: Dialect) -> str:
 
 
 def _version_key(alias: str = "b") -> str:
-    return f"{alias}.record_key || ':v' || CAST({alias}.source_version AS TEXT)"
+    return f"{alias}.record_key || ':v' || {alias}.revision"
 
 
 def _expense_lines(d: Dialect, *, mod: bool) -> str:
@@ -146,7 +146,7 @@ def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     stale = (
         f"o.status IN {UNSENT} AND o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
         f"WHERE b.company = o.company AND b.record_key = o.record_key AND o.dedup_key = {_version_key()} "
-        f"AND {ready_condition()})"
+        f"AND {billable_condition()})"
     )
     audit = f"SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE {stale}"
     update = (
@@ -157,11 +157,29 @@ def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     return audit, update
 
 
+def booked_on_bills(d: Dialect) -> str:
+    """Audit SELECT (company, record_key, request_id, detail): invoices booked on a PO's bill that QuickBooks now
+    holds, once per bill request, so the story of the invoice names the same TxnID as the PO's."""
+    detail = d.json_object(
+        ("bill_record_key", "i.booked_on"),
+        ("txn_id", "o.qb_id"),
+        ("difference", "i.po_difference"),
+    )
+    return (
+        f"SELECT i.company, i.record_key, o.request_id, {d.json_text(detail)} AS detail FROM bill_drafts i "
+        "JOIN bill_drafts b ON b.company = i.company AND b.record_key = i.booked_on "
+        "JOIN qbxml_outbox o ON o.company = b.company AND o.record_key = b.record_key "
+        f"AND o.dedup_key = {_version_key()} AND o.op IN {BILL_OPS} AND o.status = 'done' "
+        "WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.record_key = i.record_key "
+        "AND a.event = 'booked_on_bill' AND a.request_id = o.request_id)"
+    )
+
+
 def bill_adds(d: Dialect) -> str:
     """BillAdd for ready drafts with no live or settled BillAdd; waits on the vendor's VendorAdd when queued."""
     header = [*_bill_header(d), ("ExpenseLineAdd", "el.lines")]
     return (
-        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {ready_condition()} "
+        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {billable_condition()} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
         f"AND o.op = 'BillAdd' AND o.status <> 'superseded')), el AS ({_expense_lines(d, mod=False)}) "
         "SELECT b.company, 'BillAdd' AS op, "
@@ -188,7 +206,7 @@ def bill_mods(d: Dialect) -> str:
         ("ExpenseLineMod", "el.lines"),
     ]
     return (
-        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {ready_condition()} "
+        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {billable_condition()} "
         "AND EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
         "AND o.op = 'BillAdd' AND o.status = 'done') "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()}) "
@@ -240,10 +258,10 @@ def bill_payments(d: Dialect) -> str:
         "coalesce(qb.vendor_name, b.qb_vendor_name) AS payee FROM details x "
         "JOIN bill_drafts b ON b.source_system = x.source_system AND b.source_kind = 'invoice' "
         "AND b.source_id = x.invoice_source_id "
-        "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = b.record_key "
-        "AND added.op = 'BillAdd' AND added.status = 'done' "
+        "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = coalesce(b.booked_on, "
+        "b.record_key) AND added.op = 'BillAdd' AND added.status = 'done' "
         "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id "
-        "WHERE x.amount IS NOT NULL), "
+        f"WHERE x.amount IS NOT NULL AND {_not_quarantined('b', 'b.record_key')}), "
         f"ap AS (SELECT a.company, a.payment_source_id, {d.json_array_agg(application, 'a.line_number')} "
         "AS applications, min(a.payee) AS payee, count(*) AS billed FROM applied a "
         "GROUP BY a.company, a.payment_source_id), "

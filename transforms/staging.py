@@ -342,6 +342,19 @@ def _issues(d: Dialect, name: str, e: Entity, detected_at: datetime) -> list[str
     ]
 
 
+def _link_invoices_to_pos(restaged: str) -> str:
+    """Set each invoice's PO from the PO numbers on its lines, for the invoices or POs (`restaged`: the column
+    that is a restaged document's id) staged in this run, whichever of the two came first."""
+    return (
+        "UPDATE stg_invoices SET po_source_id = t.po_source_id "
+        "FROM (SELECT l.invoice_source_id, min(po.source_id) AS po_source_id FROM stg_invoice_lines l "
+        "JOIN stg_purchase_orders po ON po.source_system = l.source_system AND po.po_number = l.po_number "
+        f"WHERE l.source_system = '{SOURCE}' AND {restaged} IN (SELECT source_id FROM {DOCS}) "
+        "GROUP BY l.invoice_source_id) t "
+        f"WHERE stg_invoices.source_system = '{SOURCE}' AND stg_invoices.source_id = t.invoice_source_id"
+    )
+
+
 def statements(d: Dialect, name: str, since: datetime | None, staged_at: datetime) -> list[str]:
     """Everything that restages entity `name` from the rows landed after `since`, field checks included."""
     e = _entities(d)[name]
@@ -355,17 +368,11 @@ def statements(d: Dialect, name: str, since: datetime | None, staged_at: datetim
             "GROUP BY po_source_id) t "
             f"WHERE stg_purchase_orders.source_system = '{SOURCE}' AND stg_purchase_orders.source_id = t.po_source_id"
         )
+        out.append(_link_invoices_to_pos("po.source_id"))  # invoices staged before their PO
     if name == "payments":
         out += _replace_lines(d, e, "payment_source_id")
     if name == "invoices":
         out += _replace_lines(d, e, "invoice_source_id")
-        out.append(
-            "UPDATE stg_invoices SET po_source_id = t.po_source_id "
-            "FROM (SELECT l.invoice_source_id, min(po.source_id) AS po_source_id FROM stg_invoice_lines l "
-            "JOIN stg_purchase_orders po ON po.source_system = l.source_system AND po.po_number = l.po_number "
-            f"WHERE l.source_system = '{SOURCE}' AND l.invoice_source_id IN (SELECT source_id FROM {DOCS}) "
-            "GROUP BY l.invoice_source_id) t "
-            f"WHERE stg_invoices.source_system = '{SOURCE}' AND stg_invoices.source_id = t.invoice_source_id"
-        )
+        out.append(_link_invoices_to_pos("l.invoice_source_id"))
     out += _issues(d, name, e, staged_at)
     return [*out, f"DROP TABLE IF EXISTS {DOCS}", f"DROP TABLE IF EXISTS {LINES}"]
