@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sources.keys import record_key_sql
 from transforms.bills import purchase_key
 from transforms.policy import setting
 from transforms.requests import payment_details
-from transforms.vendors import companies_fed_by
+from transforms.vendors import FEEDS
 from warehouse.store import Conn
 
 FAULT_COLUMNS = ["company", "record_key", "field", "reason"]
@@ -163,7 +164,8 @@ SELECT d.company, d.record_key, 'lines',
        || '; the company holds such invoices for review (invoice_difference = hold)'
 FROM bill_drafts d
 JOIN bill_drafts p ON p.company = d.company AND p.record_key = d.booked_on
-WHERE {{scope}} AND d.po_difference IS NOT NULL AND {setting("invoice_difference", "d.company")} = 'hold'
+WHERE {{scope}} AND d.po_difference IS NOT NULL
+    AND {setting("invoice_difference", "d.company", "d.source_system")} = 'hold'
 ORDER BY 1, 2
 """
 
@@ -176,7 +178,7 @@ SELECT d.company, d.record_key, 'lines.po-number',
 FROM bill_drafts d
 JOIN stg_invoice_lines l ON l.source_system = d.source_system AND l.invoice_source_id = d.source_id
 WHERE {{scope}} AND d.source_kind = 'invoice' AND d.po_record_key IS NULL AND l.po_number IS NOT NULL
-    AND l.po_number <> '' AND {setting("bill_on", "d.company")} = 'po'
+    AND l.po_number <> '' AND {setting("bill_on", "d.company", "d.source_system")} = 'po'
 GROUP BY d.company, d.record_key, d.document_number
 ORDER BY 1, 2
 """
@@ -232,18 +234,18 @@ def amounts_non_negative(conn: Conn, company: str | None) -> pd.DataFrame:
 
 
 def _payment_invoices_billed() -> str:
-    fed = companies_fed_by().replace("c.sources", "d.sources")
     return f"""
-SELECT d.company, 'coupa:payment:' || x.payment_source_id,
+SELECT d.company, {record_key_sql("x.source_system", "payment", "x.payment_source_id")},
        'payment-details[' || CAST(x.line_number AS TEXT) || '].payable-id',
        'payment detail ' || CAST(x.line_number AS TEXT) || ' pays ' || COALESCE(CAST(x.amount AS TEXT), '?')
        || ' to invoice ' || COALESCE(x.invoice_source_id, '(none)') || ', which '
        || CASE WHEN x.invoice_source_id IS NULL THEN 'the payment does not name'
-               WHEN i.source_id IS NULL THEN 'is not in the warehouse (not landed from Coupa)'
+               WHEN i.source_id IS NULL THEN 'is not in the warehouse (not landed from ' || x.source_system || ')'
                ELSE 'is not a bill of this company (invoice status ' || COALESCE(i.status, '?') || ')'
           END
 FROM companies d
-JOIN ({payment_details()}) x ON {fed}
+JOIN {FEEDS} fed ON fed.company = d.company
+JOIN ({payment_details()}) x ON x.source_system = fed.source_system
 LEFT JOIN stg_invoices i ON i.source_system = x.source_system AND i.source_id = x.invoice_source_id
 WHERE {{scope}} AND NOT EXISTS (
     SELECT 1 FROM bill_drafts b WHERE b.company = d.company AND b.source_system = x.source_system

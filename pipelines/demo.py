@@ -210,13 +210,21 @@ class DemoEnvironment:
         self._materialize(_response_assets())
         return trips
 
+    def policy(self) -> dict[str, str]:
+        """The demo company's procure-to-pay policy for Coupa (bill_on, invoice_difference)."""
+        row = self.warehouse.records(
+            "SELECT bill_on, invoice_difference FROM company_sources WHERE company = ? AND source_system = 'coupa'",
+            [DEMO_COMPANY],
+        )[0]
+        return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
+
     def result(self, *, round_trips: int, seconds: float) -> DemoResult:
         """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine."""
         wh = self.warehouse
         return DemoResult(
             sources={"coupa": _source_counts(wh)},
             outbox=_outbox_counts(wh),
-            **_company_file_figures(self.company_path, self.dataset),
+            **_company_file_figures(self.company_path, self.dataset, self.policy()),
             round_trips=round_trips,
             quarantined=wh.scalar("SELECT count(DISTINCT record_key) FROM quarantine WHERE released_at IS NULL"),
             seconds=seconds,
@@ -349,13 +357,13 @@ def _outbox_counts(wh) -> dict[str, int]:
 # -- checking the company file against the source ---------------------------------------------------
 
 
-def _company_file_figures(path: Path, dataset) -> dict[str, Any]:
+def _company_file_figures(path: Path, dataset, policy: dict[str, str]) -> dict[str, Any]:
     """Vendors, bills and bill payments in the company file; duplicates, purchases booked twice and unreconciled
     documents, judged from the company file and the generator's truth only (not from the warehouse)."""
     from sandbox.coupa.truth import expected
     from sandbox.quickbooks.company import CompanyFile
 
-    truth = expected(dataset)
+    truth = expected(dataset, **policy)
     with CompanyFile(path) as company:
         vendors = company.objects("Vendor")
         bills = company.objects("Bill")

@@ -1,6 +1,7 @@
 """Each purchase is booked once (bill_on = po, Coupa's default), through the demo pipeline and the sandbox company
-file: an invoice arriving after its PO's bill adjusts that bill by BillMod instead of adding a second one, and its
-audit story names the same TxnID; an invoice staged before its PO waits for it instead of becoming a bill."""
+file: an invoice arriving after its PO's bill adjusts that bill by BillMod (invoice_difference = adjust) instead of
+adding a second one, and its audit story names the same TxnID; an invoice staged before its PO waits for it instead
+of becoming a bill."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ def _settled(env: DemoEnvironment) -> None:
 
 
 def test_an_invoice_after_its_po_bill_adjusts_that_bill_once(demo):
+    demo.warehouse.execute("UPDATE company_sources SET invoice_difference = 'adjust'")
     invoice, po = _invoice_with_po(demo)
     demo.dataset.records["invoices"].pop(invoice["id"])  # Coupa has the PO only
     _settled(demo)

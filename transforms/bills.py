@@ -1,32 +1,36 @@
-"""Bill drafts in SQL: approved Coupa POs and invoices, per company, with vendors resolved and lines mapped.
+"""Bill drafts in SQL: every source's billable documents (declared kinds and statuses), per company it feeds,
+with vendors resolved and lines mapped.
 
-Each purchase is booked once. With the company's `bill_on = po` an invoice against a PO that is a bill is
-booked on that PO's bill (`booked_on`), never on one of its own; when its lines differ from the PO's (per account
-and cost centre), `invoice_difference = adjust` makes the PO's bill the invoiced lines (a new `revision`, so a
-BillMod), `hold` leaves the PO's bill and the data checks hold the invoice. An invoice without a billed PO is a
-bill of its own. The invoice's PO is resolved from its lines whichever of the two was staged first.
+Each purchase is booked once. With the company's `bill_on = po` for the source, an invoice against a PO that is a
+bill is booked on that PO's bill (`booked_on`), never on one of its own; when its lines differ from the PO's (per
+account and cost centre), `invoice_difference = adjust` makes the PO's bill the invoiced lines (a new `revision`,
+so a BillMod), `hold` leaves the PO's bill and the data checks hold the invoice. An invoice without a billed PO is
+a bill of its own. The invoice's PO is resolved from its lines whichever of the two was staged first.
 
-A line's QuickBooks account is the company's mapping of the Coupa account code, kept only when QuickBooks
+A line's QuickBooks account is the company's mapping of the source's account code, kept only when QuickBooks
 has that account (active) in its chart; otherwise NULL, which holds the whole document. The cost centre maps
 to a QuickBooks class (optional). A vendor under review leaves qb_vendor_name NULL, which also holds it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from sources import registry
+from sources.keys import record_key_sql
+from transforms.canonical import CANONICAL, Canonical
 from transforms.policy import setting
 from transforms.sqltext import ts
-from transforms.vendors import SOURCE, companies_fed_by
+from transforms.vendors import FEEDS
 
-BILLABLE_PO_STATUSES = ("issued", "approved", "closed", "soft_closed")  # Coupa: sent to the supplier
-BILLABLE_INVOICE_STATUSES = ("approved",)
 REBUILD = "_bill_rebuild"
 PO_INVOICES = "_po_invoices"  # invoices booked on a rebuilt PO's bill that can be compared with it
 PO_INVOICED = "_po_invoiced"  # per such PO: ordered and invoiced totals, accounts that differ
-# Holds that are the outcome of the comparison itself, so they never take an invoice out of it.
+# Holds that are the outcome of the booking itself, so they never take an invoice out of the comparison.
 BOOKING_CHECKS = ("invoice_matches_po", "invoice_po_known", "booked_once")
-PO_PREFIX = "coupa:po:"
+PO_KIND = CANONICAL["purchase_orders"].kind
+INVOICE_KIND = CANONICAL["invoices"].kind
 
 _DRAFT_COLUMNS = (
     "company, record_key, source_system, source_kind, source_id, source_version, document_number, "
@@ -38,55 +42,81 @@ _LINE_COLUMNS = (
     "quantity, unit_price, amount"
 )
 
-_PO_OF_INVOICE = f"CASE WHEN h.po_source_id IS NOT NULL THEN '{PO_PREFIX}' || h.po_source_id END"
+
+_PO_OF_INVOICE = (
+    f"CASE WHEN h.po_source_id IS NOT NULL THEN {record_key_sql('h.source_system', PO_KIND, 'h.po_source_id')} END"
+)
 # bill_on = po: booked on the PO's bill when the PO is a draft of the company, unless the invoice is already a
 # bill of its own in QuickBooks (then the `booked_once` check holds the PO instead).
 _BOOKED_ON = (
-    f"CASE WHEN {setting('bill_on', 'r.company')} = 'po' AND EXISTS (SELECT 1 FROM bill_drafts p "
+    f"CASE WHEN {setting('bill_on', 'r.company', 'h.source_system')} = 'po' AND EXISTS (SELECT 1 FROM bill_drafts p "
     f"WHERE p.company = r.company AND p.record_key = {_PO_OF_INVOICE}) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
     "WHERE o.company = r.company AND o.record_key = r.record_key AND o.op = 'BillAdd' AND o.status = 'done') "
     f"THEN {_PO_OF_INVOICE} END"
 )
 
-# (source_kind, record key prefix, header table, lines table, lines' document column, number column, date, due,
-#  statuses, memo, the PO it invoices, the draft whose bill books it)
-_KINDS = (
-    ("purchase_order", PO_PREFIX, "stg_purchase_orders", "stg_po_lines", "po_source_id", "po_number",
-     "order_date", "NULL", BILLABLE_PO_STATUSES, "Coupa PO ", "NULL", "NULL"),
-    ("invoice", "coupa:invoice:", "stg_invoices", "stg_invoice_lines", "invoice_source_id", "invoice_number",
-     "invoice_date", "h.due_date", BILLABLE_INVOICE_STATUSES, "Coupa invoice ", _PO_OF_INVOICE, _BOOKED_ON),
-)  # fmt: skip
+
+@dataclass(frozen=True)
+class _Document:
+    """How a canonical document kind reads as a bill: its number, date and due-date columns, its memo label, the
+    PO it invoices and the draft whose bill books it (SQL over `h`, `r`)."""
+
+    canonical: Canonical
+    number: str
+    date: str
+    due: str
+    label: str
+    po: str = "NULL"
+    booked_on: str = "NULL"
 
 
-def _statuses(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
+_DOCUMENTS = (
+    _Document(CANONICAL["purchase_orders"], "po_number", "order_date", "NULL", "PO"),
+    _Document(
+        CANONICAL["invoices"], "invoice_number", "invoice_date", "h.due_date", "invoice", _PO_OF_INVOICE, _BOOKED_ON
+    ),
+)
+
+
+def billable() -> str:
+    """SQL derived table (source_system, source_kind, status, title) of the statuses in which each declared source's
+    documents become bills."""
+    rows = [
+        (s.name, CANONICAL[b.canonical].source_kind, status, s.title)
+        for s in registry.all_sources()
+        for b in s.billable
+        for status in b.statuses
+    ]
+    return registry.values_sql(("source_system", "source_kind", "status", "title"), rows)
 
 
 def _rebuild_set(since: datetime | None) -> str:
-    """Documents (per company) whose draft must be rebuilt: restaged, vendor match changed, hold changed, or
-    currently held."""
+    """Documents (per company) whose draft must be rebuilt: restaged, vendor match changed, hold changed, policy
+    changed, or currently held."""
     parts = []
-    for kind, prefix, header, *_ in _KINDS:
+    for doc in _DOCUMENTS:
+        c = doc.canonical
         parts.append(
-            f"SELECT c.company, '{prefix}' || h.source_id AS record_key, '{kind}' AS source_kind, h.source_id "
-            f"FROM {header} h JOIN companies c ON {companies_fed_by()} "
-            f"LEFT JOIN vendor_matches vm ON vm.company = c.company AND vm.source_system = '{SOURCE}' "
+            f"SELECT fed.company, {record_key_sql('h.source_system', c.kind, 'h.source_id')} AS record_key, "
+            f"'{c.source_kind}' AS source_kind, h.source_system, h.source_id "
+            f"FROM {c.table} h JOIN {FEEDS} fed ON fed.source_system = h.source_system "
+            "LEFT JOIN vendor_matches vm ON vm.company = fed.company AND vm.source_system = h.source_system "
             "AND vm.supplier_source_id = h.supplier_source_id "
-            f"WHERE h.source_system = '{SOURCE}' AND (h.staged_at > {ts(since)} OR vm.matched_at > {ts(since)})"
+            f"WHERE h.staged_at > {ts(since)} OR vm.matched_at > {ts(since)}"
         )
     parts.append(
-        "SELECT b.company, b.record_key, b.source_kind, b.source_id FROM bill_drafts b "
-        f"WHERE coalesce(b.bill_on, '') <> {setting('bill_on', 'b.company')}"
+        "SELECT b.company, b.record_key, b.source_kind, b.source_system, b.source_id FROM bill_drafts b "
+        f"WHERE coalesce(b.bill_on, '') <> coalesce({setting('bill_on', 'b.company', 'b.source_system')}, '')"
     )
     parts.append(
-        "SELECT b.company, b.record_key, b.source_kind, b.source_id FROM bill_drafts b JOIN quarantine q "
-        "ON q.record_key = b.record_key AND q.company IN ('', b.company) "
+        "SELECT b.company, b.record_key, b.source_kind, b.source_system, b.source_id FROM bill_drafts b "
+        "JOIN quarantine q ON q.record_key = b.record_key AND q.company IN ('', b.company) "
         f"WHERE q.detected_at > {ts(since)} OR q.released_at > {ts(since)}"
     )
     parts.append(
-        "SELECT b.company, b.record_key, b.source_kind, b.source_id FROM bill_drafts b WHERE b.qb_vendor_name IS NULL "
-        "OR EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
-        "AND l.qb_account_name IS NULL)"
+        "SELECT b.company, b.record_key, b.source_kind, b.source_system, b.source_id FROM bill_drafts b "
+        "WHERE b.qb_vendor_name IS NULL OR EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company "
+        "AND l.record_key = b.record_key AND l.qb_account_name IS NULL)"
     )
     return " UNION ".join(parts)
 
@@ -102,30 +132,37 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
         f"DELETE FROM bill_drafts WHERE EXISTS (SELECT 1 FROM {REBUILD} r WHERE r.company = bill_drafts.company "
         "AND r.record_key = bill_drafts.record_key)",
     ]
-    for kind, _prefix, header, lines, doc_col, number_col, date_col, due, statuses, memo, po, booked in _KINDS:
+    for doc in _DOCUMENTS:
+        c = doc.canonical
+        kind = c.source_kind
         stmts.append(
             f"INSERT INTO bill_drafts ({_DRAFT_COLUMNS}) "
-            f"SELECT r.company, r.record_key, '{SOURCE}', '{kind}', h.source_id, h.source_version, h.{number_col}, "
-            "h.supplier_source_id, 'coupa:supplier:' || h.supplier_source_id, "
+            f"SELECT r.company, r.record_key, h.source_system, '{kind}', h.source_id, h.source_version, "
+            f"h.{doc.number}, h.supplier_source_id, "
+            f"{record_key_sql('h.source_system', CANONICAL['suppliers'].kind, 'h.supplier_source_id')}, "
             "CASE WHEN vm.match_method <> 'review' THEN vm.qb_vendor_name END, "
-            f"h.{date_col}, {due}, '{memo}' || h.{number_col}, h.currency, h.total_amount, lt.line_total, "
-            f"{ts(built_at)}, {po}, {booked}, CAST(h.source_version AS TEXT), {setting('bill_on', 'r.company')} "
-            f"FROM {REBUILD} r JOIN {header} h ON h.source_system = '{SOURCE}' AND h.source_id = r.source_id "
-            f"LEFT JOIN vendor_matches vm ON vm.company = r.company AND vm.source_system = '{SOURCE}' "
+            f"h.{doc.date}, {doc.due}, bs.title || ' {doc.label} ' || h.{doc.number}, h.currency, h.total_amount, "
+            f"lt.line_total, {ts(built_at)}, {doc.po}, {doc.booked_on}, CAST(h.source_version AS TEXT), "
+            f"{setting('bill_on', 'r.company', 'h.source_system')} "
+            f"FROM {REBUILD} r JOIN {c.table} h ON h.source_system = r.source_system AND h.source_id = r.source_id "
+            f"JOIN {billable()} bs ON bs.source_system = h.source_system AND bs.source_kind = '{kind}' "
+            "AND bs.status = h.status "
+            "LEFT JOIN vendor_matches vm ON vm.company = r.company AND vm.source_system = h.source_system "
             "AND vm.supplier_source_id = h.supplier_source_id "
-            f"LEFT JOIN (SELECT {doc_col}, sum(line_amount) AS line_total FROM {lines} "
-            f"WHERE source_system = '{SOURCE}' GROUP BY {doc_col}) lt ON lt.{doc_col} = h.source_id "
-            f"WHERE r.source_kind = '{kind}' AND h.status IN ({_statuses(statuses)})"
+            f"LEFT JOIN (SELECT source_system, {c.doc_column}, sum(line_amount) AS line_total FROM {c.lines_table} "
+            f"GROUP BY source_system, {c.doc_column}) lt ON lt.source_system = h.source_system "
+            f"AND lt.{c.doc_column} = h.source_id "
+            f"WHERE r.source_kind = '{kind}'"
         )
         stmts.append(
             f"INSERT INTO bill_draft_lines ({_LINE_COLUMNS}) "
             "SELECT r.company, r.record_key, l.line_number, l.account_code, l.cost_centre, am.qb_account_name, "
             "cc.qb_class_name, l.description, l.quantity, l.unit_price, l.line_amount "
             f"FROM {REBUILD} r JOIN bill_drafts b ON b.company = r.company AND b.record_key = r.record_key "
-            f"JOIN {lines} l ON l.source_system = '{SOURCE}' AND l.{doc_col} = r.source_id "
-            f"LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = '{SOURCE}' "
+            f"JOIN {c.lines_table} l ON l.source_system = r.source_system AND l.{c.doc_column} = r.source_id "
+            "LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = r.source_system "
             "AND am.source_account_code = l.account_code "
-            f"LEFT JOIN cost_centre_mappings cc ON cc.company = r.company AND cc.source_system = '{SOURCE}' "
+            "LEFT JOIN cost_centre_mappings cc ON cc.company = r.company AND cc.source_system = r.source_system "
             "AND cc.cost_centre = l.cost_centre "
             f"WHERE r.source_kind = '{kind}'"
         )
@@ -138,15 +175,16 @@ def _with_purchase_partners() -> list[str]:
     """Add to the rebuild set the PO of every invoice in it, then every invoice of every PO in it (a PO's bill
     depends on its invoices, and an invoice's booking on its PO)."""
     absent = f"NOT EXISTS (SELECT 1 FROM {REBUILD} x WHERE x.company = r.company AND x.record_key = {{key}})"
-    po_key = f"'{PO_PREFIX}' || i.po_source_id"
-    invoice_key = "'coupa:invoice:' || i.source_id"
+    po_key = record_key_sql("i.source_system", PO_KIND, "i.po_source_id")
+    invoice_key = record_key_sql("i.source_system", INVOICE_KIND, "i.source_id")
+    po, invoice = CANONICAL["purchase_orders"].source_kind, CANONICAL["invoices"].source_kind
     return [
-        f"INSERT INTO {REBUILD} SELECT DISTINCT r.company, {po_key}, 'purchase_order', i.po_source_id "
-        f"FROM {REBUILD} r JOIN stg_invoices i ON i.source_system = '{SOURCE}' AND i.source_id = r.source_id "
-        f"WHERE r.source_kind = 'invoice' AND i.po_source_id IS NOT NULL AND {absent.format(key=po_key)}",
-        f"INSERT INTO {REBUILD} SELECT DISTINCT r.company, {invoice_key}, 'invoice', i.source_id "
-        f"FROM {REBUILD} r JOIN stg_invoices i ON i.source_system = '{SOURCE}' AND i.po_source_id = r.source_id "
-        f"WHERE r.source_kind = 'purchase_order' AND {absent.format(key=invoice_key)}",
+        f"INSERT INTO {REBUILD} SELECT DISTINCT r.company, {po_key}, '{po}', i.source_system, i.po_source_id "
+        f"FROM {REBUILD} r JOIN stg_invoices i ON i.source_system = r.source_system AND i.source_id = r.source_id "
+        f"WHERE r.source_kind = '{invoice}' AND i.po_source_id IS NOT NULL AND {absent.format(key=po_key)}",
+        f"INSERT INTO {REBUILD} SELECT DISTINCT r.company, {invoice_key}, '{invoice}', i.source_system, i.source_id "
+        f"FROM {REBUILD} r JOIN stg_invoices i ON i.source_system = r.source_system "
+        f"AND i.po_source_id = r.source_id WHERE r.source_kind = '{po}' AND {absent.format(key=invoice_key)}",
     ]
 
 
@@ -192,8 +230,9 @@ def _compare_with_po() -> list[str]:
 def _adjust_po_bills() -> list[str]:
     """invoice_difference = adjust: the PO's draft takes the invoiced lines, total and a revision naming them."""
     adjusted = (
-        f"SELECT company, po_key FROM {PO_INVOICED} d WHERE d.accounts_differing > 0 "
-        f"AND {setting('invoice_difference', 'd.company')} = 'adjust'"
+        f"SELECT d.company, d.po_key FROM {PO_INVOICED} d JOIN bill_drafts p ON p.company = d.company "
+        "AND p.record_key = d.po_key WHERE d.accounts_differing > 0 "
+        f"AND {setting('invoice_difference', 'd.company', 'p.source_system')} = 'adjust'"
     )
     return [
         "DELETE FROM bill_draft_lines WHERE EXISTS (SELECT 1 FROM ("
@@ -251,14 +290,14 @@ def ready_condition() -> str:
 def billable_condition() -> str:
     """SQL condition on draft `b`: ready, and a bill of its own (not booked on another document's bill; a PO only
     when the company bills on POs)."""
-    po_bills = "(b.source_kind <> 'purchase_order' OR b.bill_on = 'po')"
+    po_bills = f"(b.source_kind <> '{CANONICAL['purchase_orders'].source_kind}' OR b.bill_on = 'po')"
     return f"b.booked_on IS NULL AND {po_bills} AND {ready_condition()}"
 
 
 def purchase_key(alias: str) -> str:
     """SQL: the purchase a draft belongs to: a PO's own key, an invoice's PO, or an invoice without PO itself."""
     return (
-        f"CASE WHEN {alias}.source_kind = 'purchase_order' THEN {alias}.record_key "
+        f"CASE WHEN {alias}.source_kind = '{CANONICAL['purchase_orders'].source_kind}' THEN {alias}.record_key "
         f"ELSE coalesce({alias}.po_record_key, {alias}.record_key) END"
     )
 
