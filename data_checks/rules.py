@@ -66,7 +66,7 @@ WHERE {scope} AND (
 ORDER BY l.company, l.record_key, l.line_number
 """
 
-_VENDOR_RESOLVED = """
+_VENDOR_RESOLVED = f"""
 SELECT company, record_key, 'supplier_source_id', reason FROM (
     SELECT d.company, d.record_key,
            CASE WHEN d.supplier_source_id IS NULL THEN 'the document names no supplier'
@@ -75,7 +75,8 @@ SELECT company, record_key, 'supplier_source_id', reason FROM (
                 WHEN m.match_method = 'review' THEN
                     'supplier ' || d.supplier_source_id || ' (' || m.qb_vendor_name
                     || ') is held for review before a QuickBooks vendor is created'
-                WHEN m.match_method = 'create' AND COALESCE(c.vendor_policy, 'create') = 'review' THEN
+                WHEN m.match_method = 'create' AND (COALESCE(c.vendor_policy, 'create') = 'review'
+                    OR {setting("vendor_policy", "d.company", "d.source_system")} = 'review') THEN
                     'supplier ' || d.supplier_source_id || ' (' || m.qb_vendor_name
                     || ') is new and the company''s vendor policy is review'
                 WHEN m.match_method <> 'create' AND m.qb_list_id IS NULL THEN
@@ -86,7 +87,7 @@ SELECT company, record_key, 'supplier_source_id', reason FROM (
     LEFT JOIN vendor_matches m ON m.company = d.company AND m.source_system = d.source_system
         AND m.supplier_source_id = d.supplier_source_id
     LEFT JOIN companies c ON c.company = d.company
-    WHERE {scope}
+    WHERE {{scope}}
 ) f WHERE reason IS NOT NULL
 ORDER BY company, record_key
 """
@@ -188,7 +189,10 @@ ORDER BY 1, 2
 _BOOKED_ONCE = f"""
 WITH own AS (
     SELECT b.company, b.record_key, b.source_kind, b.document_number, {purchase_key("b")} AS purchase
-    FROM bill_drafts b WHERE b.booked_on IS NULL
+    FROM bill_drafts b WHERE b.booked_on IS NULL AND (b.source_kind <> 'purchase_order' OR b.bill_on = 'po'
+        -- a PO billed before the company switched to bill_on = invoice still books its purchase
+        OR EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key
+                   AND o.op = 'BillAdd' AND o.status NOT IN ('superseded', 'failed')))
 ),
 requested AS (
     SELECT o.company, o.record_key, min(o.created_at) AS created_at, min(o.request_id) AS request_id,

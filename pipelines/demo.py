@@ -78,10 +78,17 @@ def register(app: typer.Typer) -> None:
         stage_only: bool = typer.Option(False, "--stage-only", help="Stop with the outbox filled, bridge not started"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
         seed: int = typer.Option(7, "--seed", help="Seed of the generated data and of the faults"),
+        bill_on: str = typer.Option(None, "--bill-on", help="po | invoice (default: Coupa's declared policy)"),
+        invoice_difference: str = typer.Option(
+            None, "--invoice-difference", help="adjust | hold: an invoice that differs from its billed PO"
+        ),
     ) -> None:
         """Run the end-to-end demo on the embedded DuckDB warehouse with the sandbox simulators."""
         with _progress(enabled=not as_json and sys.stdout.isatty()) as show:
-            result = run_demo(records=records, faults=faults, stage_only=stage_only, seed=seed, progress=show)
+            policy = {"bill_on": bill_on, "invoice_difference": invoice_difference}
+            result = run_demo(
+                records=records, faults=faults, stage_only=stage_only, seed=seed, progress=show, policy=policy
+            )
         if as_json:
             typer.echo(json.dumps(result.as_json()))
             typer.echo(f"Web Connector user {DEMO_USER}, password {result.password}", err=True)
@@ -93,13 +100,21 @@ def register(app: typer.Typer) -> None:
 
 
 def run_demo(
-    *, records: int, faults: bool, stage_only: bool, seed: int, progress: Callable[[str], None] = lambda _: None
+    *,
+    records: int,
+    faults: bool,
+    stage_only: bool,
+    seed: int,
+    progress: Callable[[str], None] = lambda _: None,
+    policy: dict[str, str | None] | None = None,
 ) -> DemoResult:
     """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file."""
     from warehouse.config import home
 
     started = time.monotonic()
-    with DemoEnvironment(home() / "demo", records=records, faults=faults, seed=seed, progress=progress) as env:
+    with DemoEnvironment(
+        home() / "demo", records=records, faults=faults, seed=seed, progress=progress, policy=policy
+    ) as env:
         progress("pulling Coupa and queueing QuickBooks requests")
         env.sync()
         trips = 0 if stage_only else env.deliver()
@@ -124,6 +139,7 @@ class DemoEnvironment:
         faults: bool = False,
         seed: int = 7,
         bad_share: float = BAD_SHARE,
+        policy: dict[str, str | None] | None = None,
         progress: Callable[[str], None] = lambda _: None,
     ):
         from sandbox.coupa.generator import generate
@@ -132,6 +148,7 @@ class DemoEnvironment:
         self.folder = folder
         self.faults = faults
         self.seed = seed
+        self.requested_policy = {k: v for k, v in (policy or {}).items() if v}
         self.progress = progress
         self.dataset = generate(seed, suppliers=max(5, records // 8), purchase_orders=records, bad_share=bad_share)
         self.password = secrets.token_urlsafe(12)
@@ -149,6 +166,11 @@ class DemoEnvironment:
         self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
         self.warehouse.migrate()
         _add_company(self.warehouse, self.dataset, self.password)
+        if self.requested_policy:
+            from operations.company_policy import set_policy
+
+            with self.warehouse.connect() as conn:
+                set_policy(conn, DEMO_COMPANY, [], **self.requested_policy)
         CompanyFile.create(self.company_path).close()
         with ExitStack() as stack:
             coupa_secret = secrets.token_urlsafe(16)

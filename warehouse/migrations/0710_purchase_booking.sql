@@ -13,3 +13,22 @@ ALTER TABLE bill_drafts ADD COLUMN IF NOT EXISTS revision TEXT;
 ALTER TABLE bill_drafts ADD COLUMN IF NOT EXISTS bill_on TEXT;
 -- drafts built before keep bill_on NULL, so the next build rebuilds them all under the policy
 UPDATE bill_drafts SET revision = CAST(source_version AS TEXT) WHERE revision IS NULL;
+
+-- An operator's decisions that matching keeps: a supplier linked by hand to an existing QuickBooks vendor.
+CREATE TABLE IF NOT EXISTS vendor_links (
+    company             TEXT NOT NULL,
+    source_system       TEXT NOT NULL,
+    supplier_source_id  TEXT NOT NULL,
+    qb_list_id          TEXT NOT NULL,
+    linked_at           TIMESTAMP NOT NULL,
+    PRIMARY KEY (company, source_system, supplier_source_id)
+);
+
+-- Explicit QuickBooks item for a source account code (PO lines need an ItemRef).
+CREATE TABLE IF NOT EXISTS item_mappings (
+    company             TEXT NOT NULL,
+    source_system       TEXT NOT NULL,
+    source_account_code TEXT NOT NULL,
+    qb_item_name        TEXT NOT NULL,
+    PRIMARY KEY (company, source_system, source_account_code)
+);
