@@ -15,7 +15,7 @@ import pandas as pd
 from data_checks import quarantine
 from sources.declaration import Source
 from sources.keys import record_key_sql
-from transforms import bills, exports, names, staging, vendors
+from transforms import bills, cancellations, exports, names, staging, vendors
 from transforms import requests as rq
 from transforms.canonical import CANONICAL
 from transforms.dialect import Dialect, dialect
@@ -232,6 +232,7 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
             "superseded": superseded,
             "BillAdd": _enqueue(conn, rq.bill_adds(d), "asset:outbox_bills"),
             "BillMod": _enqueue(conn, rq.bill_mods(d), "asset:outbox_bills"),
+            "TxnVoid": _enqueue(conn, cancellations.voids(d), "asset:outbox_bills"),
         }
 
 

@@ -40,6 +40,11 @@ BLOCKING_RULES: list[rules.Rule] = [
         rules.invoice_po_known,
     ),
     rules.Rule(
+        "cancelled_after_booking",
+        "a document cancelled at the source after its bill was booked is voided by policy, else held for review",
+        rules.cancelled_after_booking,
+    ),
+    rules.Rule(
         "booked_once",
         "each purchase is booked once: never a bill for a PO and one for its invoice",
         rules.booked_once,

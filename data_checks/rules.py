@@ -9,6 +9,7 @@ import pandas as pd
 
 from sources.keys import record_key_sql
 from transforms.bills import purchase_key
+from transforms.cancellations import cancelled_bills
 from transforms.policy import setting
 from transforms.requests import payment_details
 from transforms.vendors import FEEDS
@@ -217,6 +218,20 @@ ORDER BY 1, 2
 """
 
 
+_CANCELLED_AFTER_BOOKING = f"""
+SELECT d.company, d.record_key, 'status',
+       d.document_number || ' is ' || d.status || ' in the source, but QuickBooks booked it as bill TxnID '
+       || d.txn_id || CASE WHEN d.paid THEN ', which is already paid: a paid bill is never voided by qbsync; '
+                               || 'AP must reverse the payment or take a vendor credit'
+                           ELSE ' (unpaid): void it in QuickBooks, or let qbsync void it '
+                               || '(qbsync company set ' || d.company || ' --on-cancel void)' END
+FROM ({cancelled_bills()}) d
+WHERE {{scope}} AND NOT d.voided
+    AND (d.paid OR COALESCE({setting("on_cancel", "d.company", "d.source_system")}, 'hold') <> 'void')
+ORDER BY 1, 2
+"""
+
+
 def account_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _ACCOUNT_MAPPED, company)
 
@@ -261,6 +276,10 @@ ORDER BY 1, 2, 3
 
 def invoice_matches_po(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _INVOICE_MATCHES_PO, company)
+
+
+def cancelled_after_booking(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _CANCELLED_AFTER_BOOKING, company)
 
 
 def invoice_po_known(conn: Conn, company: str | None) -> pd.DataFrame:

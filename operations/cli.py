@@ -36,6 +36,9 @@ def company_set(
     vendor_sync: Annotated[
         str | None, typer.Option("--vendor-sync", help="all | on_demand: which suppliers become vendors")
     ] = None,
+    on_cancel: Annotated[
+        str | None, typer.Option("--on-cancel", help="hold | void: the unpaid bill of a cancelled document")
+    ] = None,
     source: Annotated[
         list[str] | None, typer.Option("--source", help="system[:instance] to feed the company and set (repeat)")
     ] = None,
@@ -53,6 +56,7 @@ def company_set(
                 invoice_difference=invoice_difference,
                 vendor_policy=vendor_policy,
                 vendor_sync=vendor_sync,
+                on_cancel=on_cancel,
             )
             rows = show(conn, name)
     except ValueError as exc:
@@ -63,7 +67,7 @@ def company_set(
         typer.echo(
             f"{name}\t{r['source_system']}:{r['source_instance']}\tbill_on={r['bill_on']}\t"
             f"invoice_difference={r['invoice_difference']}\tvendor_policy={r['vendor_policy']}\t"
-            f"vendor_sync={r['vendor_sync']}"
+            f"vendor_sync={r['vendor_sync']}\ton_cancel={r['on_cancel']}"
         )
 
 

@@ -7,11 +7,14 @@ from warehouse.audit import record
 from warehouse.company_sources import DEFAULT_INSTANCE, POLICY_COLUMNS, enrol
 from warehouse.store import Conn
 
+COLUMNS = (*POLICY_COLUMNS, "on_cancel")
+
 CHOICES = {
     "bill_on": ("po", "invoice"),
     "invoice_difference": ("adjust", "hold"),
     "vendor_policy": ("create", "review"),
     "vendor_sync": ("all", "on_demand"),
+    "on_cancel": ("hold", "void"),
 }
 ACTOR = "cli:company"
 
@@ -45,7 +48,7 @@ def set_policy(conn: Conn, company: str, sources: list[str], **policy: str | Non
             enrol(conn, company, system, instance)
             changes.append(f"{company}: fed by {system}:{instance}")
     rows = conn.records(
-        f"SELECT source_system, source_instance, {', '.join(POLICY_COLUMNS)} FROM company_sources "
+        f"SELECT source_system, source_instance, {', '.join(COLUMNS)} FROM company_sources "
         "WHERE company = ? ORDER BY source_system, source_instance",
         [company],
     )
@@ -81,7 +84,7 @@ def set_policy(conn: Conn, company: str, sources: list[str], **policy: str | Non
 def show(conn: Conn, company: str) -> list[dict]:
     """The company's source rows with their policy."""
     return conn.records(
-        f"SELECT source_system, source_instance, {', '.join(POLICY_COLUMNS)} FROM company_sources "
+        f"SELECT source_system, source_instance, {', '.join(COLUMNS)} FROM company_sources "
         "WHERE company = ? ORDER BY source_system, source_instance",
         [company],
     )

@@ -46,11 +46,14 @@ _LINE_COLUMNS = (
 _PO_OF_INVOICE = (
     f"CASE WHEN h.po_source_id IS NOT NULL THEN {record_key_sql('h.source_system', PO_KIND, 'h.po_source_id')} END"
 )
-# bill_on = po: booked on the PO's bill when the PO is a draft of the company, unless the invoice is already a
-# bill of its own in QuickBooks (then the `booked_once` check holds the PO instead).
+# bill_on = po: booked on the PO's bill when the PO is a draft of the company (or its bill is in QuickBooks, even
+# if the PO was cancelled since), unless the invoice is already a bill of its own in QuickBooks (then the
+# `booked_once` check holds the PO instead).
 _BOOKED_ON = (
-    f"CASE WHEN {setting('bill_on', 'r.company', 'h.source_system')} = 'po' AND EXISTS (SELECT 1 FROM bill_drafts p "
-    f"WHERE p.company = r.company AND p.record_key = {_PO_OF_INVOICE}) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
+    f"CASE WHEN {setting('bill_on', 'r.company', 'h.source_system')} = 'po' AND (EXISTS (SELECT 1 FROM bill_drafts p "
+    f"WHERE p.company = r.company AND p.record_key = {_PO_OF_INVOICE}) OR EXISTS (SELECT 1 FROM qbxml_outbox po "
+    f"WHERE po.company = r.company AND po.record_key = {_PO_OF_INVOICE} AND po.op = 'BillAdd' "
+    "AND po.status = 'done')) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
     "WHERE o.company = r.company AND o.record_key = r.record_key AND o.op = 'BillAdd' AND o.status = 'done') "
     f"THEN {_PO_OF_INVOICE} END"
 )
@@ -199,7 +202,8 @@ def _compare_with_po() -> list[str]:
         f"DROP TABLE IF EXISTS {PO_INVOICES}",
         f"CREATE TEMP TABLE {PO_INVOICES} AS SELECT b.company, b.booked_on AS po_key, b.record_key, b.source_id, "
         f"b.source_version, b.document_number FROM bill_drafts b JOIN {REBUILD} r ON r.company = b.company "
-        "AND r.record_key = b.booked_on WHERE b.total_amount IS NOT NULL AND b.line_total IS NOT NULL "
+        "AND r.record_key = b.booked_on JOIN bill_drafts po ON po.company = b.company AND po.record_key = b.booked_on "
+        "WHERE b.total_amount IS NOT NULL AND b.line_total IS NOT NULL "
         "AND abs(b.total_amount - b.line_total) <= 0.01 AND NOT EXISTS (SELECT 1 FROM quarantine q "
         "WHERE q.released_at IS NULL AND q.record_key = b.record_key AND q.company IN ('', b.company) "
         f"AND q.check_name NOT IN ({booking}))",

@@ -32,3 +32,6 @@ CREATE TABLE IF NOT EXISTS item_mappings (
     qb_item_name        TEXT NOT NULL,
     PRIMARY KEY (company, source_system, source_account_code)
 );
+
+-- What a source document cancelled after QuickBooks booked it does to its unpaid bill: void (TxnVoid) | hold.
+ALTER TABLE company_sources ADD COLUMN IF NOT EXISTS on_cancel TEXT DEFAULT 'hold';
