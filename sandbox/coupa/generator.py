@@ -482,37 +482,40 @@ class _Builder:
             if i in bad_at:
                 net += Decimal("25.00")
                 self.bad[record_key("invoices", invoice_id)] = "totals_mismatch"
-            term_days = 30
-            invoice_date = self.start + timedelta(seconds=created)
-            out.append(
-                {
-                    "id": invoice_id,
-                    "created-at": stamp,
-                    "updated-at": stamp,
-                    "invoice-number": f"INV-{po['supplier']['id']:04d}-{invoice_id:06d}",
-                    "invoice-date": coupa_timestamp(invoice_date, self.offset),
-                    "net-due-date": coupa_timestamp(invoice_date + timedelta(days=term_days), self.offset),
-                    "status": rng.choices(statuses, weights)[0],
-                    "document-type": "Invoice",
-                    "is-credit-note": False,
-                    "exported": False,
-                    "last-exported-at": None,
-                    "paid": False,
-                    "line-level-taxation": False,
-                    "currency": po["currency"],
-                    "supplier": po["supplier"],
-                    "payment-term": {"id": 1, "code": "Net 30"},
-                    "gross-total": money(net),
-                    "total-with-taxes": money(net),
-                    "tax-amount": "0.00",
-                    "shipping-amount": "0.00",
-                    "handling-amount": "0.00",
-                    "misc-amount": "0.00",
-                    "line-count": str(len(lines)),
-                    "invoice-lines": lines,
-                }
-            )
+            status = rng.choices(statuses, weights)[0]
+            out.append(self.invoice(invoice_id, created, po["supplier"], po["currency"], status, lines, net))
         return out
+
+    def invoice(self, invoice_id: int, created: float, supplier, currency, status: str, lines, net: Decimal):
+        """An invoice header in R39 shape (Net 30, no taxes or charges) around its lines; `net` its stated total."""
+        invoice_date = self.start + timedelta(seconds=created)
+        stamp = self.stamp(created)
+        return {
+            "id": invoice_id,
+            "created-at": stamp,
+            "updated-at": stamp,
+            "invoice-number": f"INV-{supplier['id']:04d}-{invoice_id:06d}",
+            "invoice-date": coupa_timestamp(invoice_date, self.offset),
+            "net-due-date": coupa_timestamp(invoice_date + timedelta(days=30), self.offset),
+            "status": status,
+            "document-type": "Invoice",
+            "is-credit-note": False,
+            "exported": False,
+            "last-exported-at": None,
+            "paid": False,
+            "line-level-taxation": False,
+            "currency": currency,
+            "supplier": supplier,
+            "payment-term": {"id": 1, "code": "Net 30"},
+            "gross-total": money(net),
+            "total-with-taxes": money(net),
+            "tax-amount": "0.00",
+            "shipping-amount": "0.00",
+            "handling-amount": "0.00",
+            "misc-amount": "0.00",
+            "line-count": str(len(lines)),
+            "invoice-lines": lines,
+        }
 
     def payments(self, invoices, payment_share, multi_invoice_share) -> list[dict[str, Any]]:
         """Coupa Pay payments of approved invoices; with `multi_invoice_share`, an invoice joins the supplier's
@@ -646,34 +649,10 @@ class _InvoiceVariety:
                     "account": {k: account[k] for k in ("id", "name", "code", "active", "segment-1", "segment-2")},
                 }
             )
-        net = money(sum(Decimal(x["total"]) for x in lines))
-        invoice_date = builder.start + timedelta(seconds=created)
-        return {
-            "id": invoice_id,
-            "created-at": stamp,
-            "updated-at": stamp,
-            "invoice-number": f"INV-{supplier['id']:04d}-{invoice_id:06d}",
-            "invoice-date": coupa_timestamp(invoice_date, builder.offset),
-            "net-due-date": coupa_timestamp(invoice_date + timedelta(days=30), builder.offset),
-            "status": rng.choices(["approved", "pending_approval", "voided"], [85, 10, 5])[0],
-            "document-type": "Invoice",
-            "is-credit-note": False,
-            "exported": False,
-            "last-exported-at": None,
-            "paid": False,
-            "line-level-taxation": False,
-            "currency": builder.currency,
-            "supplier": {"id": supplier["id"], "name": supplier["name"], "number": supplier["number"]},
-            "payment-term": {"id": 1, "code": "Net 30"},
-            "gross-total": net,
-            "total-with-taxes": net,
-            "tax-amount": "0.00",
-            "shipping-amount": "0.00",
-            "handling-amount": "0.00",
-            "misc-amount": "0.00",
-            "line-count": str(len(lines)),
-            "invoice-lines": lines,
-        }
+        net = sum(Decimal(x["total"]) for x in lines)
+        supplier_ref = {"id": supplier["id"], "name": supplier["name"], "number": supplier["number"]}
+        status = rng.choices(["approved", "pending_approval", "voided"], [85, 10, 5])[0]
+        return builder.invoice(invoice_id, created, supplier_ref, builder.currency, status, lines, net)
 
 
 def _detail(detail_id: int, invoice: dict[str, Any]) -> dict[str, Any]:
