@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from quality_fixtures import STAMP, load
 
+from transforms.dialect import dialect
+from transforms.requests import vendor_adds
 from transforms.vendors import match_vendors
 from warehouse.audit import now
 
@@ -127,3 +129,18 @@ def test_vendors_link_resolves_a_held_supplier_and_matching_keeps_it(cli, wareho
     name = warehouse.scalar("SELECT qb_vendor_name FROM vendor_matches WHERE supplier_source_id = '17'")
     assert name == "Old Name Supplies"
     assert [e["record_key"] for e in _events(warehouse, "linked")] == ["coupa:supplier:17"]
+
+
+def test_vendor_sync_all_creates_vendors_no_bill_needs_yet(cli, warehouse):
+    _company(cli)
+    load(
+        warehouse,
+        "stg_suppliers",
+        [{"source_system": "coupa", "source_id": "18", "supplier_name": "Quiet Supplies", "staged_at": STAMP}],
+    )
+    assert _match(warehouse)["18"] == ("create", None)
+    adds = vendor_adds(dialect(warehouse.backend))
+    assert warehouse.records(adds) == []  # on_demand (Coupa's default): no bill needs it yet
+    cli("company", "set", "acme", "--vendor-sync", "all")
+    [row] = warehouse.records(adds)
+    assert row["op"] == "VendorAdd" and row["record_key"] == "coupa:supplier:18"

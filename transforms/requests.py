@@ -19,6 +19,7 @@ from sources import registry
 from sources.keys import external_id_sql, record_key_sql
 from transforms.bills import billable_condition
 from transforms.dialect import Dialect
+from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import vendor_add_key
 
@@ -58,7 +59,8 @@ def _address(d: Dialect) -> str:
 
 
 def vendor_adds(d: Dialect) -> str:
-    """VendorAdd for every supplier to create that some draft of the company needs, not yet queued."""
+    """VendorAdd for every supplier to create, not yet queued: all of them when the company's vendor_sync for the
+    source is `all`, else (on_demand) those some draft of the company needs."""
     vendor = d.json_object(
         ("Name", "vm.qb_vendor_name"),
         ("CompanyName", "coalesce(s.qb_name, vm.qb_vendor_name)"),
@@ -77,8 +79,9 @@ def vendor_adds(d: Dialect) -> str:
         "AND s.source_id = vm.supplier_source_id "
         f"JOIN {_titles()} src ON src.source_system = s.source_system "
         "WHERE vm.match_method = 'create' "
-        "AND EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
-        "AND b.source_system = vm.source_system AND b.supplier_source_id = vm.supplier_source_id) "
+        f"AND ({setting('vendor_sync', 'vm.company', 'vm.source_system')} = 'all' "
+        "OR EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
+        "AND b.source_system = vm.source_system AND b.supplier_source_id = vm.supplier_source_id)) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.dedup_key = "
         f"{vendor_add_key('s.source_system', 's.source_id')})"
@@ -91,7 +94,8 @@ def _titles() -> str:
 
 
 def vendor_mods(d: Dialect) -> str:
-    """VendorMod of the address, phone and email of vendors we know by external ID when the source changed them."""
+    """VendorMod of the address, phone and email of matched vendors (every match kind) when the source changed
+    them."""
     stamp = d.iso_timestamp("s.source_updated_at")
     vendor = d.json_object(
         ("ListID", "v.list_id"),
@@ -107,7 +111,7 @@ def vendor_mods(d: Dialect) -> str:
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
         "JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id "
-        "WHERE vm.match_method = 'external_id' "
+        "WHERE vm.match_method IN ('external_id', 'name', 'address', 'operator') "
         "AND s.source_updated_at > v.time_modified "
         "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
         "OR coalesce(s.city, '') <> coalesce(v.city, '') "
