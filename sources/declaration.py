@@ -80,7 +80,8 @@ class Source:
 
     The client (`module:Class`) is built as Class(base_url, client_id, client_secret[, page_size=]) and used as a
     context manager; it serves `iter_<entity>(updated_after=cursor)` per entity and, with feedback flows,
-    `mark_exported(kind, source_id)`.
+    `deliver(op, payload)` (the write, idempotent at the target where it can be) and `delivered(op, payload)` (read
+    back whether it already happened, asked before re-sending a write whose outcome a killed run left unknown).
     """
 
     name: str  # source_system value and record-key prefix, lower case
@@ -93,6 +94,9 @@ class Source:
     cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)
     policy: Policy = Policy()
     feedback: tuple[str, ...] = ()  # document kinds (purchase_order, invoice, payment) marked back once in QuickBooks
+    rate_limit_per_s: float | None = None  # the API's request budget; feedback writes are paced under it
+    feedback_workers: int = 4  # concurrent writes (within the rate limit) hiding each call's latency
+    feedback_seconds: float = 60.0  # a feedback run stops claiming after this; the rest waits for the next run
     webhook: Webhook | None = None
     cron: str = "*/15 * * * *"  # schedule of the source's sync, overridable by QBSYNC_<NAME>_CRON
     sql_dir: Path | None = None  # folder of the mapping .sql files (default: sql/ beside the declaration)

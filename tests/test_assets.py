@@ -7,7 +7,6 @@ import pandas as pd
 from coupa_payloads import invoice, land, line, payment, purchase_order, supplier
 from test_transforms import COUPA, _company
 
-from assets.feedback import feedback_assets
 from assets.landing import landing_assets
 from assets.matching import matching_assets
 from assets.outbox import outbox_assets
@@ -106,37 +105,3 @@ def test_landing_pulls_incrementally_from_the_coupa_sandbox_and_holds_every_bad_
     for key, kind in dataset.bad_records.items():
         assert key not in queued, (key, kind)
         assert key in held or key in unmapped or key not in drafts, (key, kind)
-
-
-def test_coupa_exported_flags_documents_whose_current_version_is_in_quickbooks(warehouse):
-    [coupa_feedback] = feedback_assets()
-    from assets.steps import build_bill_drafts, enqueue_bills, match_vendors, stage
-
-    dataset = generate(5, suppliers=3, purchase_orders=4, invoice_share=0.0)
-    with warehouse.connect() as conn:
-        _company(conn)
-        conn.load("account_mappings", _mappings([a["code"] for a in dataset.accounts]))
-        for entity in ("suppliers", "purchase_orders"):
-            land(conn, entity, getattr(dataset, entity))
-    for entity in ("suppliers", "purchase_orders"):
-        stage(warehouse, COUPA, entity)
-    match_vendors(warehouse)
-    build_bill_drafts(warehouse)
-    enqueue_bills(warehouse)
-    warehouse.execute("UPDATE qbxml_outbox SET status = 'done', qb_id = 'T' || record_key WHERE op = 'BillAdd'")
-    bills = warehouse.fetchall("SELECT record_key FROM qbxml_outbox WHERE op = 'BillAdd'")
-    done = {int(r[0].rsplit(":", 1)[1]) for r in bills}
-    assert done
-    with CoupaSandbox(dataset, client_id="qbsync", client_secret="s3cret", rate_limit_per_s=None) as api:
-        resources = {**_resources(warehouse), "coupa": _coupa(api)}
-        first = _materialize_with(coupa_feedback, resources)
-        assert _metadata(first, "coupa/feedback")["marked"].value == len(done)
-        again = _materialize_with(coupa_feedback, resources)
-        assert _metadata(again, "coupa/feedback")["marked"].value == 0
-    assert {po["id"] for po in dataset.purchase_orders if po["exported"]} == done
-
-
-def _materialize_with(asset, resources) -> dg.ExecuteInProcessResult:
-    result = dg.materialize([asset], resources=resources, instance=dg.DagsterInstance.ephemeral())
-    assert result.success
-    return result

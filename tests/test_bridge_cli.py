@@ -13,7 +13,7 @@ import httpx
 from bridge_support import PASSWORD, queue_vendors_and_bills
 from lxml import etree
 
-from qbxml.schema import for_version
+from qbxml import xsd
 
 
 def test_company_add_and_list(cli, warehouse):
@@ -82,7 +82,7 @@ def test_outbox_status_and_export(cli, warehouse, tmp_path):
     assert "wrote 6 request(s)" in out
     files = sorted((tmp_path / "export" / "acme").glob("*.xml"))
     assert len(files) == 6
-    schema = for_version("16.0")
+    schema = xsd.load("16.0")
     for f in files:
         assert not schema.errors(etree.fromstring(f.read_bytes()))
 

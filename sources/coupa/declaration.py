@@ -45,7 +45,9 @@ SOURCE = Source(
     client="sources.coupa.client:CoupaClient",
     cursor_overlap=timedelta(0),
     policy=Policy(bill_on="po", invoice_difference="hold", vendor_policy="create", vendor_sync="on_demand"),
-    feedback=("purchase_order", "invoice", "payment"),  # exported=true once the current version is in QuickBooks
+    feedback=("purchase_order", "invoice", "payment"),
+    rate_limit_per_s=25.0,  # Coupa answers 429 beyond 25 requests per second
+    feedback_workers=8,  # exported=true once the current version is in QuickBooks
     webhook=Webhook(
         delivery_header="X-Coupa-Delivery",
         event_header="X-Coupa-Event",
