@@ -18,7 +18,7 @@ from warehouse.store import Warehouse
 
 COMPANY, USER, PASSWORD = "acme", "acme-qbwc", "s3cret-pass"
 WSDL = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "qbwc" / "QBWebConnectorSvc.wsdl"
-FAST = {"retry_delay_seconds": 0, "session_idle_seconds": 0}
+FAST = {"retry_delay_seconds": 0, "session_idle_seconds": 0, "answer_wait_seconds": 0}
 
 
 def add_company(wh: Warehouse, name: str = COMPANY, user: str = USER, max_version: str = "16.0") -> None:

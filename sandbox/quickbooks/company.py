@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class CompanyFile:
         self.faults = faults or Faults()
         self.session_id = uuid.uuid4().hex
         self._store = Store(self.path)
+        self._calls = 0
 
     @classmethod
     def create(cls, path: str | Path, **options: Any) -> CompanyFile:
@@ -96,6 +98,8 @@ class CompanyFile:
             return _parse_error()
         stop_on_error = msgs.get("onError") == "stopOnError"
         company = handlers.Company(self.country, self.max_version)
+        self._calls += 1
+        time.sleep(self.faults.delay(self._calls))  # a slow QuickBooks: nothing is applied (or visible) meanwhile
         with self._store.transaction() as store:
             draws = self.faults.for_message(store.next_number("messages"))
             ctx = Context(store, now(), session_id or self.session_id)

@@ -1,0 +1,237 @@
+"""Exactly-once where answers go missing: every Add is looked up before it is sent again, by ExternalGUID for
+transactions (a hand-keyed bill with our RefNumber is not ours), payments by payee and RefNumber, replays look up
+first, and a slow QuickBooks answering late into a silent session never gets its bills added twice.
+
+The oracle is the sandbox company file (what QuickBooks holds), never the outbox's own bookkeeping."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pandas as pd
+from bridge_support import (
+    COMPANY,
+    FAST,
+    PASSWORD,
+    USER,
+    add_company,
+    running_bridge,
+    statuses,
+)
+
+from data_checks.replay import replay
+from qbwc_bridge.delivery import external_guid
+from qbxml import envelope, requests
+from qbxml.responses import parse_message
+from sandbox.quickbooks.company import CompanyFile
+from sandbox.quickbooks.faults import Faults
+from sandbox.webconnector.client import ClientFaults, WebConnector
+from warehouse.outbox import enqueue
+
+VENDOR = "Vendor 00000"
+
+
+def _connector(bridge, company: CompanyFile, **faults) -> WebConnector:
+    return WebConnector(bridge.soap_url, USER, PASSWORD, company, noop_wait=0.01, faults=ClientFaults(**faults))
+
+
+def _qb_add(company: CompanyFile, op: str, body: dict) -> dict:
+    """Put an object straight into the company file, as a QuickBooks user keying it by hand would."""
+    rq = requests.render(op, {op: body}, version="16.0", request_id="setup")
+    rs = parse_message(company.process(envelope.message([rq], version="16.0")).response_xml)[0]
+    assert rs.status_code == 0, rs.status_message
+    return rs.records[0].data
+
+
+def _bills(path) -> Counter:
+    with CompanyFile(path) as books:
+        return Counter((b["VendorRef"]["FullName"], b["RefNumber"]) for b in books.objects("Bill"))
+
+
+def _outbox(wh, dedup_key: str) -> dict:
+    with wh.connect() as conn:
+        return conn.records(
+            "SELECT status, qb_id, external_guid, last_error FROM qbxml_outbox WHERE dedup_key = ?", [dedup_key]
+        )[0]
+
+
+def _queue_bills(wh, count: int) -> list[str]:
+    """`count` BillAdds for "Vendor 00000" (already in the company file); their dedup keys."""
+    rows = [
+        (
+            COMPANY,
+            "BillAdd",
+            f"coupa:invoice:{i}:v1",
+            f"coupa:invoice:{i}",
+            {
+                "BillAdd": {
+                    "VendorRef": {"FullName": VENDOR},
+                    "TxnDate": "2024-03-01",
+                    "RefNumber": f"INV-{i}",
+                    "ExpenseLineAdd": [{"AccountRef": {"FullName": "Office Supplies"}, "Amount": "125.00"}],
+                }
+            },
+        )
+        for i in range(count)
+    ]
+    frame = pd.DataFrame(rows, columns=["company", "op", "dedup_key", "record_key", "payload"])
+    with wh.connect() as conn:
+        enqueue(conn, frame)
+    return list(frame["dedup_key"])
+
+
+def _books_with_vendor(path) -> dict:
+    with CompanyFile.create(path) as books:
+        return _qb_add(books, "VendorAdd", {"Name": VENDOR})
+
+
+def test_lost_bill_answer_is_resolved_by_external_guid(warehouse, tmp_path):
+    add_company(warehouse)
+    path = tmp_path / "qb.sqlite"
+    _books_with_vendor(path)
+    keys = _queue_bills(warehouse, 4)
+    with running_bridge(warehouse, **FAST) as bridge:
+        with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
+            assert _connector(bridge, lossy).run_session().dropped_applied
+        assert statuses(warehouse) == {"sent": 4}
+        with CompanyFile(path) as healthy:
+            _connector(bridge, healthy).run_until_idle()
+    assert statuses(warehouse) == {"done": 4}
+    assert _bills(path) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(4)})
+    row = _outbox(warehouse, keys[0])
+    assert row["external_guid"] == external_guid(COMPANY, keys[0])
+    with CompanyFile(path) as books:
+        ours = {b["TxnID"]: b for b in books.objects("Bill")}[row["qb_id"]]
+    assert ours["ExternalGUID"] == row["external_guid"] and ours["RefNumber"] == "INV-0"
+    with warehouse.connect() as conn:
+        events = Counter(e for (e,) in conn.fetchall("SELECT event FROM audit_log WHERE actor = 'bridge'"))
+    assert events["linked"] == 4 and events["done"] == 0
+
+
+def test_hand_keyed_bill_with_our_ref_number_is_not_taken_as_ours(warehouse, tmp_path):
+    add_company(warehouse)
+    path = tmp_path / "qb.sqlite"
+    vendor = _books_with_vendor(path)
+    (key,) = _queue_bills(warehouse, 1)
+    with CompanyFile(path) as books:
+        hand = _qb_add(
+            books,
+            "BillAdd",
+            {
+                "VendorRef": {"ListID": vendor["ListID"]},
+                "RefNumber": "INV-0",
+                "ExpenseLineAdd": [{"AccountRef": {"FullName": "Office Supplies"}, "Amount": "9.99"}],
+            },
+        )
+    with running_bridge(warehouse, **FAST) as bridge:
+        # the first message's connection drops before QuickBooks ran it: our bill was never added
+        with CompanyFile(path) as books:
+            first = _connector(bridge, books, seed=0, drop_after_send_rate=1.0).run_session()
+            assert first.dropped
+        with CompanyFile(path) as books:
+            _connector(bridge, books).run_until_idle()
+    assert statuses(warehouse) == {"done": 1}
+    row = _outbox(warehouse, key)
+    assert row["qb_id"] != hand["TxnID"]
+    assert _bills(path) == Counter({(VENDOR, "INV-0"): 2})  # the hand-keyed one and ours, once
+    with CompanyFile(path) as books:
+        amounts = {b["TxnID"]: b["AmountDue"] for b in books.objects("Bill")}
+    assert amounts == {hand["TxnID"]: "9.99", row["qb_id"]: "125.00"}
+
+
+def _queue_payment(wh, bill_txn_id: str) -> str:
+    body = {
+        "PayeeEntityRef": {"FullName": VENDOR},
+        "TxnDate": "2024-03-15",
+        "BankAccountRef": {"FullName": "Checking"},
+        "RefNumber": "PAY-1",
+        "AppliedToTxnAdd": [{"TxnID": bill_txn_id, "PaymentAmount": "125.00"}],
+    }
+    frame = pd.DataFrame(
+        [(COMPANY, "BillPaymentCheckAdd", "coupa:payment:1", "coupa:payment:1", {"BillPaymentCheckAdd": body})],
+        columns=["company", "op", "dedup_key", "record_key", "payload"],
+    )
+    with wh.connect() as conn:
+        enqueue(conn, frame)
+    return "coupa:payment:1"
+
+
+def test_lost_payment_answer_is_looked_up_by_payee_and_ref_number(warehouse, tmp_path):
+    add_company(warehouse)
+    path = tmp_path / "qb.sqlite"
+    _books_with_vendor(path)
+    (bill_key,) = _queue_bills(warehouse, 1)
+    with running_bridge(warehouse, **FAST) as bridge:
+        with CompanyFile(path) as books:
+            _connector(bridge, books).run_until_idle()
+        key = _queue_payment(warehouse, _outbox(warehouse, bill_key)["qb_id"])
+        with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
+            assert _connector(bridge, lossy).run_session().dropped_applied
+        with CompanyFile(path) as books:
+            _connector(bridge, books).run_until_idle()
+    assert statuses(warehouse) == {"done": 2}
+    with CompanyFile(path) as books:
+        payments = books.objects("BillPaymentCheck")
+        bill = books.objects("Bill")[0]
+    assert len(payments) == 1 and bill["OpenAmount"] == "0.00"
+    assert _outbox(warehouse, key)["qb_id"] == payments[0]["TxnID"]
+
+
+def test_replay_of_adds_failed_with_an_unknown_outcome_looks_them_up_first(warehouse, tmp_path):
+    add_company(warehouse)
+    path = tmp_path / "qb.sqlite"
+    _books_with_vendor(path)
+    _queue_bills(warehouse, 6)
+    # QuickBooks applied the message but its answer was lost, and the attempt limit is reached: failed for review
+    with running_bridge(warehouse, **{**FAST, "max_attempts": 1}) as bridge:
+        with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
+            _connector(bridge, lossy).run_session()
+        with CompanyFile(path) as books:
+            assert _connector(bridge, books).run_session().authenticated == "none"
+    assert statuses(warehouse) == {"failed": 6}
+    with warehouse.connect() as conn:  # as a row failed before replays looked up would stand: next action send
+        conn.execute("UPDATE qbxml_outbox SET next_action = 'send'")
+        assert len(replay(conn, failed_only=True).requeued) == 6
+    with running_bridge(warehouse, **FAST) as bridge, CompanyFile(path) as books:
+        _connector(bridge, books).run_until_idle()
+    assert statuses(warehouse) == {"done": 6}
+    assert _bills(path) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(6)})
+
+
+def test_slow_quickbooks_and_a_second_session_add_nothing_twice(warehouse, tmp_path):
+    """Session A's message is slow in QuickBooks; A falls silent past SESSION_IDLE_SECONDS and session B takes
+    the company, looks the bills up (not applied yet) and must not add them; A's late answer is settled."""
+    add_company(warehouse)
+    path = tmp_path / "qb.sqlite"
+    _books_with_vendor(path)
+    _queue_bills(warehouse, 4)
+    settings = {**FAST, "answer_wait_seconds": 300}
+    with running_bridge(warehouse, **settings) as bridge:
+        slow = CompanyFile(path, faults=Faults(slow_rate=1.0, slow_seconds=1.5))
+        a = threading.Thread(target=lambda: _connector(bridge, slow).run_session())
+        a.start()
+        _wait_for(warehouse, "SELECT count(*) FROM qbxml_outbox WHERE op = 'BillAdd' AND status = 'sent'", 4)
+        with CompanyFile(path) as books:
+            second = _connector(bridge, books).run_until_idle()
+        assert _bills(path) == Counter()  # B looked, found nothing, and added nothing
+        a.join()
+        slow.close()
+        with CompanyFile(path) as books:
+            _connector(bridge, books).run_until_idle()
+    assert any(s.authenticated == "" for s in second)
+    assert _bills(path) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(4)})
+    assert statuses(warehouse) == {"done": 4}
+    with warehouse.connect() as conn:
+        events = Counter(e for (e,) in conn.fetchall("SELECT event FROM audit_log WHERE actor = 'bridge'"))
+    assert events["waiting"] >= 4
+
+
+def _wait_for(wh, sql: str, wanted: int) -> None:
+    """Poll the warehouse until `sql` counts `wanted` (the slow session's message is out)."""
+    for _ in range(2000):
+        with wh.connect() as conn:
+            if conn.scalar(sql) == wanted:
+                return
+        threading.Event().wait(0.01)
+    raise AssertionError(f"never reached {wanted}: {sql}")
