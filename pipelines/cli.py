@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines import demo, ops_cli
+from pipelines import demo, ops_cli, recover
 from qbwc_bridge import cli as bridge_cli
 from qbxml.cli import app as qbxml_app
 from sandbox.cli import app as sandbox_app
@@ -17,6 +17,7 @@ app.add_typer(sandbox_app, name="sandbox")
 bridge_cli.register(app)
 demo.register(app)
 ops_cli.register(app)
+recover.register(app)
 
 
 def main() -> None:
