@@ -13,8 +13,11 @@ from typing import Any
 import pandas as pd
 
 from data_checks import quarantine
+from sources.declaration import Source
+from sources.keys import record_key_sql
 from transforms import bills, exports, names, staging, vendors
 from transforms import requests as rq
+from transforms.canonical import CANONICAL
 from transforms.dialect import Dialect, dialect
 from transforms.landing import RAW_COLUMNS, raw_frame
 from transforms.sqltext import ts
@@ -23,7 +26,6 @@ from warehouse.outbox import enqueue
 from warehouse.store import Conn, Warehouse
 
 LAND_BATCH = 5_000
-STG_TABLES = staging.STG_TABLES
 
 
 def _batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -32,15 +34,19 @@ def _batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
-def land(wh: Warehouse, entity: str, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Upsert source records into raw_coupa_<entity>; a row changes (and is restaged) only when updated-at moved."""
+def _key(source: Source, entity: str, id_expr: str = "source_id") -> str:
+    """SQL: the record key of `source`'s `entity` row whose id is `id_expr`."""
+    return record_key_sql(f"'{source.name}'", CANONICAL[source.entities[entity].canonical].kind, id_expr)
+
+
+def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Upsert source records into raw_<source>_<entity>; a row changes (and is restaged) only when its cursor moved."""
     stamp = now()
-    table = f"raw_coupa_{entity}"
-    prefix = staging.RECORD_PREFIX[entity]
+    table = source.raw_table(entity)
     fetched = changed = 0
     rejected: list[str] = []
     for batch in _batches(records, LAND_BATCH):
-        frame, bad = raw_frame(batch, stamp)
+        frame, bad = raw_frame(batch, stamp, source.id_field, source.cursor_field)
         rejected += bad
         fetched += len(frame)
         if frame.empty:
@@ -58,45 +64,48 @@ def land(wh: Warehouse, entity: str, records: Iterable[dict[str, Any]]) -> dict[
             after = conn.scalar(f"SELECT count(*) FROM {table} WHERE fetched_at = {ts(stamp)}")
             changed += after - before
     with wh.connect() as conn:
-        _audit_rows(conn, table, "landed", prefix, f"fetched_at = {ts(stamp)}")
+        _audit_rows(conn, table, "landed", _key(source, entity), f"fetched_at = {ts(stamp)}")
         total = conn.scalar(f"SELECT count(*) FROM {table}")
         watermark = conn.scalar(f"SELECT max(source_updated_at) FROM {table}")
     return {"fetched": fetched, "changed": changed, "rejected": rejected, "rows": total, "watermark": watermark}
 
 
-def _audit_rows(conn: Conn, table: str, action: str, prefix: str, where: str) -> None:
-    """One audit event `action` by asset `table` for each of its rows matching `where`, keyed prefix || source_id."""
+def _audit_rows(conn: Conn, table: str, action: str, key: str, where: str) -> None:
+    """One audit event `action` by asset `table` for each of its rows matching `where`, keyed by SQL `key`."""
     record_from_query(
         conn,
         f"asset:{table}",
         action,
-        f"SELECT NULL AS company, '{prefix}' || source_id AS record_key, NULL AS request_id, NULL AS detail "
-        f"FROM {table} WHERE {where}",
+        f"SELECT NULL AS company, {key} AS record_key, NULL AS request_id, NULL AS detail FROM {table} WHERE {where}",
     )
 
 
-def _since(conn: Conn, table: str, full: bool) -> datetime | None:
-    return None if full else conn.scalar(f"SELECT max(staged_at) FROM {table}")
+def _since(conn: Conn, table: str, source: Source, full: bool) -> datetime | None:
+    if full:
+        return None
+    return conn.scalar(f"SELECT max(staged_at) FROM {table} WHERE source_system = ?", [source.name])
 
 
-def stage(wh: Warehouse, entity: str, full: bool = False) -> dict[str, Any]:
-    """Restage the raw rows landed since the last staging run (all with full=True); quarantine bad fields."""
+def stage(wh: Warehouse, source: Source, entity: str, full: bool = False) -> dict[str, Any]:
+    """Restage `source`'s raw rows landed since its last staging run (all with full=True); quarantine bad fields."""
     d = dialect(wh.backend)
     stamp = now()
-    table = STG_TABLES[entity]
+    canonical = CANONICAL[source.entities[entity].canonical]
+    table = canonical.table
+    mine = f"source_system = '{source.name}'"
+    prefix = _key(source, entity, "''")
     with wh.connect() as conn:
-        since = _since(conn, table, full)
-        for sql in staging.statements(d, entity, since, stamp):
+        since = _since(conn, table, source, full)
+        for sql in staging.statements(d, source, entity, since, stamp):
             conn.execute(sql)
-        if entity == "suppliers":
-            _name_suppliers(conn, stamp)
-        prefix = staging.RECORD_PREFIX[entity]
+        if canonical.name == "suppliers":
+            _name_suppliers(conn, source, stamp)
         _audit_staging_quarantine(conn, d, table, prefix, stamp)
-        _audit_rows(conn, table, "staged", prefix, f"staged_at = {ts(stamp)}")
-        restaged = conn.scalar(f"SELECT count(*) FROM {table} WHERE staged_at = {ts(stamp)}")
+        _audit_rows(conn, table, "staged", _key(source, entity), f"{mine} AND staged_at = {ts(stamp)}")
+        restaged = conn.scalar(f"SELECT count(*) FROM {table} WHERE {mine} AND staged_at = {ts(stamp)}")
         rows = conn.scalar(f"SELECT count(*) FROM {table}")
         held = conn.scalar(
-            f"SELECT count(*) FROM quarantine WHERE released_at IS NULL AND record_key LIKE '{prefix}%' "
+            f"SELECT count(*) FROM quarantine WHERE released_at IS NULL AND record_key LIKE {prefix} || '%' "
             f"AND check_name LIKE '{staging.ISSUE_PREFIX}%'"
         )
     return {"restaged": restaged, "rows": rows, "quarantined": held, "since": since, "staged_at": stamp}
@@ -104,7 +113,7 @@ def stage(wh: Warehouse, entity: str, full: bool = False) -> dict[str, Any]:
 
 def _audit_staging_quarantine(conn: Conn, d: Dialect, table: str, prefix: str, stamp: datetime) -> None:
     """audit_log: the staging quarantine rows of this restage, opened (fault found again or anew) and released."""
-    staged = f"FROM quarantine WHERE check_name LIKE '{staging.ISSUE_PREFIX}%' AND record_key LIKE '{prefix}%' AND "
+    staged = f"FROM quarantine WHERE check_name LIKE '{staging.ISSUE_PREFIX}%' AND record_key LIKE {prefix} || '%' AND "
     opened = d.json_object(("check", "check_name"), ("field", "field"), ("reason", "reason"))
     released = d.json_object(("check", "check_name"), ("was", "reason"))
     for event, detail, when in (
@@ -120,14 +129,19 @@ def _audit_staging_quarantine(conn: Conn, d: Dialect, table: str, prefix: str, s
         )
 
 
-def _name_suppliers(conn: Conn, stamp: datetime) -> None:
+def _name_suppliers(conn: Conn, source: Source, stamp: datetime) -> None:
     """Set stg_suppliers.qb_name of the restaged suppliers; quarantine names QuickBooks cannot store."""
-    frame = conn.df(f"SELECT source_id, supplier_name FROM stg_suppliers WHERE staged_at = {ts(stamp)}")
+    frame = conn.df(
+        "SELECT source_id, supplier_name, "
+        f"{record_key_sql('source_system', CANONICAL['suppliers'].kind, 'source_id')} AS record_key "
+        f"FROM stg_suppliers WHERE source_system = ? AND staged_at = {ts(stamp)}",
+        [source.name],
+    )
     if frame.empty:
         return
     named = names.quickbooks_names(frame["supplier_name"])
     staged = conn.stage(
-        pd.DataFrame({"source_system": staging.SOURCE, "source_id": frame["source_id"], "qb_name": named["qb_name"]}),
+        pd.DataFrame({"source_system": source.name, "source_id": frame["source_id"], "qb_name": named["qb_name"]}),
         like="stg_suppliers",
     )
     conn.execute(
@@ -139,11 +153,11 @@ def _name_suppliers(conn: Conn, stamp: datetime) -> None:
         "quarantine",
         pd.DataFrame(
             {
-                "record_key": "coupa:supplier:" + frame.loc[bad, "source_id"],
+                "record_key": frame.loc[bad, "record_key"],
                 "check_name": f"{staging.ISSUE_PREFIX}latin1",
                 "field": "name",
                 "reason": named.loc[bad, "problem"],
-                "company": "",  # a source-level hold: every company Coupa feeds
+                "company": "",  # a source-level hold: every company the source feeds
                 "detected_at": stamp,
                 "released_at": None,
             }
@@ -153,7 +167,7 @@ def _name_suppliers(conn: Conn, stamp: datetime) -> None:
 
 
 def match_vendors(wh: Warehouse) -> dict[str, Any]:
-    """Match every supplier for every company fed by Coupa; returns counts per method."""
+    """Match every supplier for every company its source feeds; returns counts per method."""
     stamp = now()
     d = dialect(wh.backend)
     with wh.connect() as conn:
@@ -250,13 +264,13 @@ def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
     return {"queued": queued, "waiting": sum(1 for row in due if row["live"])}
 
 
-def exports_due(wh: Warehouse) -> list[dict[str, Any]]:
-    return wh.records(exports.exports_due() + " ORDER BY 1")
+def exports_due(wh: Warehouse, source: Source) -> list[dict[str, Any]]:
+    return wh.records(exports.exports_due() + " ORDER BY 1", [source.name, source.name])
 
 
-def record_exports(wh: Warehouse, marked: list[dict[str, Any]]) -> int:
-    """Remember which version of each document Coupa now flags exported."""
+def record_exports(wh: Warehouse, source: Source, marked: list[dict[str, Any]]) -> int:
+    """Remember which version of each document the source now flags exported."""
     frame = pd.DataFrame(marked, columns=["record_key", "source_id", "source_version", "source_kind"])
-    frame["source_system"] = staging.SOURCE
+    frame["source_system"] = source.name
     frame["exported_at"] = now()
     return wh.upsert("source_exports", frame, ["source_system", "record_key"]) if marked else 0

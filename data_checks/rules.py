@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sources.keys import record_key_sql
 from transforms.requests import payment_details
-from transforms.vendors import companies_fed_by
+from transforms.vendors import FEEDS
 from warehouse.store import Conn
 
 FAULT_COLUMNS = ["company", "record_key", "field", "reason"]
@@ -175,18 +176,18 @@ def amounts_non_negative(conn: Conn, company: str | None) -> pd.DataFrame:
 
 
 def _payment_invoices_billed() -> str:
-    fed = companies_fed_by().replace("c.sources", "d.sources")
     return f"""
-SELECT d.company, 'coupa:payment:' || x.payment_source_id,
+SELECT d.company, {record_key_sql("x.source_system", "payment", "x.payment_source_id")},
        'payment-details[' || CAST(x.line_number AS TEXT) || '].payable-id',
        'payment detail ' || CAST(x.line_number AS TEXT) || ' pays ' || COALESCE(CAST(x.amount AS TEXT), '?')
        || ' to invoice ' || COALESCE(x.invoice_source_id, '(none)') || ', which '
        || CASE WHEN x.invoice_source_id IS NULL THEN 'the payment does not name'
-               WHEN i.source_id IS NULL THEN 'is not in the warehouse (not landed from Coupa)'
+               WHEN i.source_id IS NULL THEN 'is not in the warehouse (not landed from ' || x.source_system || ')'
                ELSE 'is not a bill of this company (invoice status ' || COALESCE(i.status, '?') || ')'
           END
 FROM companies d
-JOIN ({payment_details()}) x ON {fed}
+JOIN {FEEDS} fed ON fed.company = d.company
+JOIN ({payment_details()}) x ON x.source_system = fed.source_system
 LEFT JOIN stg_invoices i ON i.source_system = x.source_system AND i.source_id = x.invoice_source_id
 WHERE {{scope}} AND NOT EXISTS (
     SELECT 1 FROM bill_drafts b WHERE b.company = d.company AND b.source_system = x.source_system

@@ -426,14 +426,15 @@ def _duplicates(vendors: list[dict], bills: list[dict], payments: list[dict]) ->
 
 def _expected_bills(dataset) -> dict[str, Decimal]:
     """RefNumber -> amount of every approved source document free of planted defects."""
-    from transforms.bills import BILLABLE_INVOICE_STATUSES, BILLABLE_PO_STATUSES
+    from sources import registry
 
+    coupa = registry.get("coupa")
     bad = set(dataset.bad_records)
     bad_suppliers = {int(k.rsplit(":", 1)[1]) for k in bad if k.startswith("coupa:supplier:")}
     out = {}
     for kind, docs, statuses, number, lines in (
-        ("po", dataset.purchase_orders, BILLABLE_PO_STATUSES, "po-number", "order-lines"),
-        ("invoice", dataset.invoices, BILLABLE_INVOICE_STATUSES, "invoice-number", "invoice-lines"),
+        ("po", dataset.purchase_orders, coupa.billable_statuses("purchase_orders"), "po-number", "order-lines"),
+        ("invoice", dataset.invoices, coupa.billable_statuses("invoices"), "invoice-number", "invoice-lines"),
     ):
         for doc in docs:
             supplier = doc.get("supplier") or {}

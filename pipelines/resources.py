@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from connectors.coupa import CoupaClient
+from sources.coupa.client import CoupaClient
 from warehouse.store import Warehouse
 
 

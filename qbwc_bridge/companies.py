@@ -6,9 +6,12 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sources import registry
 from warehouse.audit import now, record
+from warehouse.company_sources import enrol
 from warehouse.store import Conn
 
 _N, _R, _P = 2**14, 8, 1
@@ -47,8 +50,17 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, expected)
 
 
-def add(conn: Conn, name: str, user: str, password: str, country: str = "US", max_version: str = "16.0") -> Company:
-    """Register a company and its Web Connector user; GUIDs for the .QWC file are minted once here."""
+def add(
+    conn: Conn,
+    name: str,
+    user: str,
+    password: str,
+    country: str = "US",
+    max_version: str = "16.0",
+    sources: Iterable[str] | None = None,
+) -> Company:
+    """Register a company and its Web Connector user, fed by `sources` (None: every declared source, with its
+    default policy); GUIDs for the .QWC file are minted once here."""
     country = country.upper()
     if country not in COUNTRIES:
         raise ValueError(f"company {name}: country {country!r} is not one of {', '.join(COUNTRIES)}")
@@ -63,6 +75,8 @@ def add(conn: Conn, name: str, user: str, password: str, country: str = "US", ma
         [name, user, hash_password(password), country, max_version, company.owner_id, company.file_id, now()],
     )
     record(conn, [{"actor": "cli:company", "company": name, "record_key": f"company:{name}", "event": "added"}])
+    for source in registry.names() if sources is None else sources:
+        enrol(conn, name, source)
     return company
 
 

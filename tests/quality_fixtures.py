@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from warehouse.company_sources import enrol
 from warehouse.store import Conn
 
 STAMP = datetime(2024, 5, 2, 9, 0, 0)
@@ -112,7 +113,10 @@ def seed(
     companies: list[dict] | None = None,
 ) -> None:
     """A company, its chart of accounts and vendor matches (defaults: one good of each), drafts and lines."""
-    load(conn, "companies", companies if companies is not None else [company()])
+    companies = companies if companies is not None else [company()]
+    load(conn, "companies", companies)
+    for row in companies:
+        enrol(conn, row["company"], "coupa")
     load(conn, "qb_accounts", accounts if accounts is not None else [qb_account()])
     load(conn, "vendor_matches", matches if matches is not None else [vendor_match()])
     load(conn, "bill_drafts", drafts)

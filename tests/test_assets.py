@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 from coupa_payloads import invoice, land, line, payment, purchase_order, supplier
-from test_transforms import _company
+from test_transforms import COUPA, _company
 
 from assets.coupa import landing_assets, staging_assets
 from assets.matching import matching_assets
@@ -115,7 +115,7 @@ def test_coupa_exported_flags_documents_whose_current_version_is_in_quickbooks(w
         for entity in ("suppliers", "purchase_orders"):
             land(conn, entity, getattr(dataset, entity))
     for entity in ("suppliers", "purchase_orders"):
-        stage(warehouse, entity)
+        stage(warehouse, COUPA, entity)
     match_vendors(warehouse)
     build_bill_drafts(warehouse)
     enqueue_bills(warehouse)

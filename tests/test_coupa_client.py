@@ -6,10 +6,10 @@ import httpx
 import pytest
 
 from connectors.core import AuthenticationError, RetryPolicy, later
-from connectors.coupa import CoupaClient
 from sandbox.coupa.faults import CoupaFaults
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
+from sources.coupa.client import CoupaClient
 
 CID, SECRET = "qbsync-test", "sandbox-secret-value"
 

@@ -16,11 +16,12 @@ from qbwc_bridge.settings import BridgeSettings
 from sandbox.coupa.dataset import money
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
-from transforms.bills import BILLABLE_INVOICE_STATUSES, BILLABLE_PO_STATUSES
+from sources import registry
 
 # 24 POs, 3 suppliers and 9 invoices; at this seed and share every kind of defect is planted, each in a document
 # that is billable (so every blocking rule meets one), and po:1's id is a prefix of po:13's and po:14's.
 SEED, RECORDS, BAD_SHARE = 12, 24, 0.17
+COUPA = registry.get("coupa")
 # defect -> (check that holds it, field it names, words of its reason)
 HELD_BY = {
     "unknown_account_code": ("account_mapped", "lines[", "'9999-999' has no QuickBooks account mapping"),
@@ -56,7 +57,10 @@ def _held_exactly_the_planted_records(env: DemoEnvironment) -> None:
     assert set(planted.values()) == set(HELD_BY)
     for key in planted:  # the seed's promise: each planted document would otherwise become a bill
         if not key.startswith("coupa:supplier:"):
-            assert _doc(env, key)["status"] in (*BILLABLE_PO_STATUSES, *BILLABLE_INVOICE_STATUSES), key
+            assert _doc(env, key)["status"] in (
+                *COUPA.billable_statuses("purchase_orders"),
+                *COUPA.billable_statuses("invoices"),
+            ), key
 
     held = _open_quarantine(env)
     assert set(held) == set(planted)
@@ -172,8 +176,14 @@ def _suppliers(keys) -> set[str]:
 def _billable_keys(env: DemoEnvironment) -> set[str]:
     """Approved documents without a planted defect, from the generated source data alone."""
     bad = set(env.dataset.bad_records)
-    keys = {f"coupa:po:{p['id']}" for p in env.dataset.purchase_orders if p["status"] in BILLABLE_PO_STATUSES}
-    keys |= {f"coupa:invoice:{i['id']}" for i in env.dataset.invoices if i["status"] in BILLABLE_INVOICE_STATUSES}
+    keys = {
+        f"coupa:po:{p['id']}"
+        for p in env.dataset.purchase_orders
+        if p["status"] in COUPA.billable_statuses("purchase_orders")
+    }
+    keys |= {
+        f"coupa:invoice:{i['id']}" for i in env.dataset.invoices if i["status"] in COUPA.billable_statuses("invoices")
+    }
     return keys - bad
 
 

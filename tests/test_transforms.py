@@ -11,10 +11,14 @@ from lxml import etree
 from assets import steps
 from qbxml.schema import load
 from qbxml.xmltree import build
+from sources import registry
 from transforms import bills
 from transforms import requests as rq
 from warehouse.audit import now
+from warehouse.company_sources import enrol
 from warehouse.store import Warehouse
+
+COUPA = registry.get("coupa")
 
 
 def _company(conn, company="acme", policy="create") -> None:
@@ -23,6 +27,7 @@ def _company(conn, company="acme", policy="create") -> None:
         "payment_bank_account) VALUES (?, ?, 'x', ?, 'o', 'f', ?, 'Checking')",
         [company, company, policy, now()],
     )
+    enrol(conn, company, "coupa")
     conn.execute("INSERT INTO account_mappings VALUES (?, 'coupa', '6000-100', 'Office Supplies')", [company])
     conn.execute("INSERT INTO cost_centre_mappings VALUES (?, 'coupa', '100', 'Admin')", [company])
     conn.execute(
@@ -34,8 +39,8 @@ def _company(conn, company="acme", policy="create") -> None:
 
 def _run(wh: Warehouse) -> dict[str, int]:
     """Stage, match, draft and enqueue once; returns rows queued per op."""
-    for entity in steps.STG_TABLES:
-        steps.stage(wh, entity)
+    for entity in COUPA.entities:
+        steps.stage(wh, COUPA, entity)
     steps.match_vendors(wh)
     steps.build_bill_drafts(wh)
     queued = {**steps.enqueue_vendors(wh), **steps.enqueue_bills(wh), **steps.enqueue_payments(wh)}

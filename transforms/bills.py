@@ -1,19 +1,22 @@
-"""Bill drafts in SQL: approved Coupa POs and invoices, per company, with vendors resolved and lines mapped.
+"""Bill drafts in SQL: every source's billable documents (declared kinds and statuses), per company it feeds,
+with vendors resolved and lines mapped.
 
-A line's QuickBooks account is the company's mapping of the Coupa account code, kept only when QuickBooks
+A line's QuickBooks account is the company's mapping of the source's account code, kept only when QuickBooks
 has that account (active) in its chart; otherwise NULL, which holds the whole document. The cost centre maps
 to a QuickBooks class (optional). A vendor under review leaves qb_vendor_name NULL, which also holds it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from sources import registry
+from sources.keys import record_key_sql
+from transforms.canonical import CANONICAL, Canonical
 from transforms.sqltext import ts
-from transforms.vendors import SOURCE, companies_fed_by
+from transforms.vendors import FEEDS
 
-BILLABLE_PO_STATUSES = ("issued", "approved", "closed", "soft_closed")  # Coupa: sent to the supplier
-BILLABLE_INVOICE_STATUSES = ("approved",)
 REBUILD = "_bill_rebuild"
 
 _DRAFT_COLUMNS = (
@@ -26,34 +29,53 @@ _LINE_COLUMNS = (
     "quantity, unit_price, amount"
 )
 
-# (source_kind, record key prefix, header table, lines table, lines' document column, number column, date, due)
-_KINDS = (
-    ("purchase_order", "coupa:po:", "stg_purchase_orders", "stg_po_lines", "po_source_id", "po_number",
-     "order_date", "NULL", BILLABLE_PO_STATUSES, "Coupa PO "),
-    ("invoice", "coupa:invoice:", "stg_invoices", "stg_invoice_lines", "invoice_source_id", "invoice_number",
-     "invoice_date", "h.due_date", BILLABLE_INVOICE_STATUSES, "Coupa invoice "),
-)  # fmt: skip
+
+@dataclass(frozen=True)
+class _Document:
+    """How a canonical document kind reads as a bill: its number, date and due-date columns, its memo label."""
+
+    canonical: Canonical
+    number: str
+    date: str
+    due: str
+    label: str
 
 
-def _statuses(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
+_DOCUMENTS = (
+    _Document(CANONICAL["purchase_orders"], "po_number", "order_date", "NULL", "PO"),
+    _Document(CANONICAL["invoices"], "invoice_number", "invoice_date", "h.due_date", "invoice"),
+)
+
+
+def billable() -> str:
+    """SQL derived table (source_system, source_kind, status, title) of the statuses in which each declared source's
+    documents become bills."""
+    rows = [
+        (s.name, CANONICAL[b.canonical].source_kind, status, s.title)
+        for s in registry.all_sources()
+        for b in s.billable
+        for status in b.statuses
+    ]
+    return registry.values_sql(("source_system", "source_kind", "status", "title"), rows)
 
 
 def _rebuild_set(since: datetime | None) -> str:
     """Documents (per company) whose draft must be rebuilt: restaged, vendor match changed, or currently held."""
     parts = []
-    for kind, prefix, header, *_ in _KINDS:
+    for doc in _DOCUMENTS:
+        c = doc.canonical
         parts.append(
-            f"SELECT c.company, '{prefix}' || h.source_id AS record_key, '{kind}' AS source_kind, h.source_id "
-            f"FROM {header} h JOIN companies c ON {companies_fed_by()} "
-            f"LEFT JOIN vendor_matches vm ON vm.company = c.company AND vm.source_system = '{SOURCE}' "
+            f"SELECT fed.company, {record_key_sql('h.source_system', c.kind, 'h.source_id')} AS record_key, "
+            f"'{c.source_kind}' AS source_kind, h.source_system, h.source_id "
+            f"FROM {c.table} h JOIN {FEEDS} fed ON fed.source_system = h.source_system "
+            "LEFT JOIN vendor_matches vm ON vm.company = fed.company AND vm.source_system = h.source_system "
             "AND vm.supplier_source_id = h.supplier_source_id "
-            f"WHERE h.source_system = '{SOURCE}' AND (h.staged_at > {ts(since)} OR vm.matched_at > {ts(since)})"
+            f"WHERE h.staged_at > {ts(since)} OR vm.matched_at > {ts(since)}"
         )
     parts.append(
-        "SELECT b.company, b.record_key, b.source_kind, b.source_id FROM bill_drafts b WHERE b.qb_vendor_name IS NULL "
-        "OR EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
-        "AND l.qb_account_name IS NULL)"
+        "SELECT b.company, b.record_key, b.source_kind, b.source_system, b.source_id FROM bill_drafts b "
+        "WHERE b.qb_vendor_name IS NULL OR EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company "
+        "AND l.record_key = b.record_key AND l.qb_account_name IS NULL)"
     )
     return " UNION ".join(parts)
 
@@ -68,30 +90,36 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
         f"DELETE FROM bill_drafts WHERE EXISTS (SELECT 1 FROM {REBUILD} r WHERE r.company = bill_drafts.company "
         "AND r.record_key = bill_drafts.record_key)",
     ]
-    for kind, _prefix, header, lines, doc_col, number_col, date_col, due, statuses, memo in _KINDS:
+    for doc in _DOCUMENTS:
+        c = doc.canonical
+        kind = c.source_kind
         stmts.append(
             f"INSERT INTO bill_drafts ({_DRAFT_COLUMNS}) "
-            f"SELECT r.company, r.record_key, '{SOURCE}', '{kind}', h.source_id, h.source_version, h.{number_col}, "
-            "h.supplier_source_id, 'coupa:supplier:' || h.supplier_source_id, "
+            f"SELECT r.company, r.record_key, h.source_system, '{kind}', h.source_id, h.source_version, "
+            f"h.{doc.number}, h.supplier_source_id, "
+            f"{record_key_sql('h.source_system', CANONICAL['suppliers'].kind, 'h.supplier_source_id')}, "
             "CASE WHEN vm.match_method <> 'review' THEN vm.qb_vendor_name END, "
-            f"h.{date_col}, {due}, '{memo}' || h.{number_col}, h.currency, h.total_amount, lt.line_total, "
-            f"{ts(built_at)} "
-            f"FROM {REBUILD} r JOIN {header} h ON h.source_system = '{SOURCE}' AND h.source_id = r.source_id "
-            f"LEFT JOIN vendor_matches vm ON vm.company = r.company AND vm.source_system = '{SOURCE}' "
+            f"h.{doc.date}, {doc.due}, bs.title || ' {doc.label} ' || h.{doc.number}, h.currency, h.total_amount, "
+            f"lt.line_total, {ts(built_at)} "
+            f"FROM {REBUILD} r JOIN {c.table} h ON h.source_system = r.source_system AND h.source_id = r.source_id "
+            f"JOIN {billable()} bs ON bs.source_system = h.source_system AND bs.source_kind = '{kind}' "
+            "AND bs.status = h.status "
+            "LEFT JOIN vendor_matches vm ON vm.company = r.company AND vm.source_system = h.source_system "
             "AND vm.supplier_source_id = h.supplier_source_id "
-            f"LEFT JOIN (SELECT {doc_col}, sum(line_amount) AS line_total FROM {lines} "
-            f"WHERE source_system = '{SOURCE}' GROUP BY {doc_col}) lt ON lt.{doc_col} = h.source_id "
-            f"WHERE r.source_kind = '{kind}' AND h.status IN ({_statuses(statuses)})"
+            f"LEFT JOIN (SELECT source_system, {c.doc_column}, sum(line_amount) AS line_total FROM {c.lines_table} "
+            f"GROUP BY source_system, {c.doc_column}) lt ON lt.source_system = h.source_system "
+            f"AND lt.{c.doc_column} = h.source_id "
+            f"WHERE r.source_kind = '{kind}'"
         )
         stmts.append(
             f"INSERT INTO bill_draft_lines ({_LINE_COLUMNS}) "
             "SELECT r.company, r.record_key, l.line_number, l.account_code, l.cost_centre, am.qb_account_name, "
             "cc.qb_class_name, l.description, l.quantity, l.unit_price, l.line_amount "
             f"FROM {REBUILD} r JOIN bill_drafts b ON b.company = r.company AND b.record_key = r.record_key "
-            f"JOIN {lines} l ON l.source_system = '{SOURCE}' AND l.{doc_col} = r.source_id "
-            f"LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = '{SOURCE}' "
+            f"JOIN {c.lines_table} l ON l.source_system = r.source_system AND l.{c.doc_column} = r.source_id "
+            "LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = r.source_system "
             "AND am.source_account_code = l.account_code "
-            f"LEFT JOIN cost_centre_mappings cc ON cc.company = r.company AND cc.source_system = '{SOURCE}' "
+            "LEFT JOIN cost_centre_mappings cc ON cc.company = r.company AND cc.source_system = r.source_system "
             "AND cc.cost_centre = l.cost_centre "
             f"WHERE r.source_kind = '{kind}'"
         )

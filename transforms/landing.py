@@ -10,15 +10,19 @@ import pandas as pd
 RAW_COLUMNS = ["source_id", "payload", "source_updated_at", "fetched_at"]
 
 
-def raw_frame(records: list[dict[str, Any]], fetched_at: datetime) -> tuple[pd.DataFrame, list[str]]:
+def raw_frame(
+    records: list[dict[str, Any]], fetched_at: datetime, id_field: str = "id", cursor_field: str = "updated-at"
+) -> tuple[pd.DataFrame, list[str]]:
     """(landing rows, descriptions of records refused because they carry no id)."""
-    keep = [r for r in records if isinstance(r, dict) and r.get("id") not in (None, "")]
-    refused = [f"record without id: {str(r)[:120]}" for r in records if not (isinstance(r, dict) and r.get("id"))]
+    keep = [r for r in records if isinstance(r, dict) and r.get(id_field) not in (None, "")]
+    refused = [
+        f"record without {id_field}: {str(r)[:120]}" for r in records if not (isinstance(r, dict) and r.get(id_field))
+    ]
     frame = pd.DataFrame(
         {
-            "source_id": [str(r["id"]) for r in keep],
+            "source_id": [str(r[id_field]) for r in keep],
             "payload": keep,
-            "source_updated_at": [r.get("updated-at") for r in keep],
+            "source_updated_at": [r.get(cursor_field) for r in keep],
             "fetched_at": fetched_at,
         },
         columns=RAW_COLUMNS,

@@ -6,7 +6,7 @@ time); values are cut to the schema's maxLength here so a long source field neve
 - VendorAdd for suppliers to create that have a bill not held; VendorMod when a matched supplier's address moved.
 - BillAdd for a ready draft (dedup key `<record_key>:v<version>`); a newer version supersedes a queued,
   unsent one; after the bill is in QuickBooks a newer version becomes a BillMod of its TxnID.
-- BillPaymentCheckAdd for a Coupa payment once the bills of all the invoices it pays are in QuickBooks.
+- BillPaymentCheckAdd for a source payment once the bills of all the invoices it pays are in QuickBooks.
 - Reference queries (VendorQuery, AccountQuery, ...) from each mirror table's modified-date watermark.
 """
 
@@ -15,10 +15,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sources import registry
+from sources.keys import external_id_sql, record_key_sql
 from transforms.bills import ready_condition
 from transforms.dialect import Dialect
 from transforms.sqltext import ts
-from transforms.vendors import EXTERNAL_ID_PREFIX, SOURCE, vendor_add_key
+from transforms.vendors import vendor_add_key
 
 LIVE = "('pending', 'sent', 'retry', 'unknown')"  # statuses of a request not yet settled
 UNSENT = "('pending', 'retry')"
@@ -65,26 +67,33 @@ def vendor_adds(d: Dialect) -> str:
         ("Phone", _cut("s.phone", 21)),
         ("Email", _cut("s.email", 1023)),
         ("NameOnCheck", "coalesce(s.qb_name, vm.qb_vendor_name)"),
-        ("AccountNumber", f"'{EXTERNAL_ID_PREFIX}' || s.source_id"),
-        ("Notes", "'Coupa supplier ' || coalesce(s.supplier_number, s.source_id)"),
+        ("AccountNumber", external_id_sql("s.source_system", "s.source_id")),
+        ("Notes", "src.title || ' supplier ' || coalesce(s.supplier_number, s.source_id)"),
     )
     return (
         "SELECT vm.company, 'VendorAdd' AS op, "
-        f"{vendor_add_key('s.source_id')} AS dedup_key, vm.record_key, "
+        f"{vendor_add_key('s.source_system', 's.source_id')} AS dedup_key, vm.record_key, "
         f"{d.json_text(d.json_object(('VendorAdd', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
-        f"WHERE vm.source_system = '{SOURCE}' AND vm.match_method = 'create' "
+        f"JOIN {_titles()} src ON src.source_system = s.source_system "
+        "WHERE vm.match_method = 'create' "
         "AND EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
-        f"AND b.supplier_source_id = vm.supplier_source_id AND {_not_quarantined('b', 'b.record_key')}) "
+        "AND b.source_system = vm.source_system AND b.supplier_source_id = vm.supplier_source_id "
+        f"AND {_not_quarantined('b', 'b.record_key')}) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.dedup_key = "
-        f"{vendor_add_key('s.source_id')})"
+        f"{vendor_add_key('s.source_system', 's.source_id')})"
     )
 
 
+def _titles() -> str:
+    """SQL derived table (source_system, title) of every declared source."""
+    return registry.values_sql(("source_system", "title"), [(s.name, s.title) for s in registry.all_sources()])
+
+
 def vendor_mods(d: Dialect) -> str:
-    """VendorMod of the address, phone and email of vendors we know by external ID when Coupa changed them."""
+    """VendorMod of the address, phone and email of vendors we know by external ID when the source changed them."""
     stamp = d.iso_timestamp("s.source_updated_at")
     vendor = d.json_object(
         ("ListID", "v.list_id"),
@@ -95,12 +104,12 @@ def vendor_mods(d: Dialect) -> str:
     )
     return (
         "SELECT vm.company, 'VendorMod' AS op, "
-        f"'coupa:supplier:' || s.source_id || ':mod:' || {stamp} AS dedup_key, vm.record_key, "
+        f"vm.record_key || ':mod:' || {stamp} AS dedup_key, vm.record_key, "
         f"{d.json_text(d.json_object(('VendorMod', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
         "JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id "
-        f"WHERE vm.source_system = '{SOURCE}' AND vm.match_method = 'external_id' "
+        "WHERE vm.match_method = 'external_id' "
         "AND s.source_updated_at > v.time_modified "
         "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
         "OR coalesce(s.city, '') <> coalesce(v.city, '') "
@@ -171,7 +180,7 @@ def bill_adds(d: Dialect) -> str:
         "va.request_id AS depends_on "
         "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
         "LEFT JOIN qbxml_outbox va ON va.company = b.company AND va.dedup_key = "
-        f"{vendor_add_key('b.supplier_source_id')} AND va.status <> 'done'"
+        f"{vendor_add_key('b.source_system', 'b.supplier_source_id')} AND va.status <> 'done'"
     )
 
 
@@ -206,23 +215,23 @@ def bill_mods(d: Dialect) -> str:
     )
 
 
-PAYMENT_KEY = "'coupa:payment:' || p.source_id"
+PAYMENT_KEY = record_key_sql("p.source_system", "payment", "p.source_id")
 
 
 def payment_details() -> str:
-    """SQL: (source_system, payment_source_id, line_number, invoice_source_id, amount) of every Coupa payment
-    detail; a payment staged without details counts as one detail paying its whole amount to its invoice."""
+    """SQL: (source_system, payment_source_id, line_number, invoice_source_id, amount) of every payment detail of
+    every source; a payment staged without details counts as one detail paying its whole amount to its invoice."""
     return (
         "SELECT source_system, payment_source_id, line_number, invoice_source_id, amount FROM stg_payment_details "
-        f"WHERE source_system = '{SOURCE}' UNION ALL "
+        "UNION ALL "
         "SELECT p.source_system, p.source_id, 1, p.invoice_source_id, p.amount FROM stg_payments p "
-        f"WHERE p.source_system = '{SOURCE}' AND NOT EXISTS (SELECT 1 FROM stg_payment_details pd "
+        "WHERE NOT EXISTS (SELECT 1 FROM stg_payment_details pd "
         "WHERE pd.source_system = p.source_system AND pd.payment_source_id = p.source_id)"
     )
 
 
 def bill_payments(d: Dialect) -> str:
-    """BillPaymentCheckAdd for Coupa payments once the bill of every invoice they pay is in QuickBooks: one
+    """BillPaymentCheckAdd for payments once the bill of every invoice they pay is in QuickBooks: one
     AppliedToTxnAdd per payment detail (that invoice's bill, that detail's share). A detail whose invoice has
     no bill in the company holds the payment (data_checks rule payment_invoices_billed says why)."""
     application = d.json_object(("TxnID", "a.bill_txn_id"), ("PaymentAmount", "CAST(a.amount AS TEXT)"))
@@ -232,12 +241,13 @@ def bill_payments(d: Dialect) -> str:
         ("BankAccountRef", _ref(d, "c.payment_bank_account")),
         ("RefNumber", "substr(coalesce(p.reference, p.source_id), greatest(length(coalesce(p.reference, "
          "p.source_id)) - 10, 1))"),
-        ("Memo", "'Coupa payment ' || p.source_id"),
+        ("Memo", "src.title || ' payment ' || p.source_id"),
         ("AppliedToTxnAdd", "ap.applications"),
     )  # fmt: skip
     return (
         f"WITH details AS ({payment_details()}), "
-        "applied AS (SELECT b.company, x.payment_source_id, x.line_number, x.amount, added.qb_id AS bill_txn_id, "
+        "applied AS (SELECT b.company, x.source_system, x.payment_source_id, x.line_number, x.amount, "
+        "added.qb_id AS bill_txn_id, "
         "coalesce(qb.vendor_name, b.qb_vendor_name) AS payee FROM details x "
         "JOIN bill_drafts b ON b.source_system = x.source_system AND b.source_kind = 'invoice' "
         "AND b.source_id = x.invoice_source_id "
@@ -245,21 +255,23 @@ def bill_payments(d: Dialect) -> str:
         "AND added.op = 'BillAdd' AND added.status = 'done' "
         "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id "
         "WHERE x.amount IS NOT NULL), "
-        f"ap AS (SELECT a.company, a.payment_source_id, {d.json_array_agg(application, 'a.line_number')} "
-        "AS applications, min(a.payee) AS payee, count(*) AS billed FROM applied a "
-        "GROUP BY a.company, a.payment_source_id), "
-        "wanted AS (SELECT payment_source_id, count(*) AS details FROM details GROUP BY payment_source_id) "
-        "SELECT ap.company, 'BillPaymentCheckAdd' AS op, 'coupa:payment:' || p.source_id AS dedup_key, "
-        f"{PAYMENT_KEY} AS record_key, "
+        f"ap AS (SELECT a.company, a.source_system, a.payment_source_id, "
+        f"{d.json_array_agg(application, 'a.line_number')} AS applications, min(a.payee) AS payee, "
+        "count(*) AS billed FROM applied a GROUP BY a.company, a.source_system, a.payment_source_id), "
+        "wanted AS (SELECT source_system, payment_source_id, count(*) AS details FROM details "
+        "GROUP BY source_system, payment_source_id) "
+        f"SELECT ap.company, 'BillPaymentCheckAdd' AS op, {PAYMENT_KEY} AS dedup_key, {PAYMENT_KEY} AS record_key, "
         f"{d.json_text(d.json_object(('BillPaymentCheckAdd', payment)))} AS payload, "
         "CAST(NULL AS TEXT) AS depends_on "
-        "FROM stg_payments p JOIN ap ON ap.payment_source_id = p.source_id "
-        "JOIN wanted w ON w.payment_source_id = p.source_id AND w.details = ap.billed "
+        "FROM stg_payments p JOIN ap ON ap.source_system = p.source_system AND ap.payment_source_id = p.source_id "
+        "JOIN wanted w ON w.source_system = p.source_system AND w.payment_source_id = p.source_id "
+        "AND w.details = ap.billed "
         "JOIN companies c ON c.company = ap.company "
-        f"WHERE p.source_system = '{SOURCE}' AND p.amount IS NOT NULL "
+        f"JOIN {_titles()} src ON src.source_system = p.source_system "
+        "WHERE p.amount IS NOT NULL "
         f"AND {_not_quarantined('ap', PAYMENT_KEY)} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = ap.company "
-        "AND o.dedup_key = 'coupa:payment:' || p.source_id)"
+        f"AND o.dedup_key = {PAYMENT_KEY})"
     )
 
 

@@ -1,18 +1,20 @@
-"""Vendor matching in SQL: Coupa supplier -> QuickBooks vendor by external ID, then normalized name, then address.
+"""Vendor matching in SQL: source supplier -> QuickBooks vendor by external ID, then normalized name, then address.
 
-Unmatched suppliers follow the company's policy: `create` (a new QuickBooks vendor, name unique and at most
-41 characters) or `review` (documents held until someone links the supplier). The external ID is the
-AccountNumber `COUPA-<supplier id>` we write on every vendor we create, so later runs match it directly.
+Every source's suppliers, for every company that source feeds (company_sources). Unmatched suppliers follow the
+company's policy: `create` (a new QuickBooks vendor, name unique and at most 41 characters) or `review` (documents
+held until someone links the supplier). The external ID is the AccountNumber `<SYSTEM>-<supplier id>` we write on
+every vendor we create, so later runs match it directly.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sources.keys import external_id_sql, record_key_sql
 from transforms.sqltext import ts
 
-SOURCE = "coupa"
-EXTERNAL_ID_PREFIX = "COUPA-"
+# (company, source_system) for every source system that feeds a company, whatever its instances.
+FEEDS = "(SELECT DISTINCT company, source_system FROM company_sources)"
 NAME_MAX = 41  # QuickBooks name-list limit (VendorAdd/Name maxLength)
 LEGAL_SUFFIXES = (
     "inc", "incorporated", "llc", "l l c", "llp", "lp", "ltd", "limited", "gmbh", "corp", "corporation", "co",
@@ -34,13 +36,8 @@ def normalized_address(line1: str, postal_code: str) -> str:
     return f"CASE WHEN {street} <> '' AND {postal} <> '' THEN {street} || '|' || {postal} END"
 
 
-def companies_fed_by(source: str = SOURCE) -> str:
-    """SQL condition on `c` (companies): the company takes documents from `source`."""
-    return f"(',' || replace(c.sources, ' ', '') || ',') LIKE '%,{source},%'"
-
-
 def match_vendors(matched_at: datetime) -> list[str]:
-    """Upsert vendor_matches for every Coupa supplier and company; matched_at moves only when the match changes.
+    """Upsert vendor_matches for every supplier and company it feeds; matched_at moves only when the match changes.
 
     A name chosen for a vendor to create sticks once its VendorAdd is queued, so a bill never names a vendor
     other than the one queued for creation.
@@ -50,33 +47,37 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "INSERT INTO vendor_matches (company, source_system, supplier_source_id, record_key, match_method, "
         "qb_list_id, qb_vendor_name, matched_at) "
         "WITH s AS ("
-        "  SELECT c.company, c.vendor_policy, st.source_id, "
+        "  SELECT c.company, c.vendor_policy, st.source_system, st.source_id, "
         f"  coalesce(st.qb_name, rtrim(substr(trim(st.supplier_name), 1, {NAME_MAX}))) AS supplier_name, "
         f"  {normalized_name('st.supplier_name')} AS nname, "
         f"  {normalized_address('st.address_line1', 'st.postal_code')} AS naddr "
-        f"  FROM stg_suppliers st JOIN companies c ON {companies_fed_by()} "
-        f"  WHERE st.source_system = '{SOURCE}'"
+        f"  FROM stg_suppliers st JOIN {FEEDS} fed ON fed.source_system = st.source_system "
+        "  JOIN companies c ON c.company = fed.company"
         "), v AS ("
         "  SELECT company, list_id, vendor_name, account_number, "
         f"  {normalized_name('vendor_name')} AS nname, {normalized_address('address_line1', 'postal_code')} AS naddr "
         "  FROM qb_vendors WHERE is_active IS NOT FALSE"
         "), ext AS ("
-        "  SELECT s.company, s.source_id, min(v.list_id) AS list_id, min(v.vendor_name) AS vendor_name FROM s "
-        f"  JOIN v ON v.company = s.company AND v.account_number = '{EXTERNAL_ID_PREFIX}' || s.source_id "
-        "  GROUP BY s.company, s.source_id"
+        "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
+        "  min(v.vendor_name) AS vendor_name FROM s "
+        f"  JOIN v ON v.company = s.company AND v.account_number = {external_id_sql('s.source_system', 's.source_id')} "
+        "  GROUP BY s.company, s.source_system, s.source_id"
         "), nm AS ("
-        "  SELECT s.company, s.source_id, min(v.list_id) AS list_id, min(v.vendor_name) AS vendor_name FROM s "
+        "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
+        "  min(v.vendor_name) AS vendor_name FROM s "
         "  JOIN v ON v.company = s.company AND v.nname = s.nname AND s.nname <> '' "
-        "  GROUP BY s.company, s.source_id HAVING count(*) = 1"
+        "  GROUP BY s.company, s.source_system, s.source_id HAVING count(*) = 1"
         "), ad AS ("
-        "  SELECT s.company, s.source_id, min(v.list_id) AS list_id, min(v.vendor_name) AS vendor_name FROM s "
+        "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
+        "  min(v.vendor_name) AS vendor_name FROM s "
         "  JOIN v ON v.company = s.company AND v.naddr = s.naddr "
-        "  GROUP BY s.company, s.source_id HAVING count(*) = 1"
+        "  GROUP BY s.company, s.source_system, s.source_id HAVING count(*) = 1"
         "), fresh AS ("
-        "  SELECT s.company, s.source_id, s.supplier_name AS base, "
+        "  SELECT s.company, s.source_system, s.source_id, s.supplier_name AS base, "
         "  count(*) OVER (PARTITION BY s.company, lower(s.supplier_name)) AS same_name FROM s"
         ") "
-        f"SELECT s.company, '{SOURCE}', s.source_id, 'coupa:supplier:' || s.source_id, "
+        "SELECT s.company, s.source_system, s.source_id, "
+        f"{record_key_sql('s.source_system', 'supplier', 's.source_id')}, "
         "CASE WHEN ext.list_id IS NOT NULL THEN 'external_id' WHEN nm.list_id IS NOT NULL THEN 'name' "
         "WHEN ad.list_id IS NOT NULL THEN 'address' WHEN s.vendor_policy = 'review' THEN 'review' ELSE 'create' END, "
         "coalesce(ext.list_id, nm.list_id, ad.list_id), "
@@ -86,14 +87,17 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "    AND lower(q.vendor_name) = lower(f.base)) "
         f"  THEN rtrim(substr(f.base, 1, {NAME_MAX} - length({suffix}))) || {suffix} ELSE f.base END), "
         f"{ts(matched_at)} "
-        "FROM s JOIN fresh f ON f.company = s.company AND f.source_id = s.source_id "
-        "LEFT JOIN ext ON ext.company = s.company AND ext.source_id = s.source_id "
-        "LEFT JOIN nm ON nm.company = s.company AND nm.source_id = s.source_id "
-        "LEFT JOIN ad ON ad.company = s.company AND ad.source_id = s.source_id "
-        "LEFT JOIN vendor_matches prev ON prev.company = s.company AND prev.source_system = "
-        f"'{SOURCE}' AND prev.supplier_source_id = s.source_id "
+        "FROM s JOIN fresh f ON f.company = s.company AND f.source_system = s.source_system "
+        "AND f.source_id = s.source_id "
+        + "".join(
+            f"LEFT JOIN {t} ON {t}.company = s.company AND {t}.source_system = s.source_system "
+            f"AND {t}.source_id = s.source_id "
+            for t in ("ext", "nm", "ad")
+        )
+        + "LEFT JOIN vendor_matches prev ON prev.company = s.company AND prev.source_system = s.source_system "
+        "AND prev.supplier_source_id = s.source_id "
         "LEFT JOIN qbxml_outbox queued ON queued.company = s.company AND queued.dedup_key = "
-        f"{vendor_add_key('s.source_id')} "
+        f"{vendor_add_key('s.source_system', 's.source_id')} "
         "ON CONFLICT (company, source_system, supplier_source_id) DO UPDATE SET "
         "match_method = EXCLUDED.match_method, qb_list_id = EXCLUDED.qb_list_id, "
         "qb_vendor_name = EXCLUDED.qb_vendor_name, matched_at = EXCLUDED.matched_at "
@@ -103,6 +107,6 @@ def match_vendors(matched_at: datetime) -> list[str]:
     ]
 
 
-def vendor_add_key(supplier_id_expr: str) -> str:
+def vendor_add_key(system_expr: str, supplier_id_expr: str) -> str:
     """SQL: the outbox dedup key of the VendorAdd for a supplier."""
-    return f"'coupa:supplier:' || {supplier_id_expr} || ':add'"
+    return f"{record_key_sql(system_expr, 'supplier', supplier_id_expr)} || ':add'"

@@ -7,9 +7,9 @@ import time
 import httpx
 import pytest
 
-from connectors.coupa import CoupaClient
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
+from sources.coupa.client import CoupaClient
 
 CID, SECRET = "bench", "bench-secret"
 PURCHASE_ORDERS = 10_000

@@ -18,8 +18,12 @@ import pandas as pd
 
 from assets import steps
 from sandbox.coupa.generator import generate
+from sources import registry
 from warehouse.audit import now
+from warehouse.company_sources import enrol
 from warehouse.store import Warehouse
+
+COUPA = registry.get("coupa")
 
 SIZES = [int(s) for s in os.environ.get("QBSYNC_BENCH_SIZES", "10000,100000,1000000").split(",")]
 BASE_POS = 950  # about 10,000 lines (1-20 lines per PO)
@@ -50,7 +54,7 @@ def _pipeline(wh: Warehouse) -> dict[str, float]:
     took = {}
     start = time.perf_counter()
     for entity in ("suppliers", "accounts", "purchase_orders"):
-        steps.stage(wh, entity)
+        steps.stage(wh, COUPA, entity)
     took["staging"] = time.perf_counter() - start
     mark = time.perf_counter()
     steps.match_vendors(wh)
@@ -97,6 +101,7 @@ def _company(wh: Warehouse, codes: list[str]) -> None:
             "VALUES ('bench', 'bench', 'x', 'o', 'f', ?)",
             [now()],
         )
+        enrol(conn, "bench", "coupa")
         conn.load(
             "account_mappings",
             pd.DataFrame(
@@ -117,7 +122,7 @@ def run_size(lines: int, folder: str, out: mp.Queue) -> None:
     _company(wh, [a["code"] for a in dataset.accounts])
     land_start = time.perf_counter()
     for entity in ("suppliers", "accounts", "purchase_orders"):
-        steps.land(wh, entity, getattr(dataset, entity))
+        steps.land(wh, COUPA, entity, getattr(dataset, entity))
     landed = time.perf_counter() - land_start
     base_lines = sum(len(po["order-lines"]) for po in dataset.purchase_orders)
     copies = max(1, round(lines / base_lines))

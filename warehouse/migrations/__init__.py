@@ -16,9 +16,21 @@ VIEWS = HERE / "views.sql"  # every view, re-created whole: one definition each,
 VIEWS_VERSION = "views"  # schema_migrations row whose name is the hash of the views last created
 # Per-backend spellings used in the .sql files as {placeholders}.
 DIALECT = {
-    "duckdb": {"json": "JSON"},
-    "postgres": {"json": "JSONB"},
+    "duckdb": {"json": "JSON", "split": "string_split"},
+    "postgres": {"json": "JSONB", "split": "string_to_array"},
 }
+LANDING = (
+    "CREATE TABLE IF NOT EXISTS {table} (source_id TEXT PRIMARY KEY, payload {json} NOT NULL, "
+    "source_updated_at TEXT, fetched_at TIMESTAMP NOT NULL)"
+)
+
+
+def _landing_sql(backend: str) -> str:
+    """A landing table raw_<source>_<entity> for every entity of every declared source."""
+    from sources import registry
+
+    tables = [s.raw_table(e) for s in registry.all_sources() for e in s.entities]
+    return "".join(LANDING.format(table=t, **DIALECT[backend]) + ";\n" for t in tables)
 
 
 def available() -> list[tuple[str, str, Path]]:
@@ -41,10 +53,13 @@ def apply(wh: Warehouse) -> list[str]:
     """Apply every pending migration and bring the views in line with views.sql, in one transaction.
 
     The views are dropped before the migrations (so a migration may rebuild a table they read) and re-created
-    from views.sql after them; nothing is touched when no migration is pending and views.sql is unchanged.
-    Returns the migration versions applied.
+    from views.sql after them, with the landing tables of every declared source and the declared policy defaults
+    of company_sources; nothing is touched when no migration is pending and neither views.sql nor the registry
+    changed. Returns the migration versions applied.
     """
-    views_sql = VIEWS.read_text().format(**DIALECT[wh.backend])
+    from warehouse.company_sources import fill_defaults
+
+    views_sql = _landing_sql(wh.backend) + VIEWS.read_text().format(**DIALECT[wh.backend])
     views_version = hashlib.sha1(views_sql.encode()).hexdigest()[:16]
     with wh.connect() as conn:
         if wh.backend == "postgres":
@@ -64,6 +79,7 @@ def apply(wh: Warehouse) -> list[str]:
             )
         for statement in _statements(views_sql):
             conn.execute(statement)
+        fill_defaults(conn)
         conn.execute("DELETE FROM schema_migrations WHERE version = ?", [VIEWS_VERSION])
         conn.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

@@ -1,0 +1,1 @@
+"""Cloud source systems as declarations: a package per system (declaration, client, mapping SQL); see registry."""

@@ -1,0 +1,92 @@
+"""What a source system declares: its entities and how they map onto canonical staging, billable documents, policy
+defaults, schedule, webhook scheme, client and feedback flows. Plain data; the shared layers read nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+Path_ = tuple[str, ...]  # a JSON path in a landed payload
+
+
+@dataclass(frozen=True)
+class LineNumber:
+    """A line field that must parse as a DECIMAL(precision); `label` names it in the check, `what` in the reason."""
+
+    label: str
+    precision: str = "18,2"
+    what: str = "is not a number"
+    required: bool = False  # a missing value is a fault too
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One list the source serves, landed as raw_<source>_<name> and mapped by `<sql_dir>/<name>.sql` onto the
+    canonical table `canonical` (see transforms.canonical).
+
+    `paths` / `line_paths` name the payload fields (as text) the mapping SQL reads from `h` (a document) and `l`
+    (one element of the array `lines_key`); `line_paths` must include `line_num`, the line's number as shown.
+    The field checks quarantine a record whose field is blank or does not parse, naming the field.
+    """
+
+    canonical: str
+    paths: dict[str, Path_]
+    lines_key: str | None = None
+    line_paths: dict[str, Path_] = field(default_factory=dict)
+    required: dict[str, tuple[str, str]] = field(default_factory=dict)  # text field -> (field label, reason)
+    numbers: dict[str, str] = field(default_factory=dict)  # text field -> field label; must parse as a number
+    dates: dict[str, str] = field(default_factory=dict)  # text field -> field label; must parse as a date
+    line_numbers: dict[str, LineNumber] = field(default_factory=dict)  # line text field -> its rule
+    require_lines: bool = False  # a document without lines is quarantined
+    line_total_check: bool = False  # line total must be quantity x price (fields quantity, price, total)
+
+
+@dataclass(frozen=True)
+class Billable:
+    """A canonical document kind (purchase_orders | invoices) that becomes a QuickBooks bill in these statuses."""
+
+    canonical: str
+    statuses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Default procure-to-pay policy of a company fed by this source (company_sources columns)."""
+
+    bill_on: str = "invoice"  # po | invoice
+    invoice_difference: str = "hold"  # adjust | hold
+    vendor_policy: str = "create"  # create | review
+    vendor_sync: str = "on_demand"  # all | on_demand
+
+
+@dataclass(frozen=True)
+class Source:
+    """One cloud system: everything the shared layers need to land, stage, bill and write back its documents."""
+
+    name: str  # source_system value and record-key prefix, lower case
+    title: str  # as people write it, e.g. in memos
+    entities: dict[str, Entity]  # landing entity name -> how it maps
+    billable: tuple[Billable, ...] = ()
+    client: str = ""  # "module:Class" of the API client (connectors.core.ApiClient)
+    id_field: str = "id"
+    cursor_field: str = "updated-at"  # incremental pulls resume after the newest value seen
+    cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)
+    policy: Policy = Policy()
+    cron: str = "*/15 * * * *"  # schedule of the source's sync, overridable by QBSYNC_<NAME>_CRON
+    sql_dir: Path | None = None  # folder of the mapping .sql files (default: sql/ beside the declaration)
+
+    def entity_for(self, canonical: str) -> tuple[str, Entity] | None:
+        """(landing name, entity) mapped onto canonical table `canonical`, if the source has one."""
+        return next(((n, e) for n, e in self.entities.items() if e.canonical == canonical), None)
+
+    def billable_statuses(self, canonical: str) -> tuple[str, ...]:
+        """The statuses in which documents of canonical kind `canonical` become bills (empty: never)."""
+        return next((b.statuses for b in self.billable if b.canonical == canonical), ())
+
+    def raw_table(self, entity: str) -> str:
+        return f"raw_{self.name}_{entity}"
+
+    def mapping_sql(self, entity: str) -> str:
+        assert self.sql_dir is not None, f"source {self.name}: no sql_dir"
+        return (self.sql_dir / f"{entity}.sql").read_text()
