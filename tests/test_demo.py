@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
-from conftest import drop_pg_schema
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from warehouse.store import Warehouse
 
 KEYS = {
     "sources", "outbox", "quickbooks", "round_trips", "duplicates", "unreconciled", "quarantined", "seconds",
@@ -55,13 +52,9 @@ def test_stage_only_stops_with_the_outbox_filled(home):
     assert out["round_trips"] == 0 and out["quickbooks"]["bills"] == 0
 
 
-@pytest.mark.postgres
-def test_demo_on_postgresql_with_every_fault_has_no_duplicate_and_no_loss(home, pg_url):
-    schema = f"demo_{uuid.uuid4().hex[:10]}"
-    try:
-        out = _demo("--records", "40", "--faults", "--seed", "5", "--database", pg_url, "--schema", schema)
-    finally:
-        drop_pg_schema(Warehouse(pg_url, schema=schema))
+def test_demo_on_postgresql_with_every_fault_has_no_duplicate_and_no_loss(home, pg_warehouse):
+    schema = pg_warehouse.schema  # a throw-away schema: the demo drops and re-creates it, the fixture drops it
+    out = _demo("--records", "40", "--faults", "--seed", "5", "--database", pg_warehouse.url, "--schema", schema)
     assert out["warehouse"].startswith("postgresql:") and schema in out["warehouse"]
     assert out["duplicates"] == 0 and out["unreconciled"] == 0
     assert out["outbox"]["pending"] == 0 and out["outbox"]["failed"] == 0

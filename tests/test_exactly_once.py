@@ -6,7 +6,6 @@ The oracle is the sandbox company file (what QuickBooks holds), never the outbox
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pandas as pd
@@ -18,6 +17,7 @@ from bridge_support import (
     add_company,
     running_bridge,
     statuses,
+    zeep_service,
 )
 
 from data_checks.replay import replay
@@ -200,38 +200,31 @@ def test_replay_of_adds_failed_with_an_unknown_outcome_looks_them_up_first(wareh
 
 
 def test_slow_quickbooks_and_a_second_session_add_nothing_twice(warehouse, tmp_path):
-    """Session A's message is slow in QuickBooks; A falls silent past SESSION_IDLE_SECONDS and session B takes
-    the company, looks the bills up (not applied yet) and must not add them; A's late answer is settled."""
+    """Session A's message sits in a slow QuickBooks; A falls silent past SESSION_IDLE_SECONDS and session B takes
+    the company, looks the bills up (not applied yet) and must not add them; A's late answer is then settled."""
     add_company(warehouse)
     path = tmp_path / "qb.sqlite"
     _books_with_vendor(path)
     _queue_bills(warehouse, 4)
-    settings = {**FAST, "answer_wait_seconds": 300}
-    with running_bridge(warehouse, **settings) as bridge:
-        slow = CompanyFile(path, faults=Faults(slow_rate=1.0, slow_seconds=1.5))
-        a = threading.Thread(target=lambda: _connector(bridge, slow).run_session())
-        a.start()
-        _wait_for(warehouse, "SELECT count(*) FROM qbxml_outbox WHERE op = 'BillAdd' AND status = 'sent'", 4)
+    with running_bridge(warehouse, **{**FAST, "answer_wait_seconds": 300}) as bridge:
+        a = zeep_service(bridge.soap_url)
+        ticket = a.authenticate(strUserName=USER, strPassword=PASSWORD)[0]
+        with CompanyFile(path) as books:
+            hcp = books.host_query_response("16.0").decode()
+        message = a.sendRequestXML(ticket, hcp, str(path), "US", 16, 0)  # QuickBooks has not started it yet
+        assert message.count("<BillAddRq") == 4
         with CompanyFile(path) as books:
             second = _connector(bridge, books).run_until_idle()
-        assert _bills(path) == Counter()  # B looked, found nothing, and added nothing
-        a.join()
-        slow.close()
-        with CompanyFile(path) as books:
-            _connector(bridge, books).run_until_idle()
-    assert any(s.authenticated == "" for s in second)
-    assert _bills(path) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(4)})
+        assert second[0].authenticated == "" and second[0].requests == 4  # B sent lookups
+        assert _bills(path) == Counter()  # and added nothing
+        assert statuses(warehouse) == {"unknown": 4}
+        with CompanyFile(path) as books:  # QuickBooks finally runs A's message; its answer arrives late
+            answer = books.process(message, session_id="a").response_xml.decode()
+        assert a.receiveResponseXML(ticket, answer, "", "") == 100
+        assert a.closeConnection(ticket)
     assert statuses(warehouse) == {"done": 4}
+    assert _bills(path) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(4)})
     with warehouse.connect() as conn:
         events = Counter(e for (e,) in conn.fetchall("SELECT event FROM audit_log WHERE actor = 'bridge'"))
-    assert events["waiting"] >= 4
-
-
-def _wait_for(wh, sql: str, wanted: int) -> None:
-    """Poll the warehouse until `sql` counts `wanted` (the slow session's message is out)."""
-    for _ in range(2000):
-        with wh.connect() as conn:
-            if conn.scalar(sql) == wanted:
-                return
-        threading.Event().wait(0.01)
-    raise AssertionError(f"never reached {wanted}: {sql}")
+        linked = conn.scalar("SELECT count(*) FROM qbxml_outbox WHERE qb_id IS NOT NULL AND add_batch_id IS NULL")
+    assert events["waiting"] == 4 and events["done"] == 4 and linked == 4
