@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines import demo, ops_cli, recover
+from pipelines import demo, ops_cli, recover, soak
 from qbwc_bridge import cli as bridge_cli
 from qbxml.cli import app as qbxml_app
 from sandbox.cli import app as sandbox_app
@@ -18,6 +18,7 @@ bridge_cli.register(app)
 demo.register(app)
 ops_cli.register(app)
 recover.register(app)
+soak.register(app)
 
 
 def main() -> None:

@@ -160,6 +160,7 @@ class DemoEnvironment:
         progress: Callable[[str], None] = lambda _: None,
         database: str | None = None,
         schema: str = DEMO_SCHEMA,
+        dagster_home: Path | None = None,
     ):
         from sandbox.coupa.generator import generate
         from sandbox.quickbooks.faults import Faults
@@ -167,6 +168,7 @@ class DemoEnvironment:
         self.folder = folder
         self.database = database
         self.schema = schema
+        self.dagster_home = dagster_home  # a persistent instance (pools enforced) instead of an ephemeral one
         self.faults = faults
         self.seed = seed
         self.progress = progress
@@ -196,7 +198,12 @@ class DemoEnvironment:
         with ExitStack() as stack:
             coupa_secret = secrets.token_urlsafe(16)
             coupa = stack.enter_context(_coupa(self.dataset, coupa_secret, self.faults, self.seed))
-            instance = stack.enter_context(dg.DagsterInstance.ephemeral())
+            if self.dagster_home:
+                instance = stack.enter_context(dg.DagsterInstance.from_config(str(self.dagster_home)))
+            else:
+                instance = stack.enter_context(dg.DagsterInstance.ephemeral())
+            self.instance, self.coupa = instance, coupa
+            self.coupa_secret = coupa_secret
             resources = _resources(self.warehouse, coupa.base_url, coupa_secret)
             self._materialize = partial(_materialize, resources=resources, instance=instance)
             self._stack = stack.pop_all()

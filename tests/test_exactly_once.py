@@ -15,6 +15,8 @@ from bridge_support import (
     PASSWORD,
     USER,
     add_company,
+    connector,
+    qb_add,
     running_bridge,
     statuses,
     zeep_service,
@@ -22,26 +24,11 @@ from bridge_support import (
 
 from data_checks.replay import replay
 from qbwc_bridge.delivery import external_guid
-from qbxml import envelope, requests
-from qbxml.responses import parse_message
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
-from sandbox.webconnector.client import ClientFaults, WebConnector
 from warehouse.outbox import enqueue
 
 VENDOR = "Vendor 00000"
-
-
-def _connector(bridge, company: CompanyFile, **faults) -> WebConnector:
-    return WebConnector(bridge.soap_url, USER, PASSWORD, company, noop_wait=0.01, faults=ClientFaults(**faults))
-
-
-def _qb_add(company: CompanyFile, op: str, body: dict) -> dict:
-    """Put an object straight into the company file, as a QuickBooks user keying it by hand would."""
-    rq = requests.render(op, {op: body}, version="16.0", request_id="setup")
-    rs = parse_message(company.process(envelope.message([rq], version="16.0")).response_xml)[0]
-    assert rs.status_code == 0, rs.status_message
-    return rs.records[0].data
 
 
 def _bills(path) -> Counter:
@@ -83,7 +70,7 @@ def _queue_bills(wh, count: int) -> list[str]:
 
 def _books_with_vendor(path) -> dict:
     with CompanyFile.create(path) as books:
-        return _qb_add(books, "VendorAdd", {"Name": VENDOR})
+        return qb_add(books, "VendorAdd", {"Name": VENDOR})
 
 
 def test_lost_bill_answer_is_resolved_by_external_guid(warehouse, tmp_path):
@@ -93,10 +80,10 @@ def test_lost_bill_answer_is_resolved_by_external_guid(warehouse, tmp_path):
     keys = _queue_bills(warehouse, 4)
     with running_bridge(warehouse, **FAST) as bridge:
         with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
-            assert _connector(bridge, lossy).run_session().dropped_applied
+            assert connector(bridge, lossy).run_session().dropped_applied
         assert statuses(warehouse) == {"sent": 4}
         with CompanyFile(path) as healthy:
-            _connector(bridge, healthy).run_until_idle()
+            connector(bridge, healthy).run_until_idle()
     assert statuses(warehouse) == {"done": 4}
     assert _bills(path) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(4)})
     row = _outbox(warehouse, keys[0])
@@ -115,7 +102,7 @@ def test_hand_keyed_bill_with_our_ref_number_is_not_taken_as_ours(warehouse, tmp
     vendor = _books_with_vendor(path)
     (key,) = _queue_bills(warehouse, 1)
     with CompanyFile(path) as books:
-        hand = _qb_add(
+        hand = qb_add(
             books,
             "BillAdd",
             {
@@ -127,10 +114,10 @@ def test_hand_keyed_bill_with_our_ref_number_is_not_taken_as_ours(warehouse, tmp
     with running_bridge(warehouse, **FAST) as bridge:
         # the first message's connection drops before QuickBooks ran it: our bill was never added
         with CompanyFile(path) as books:
-            first = _connector(bridge, books, seed=0, drop_after_send_rate=1.0).run_session()
+            first = connector(bridge, books, seed=0, drop_after_send_rate=1.0).run_session()
             assert first.dropped
         with CompanyFile(path) as books:
-            _connector(bridge, books).run_until_idle()
+            connector(bridge, books).run_until_idle()
     assert statuses(warehouse) == {"done": 1}
     row = _outbox(warehouse, key)
     assert row["qb_id"] != hand["TxnID"]
@@ -164,12 +151,12 @@ def test_lost_payment_answer_is_looked_up_by_payee_and_ref_number(warehouse, tmp
     (bill_key,) = _queue_bills(warehouse, 1)
     with running_bridge(warehouse, **FAST) as bridge:
         with CompanyFile(path) as books:
-            _connector(bridge, books).run_until_idle()
+            connector(bridge, books).run_until_idle()
         key = _queue_payment(warehouse, _outbox(warehouse, bill_key)["qb_id"])
         with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
-            assert _connector(bridge, lossy).run_session().dropped_applied
+            assert connector(bridge, lossy).run_session().dropped_applied
         with CompanyFile(path) as books:
-            _connector(bridge, books).run_until_idle()
+            connector(bridge, books).run_until_idle()
     assert statuses(warehouse) == {"done": 2}
     with CompanyFile(path) as books:
         payments = books.objects("BillPaymentCheck")
@@ -186,15 +173,15 @@ def test_replay_of_adds_failed_with_an_unknown_outcome_looks_them_up_first(wareh
     # QuickBooks applied the message but its answer was lost, and the attempt limit is reached: failed for review
     with running_bridge(warehouse, **{**FAST, "max_attempts": 1}) as bridge:
         with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
-            _connector(bridge, lossy).run_session()
+            connector(bridge, lossy).run_session()
         with CompanyFile(path) as books:
-            assert _connector(bridge, books).run_session().authenticated == "none"
+            assert connector(bridge, books).run_session().authenticated == "none"
     assert statuses(warehouse) == {"failed": 6}
     with warehouse.connect() as conn:  # as a row failed before replays looked up would stand: next action send
         conn.execute("UPDATE qbxml_outbox SET next_action = 'send'")
         assert len(replay(conn, failed_only=True).requeued) == 6
     with running_bridge(warehouse, **FAST) as bridge, CompanyFile(path) as books:
-        _connector(bridge, books).run_until_idle()
+        connector(bridge, books).run_until_idle()
     assert statuses(warehouse) == {"done": 6}
     assert _bills(path) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(6)})
 
@@ -214,7 +201,7 @@ def test_slow_quickbooks_and_a_second_session_add_nothing_twice(warehouse, tmp_p
         message = a.sendRequestXML(ticket, hcp, str(path), "US", 16, 0)  # QuickBooks has not started it yet
         assert message.count("<BillAddRq") == 4
         with CompanyFile(path) as books:
-            second = _connector(bridge, books).run_until_idle()
+            second = connector(bridge, books).run_until_idle()
         assert second[0].authenticated == "" and second[0].requests == 4  # B sent lookups
         assert _bills(path) == Counter()  # and added nothing
         assert statuses(warehouse) == {"unknown": 4}

@@ -126,6 +126,10 @@ class CompanyFile:
 
     # -- inspection ---------------------------------------------------------------------------
 
+    def messages_started(self) -> int:
+        """How many request messages QuickBooks has begun to apply to this file (by any process)."""
+        return int(self._store.get_meta("messages", "0"))
+
     def dump(self) -> Iterator[dict[str, Any]]:
         """Every object as a dict: `type` (Vendor, Account, Bill, ...) and its qbXML fields."""
         for kind, doc in self._store.all_objects():
