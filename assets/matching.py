@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import dagster as dg
 
 from assets import steps
-from assets.coupa import EAGER, WAREHOUSE_POOL
 from assets.metadata import result, sample
-from pipelines.resources import WarehouseResource
+from assets.policies import EAGER, WAREHOUSE_POOL
+from resources.warehouse import WarehouseResource
 
 
 @dg.asset(
@@ -18,7 +18,7 @@ from pipelines.resources import WarehouseResource
     kinds={"sql"},
     pool=WAREHOUSE_POOL,
     automation_condition=EAGER,
-    description="Coupa supplier -> QuickBooks vendor by external ID, normalized name, address; else create/review "
+    description="Source supplier -> QuickBooks vendor by external ID, normalized name, address; else create/review "
     "(reads qb_vendors from the last folded responses)",
 )
 def vendor_matches(warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import steps
-from assets.coupa import EAGER, WAREHOUSE_POOL
 from assets.metadata import result, sample
-from pipelines.resources import WarehouseResource
+from assets.policies import EAGER, WAREHOUSE_POOL
+from resources.warehouse import WarehouseResource
 from transforms.requests import REFERENCE_QUERIES
 
 OUTBOX_KINDS = {"sql", "qbxml"}
@@ -57,7 +57,7 @@ def outbox_bills(warehouse: WarehouseResource) -> dg.MaterializeResult:
     kinds=OUTBOX_KINDS,
     pool=WAREHOUSE_POOL,
     automation_condition=EAGER,
-    description="BillPaymentCheckAdd for Coupa payments once the paid invoice's bill is in QuickBooks",
+    description="BillPaymentCheckAdd for source payments once the paid invoice's bill is in QuickBooks",
 )
 def outbox_bill_payments(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from assets.coupa import WAREHOUSE_POOL
 from assets.metadata import result, sample
-from pipelines.resources import WarehouseResource
+from assets.policies import WAREHOUSE_POOL
+from resources.warehouse import WarehouseResource
 from warehouse.qb_mirror import fold_pending
 
 MIRROR_TABLES = {

@@ -15,12 +15,13 @@ import pandas as pd
 from data_checks import quarantine
 from sources.declaration import Source
 from sources.keys import record_key_sql
-from transforms import bills, exports, names, staging, vendors
+from transforms import bills, names, staging, vendors
 from transforms import requests as rq
 from transforms.canonical import CANONICAL
 from transforms.dialect import Dialect, dialect
 from transforms.landing import RAW_COLUMNS, raw_frame
 from transforms.sqltext import ts
+from warehouse import qb_clock
 from warehouse.audit import now, record_from_query
 from warehouse.outbox import enqueue
 from warehouse.store import Conn, Warehouse
@@ -254,7 +255,12 @@ def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
                     "op": row["op"],
                     "dedup_key": f"qb:{row['op']}:{stamp.isoformat()}",
                     "record_key": f"qb:{row['op']}",
-                    "payload": rq.reference_query_payload(row["op"], row["watermark"]),
+                    "payload": rq.reference_query_payload(
+                        row["op"],
+                        qb_clock.filter_time(row["watermark"], row["time_zone"], row["utc_offset_minutes"])
+                        if row["watermark"]
+                        else None,
+                    ),
                 }
                 for row in due
                 if not row["live"]
@@ -262,15 +268,3 @@ def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
         )
         queued = enqueue(conn, frame, actor="asset:qb_reference_queries") if not frame.empty else 0
     return {"queued": queued, "waiting": sum(1 for row in due if row["live"])}
-
-
-def exports_due(wh: Warehouse, source: Source) -> list[dict[str, Any]]:
-    return wh.records(exports.exports_due() + " ORDER BY 1", [source.name, source.name])
-
-
-def record_exports(wh: Warehouse, source: Source, marked: list[dict[str, Any]]) -> int:
-    """Remember which version of each document the source now flags exported."""
-    frame = pd.DataFrame(marked, columns=["record_key", "source_id", "source_version", "source_kind"])
-    frame["source_system"] = source.name
-    frame["exported_at"] = now()
-    return wh.upsert("source_exports", frame, ["source_system", "record_key"]) if marked else 0

@@ -9,11 +9,21 @@ import dagster as dg
 
 from data_checks import quarantine, suites, warnings
 from data_checks.results import WARN, CheckReport, CheckResult
+from sources import registry
 from warehouse.store import Warehouse
 
 BILL_DRAFTS = "bill_drafts"
 STAGING_ASSETS = ("stg_suppliers", "stg_purchase_orders", "stg_po_lines")
-RAW_ASSETS = ("raw_coupa_purchase_orders",)
+
+
+def watched_landing() -> list[tuple[list[str], str]]:
+    """(asset key path, table) of the landing of every source's billable documents: freshness and volume checks."""
+    return [
+        (source.landing_key(name), source.raw_table(name))
+        for source in registry.all_sources()
+        for billable in source.billable
+        if (found := source.entity_for(billable.canonical)) and (name := found[0])
+    ]
 
 
 class WarehouseResource(Protocol):
@@ -27,7 +37,9 @@ def _warehouse(context) -> Warehouse:
     return resource.get()
 
 
-def to_check_result(result: CheckResult, asset: str, held: Iterable[str] | None = None) -> dg.AssetCheckResult:
+def to_check_result(
+    result: CheckResult, asset: str | dg.AssetKey, held: Iterable[str] | None = None
+) -> dg.AssetCheckResult:
     """A CheckResult as Dagster sees it. With `held` (a blocking rule): offenders all in quarantine fail as WARN,
     so the good documents flow on; an offender that escaped quarantine fails as ERROR and blocks the outbox."""
     severity = dg.AssetCheckSeverity.WARN if result.severity == WARN else dg.AssetCheckSeverity.ERROR
@@ -98,30 +110,32 @@ def _suite_check(table: str) -> dg.AssetChecksDefinition:
     return suite_check
 
 
-def _source_checks(table: str) -> list[dg.AssetChecksDefinition]:
-    @dg.asset_check(asset=table, name="source_freshness", required_resource_keys={"warehouse"})
+def _source_checks(key: list[str], table: str) -> list[dg.AssetChecksDefinition]:
+    asset = dg.AssetKey(key)
+
+    @dg.asset_check(asset=asset, name="source_freshness", required_resource_keys={"warehouse"})
     def source_freshness(context) -> dg.AssetCheckResult:
         """The newest landed row is recent enough (WARN)."""
         with _warehouse(context).connect() as conn:
-            return to_check_result(warnings.freshness(conn, [table]), table)
+            return to_check_result(warnings.freshness(conn, [table]), asset)
 
-    @dg.asset_check(asset=table, name="volume_change", required_resource_keys={"warehouse"})
+    @dg.asset_check(asset=asset, name="volume_change", required_resource_keys={"warehouse"})
     def volume_change(context) -> dg.AssetCheckResult:
         """Rows landed this run are within a factor of the previous run's (WARN)."""
         with _warehouse(context).connect() as conn:
             result = warnings.volume_change(conn, table)
         result.name = "volume_change"
-        return to_check_result(result, table)
+        return to_check_result(result, asset)
 
     return [source_freshness, volume_change]
 
 
 def build_asset_checks(
-    staging_assets: Iterable[str] = STAGING_ASSETS, raw_assets: Iterable[str] = RAW_ASSETS
+    staging_assets: Iterable[str] = STAGING_ASSETS, raw_assets: Iterable[tuple[list[str], str]] | None = None
 ) -> list[dg.AssetChecksDefinition]:
-    """Every data check as an asset check; a new source plugs in by naming its raw and staging asset keys."""
+    """Every data check as an asset check; each declared source's billable landing gets freshness and volume."""
     checks = [_blocking_check(), _name_only_check()]
     checks += [_suite_check(t) for t in staging_assets]
-    for table in raw_assets:
-        checks += _source_checks(table)
+    for key, table in watched_landing() if raw_assets is None else raw_assets:
+        checks += _source_checks(key, table)
     return checks

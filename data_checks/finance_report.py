@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from data_checks.svg_charts import day_bars, status_bars
+from warehouse import cloud_outbox
 from warehouse.audit import now
 from warehouse.store import Conn, Warehouse
 
@@ -35,6 +36,7 @@ class ReportData:
     vendor_counts: dict[str, int]
     payment_counts: dict[str, int]
     generated_at: datetime
+    failed_cloud_writes: list[dict[str, Any]] = field(default_factory=list)  # writes back to sources that failed
 
     @property
     def totals(self) -> pd.DataFrame:
@@ -66,6 +68,7 @@ class ReportData:
             "mismatches": len(self.mismatches),
             "vendors_by_status": self.vendor_counts,
             "payments_by_status": self.payment_counts,
+            "failed_cloud_writes": len(self.failed_cloud_writes),
         }
 
 
@@ -80,7 +83,7 @@ def gather(conn: Conn) -> ReportData:
     counts = "SELECT status, count(*) FROM {} GROUP BY status ORDER BY status"
     vendors = {s: int(n) for s, n in conn.fetchall(counts.format("recon_vendors"))}
     payments = {s: int(n) for s, n in conn.fetchall(counts.format("recon_payments"))}
-    return ReportData(docs, vendors, payments, now())
+    return ReportData(docs, vendors, payments, now(), cloud_outbox.failed(conn))
 
 
 def render(data: ReportData) -> str:
@@ -102,6 +105,7 @@ def render(data: ReportData) -> str:
         "<h2>Vendors and payments</h2>"
         + status_bars("Suppliers by status", data.vendor_counts, COLORS)
         + status_bars("Payments by status", data.payment_counts, COLORS),
+        "<h2>Writes back to source systems that failed</h2>" + _failed_writes_table(data.failed_cloud_writes),
     ]
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
@@ -164,3 +168,15 @@ def _mismatch_table(mismatches: pd.DataFrame) -> str:
         "<table><tr><th>Document</th><th>Number</th><th>Vendor</th><th>Status</th><th>Source</th>"
         "<th>QuickBooks</th><th>Difference</th><th>TxnID</th><th>Reason</th></tr>" + "".join(rows) + "</table>"
     )
+
+
+def _failed_writes_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "<p>None.</p>"
+    head = "<tr><th>record</th><th>write</th><th>attempts</th><th>error</th></tr>"
+    body = "".join(
+        f"<tr><td>{_text(r['record_key'])}</td><td>{_text(r['op'])} {_text(r['target'])}</td>"
+        f"<td class=num>{r['attempts']}</td><td>{_text(r['last_error'])}</td></tr>"
+        for r in rows
+    )
+    return f"<table>{head}{body}</table><p class=meta>After the cause is fixed: qbsync replay --key RECORD</p>"

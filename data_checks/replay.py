@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from data_checks import quarantine
+from warehouse import cloud_outbox
 from warehouse.audit import now, record
 from warehouse.store import Conn
 
@@ -28,6 +29,7 @@ class ReplayResult:
     """What a replay did: rows re-queued, quarantine rows released, and what it refused and why."""
 
     requeued: list[dict] = field(default_factory=list)  # request_id, record_key, op, last_error
+    cloud_requeued: list[dict] = field(default_factory=list)  # failed writes to source systems, back to pending
     released: list[dict] = field(default_factory=list)  # record_key, check_name, reason
     skipped: list[dict] = field(default_factory=list)  # request_id, record_key, reason
     still_held: list[str] = field(default_factory=list)  # released keys the rules quarantined again
@@ -82,6 +84,9 @@ def replay(
     result = ReplayResult()
     stamp = now()
     _requeue(conn, result, key, since, company, stamp, actor)
+    if company is None:  # a write to a source system belongs to no one company
+        extra, params = _filters(key, since, "updated_at", None)
+        result.cloud_requeued = cloud_outbox.requeue(conn, extra, params, actor)
     if not failed_only:
         _release(conn, result, key, since, company, stamp, actor)
     return result

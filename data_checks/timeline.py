@@ -10,8 +10,16 @@ from warehouse.audit import story
 from warehouse.store import Conn
 
 
-def document_story(conn: Conn, record_key: str) -> dict[str, Any]:
-    """Everything known about `record_key` (and keys below it), as plain data ready for JSON."""
+def document_key(key: str) -> str:
+    """The document a key a user copied from our output is about: an outbox dedup key `coupa:invoice:27:v1`, a
+    VendorAdd key `...:add` or a cloud write `...:exported` all tell that document's story."""
+    parts = key.split(":")
+    return ":".join(parts[:3]) if len(parts) > 3 else key
+
+
+def document_story(conn: Conn, key: str) -> dict[str, Any]:
+    """Everything known about the document of `key` (and keys below it), as plain data ready for JSON."""
+    record_key = document_key(key)
     events = [dict(e, detail=_detail(e["detail"])) for e in story(conn, record_key)]
     below = [record_key, record_key + ":%"]
     requests = conn.records(
@@ -24,12 +32,18 @@ def document_story(conn: Conn, record_key: str) -> dict[str, Any]:
         "WHERE released_at IS NULL AND (record_key = ? OR record_key LIKE ?) ORDER BY detected_at, check_name",
         below,
     )
+    writes = conn.records(
+        "SELECT source_system, op, target, idempotency_key, status, attempts, last_error, updated_at "
+        "FROM cloud_outbox WHERE record_key = ? OR record_key LIKE ? ORDER BY created_at",
+        below,
+    )
     txn_ids = [r["qb_id"] for r in requests if r["status"] == "done" and r["qb_id"]]
     return {
         "record_key": record_key,
         "events": events,
         "requests": requests,
         "quarantine": held,
+        "cloud_writes": writes,
         "quickbooks_id": txn_ids[-1] if txn_ids else None,
     }
 
@@ -51,6 +65,9 @@ def format_story(data: dict[str, Any]) -> str:
         error = f" — {r['last_error']}" if r.get("last_error") else ""
         qb = f" → {r['qb_id']}" if r.get("qb_id") else ""
         lines.append(f"  {r['op']} {r['dedup_key']} {r['status']} (attempts {r['attempts']}){qb}{error}")
+    for w in data["cloud_writes"]:
+        error = f" — {w['last_error']}" if w.get("last_error") else ""
+        lines.append(f"  {w['source_system']} {w['op']} {w['target']} {w['status']} (attempts {w['attempts']}){error}")
     for q in data["quarantine"]:
         where = f" [{q['company']}]" if q["company"] else ""
         lines.append(f"  quarantined{where} by {q['check_name']} on {q['field']}: {q['reason']}")

@@ -323,20 +323,25 @@ def _coupa(dataset, secret: str, faults: bool, seed: int):
 
 
 def _resources(wh, coupa_url: str, coupa_secret: str) -> dict[str, Any]:
-    from pipelines.resources import CoupaResource, WarehouseResource
+    from resources.source_api import SourceApiResource
+    from resources.warehouse import WarehouseResource
 
     return {
         "warehouse": WarehouseResource(database_url=wh.url, schema_name=wh.schema),
-        "coupa": CoupaResource(base_url=coupa_url, client_id=COUPA_CLIENT_ID, client_secret=coupa_secret),
+        "coupa": SourceApiResource(
+            source="coupa", base_url=coupa_url, client_id=COUPA_CLIENT_ID, client_secret=coupa_secret
+        ),
     }
 
 
 def _sync_assets() -> list:
-    from assets.coupa import landing_assets, staging_assets
+    from assets.landing import landing_assets
     from assets.matching import matching_assets
     from assets.outbox import outbox_assets
+    from assets.staging import staging_assets
+    from sources import registry
 
-    return [*landing_assets, *staging_assets, *matching_assets, *outbox_assets]
+    return [*landing_assets(registry.get("coupa")), *staging_assets(), *matching_assets, *outbox_assets]
 
 
 def _requeue_assets() -> list:
@@ -349,10 +354,10 @@ def _requeue_assets() -> list:
 
 
 def _response_assets() -> list:
-    from assets.coupa import coupa_exported
+    from assets.feedback import feedback_assets
     from assets.quickbooks import qb_mirror
 
-    return [qb_mirror, coupa_exported]
+    return [qb_mirror, *feedback_assets()]
 
 
 def _materialize(assets: list, *, resources: dict[str, Any], instance: dg.DagsterInstance) -> None:

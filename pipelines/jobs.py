@@ -1,10 +1,15 @@
-"""Jobs: the Coupa sync (landing through the outbox) and the folding of QuickBooks responses."""
+"""Jobs: one sync per declared source (its landing, then the shared staging through the outbox), and the folding of
+QuickBooks responses (with every source's feedback)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-SYNC_GROUPS = ("coupa_landing", "staging", "matching", "outbox")
+from assets.feedback import feedback_key
+from sources import registry
+from sources.declaration import Source
+
+SHARED_SYNC_GROUPS = ("staging", "matching", "outbox")
 RESPONSE_ASSETS = (
     "qb_vendors",
     "qb_accounts",
@@ -13,19 +18,30 @@ RESPONSE_ASSETS = (
     "qb_bill_payments",
     "qb_deleted",
     "outbox_bill_payments",
-    "coupa_exported",
 )
 
-coupa_sync_job = dg.define_asset_job(
-    "coupa_sync",
-    selection=dg.AssetSelection.groups(*SYNC_GROUPS),
-    description="Pull Coupa, stage, match, draft bills and queue QuickBooks requests (with reference queries)",
-)
+
+def sync_job_name(source: Source) -> str:
+    return f"{source.name}_sync"
+
+
+def _sync_job(source: Source) -> dg.UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        sync_job_name(source),
+        selection=dg.AssetSelection.groups(f"{source.name}_landing", *SHARED_SYNC_GROUPS),
+        description=f"Pull {source.title}, stage, match, draft bills and queue QuickBooks requests (with reference "
+        "queries)",
+    )
+
+
+sync_jobs = {source.name: _sync_job(source) for source in registry.all_sources()}
 
 quickbooks_responses_job = dg.define_asset_job(
     "quickbooks_responses",
-    selection=dg.AssetSelection.assets(*RESPONSE_ASSETS),
-    description="Fold new QuickBooks responses into qb_*, queue payments of bills now in QuickBooks, flag Coupa",
+    selection=dg.AssetSelection.assets(
+        *RESPONSE_ASSETS, *(feedback_key(s) for s in registry.all_sources() if s.feedback)
+    ),
+    description="Fold new QuickBooks responses into qb_*, queue payments of bills now in QuickBooks, tell each source",
 )
 
-jobs = [coupa_sync_job, quickbooks_responses_job]
+jobs = [*sync_jobs.values(), quickbooks_responses_job]

@@ -57,6 +57,8 @@ def register(app: typer.Typer) -> None:
             result = run_replay(conn, failed_only=failed, key=key, since=start, company=company)
         for r in result.requeued:
             typer.echo(f"re-queued {r['op']} {r['record_key']} ({r['request_id']}); was: {r['last_error'] or '-'}")
+        for r in result.cloud_requeued:
+            typer.echo(f"re-queued write {r['op']} {r['target']} of {r['record_key']}; was: {r['last_error'] or '-'}")
         for r in result.released:
             typer.echo(f"released {r['record_key']} from {r['check_name']}: {r['reason']}")
         for k in result.still_held:
@@ -64,7 +66,7 @@ def register(app: typer.Typer) -> None:
         for s in result.skipped:
             typer.echo(f"skipped {s['record_key']} ({s['request_id']}): {s['reason']}")
         typer.echo(
-            f"{len(result.requeued)} re-queued, {len(result.released)} released, "
+            f"{len(result.requeued) + len(result.cloud_requeued)} re-queued, {len(result.released)} released, "
             f"{len(result.still_held)} still quarantined, {len(result.skipped)} skipped"
         )
 

@@ -1,4 +1,4 @@
-"""Schedules: one per source, its cron from the environment (QBSYNC_<SOURCE>_CRON), in UTC."""
+"""Schedules: one per declared source, its cron from the declaration unless QBSYNC_<SOURCE>_CRON overrides it (UTC)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,23 @@ import os
 
 import dagster as dg
 
-from pipelines.jobs import coupa_sync_job
+from pipelines.jobs import sync_jobs
+from sources import registry
+from sources.declaration import Source
 
-DEFAULT_CRON = {"coupa": "*/15 * * * *"}
-SOURCE_JOBS = {"coupa": coupa_sync_job}
 
-
-def source_cron(source: str) -> str:
-    """QBSYNC_<SOURCE>_CRON, else the default cadence for the source."""
-    return os.environ.get(f"QBSYNC_{source.upper()}_CRON", "").strip() or DEFAULT_CRON[source]
+def source_cron(source: Source) -> str:
+    """QBSYNC_<SOURCE>_CRON, else the source's declared cadence."""
+    return os.environ.get(source.env["cron"], "").strip() or source.cron
 
 
 schedules = [
     dg.ScheduleDefinition(
-        name=f"{source}_sync_schedule",
-        job=job,
+        name=f"{source.name}_sync_schedule",
+        job=sync_jobs[source.name],
         cron_schedule=source_cron(source),
         execution_timezone="UTC",
-        description=f"Pull {source} and queue QuickBooks requests on a cadence (QBSYNC_{source.upper()}_CRON)",
+        description=f"Pull {source.title} and queue QuickBooks requests on a cadence ({source.env['cron']})",
     )
-    for source, job in SOURCE_JOBS.items()
+    for source in registry.all_sources()
 ]

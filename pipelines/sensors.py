@@ -1,15 +1,18 @@
-"""Sensors: fold QuickBooks responses as they arrive; pull Coupa entities that webhooks say changed."""
+"""Sensors: fold QuickBooks responses as they arrive; pull the entities that sources' webhooks say changed."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from assets.coupa import staging_assets
+from assets.landing import landing_key
 from assets.matching import matching_assets
 from assets.outbox import outbox_assets
+from assets.staging import staging_assets
 from connectors.webhooks.queue import mark_consumed, pending_events, touched_entities
-from pipelines.jobs import coupa_sync_job, quickbooks_responses_job
-from pipelines.resources import WarehouseResource
+from pipelines.jobs import quickbooks_responses_job, sync_job_name, sync_jobs
+from resources.warehouse import WarehouseResource
+from sources import registry
+from sources.declaration import Source
 from warehouse.duckdb_files import WarehouseBusy
 
 RESPONSE_INTERVAL_SECONDS = 30
@@ -37,35 +40,46 @@ def quickbooks_response_sensor(context: dg.SensorEvaluationContext, warehouse: W
     return dg.RunRequest(run_key=f"responses-{newest}", tags={"qbsync/responses": str(pending)})
 
 
-def webhook_selection(entities: set[str]) -> list[dg.AssetKey]:
-    """The landing assets of the entities webhooks touched, and every asset after landing in the sync."""
-    after_landing = [key for a in (*staging_assets, *matching_assets, *outbox_assets) for key in sorted(a.keys)]
-    return [dg.AssetKey(f"raw_coupa_{e}") for e in sorted(entities)] + after_landing
+def webhook_selection(source: Source, entities: set[str]) -> list[dg.AssetKey]:
+    """The source's landing assets of the entities webhooks touched, and every asset after landing in the sync."""
+    after_landing = [key for a in (*staging_assets(), *matching_assets, *outbox_assets) for key in sorted(a.keys)]
+    return [landing_key(source, e) for e in sorted(entities)] + after_landing
 
 
 @dg.sensor(
-    job=coupa_sync_job,
+    jobs=list(sync_jobs.values()),
     minimum_interval_seconds=WEBHOOK_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Pulls the Coupa entities named by verified webhook deliveries, then marks the deliveries consumed",
+    description="Pulls the entities named by verified webhook deliveries of every source (one run per source), then "
+    "marks the deliveries consumed",
 )
-def coupa_webhook_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    try:
-        with warehouse.get().connect() as conn:
-            events = pending_events(conn, "coupa")
-            entities = touched_entities(events)
-            if not events:
-                return dg.SkipReason("no pending Coupa webhook deliveries")
-            mark_consumed(conn, [e["event_id"] for e in events])
-    except WarehouseBusy:
-        return dg.SkipReason("the warehouse is busy (another writer holds DuckDB); trying again next tick")
-    if not entities:
-        return dg.SkipReason(f"{len(events)} deliveries named no entity we pull")
-    return dg.RunRequest(
-        run_key=f"webhooks-{events[-1]['event_id']}",
-        asset_selection=webhook_selection(entities),
-        tags={"qbsync/webhook_events": str(len(events))},
-    )
+def webhook_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    requests, skipped = [], []
+    for source in registry.all_sources():
+        if source.webhook is None:
+            continue
+        try:
+            with warehouse.get().connect() as conn:
+                events = pending_events(conn, source.name)
+                if events:
+                    mark_consumed(conn, [e["event_id"] for e in events])
+        except WarehouseBusy:
+            return dg.SkipReason("the warehouse is busy (another writer holds DuckDB); trying again next tick")
+        entities = touched_entities(events, source.webhook.entities)
+        if events and not entities:
+            skipped.append(f"{len(events)} {source.name} deliveries named no entity we pull")
+        if entities:
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"webhooks-{source.name}-{events[-1]['event_id']}",
+                    job_name=sync_job_name(source),
+                    asset_selection=webhook_selection(source, entities),
+                    tags={"qbsync/webhook_events": str(len(events)), "qbsync/source": source.name},
+                )
+            )
+    if requests:
+        return requests
+    return dg.SkipReason("; ".join(skipped) or "no pending webhook deliveries")
 
 
-sensors = [quickbooks_response_sensor, coupa_webhook_sensor]
+sensors = [quickbooks_response_sensor, webhook_sensor]

@@ -1,4 +1,4 @@
-"""The bridge's WSGI app: Flask for /healthz, the support page and Coupa webhooks, the SOAP service at /qbwc."""
+"""The bridge's WSGI app: Flask for /healthz, the support page and sources' webhooks, the SOAP service at /qbwc."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from connectors.webhooks.app import webhook_blueprint
 from qbwc_bridge.conversation import Conversation
 from qbwc_bridge.service import wsgi_service
 from qbwc_bridge.settings import BridgeSettings
+from sources import registry
 from warehouse.store import Warehouse
 
 SOAP_PATH = "/qbwc"
 SUPPORT_PATH = "/support"
-WEBHOOK_SOURCE = "coupa"
-WEBHOOK_PATH = f"/webhooks/{WEBHOOK_SOURCE}"  # webhook_blueprint's route for this source
 SUPPORT_PAGE = """<!doctype html>
 <html><head><title>qbsync Web Connector bridge</title></head>
 <body><h1>qbsync Web Connector bridge</h1>
@@ -57,7 +56,7 @@ def _plain(start_response, status: str, text: str):
 
 def create_app(warehouse: Warehouse | None = None, settings: BridgeSettings | None = None) -> Flask:
     """The whole bridge: GET /healthz, GET /support (the .QWC AppSupport page), SOAP at /qbwc (GET /qbwc?wsdl),
-    and POST /webhooks/coupa when `settings.coupa_webhook_secret` is set (else that path is a 404)."""
+    and POST /webhooks/<source> for each source with a key in `settings.webhook_secrets` (else a 404)."""
     warehouse = warehouse or Warehouse.from_env()
     settings = settings or BridgeSettings.from_env()
     app = Flask("qbwc_bridge")
@@ -71,8 +70,8 @@ def create_app(warehouse: Warehouse | None = None, settings: BridgeSettings | No
     def support():
         return SUPPORT_PAGE
 
-    if settings.coupa_webhook_secret:
-        app.register_blueprint(webhook_blueprint(warehouse, settings.coupa_webhook_secret, source=WEBHOOK_SOURCE))
+    for source, secret in settings.webhook_secrets.items():
+        app.register_blueprint(webhook_blueprint(warehouse, secret, registry.get(source)))
 
     soap = RefuseDtd(wsgi_service(Conversation(warehouse, settings), settings.max_body_bytes), settings.max_body_bytes)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {SOAP_PATH: soap})

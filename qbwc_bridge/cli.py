@@ -44,6 +44,23 @@ def company_add(
     typer.echo(f"company {company.company}: user {company.qbwc_user}, {company.country}, qbXML <= {max_version}")
 
 
+@company_app.command("time-zone")
+def company_time_zone(
+    name: str = typer.Option(..., "--name", help="Company name"),
+    zone: str = typer.Option("", "--zone", help="IANA zone of the machine running the file; empty: learn it"),
+) -> None:
+    """Set the company file's time zone, in which modified-date filters are written (default: QuickBooks' offsets)."""
+    from qbwc_bridge import companies
+
+    try:
+        with _warehouse().connect() as conn:
+            companies.set_time_zone(conn, name, zone or None)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"company {name}: time zone {zone or 'learned from QuickBooks'}")
+
+
 @company_app.command("list")
 def company_list() -> None:
     """Companies with their Web Connector user, country and qbXML ceiling."""
@@ -61,21 +78,24 @@ def bridge(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (put TLS in front of it)"),
     port: int = typer.Option(8085, "--port", help="TCP port"),
 ) -> None:
-    """Serve the Web Connector SOAP endpoint (/qbwc), its support page and /healthz with waitress; with
-    QBSYNC_COUPA_WEBHOOK_SECRET set, also Coupa's signed webhook deliveries at POST /webhooks/coupa."""
-    from qbwc_bridge.app import WEBHOOK_PATH
+    """Serve the Web Connector SOAP endpoint (/qbwc), its support page and /healthz with waitress; for each source
+    whose QBSYNC_<SOURCE>_WEBHOOK_SECRET is set, also its signed webhook deliveries at POST /webhooks/<source>."""
+    from connectors.webhooks.app import webhook_path
     from qbwc_bridge.server import make_server
-    from qbwc_bridge.settings import WEBHOOK_SECRET_ENV, BridgeSettings
+    from qbwc_bridge.settings import BridgeSettings
+    from sources import registry
 
     wh = _warehouse()
     settings = BridgeSettings.from_env()
     server = make_server(wh, settings, host, port)
     base = f"http://{host}:{server.effective_port}"
     typer.echo(f"bridge on {base}/qbwc, warehouse {wh.describe()}", err=True)
-    if settings.coupa_webhook_secret:
-        typer.echo(f"webhooks on: POST {base}{WEBHOOK_PATH}", err=True)
-    else:
-        typer.echo(f"webhooks off: set {WEBHOOK_SECRET_ENV} to accept Coupa deliveries at {WEBHOOK_PATH}", err=True)
+    for source in (s for s in registry.all_sources() if s.webhook):
+        path = webhook_path(source.name)
+        if source.name in settings.webhook_secrets:
+            typer.echo(f"webhooks on: POST {base}{path}", err=True)
+        else:
+            typer.echo(f"webhooks off: set {source.env['webhook_secret']} to accept deliveries at {path}", err=True)
     server.run()
 
 

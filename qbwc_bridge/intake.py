@@ -210,7 +210,5 @@ def _response_row(company: str, batch_id: str, rs: Response, records: list[dict]
 
 def _store_responses(conn: Conn, rows: list[dict]) -> None:
     if rows:
-        frame = pd.DataFrame(rows)
-        for column in ("status_code", "ret_count", "iterator_remaining"):  # never 0.0 in COPY's CSV (PostgreSQL)
-            frame[column] = frame[column].astype("Int64")
-        conn.load("qbxml_responses", frame)
+        counts = {"ret_count": "Int64", "iterator_remaining": "Int64"}  # a None among ints must not make them 0.0
+        conn.load("qbxml_responses", pd.DataFrame(rows).astype(counts))

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields, replace
 # messages) and a lost answer sends at most 200 rows to lookup. 1 MB bounds a message of large bills.
 DEFAULT_BATCH_MAX_REQUESTS = 200
 DEFAULT_BATCH_MAX_BYTES = 1_000_000
-WEBHOOK_SECRET_ENV = "QBSYNC_COUPA_WEBHOOK_SECRET"
 
 
 @dataclass(frozen=True)
@@ -37,17 +36,28 @@ class BridgeSettings:
     max_body_bytes: int = 32 * 1024 * 1024  # a receiveResponseXML body can be several MB
     server_version: str = "qbsync-bridge 1.0"
     min_client_version: str = ""  # e.g. "2.1.0.30": older Web Connectors are told which version they need
-    # HMAC-SHA256 key of Coupa's webhook deliveries; set, the bridge also serves POST /webhooks/coupa
-    coupa_webhook_secret: str = field(default="", repr=False, metadata={"env": WEBHOOK_SECRET_ENV})
+    # source -> the key its webhook deliveries are signed with (QBSYNC_<SOURCE>_WEBHOOK_SECRET, for each source
+    # that declares webhooks); a source with a key gets POST /webhooks/<source>
+    webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False, metadata={"env": None})
 
     @classmethod
     def from_env(cls, **overrides) -> BridgeSettings:
         """Defaults, then the environment, then explicit overrides."""
-        values = {}
+        values: dict = {"webhook_secrets": webhook_secrets_from_env()}
         for f in fields(cls):
+            if "env" in f.metadata and f.metadata["env"] is None:
+                continue
             raw = os.environ.get(f.metadata.get("env", f"QBSYNC_BRIDGE_{f.name.upper()}"))
             if raw is None or raw == "":
                 continue
             kind = f.type.replace(" | None", "")
             values[f.name] = int(raw) if kind == "int" else float(raw) if kind == "float" else raw
         return replace(cls(**values), **overrides)
+
+
+def webhook_secrets_from_env() -> dict[str, str]:
+    """The webhook key of every declared source with webhooks whose QBSYNC_<SOURCE>_WEBHOOK_SECRET is set."""
+    from sources import registry
+
+    found = {s.name: os.environ.get(s.env["webhook_secret"], "") for s in registry.all_sources() if s.webhook}
+    return {name: secret for name, secret in found.items() if secret}

@@ -61,8 +61,28 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """How the source pushes change notices to `POST /webhooks/<name>` (secret from QBSYNC_<NAME>_WEBHOOK_SECRET).
+
+    `signature` holds connectors.webhooks.signature.SignatureScheme options (header, encoding, prefix, timestamp
+    header, tolerance); `entities` maps the object types deliveries name onto the landing entities to re-pull.
+    """
+
+    delivery_header: str
+    event_header: str
+    entities: dict[str, str]
+    signature: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Source:
-    """One cloud system: everything the shared layers need to land, stage, bill and write back its documents."""
+    """One cloud system: everything the shared layers need to land, stage, bill and write back its documents.
+
+    The client (`module:Class`) is built as Class(base_url, client_id, client_secret[, page_size=]) and used as a
+    context manager; it serves `iter_<entity>(updated_after=cursor)` per entity and, with feedback flows,
+    `deliver(op, payload)` (the write, idempotent at the target where it can be) and `delivered(op, payload)` (read
+    back whether it already happened, asked before re-sending a write whose outcome a killed run left unknown).
+    """
 
     name: str  # source_system value and record-key prefix, lower case
     title: str  # as people write it, e.g. in memos
@@ -73,6 +93,11 @@ class Source:
     cursor_field: str = "updated-at"  # incremental pulls resume after the newest value seen
     cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)
     policy: Policy = Policy()
+    feedback: tuple[str, ...] = ()  # document kinds (purchase_order, invoice, payment) marked back once in QuickBooks
+    rate_limit_per_s: float | None = None  # the API's request budget; feedback writes are paced under it
+    feedback_workers: int = 4  # concurrent writes (within the rate limit) hiding each call's latency
+    feedback_seconds: float = 60.0  # a feedback run stops claiming after this; the rest waits for the next run
+    webhook: Webhook | None = None
     cron: str = "*/15 * * * *"  # schedule of the source's sync, overridable by QBSYNC_<NAME>_CRON
     sql_dir: Path | None = None  # folder of the mapping .sql files (default: sql/ beside the declaration)
 
@@ -80,9 +105,26 @@ class Source:
         """(landing name, entity) mapped onto canonical table `canonical`, if the source has one."""
         return next(((n, e) for n, e in self.entities.items() if e.canonical == canonical), None)
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment variables of a deployed source: base_url, client_id, client_secret (its API resource),
+        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>)."""
+        prefix = self.name.upper()
+        return {
+            "base_url": f"{prefix}_BASE_URL",
+            "client_id": f"{prefix}_CLIENT_ID",
+            "client_secret": f"{prefix}_CLIENT_SECRET",
+            "cron": f"QBSYNC_{prefix}_CRON",
+            "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
+        }
+
     def billable_statuses(self, canonical: str) -> tuple[str, ...]:
         """The statuses in which documents of canonical kind `canonical` become bills (empty: never)."""
         return next((b.statuses for b in self.billable if b.canonical == canonical), ())
+
+    def landing_key(self, entity: str) -> list[str]:
+        """The Dagster asset key path of the entity's landing asset: <name>/raw_<entity>."""
+        return [self.name, f"raw_{entity}"]
 
     def raw_table(self, entity: str) -> str:
         return f"raw_{self.name}_{entity}"

@@ -7,7 +7,7 @@ import time
 
 import dagster as dg
 
-from assets.coupa import WAREHOUSE_POOL
+from assets.policies import WAREHOUSE_POOL
 
 
 @dg.asset(pool=WAREHOUSE_POOL)

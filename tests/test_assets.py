@@ -7,10 +7,12 @@ import pandas as pd
 from coupa_payloads import invoice, land, line, payment, purchase_order, supplier
 from test_transforms import COUPA, _company
 
-from assets.coupa import landing_assets, staging_assets
+from assets.landing import landing_assets
 from assets.matching import matching_assets
 from assets.outbox import outbox_assets
-from pipelines.resources import CoupaResource, WarehouseResource
+from assets.staging import staging_assets
+from resources.source_api import SourceApiResource
+from resources.warehouse import WarehouseResource
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
 from transforms.requests import REFERENCE_QUERIES
@@ -49,7 +51,7 @@ def test_staging_to_outbox_materializes_with_row_counts(warehouse):
         land(conn, "purchase_orders", [purchase_order(10, 1, [line(1, 10.5, 2)]), purchase_order(11, 2, [line(1, 1)])])
         land(conn, "invoices", [invoice(20, 1, [line(1, 5)], po_number="PO-10")])
         land(conn, "payments", [payment(30, 1, 20, "5.00")])
-    result = _materialize(warehouse, [*staging_assets, *matching_assets, *outbox_assets])
+    result = _materialize(warehouse, [*staging_assets(), *matching_assets, *outbox_assets])
     assert _metadata(result, "stg_purchase_orders")["dagster/row_count"].value == 2
     assert _metadata(result, "stg_po_lines")["dagster/row_count"].value == 2
     assert "Acme" in _metadata(result, "stg_suppliers")["sample"].value
@@ -62,13 +64,13 @@ def test_staging_to_outbox_materializes_with_row_counts(warehouse):
     events = dict(warehouse.fetchall("SELECT event, count(*) FROM audit_log GROUP BY event"))
     assert events["staged"] >= 5 and events["matched"] == 2 and events["queued"] == len(REFERENCE_QUERIES) + 3
     # a second materialization changes nothing: no new rows, queries still waiting for answers
-    again = _materialize(warehouse, [*staging_assets, *matching_assets, *outbox_assets])
+    again = _materialize(warehouse, [*staging_assets(), *matching_assets, *outbox_assets])
     assert _metadata(again, "stg_purchase_orders")["restaged"].value == 0
     assert warehouse.scalar("SELECT count(*) FROM qbxml_outbox") == sum(ops.values())
 
 
-def _coupa(api) -> CoupaResource:
-    return CoupaResource(base_url=api.base_url, client_id="qbsync", client_secret="s3cret")
+def _coupa(api) -> SourceApiResource:
+    return SourceApiResource(source="coupa", base_url=api.base_url, client_id="qbsync", client_secret="s3cret")
 
 
 def test_landing_pulls_incrementally_from_the_coupa_sandbox_and_holds_every_bad_record(warehouse):
@@ -82,15 +84,15 @@ def test_landing_pulls_incrementally_from_the_coupa_sandbox_and_holds_every_bad_
         )
     with CoupaSandbox(dataset, client_id="qbsync", client_secret="s3cret", rate_limit_per_s=None) as api:
         resources = {**_resources(warehouse), "coupa": _coupa(api)}
-        pipeline = [*landing_assets, *staging_assets, *matching_assets, *outbox_assets]
+        pipeline = [*landing_assets(COUPA), *staging_assets(), *matching_assets, *outbox_assets]
         first = dg.materialize(pipeline, resources=resources, instance=dg.DagsterInstance.ephemeral())
         assert first.success
-        assert _metadata(first, "raw_coupa_purchase_orders")["fetched"].value == 40
+        assert _metadata(first, "coupa/raw_purchase_orders")["fetched"].value == 40
         po = dataset.purchase_orders[0]
         dataset.new_po_version(po["id"])
-        second = dg.materialize(landing_assets, resources=resources, instance=dg.DagsterInstance.ephemeral())
-        assert _metadata(second, "raw_coupa_purchase_orders")["fetched"].value == 1
-        assert _metadata(second, "raw_coupa_suppliers")["fetched"].value == 0
+        second = dg.materialize(landing_assets(COUPA), resources=resources, instance=dg.DagsterInstance.ephemeral())
+        assert _metadata(second, "coupa/raw_purchase_orders")["fetched"].value == 1
+        assert _metadata(second, "coupa/raw_suppliers")["fetched"].value == 0
     assert dataset.bad_records
     queued = {r[0] for r in warehouse.fetchall("SELECT record_key FROM qbxml_outbox")}
     held = {r[0] for r in warehouse.fetchall("SELECT record_key FROM quarantine WHERE released_at IS NULL")}
@@ -102,37 +104,3 @@ def test_landing_pulls_incrementally_from_the_coupa_sandbox_and_holds_every_bad_
     for key, kind in dataset.bad_records.items():
         assert key not in queued, (key, kind)
         assert key in held or key in unmapped or key not in drafts, (key, kind)
-
-
-def test_coupa_exported_flags_documents_whose_current_version_is_in_quickbooks(warehouse):
-    from assets.coupa import coupa_exported
-    from assets.steps import build_bill_drafts, enqueue_bills, match_vendors, stage
-
-    dataset = generate(5, suppliers=3, purchase_orders=4, invoice_share=0.0)
-    with warehouse.connect() as conn:
-        _company(conn)
-        conn.load("account_mappings", _mappings([a["code"] for a in dataset.accounts]))
-        for entity in ("suppliers", "purchase_orders"):
-            land(conn, entity, getattr(dataset, entity))
-    for entity in ("suppliers", "purchase_orders"):
-        stage(warehouse, COUPA, entity)
-    match_vendors(warehouse)
-    build_bill_drafts(warehouse)
-    enqueue_bills(warehouse)
-    warehouse.execute("UPDATE qbxml_outbox SET status = 'done', qb_id = 'T' || record_key WHERE op = 'BillAdd'")
-    bills = warehouse.fetchall("SELECT record_key FROM qbxml_outbox WHERE op = 'BillAdd'")
-    done = {int(r[0].rsplit(":", 1)[1]) for r in bills}
-    assert done
-    with CoupaSandbox(dataset, client_id="qbsync", client_secret="s3cret", rate_limit_per_s=None) as api:
-        resources = {**_resources(warehouse), "coupa": _coupa(api)}
-        first = _materialize_with(coupa_exported, resources)
-        assert _metadata(first, "coupa_exported")["marked"].value == len(done)
-        again = _materialize_with(coupa_exported, resources)
-        assert _metadata(again, "coupa_exported")["marked"].value == 0
-    assert {po["id"] for po in dataset.purchase_orders if po["exported"]} == done
-
-
-def _materialize_with(asset, resources) -> dg.ExecuteInProcessResult:
-    result = dg.materialize([asset], resources=resources, instance=dg.DagsterInstance.ephemeral())
-    assert result.success
-    return result

@@ -22,7 +22,7 @@ from bridge_support import (
 )
 from lxml import etree
 
-from qbxml.schema import for_version
+from qbxml import xsd
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
 from sandbox.webconnector.client import WebConnector
@@ -35,7 +35,7 @@ def _assert_messages_valid(wh) -> int:
     with wh.connect() as conn:
         sent = conn.fetchall("SELECT qbxml_version, request_xml FROM qbxml_messages")
     for version, xml in sent:
-        errors = for_version(version).errors(etree.fromstring(xml.encode()))
+        errors = xsd.load(version).errors(etree.fromstring(xml.encode()))
         assert not errors, errors[:3]
     return len(sent)
 

@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 from typer.testing import CliRunner
 
-from assets.coupa import WAREHOUSE_POOL
+from assets.policies import WAREHOUSE_POOL
 from pipelines.cli import app
 
 HOLDER = Path(__file__).with_name("dagster_pool_holder.py")

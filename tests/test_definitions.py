@@ -12,6 +12,9 @@ import warnings
 from pathlib import Path
 
 import dagster as dg
+import pytest
+
+from sources import registry
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.json"
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,17 +72,22 @@ def test_definitions_match_snapshot():
     assert got == json.loads(SNAPSHOT.read_text())
 
 
-def test_graph_reads_source_staging_outbox_quickbooks():
+@pytest.mark.parametrize("source", registry.all_sources(), ids=lambda s: s.name)
+def test_graph_reads_source_landing_staging_outbox_quickbooks_feedback(source):
+    """<source>/raw_* -> staging -> matching -> outbox -> quickbooks -> <source>/feedback, for every source."""
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
     upstream = graph.get(dg.AssetKey("qb_bills")).parent_keys
     assert upstream == {dg.AssetKey("qbxml_responses")}
-    chain = ["raw_coupa_purchase_orders", "stg_purchase_orders", "bill_drafts", "outbox_bills", "qbxml_responses"]
+    landed, _ = source.entity_for("purchase_orders") or source.entity_for("invoices")
+    chain = [[source.name, f"raw_{landed}"], ["bill_drafts"], ["outbox_bills"], ["qbxml_responses"], ["qb_bills"]]
+    if source.feedback:
+        chain.append([source.name, "feedback"])
     for before, after in itertools.pairwise(chain):
         assert dg.AssetKey(before) in _ancestors(graph, dg.AssetKey(after)), (before, after)
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups >= {"coupa_landing", "staging", "matching", "outbox", "quickbooks", "coupa_export"}
+    assert groups >= {f"{source.name}_landing", "staging", "matching", "outbox", "quickbooks"}
 
 
 def test_dagster_cli_loads_the_workspace_without_deprecation_warnings(tmp_path):
@@ -102,8 +110,8 @@ def _sensor_context(cursor: str | None = None) -> dg.SensorEvaluationContext:
 
 
 def test_response_sensor_requests_a_fold_once_per_new_response(warehouse):
-    from pipelines.resources import WarehouseResource
     from pipelines.sensors import quickbooks_response_sensor
+    from resources.warehouse import WarehouseResource
     from warehouse.audit import now
 
     resource = WarehouseResource(database_url=warehouse.url, schema_name=warehouse.schema)
@@ -121,8 +129,8 @@ def test_response_sensor_requests_a_fold_once_per_new_response(warehouse):
 
 def test_webhook_sensor_pulls_the_touched_entities_and_consumes_the_deliveries(warehouse):
     from connectors.webhooks.queue import pending_events, store_event
-    from pipelines.resources import WarehouseResource
-    from pipelines.sensors import coupa_webhook_sensor
+    from pipelines.sensors import webhook_sensor
+    from resources.warehouse import WarehouseResource
 
     resource = WarehouseResource(database_url=warehouse.url, schema_name=warehouse.schema)
     with warehouse.connect() as conn:
@@ -130,9 +138,9 @@ def test_webhook_sensor_pulls_the_touched_entities_and_consumes_the_deliveries(w
             conn,
             {"event_id": "e1", "source": "coupa", "object_type": "purchase_order", "object_id": "7", "payload": {}},
         )
-    request = coupa_webhook_sensor(_sensor_context(), warehouse=resource)
-    assert isinstance(request, dg.RunRequest)
+    (request,) = webhook_sensor(_sensor_context(), warehouse=resource)
+    assert isinstance(request, dg.RunRequest) and request.job_name == "coupa_sync"
     keys = {k.to_user_string() for k in request.asset_selection}
-    assert "raw_coupa_purchase_orders" in keys and "raw_coupa_suppliers" not in keys and "outbox_bills" in keys
+    assert "coupa/raw_purchase_orders" in keys and "coupa/raw_suppliers" not in keys and "outbox_bills" in keys
     with warehouse.connect() as conn:
         assert pending_events(conn, "coupa") == []

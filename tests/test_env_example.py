@@ -6,8 +6,8 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from pipelines.schedules import DEFAULT_CRON
 from qbwc_bridge.settings import BridgeSettings
+from sources import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = [
@@ -17,7 +17,9 @@ PACKAGES = [
     "pipelines",
     "qbwc_bridge",
     "qbxml",
+    "resources",
     "sandbox",
+    "sources",
     "transforms",
     "warehouse",
 ]
@@ -31,8 +33,8 @@ def _listed() -> set[str]:
 
 def _read_by_code() -> set[str]:
     names = {m for pkg in PACKAGES for f in (ROOT / pkg).rglob("*.py") for m in NAMED.findall(f.read_text())}
-    names |= {f.metadata.get("env", f"QBSYNC_BRIDGE_{f.name.upper()}") for f in fields(BridgeSettings)}
-    names |= {f"QBSYNC_{source.upper()}_CRON" for source in DEFAULT_CRON}
+    names |= {f.metadata.get("env", f"QBSYNC_BRIDGE_{f.name.upper()}") for f in fields(BridgeSettings)} - {None}
+    names |= {name for source in registry.all_sources() for name in source.env.values()}
     return names
 
 

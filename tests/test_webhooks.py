@@ -15,18 +15,26 @@ from bridge_support import running_bridge
 from connectors.webhooks import SignatureScheme, mark_consumed, pending_events, touched_entities, webhook_app
 from qbwc_bridge.serving import BackgroundServer
 from qbwc_bridge.settings import BridgeSettings
+from sources import registry
+from sources.declaration import Source, Webhook
 
 SECRET = "whsec-test-value"
+COUPA = registry.get("coupa")
+
+
+def coupa_scheme(secret: bytes = SECRET.encode(), **options) -> SignatureScheme:
+    """Coupa's declared signature scheme with `secret` (and any option overridden)."""
+    return SignatureScheme(secret=secret, **{**COUPA.webhook.signature, **options})
 
 
 @pytest.fixture
 def endpoint(warehouse):
     servers = []
 
-    def start(**kwargs) -> str:
-        app = webhook_app(warehouse, kwargs.pop("secret", SECRET), **kwargs)
+    def start(source: Source = COUPA, **kwargs) -> str:
+        app = webhook_app(warehouse, kwargs.pop("secret", SECRET), source, **kwargs)
         servers.append(BackgroundServer(app).start())
-        return f"{servers[-1].url}/webhooks/{kwargs.get('source', 'coupa')}"
+        return f"{servers[-1].url}/webhooks/{source.name}"
 
     yield start
     for server in servers:
@@ -34,7 +42,7 @@ def endpoint(warehouse):
 
 
 def deliver(url, payload, *, delivery="d-1", scheme=None, timestamp=None, event="purchase_order.updated"):
-    scheme = scheme or SignatureScheme(secret=SECRET.encode())
+    scheme = scheme or coupa_scheme()
     body = json.dumps(payload).encode()
     stamp = timestamp if timestamp is not None else str(int(time.time()))
     headers = {
@@ -58,7 +66,7 @@ def test_verified_event_is_queued_once(endpoint, warehouse):
         ("d-1", "purchase_order.updated", "purchase_order", "4711")
     ]
     assert events[0]["payload"]["po-number"] == "PO004711"
-    assert touched_entities(events) == {"purchase_orders"}
+    assert touched_entities(events, COUPA.webhook.entities) == {"purchase_orders"}
     with warehouse.connect() as conn:
         assert mark_consumed(conn, ["d-1"]) == 1
         assert mark_consumed(conn, ["d-1"]) == 0
@@ -67,7 +75,7 @@ def test_verified_event_is_queued_once(endpoint, warehouse):
 
 def test_bad_signature_stale_and_missing_headers_are_rejected(endpoint, warehouse):
     url = endpoint()
-    wrong = SignatureScheme(secret=b"someone-else")
+    wrong = coupa_scheme(b"someone-else")
     assert deliver(url, {"id": 1}, scheme=wrong).status_code == 401
     assert deliver(url, {"id": 1}, timestamp=str(int(time.time()) - 3600)).status_code == 401
     assert deliver(url, {"id": 1}, timestamp=str(int(time.time()) + 3600)).status_code == 401
@@ -94,12 +102,13 @@ def test_configurable_header_base64_prefix_and_signed_timestamp(endpoint, wareho
         tolerance_s=60,
         sign_timestamp=True,
     )
-    url = endpoint(secret="unused", scheme=scheme, source="basware")
+    other = Source("other", "Other", {}, webhook=Webhook("X-Coupa-Delivery", "X-Coupa-Event", {}))
+    url = endpoint(other, secret="unused", scheme=scheme)
     assert (
         deliver(url, {"data": {"id": "inv-9"}, "event": "invoice.created"}, scheme=scheme, event="").status_code == 202
     )
     with warehouse.connect() as conn:
-        (event,) = pending_events(conn, "basware")
+        (event,) = pending_events(conn, "other")
     assert (event["event_type"], event["object_type"], event["object_id"]) == ("invoice.created", "invoice", "inv-9")
 
 
@@ -112,11 +121,11 @@ def test_secret_never_logged(endpoint, caplog):
     url = endpoint()
     with caplog.at_level(logging.DEBUG):
         deliver(url, {"id": 5}, delivery="log-1")
-        deliver(url, {"id": 5}, scheme=SignatureScheme(secret=b"bad"), delivery="log-2")
+        deliver(url, {"id": 5}, scheme=coupa_scheme(b"bad"), delivery="log-2")
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "webhook.queued" in text and "webhook.rejected" in text
     assert SECRET not in text
-    assert SignatureScheme(secret=SECRET.encode()).sign(json.dumps({"id": 5}).encode()) not in text
+    assert coupa_scheme().sign(json.dumps({"id": 5}).encode()) not in text
 
 
 def test_scheme_rejects_bad_configuration():
@@ -127,12 +136,10 @@ def test_scheme_rejects_bad_configuration():
 
 
 def test_the_bridge_serves_coupa_webhooks_when_a_secret_is_set(warehouse):
-    with running_bridge(warehouse, coupa_webhook_secret=SECRET) as bridge:
+    with running_bridge(warehouse, webhook_secrets={"coupa": SECRET}) as bridge:
         url = bridge.url + "/webhooks/coupa"
         assert deliver(url, {"id": 4712}, delivery="bridge-1").status_code == 202
-        assert (
-            deliver(url, {"id": 4712}, delivery="bridge-2", scheme=SignatureScheme(secret=b"forged")).status_code == 401
-        )
+        assert deliver(url, {"id": 4712}, delivery="bridge-2", scheme=coupa_scheme(b"forged")).status_code == 401
         assert deliver(url, {"id": 1, "blob": "x" * 2_000_000}, delivery="bridge-3").status_code == 413  # 1 MB here
         assert httpx.get(bridge.url + "/healthz").status_code == 200
     with warehouse.connect() as conn:
@@ -152,5 +159,5 @@ def test_without_a_secret_the_bridge_has_no_webhook_route(warehouse):
 def test_bridge_settings_read_the_webhook_secret_and_never_show_it(monkeypatch):
     monkeypatch.setenv("QBSYNC_COUPA_WEBHOOK_SECRET", SECRET)
     settings = BridgeSettings.from_env()
-    assert settings.coupa_webhook_secret == SECRET
+    assert settings.webhook_secrets == {"coupa": SECRET}
     assert SECRET not in repr(settings)

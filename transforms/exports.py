@@ -1,25 +1,45 @@
-"""Which documents of a source to mark exported there: the current version is in QuickBooks and not yet marked."""
+"""The "mark exported" feedback flow as cloud_outbox writes: a source's documents whose current version is in
+QuickBooks (bills done at that version, bill payments done), one write per document keyed by its record key."""
 
 from __future__ import annotations
 
+from sources.declaration import Source
 from sources.keys import record_key_sql
+from transforms.dialect import Dialect
+from transforms.sqltext import text
+
+OP = "mark_exported"
 
 
-def exports_due() -> str:
-    """SQL: (record_key, source_id, source_version, source_kind) of bills and bill payments done and not marked at
-    that version, for the source_system given twice as parameters."""
-    unmarked = (
-        "NOT EXISTS (SELECT 1 FROM source_exports e WHERE e.source_system = {system} "
-        "AND e.record_key = o.record_key AND e.source_version >= {version})"
+def exports_due(d: Dialect, source: Source) -> str:
+    """SQL: (source_system, record_key, op, target, idempotency_key, payload) for cloud_outbox.enqueue; the payload
+    names the kind, id and version, so a newer version is a new write of the same key."""
+    kinds = ", ".join(text(k) for k in source.feedback) or "NULL"
+    # marks made before the ledger existed (source_exports, no longer written) are not sent again
+    earlier = (
+        "NOT EXISTS (SELECT 1 FROM source_exports e WHERE e.source_system = {s}.source_system "
+        "AND e.record_key = o.record_key AND e.source_version >= {v})"
     )
-    return (
-        "SELECT DISTINCT o.record_key, b.source_id, b.source_version, b.source_kind FROM qbxml_outbox o "
-        "JOIN bill_drafts b ON b.company = o.company AND b.record_key = o.record_key "
+
+    def payload(kind: str, source_id: str, version: str) -> str:
+        return d.json_text(d.json_object(("kind", kind), ("source_id", source_id), ("version", version)))
+
+    bills = (
+        f"SELECT DISTINCT b.source_system, o.record_key, '{OP}' AS op, b.source_kind || ' ' || b.source_id AS target, "
+        f"o.record_key || ':exported' AS idempotency_key, "
+        f"{payload('b.source_kind', 'b.source_id', 'b.source_version')} AS payload "
+        "FROM qbxml_outbox o JOIN bill_drafts b ON b.company = o.company AND b.record_key = o.record_key "
         "AND o.dedup_key = b.record_key || ':v' || CAST(b.source_version AS TEXT) "
-        "WHERE b.source_system = ? AND o.op IN ('BillAdd', 'BillMod') AND o.status = 'done' AND "
-        + unmarked.format(system="b.source_system", version="b.source_version")
-        + " UNION SELECT DISTINCT o.record_key, p.source_id, 1, 'payment' FROM qbxml_outbox o "
-        f"JOIN stg_payments p ON o.record_key = {record_key_sql('p.source_system', 'payment', 'p.source_id')} "
-        "WHERE p.source_system = ? AND o.op = 'BillPaymentCheckAdd' AND o.status = 'done' AND "
-        + unmarked.format(system="p.source_system", version="1")
+        f"WHERE b.source_system = {text(source.name)} AND b.source_kind IN ({kinds}) "
+        "AND o.op IN ('BillAdd', 'BillMod') AND o.status = 'done' AND " + earlier.format(s="b", v="b.source_version")
     )
+    payment = payload("'payment'", "p.source_id", "1")
+    payments = (
+        f"SELECT DISTINCT p.source_system, o.record_key, '{OP}', 'payment ' || p.source_id, "
+        f"o.record_key || ':exported', {payment} "
+        "FROM qbxml_outbox o "
+        f"JOIN stg_payments p ON o.record_key = {record_key_sql('p.source_system', 'payment', 'p.source_id')} "
+        f"WHERE p.source_system = {text(source.name)} AND 'payment' IN ({kinds}) "
+        "AND o.op = 'BillPaymentCheckAdd' AND o.status = 'done' AND " + earlier.format(s="p", v="1")
+    )
+    return f"{bills} UNION {payments}"

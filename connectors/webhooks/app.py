@@ -11,40 +11,48 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from connectors.core.logs import log_event
 from connectors.webhooks.queue import store_event
 from connectors.webhooks.signature import SignatureScheme, WebhookRejected
+from sources.declaration import Source
 from warehouse.store import Warehouse
 
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def webhook_app(warehouse: Warehouse, secret: str | bytes, *, source: str = "coupa", **options: Any) -> Flask:
+def webhook_path(source: str) -> str:
+    return f"/webhooks/{source}"
+
+
+def webhook_app(warehouse: Warehouse, secret: str | bytes, source: Source, **options: Any) -> Flask:
     """A Flask app serving only `webhook_blueprint(...)`: `POST /webhooks/<source>` (see there)."""
-    app = Flask(f"webhooks_{source}")
-    app.register_blueprint(webhook_blueprint(warehouse, secret, source=source, **options))
+    app = Flask(f"webhooks_{source.name}")
+    app.register_blueprint(webhook_blueprint(warehouse, secret, source, **options))
     return app
 
 
 def webhook_blueprint(
     warehouse: Warehouse,
     secret: str | bytes,
+    declared: Source,
     *,
-    source: str = "coupa",
     scheme: SignatureScheme | None = None,
-    delivery_header: str = "X-Coupa-Delivery",
-    event_header: str = "X-Coupa-Event",
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Blueprint:
     """`POST /webhooks/<source>`: 413 over `max_body_bytes`, 401 bad or stale signature, 400 unreadable,
     409 replayed delivery id, else the event lands in `webhook_events` and the answer is 202.
 
-    `secret` comes from configuration (e.g. QBSYNC_COUPA_WEBHOOK_SECRET); `scheme` overrides header names,
-    encoding and tolerance (its own secret is then used). The body limit is this route's own, whatever the
-    hosting app allows elsewhere (the bridge takes multi-MB SOAP bodies).
+    `secret` comes from configuration (QBSYNC_<SOURCE>_WEBHOOK_SECRET); header names, encoding and tolerance come
+    from the source's declared webhook scheme unless `scheme` overrides them (its own secret is then used). The body
+    limit is this route's own, whatever the hosting app allows elsewhere (the bridge takes multi-MB SOAP bodies).
     """
+    spec = declared.webhook
+    if spec is None:
+        raise ValueError(f"source {declared.name} declares no webhooks")
+    source = declared.name
     key = secret.encode() if isinstance(secret, str) else secret
-    scheme = scheme or SignatureScheme(secret=key)
+    scheme = scheme or SignatureScheme(secret=key, **spec.signature)
+    delivery_header, event_header = spec.delivery_header, spec.event_header
     blueprint = Blueprint(f"webhooks_{source}", __name__)
 
-    @blueprint.post(f"/webhooks/{source}")
+    @blueprint.post(webhook_path(source))
     def receive() -> Response:
         request.max_content_length = max_body_bytes
         try:

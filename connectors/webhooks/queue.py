@@ -9,17 +9,6 @@ from typing import Any
 from warehouse.audit import now
 from warehouse.store import Conn
 
-# Coupa object types as webhook payloads name them -> the entity an incremental pull refreshes.
-ENTITIES = {
-    "supplier": "suppliers",
-    "purchase_order": "purchase_orders",
-    "order_header": "purchase_orders",
-    "invoice": "invoices",
-    "invoice_header": "invoices",
-    "payment": "payments",
-    "account": "accounts",
-}
-
 
 def store_event(conn: Conn, event: Mapping[str, Any]) -> bool:
     """Insert one verified event; False when its event_id was stored before (a replay)."""
@@ -65,6 +54,6 @@ def mark_consumed(conn: Conn, event_ids: Iterable[str]) -> int:
     return int(count)
 
 
-def touched_entities(events: Iterable[Mapping[str, Any]]) -> set[str]:
-    """The entities (suppliers, purchase_orders, invoices, payments, accounts) these events ask to re-pull."""
-    return {ENTITIES[e["object_type"]] for e in events if e.get("object_type") in ENTITIES}
+def touched_entities(events: Iterable[Mapping[str, Any]], entities: Mapping[str, str]) -> set[str]:
+    """The landing entities these events ask to re-pull, by the source's map of object type -> entity."""
+    return {entities[e["object_type"]] for e in events if e.get("object_type") in entities}

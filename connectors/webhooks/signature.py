@@ -20,7 +20,7 @@ class WebhookRejected(Exception):
 
 @dataclass(frozen=True)
 class SignatureScheme:
-    """How a source signs deliveries (Coupa's recipe is unconfirmed, so every part is configuration).
+    """How a source signs deliveries (each source's declaration gives its own header names and options).
 
     The signature is HMAC-SHA256 with `secret` over the raw body, or over "<timestamp>.<body>" when
     `sign_timestamp`; sent in `signature_header` as hex or base64, optionally after `prefix` (e.g. "sha256=").
@@ -28,10 +28,10 @@ class SignatureScheme:
     """
 
     secret: bytes = field(repr=False)
-    signature_header: str = "X-Coupa-Signature"
+    signature_header: str = "X-Signature"
     encoding: str = "hex"
     prefix: str = ""
-    timestamp_header: str | None = "X-Coupa-Timestamp"
+    timestamp_header: str | None = "X-Timestamp"
     tolerance_s: float = 300.0
     sign_timestamp: bool = False
 

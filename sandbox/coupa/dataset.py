@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -49,6 +50,8 @@ class CoupaDataset:
     seed: int = 0
     utc_offset_hours: int = -7
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    # (kind, id) -> how many times an export was written: the simulator's own count, so tests see a double write
+    export_writes: Counter = field(default_factory=Counter, repr=False, compare=False)
     _clock: datetime = field(default_factory=lambda: datetime(2000, 1, 1, tzinfo=UTC), repr=False)
 
     def __post_init__(self) -> None:
@@ -135,6 +138,7 @@ class CoupaDataset:
             stamp = self.tick()
             record = dict(self.get(kind, coupa_id))
             record["exported"] = True
+            self.export_writes[(kind, int(coupa_id))] += 1
             record["last-exported-at"] = stamp
             self.records[kind][int(coupa_id)] = record
             return record

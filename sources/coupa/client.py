@@ -93,6 +93,25 @@ class CoupaClient(ApiClient):
             raise ValueError(f"cannot mark {kind!r} exported: expected purchase_order, invoice or payment")
         return response.json()
 
+    def is_exported(self, kind: ExportKind, coupa_id: int | str) -> bool:
+        """Whether Coupa already flags the document exported (read before re-sending a write of unknown outcome)."""
+        path = {"purchase_order": "/api/purchase_orders", "invoice": "/api/invoices",
+                "payment": "/api/coupa_pay/payments"}.get(kind)  # fmt: skip
+        if path is None:
+            raise ValueError(f"cannot read {kind!r}: expected purchase_order, invoice or payment")
+        return bool(self.get(f"{path}/{int(coupa_id)}").json().get("exported"))
+
+    # cloud_outbox writes (sources.declaration: feedback flows): op -> how to write it and how to read it back
+    def deliver(self, op: str, payload: Mapping[str, Any]) -> None:
+        if op != "mark_exported":
+            raise ValueError(f"Coupa has no write {op!r}")
+        self.mark_exported(payload["kind"], payload["source_id"])
+
+    def delivered(self, op: str, payload: Mapping[str, Any]) -> bool:
+        if op != "mark_exported":
+            raise ValueError(f"Coupa has no write {op!r}")
+        return self.is_exported(payload["kind"], payload["source_id"])
+
     def _records(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         for page in self.pages(path, params):
             yield from page

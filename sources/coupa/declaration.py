@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sources.declaration import Billable, Entity, LineNumber, Policy, Source
+from sources.declaration import Billable, Entity, LineNumber, Policy, Source, Webhook
 
 _UPDATED = {"updated_at": ("updated-at",)}
 # The account segment that carries the cost centre (segment-1 is the GL account in the usual Coupa set-up).
@@ -45,6 +45,24 @@ SOURCE = Source(
     client="sources.coupa.client:CoupaClient",
     cursor_overlap=timedelta(0),
     policy=Policy(bill_on="po", invoice_difference="hold", vendor_policy="create", vendor_sync="on_demand"),
+    feedback=("purchase_order", "invoice", "payment"),
+    rate_limit_per_s=25.0,  # Coupa answers 429 beyond 25 requests per second
+    feedback_workers=8,  # exported=true once the current version is in QuickBooks
+    webhook=Webhook(
+        delivery_header="X-Coupa-Delivery",
+        event_header="X-Coupa-Event",
+        # Coupa's signing recipe is unconfirmed: HMAC-SHA256 of the body, hex, with a timestamp header
+        signature={"signature_header": "X-Coupa-Signature", "timestamp_header": "X-Coupa-Timestamp"},
+        entities={
+            "supplier": "suppliers",
+            "purchase_order": "purchase_orders",
+            "order_header": "purchase_orders",
+            "invoice": "invoices",
+            "invoice_header": "invoices",
+            "payment": "payments",
+            "account": "accounts",
+        },
+    ),
     billable=(
         Billable("purchase_orders", ("issued", "approved", "closed", "soft_closed")),  # sent to the supplier
         Billable("invoices", ("approved",)),

@@ -1,0 +1,111 @@
+"""Feedback assets generated from the registry: `<source>/feedback` queues the source's writes (documents now in
+QuickBooks) in the cloud_outbox ledger and delivers them through the source's client: paced under its rate limit,
+a few at a time, within a time budget per run; a write a killed run left unknown is read back before it is re-sent."""
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import dagster as dg
+
+from assets.metadata import result, sample
+from assets.policies import API_RETRY, WAREHOUSE_POOL
+from connectors.core.pacing import Pacer
+from sources import registry
+from sources.declaration import Source
+from transforms.dialect import dialect
+from transforms.exports import exports_due
+from warehouse import cloud_outbox
+from warehouse.states import CloudWrite
+
+CLAIM_BATCH = 200  # writes claimed (marked sending) at a time: what a killed run can leave to read back
+
+
+def feedback_key(source: Source) -> dg.AssetKey:
+    return dg.AssetKey([source.name, "feedback"])
+
+
+def _deliver(client: Any, pacer: Pacer, row: dict[str, Any]) -> tuple[dict[str, Any], str | None, str]:
+    """(row, error or None, how): `found` when a write of unknown outcome had already happened, else `sent`."""
+    payload = json.loads(row["payload"])
+    try:
+        if row["unknown"]:
+            pacer.wait()
+            if client.delivered(row["op"], payload):
+                return row, None, "found"
+        pacer.wait()
+        client.deliver(row["op"], payload)
+    except Exception as exc:  # one write the source refuses must not stop the others; it stays failed, replayable
+        return row, f"{type(exc).__name__}: {exc}"[:500], "error"
+    return row, None, "sent"
+
+
+def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = None) -> dict[str, int]:
+    """Queue the source's due writes, then deliver pending ones until none is left or the time budget is spent."""
+    actor = f"asset:{source.name}/feedback"
+    with wh.connect() as conn:
+        queued = cloud_outbox.enqueue(conn, exports_due(dialect(wh.backend), source), actor)
+    counts = {"queued": queued, "sent": 0, "found": 0, "error": 0}
+    pacer = Pacer(source.rate_limit_per_s)
+    deadline = time.monotonic() + (source.feedback_seconds if budget_s is None else budget_s)
+    with ThreadPoolExecutor(max_workers=source.feedback_workers) as pool:
+        while time.monotonic() < deadline:
+            with wh.connect() as conn:
+                rows = cloud_outbox.claim(conn, source.name, CLAIM_BATCH, actor)
+            if not rows:
+                break
+            outcomes = list(pool.map(lambda row: _deliver(client, pacer, row), rows))
+            with wh.connect() as conn:
+                cloud_outbox.settle(conn, outcomes, actor)
+            for _, _, how in outcomes:
+                counts[how] += 1
+    return counts
+
+
+def _feedback_asset(source: Source) -> dg.AssetsDefinition:
+    mine = f"source_system = '{source.name}'"
+
+    @dg.asset(
+        key=feedback_key(source),
+        deps=["qb_bills", "qb_bill_payments"],
+        group_name=f"{source.name}_feedback",
+        kinds={source.name, "python"},
+        pool=WAREHOUSE_POOL,
+        retry_policy=API_RETRY,
+        required_resource_keys={"warehouse", source.name},
+        check_specs=[dg.AssetCheckSpec("cloud_writes_delivered", asset=feedback_key(source))],
+        description=f"{source.title} told which documents are in QuickBooks, through the cloud_outbox ledger",
+    )
+    def feedback(context: dg.AssetExecutionContext):
+        wh = context.resources.warehouse.get()
+        with getattr(context.resources, source.name).client() as client:
+            counts = deliver_writes(wh, source, client)
+        by_status = dict(wh.fetchall(f"SELECT status, count(*) FROM cloud_outbox WHERE {mine} GROUP BY status"))
+        with wh.connect() as conn:
+            failed = cloud_outbox.failed(conn, source.name)
+        yield result(
+            sum(by_status.values()),
+            this_run=counts,
+            by_status=by_status,
+            sample=sample(wh, "cloud_outbox", "updated_at DESC, record_key", mine),
+        )
+        yield dg.AssetCheckResult(
+            check_name="cloud_writes_delivered",
+            passed=not failed,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"{len(failed)} writes to {source.title} failed (qbsync audit KEY; qbsync replay --key KEY)"
+            if failed
+            else f"no failed writes to {source.title}",
+            metadata={
+                "failed": dg.MetadataValue.json({f["record_key"]: f["last_error"] for f in failed[:50]}),
+                "pending": by_status.get(CloudWrite.PENDING.value, 0),
+            },
+        )
+
+    return feedback
+
+
+def feedback_assets() -> list[dg.AssetsDefinition]:
+    """One feedback asset per source that declares feedback flows."""
+    return [_feedback_asset(s) for s in registry.all_sources() if s.feedback]
