@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import shutil
 import sys
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 DEMO_USER = "demo"
 DEMO_COMPANY = "demo"
+DEMO_SCHEMA = "qbsync_demo"  # on PostgreSQL the demo owns this schema: dropped and re-created on every run
 MAX_ROUNDS = 12
 BAD_SHARE = 0.05  # share of generated records planted with one defect each (held in quarantine)
 # Generated Coupa GL accounts onto the sandbox company's chart (sandbox.quickbooks.seed), cost centres onto classes.
@@ -61,6 +63,7 @@ class DemoResult:
     quickbooks: dict[str, int]
     round_trips: int
     duplicates: int
+    double_booked: int
     unreconciled: int
     quarantined: int
     seconds: float
@@ -82,10 +85,32 @@ def register(app: typer.Typer) -> None:
         stage_only: bool = typer.Option(False, "--stage-only", help="Stop with the outbox filled, bridge not started"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
         seed: int = typer.Option(7, "--seed", help="Seed of the generated data and of the faults"),
+        bill_on: str = typer.Option(None, "--bill-on", help="po | invoice (default: Coupa's declared policy)"),
+        invoice_difference: str = typer.Option(
+            None, "--invoice-difference", help="adjust | hold: an invoice that differs from its billed PO"
+        ),
+        database: str = typer.Option(
+            "",
+            "--database",
+            envvar="QBSYNC_DATABASE_URL",
+            help="postgresql://... to run on PostgreSQL (default: QBSYNC_DATABASE_URL, else a fresh DuckDB file)",
+        ),
+        schema: str = typer.Option(
+            DEMO_SCHEMA, "--schema", help="PostgreSQL schema the demo drops and re-creates for itself"
+        ),
     ) -> None:
-        """Run the end-to-end demo on the embedded DuckDB warehouse with the sandbox simulators."""
+        """Run the end-to-end demo on a fresh warehouse (DuckDB, or PostgreSQL) with the sandbox simulators."""
         with _progress(enabled=not as_json and sys.stdout.isatty()) as show:
-            result = run_demo(records=records, faults=faults, stage_only=stage_only, seed=seed, progress=show)
+            result = run_demo(
+                records=records,
+                faults=faults,
+                stage_only=stage_only,
+                seed=seed,
+                progress=show,
+                database=database or None,
+                schema=schema,
+                policy={"bill_on": bill_on, "invoice_difference": invoice_difference},
+            )
         if as_json:
             typer.echo(json.dumps(result.as_json()))
             typer.echo(f"Web Connector user {DEMO_USER}, password {result.password}", err=True)
@@ -97,13 +122,36 @@ def register(app: typer.Typer) -> None:
 
 
 def run_demo(
-    *, records: int, faults: bool, stage_only: bool, seed: int, progress: Callable[[str], None] = lambda _: None
+    *,
+    records: int,
+    faults: bool,
+    stage_only: bool,
+    seed: int,
+    progress: Callable[[str], None] = lambda _: None,
+    database: str | None = None,
+    schema: str = DEMO_SCHEMA,
+    policy: dict[str, str | None] | None = None,
 ) -> DemoResult:
-    """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file."""
+    """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file, on a
+    fresh DuckDB file or, with `database` (postgresql://...), in a fresh `schema` of that server."""
     from warehouse.config import home
 
+    if database and database.startswith("duckdb:"):
+        database = None  # the demo's DuckDB warehouse is always its own fresh file under $QBSYNC_HOME/demo
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
+        raise typer.BadParameter(f"--schema {schema!r}: use letters, digits and underscores")
     started = time.monotonic()
-    with DemoEnvironment(home() / "demo", records=records, faults=faults, seed=seed, progress=progress) as env:
+    env = DemoEnvironment(
+        home() / "demo",
+        records=records,
+        faults=faults,
+        seed=seed,
+        progress=progress,
+        database=database,
+        schema=schema,
+        policy=policy,
+    )
+    with env:
         progress("pulling Coupa and queueing QuickBooks requests")
         env.sync()
         trips = 0 if stage_only else env.deliver()
@@ -129,14 +177,22 @@ class DemoEnvironment:
         seed: int = 7,
         bad_share: float = BAD_SHARE,
         country: str = "US",
+        policy: dict[str, str | None] | None = None,
         progress: Callable[[str], None] = lambda _: None,
+        database: str | None = None,
+        schema: str = DEMO_SCHEMA,
+        dagster_home: Path | None = None,
     ):
         from sandbox.coupa.generator import generate
         from sandbox.quickbooks.faults import Faults
 
         self.folder = folder
+        self.database = database
+        self.schema = schema
+        self.dagster_home = dagster_home  # a persistent instance (pools enforced) instead of an ephemeral one
         self.faults = faults
         self.seed = seed
+        self.requested_policy = {k: v for k, v in (policy or {}).items() if v}
         self.progress = progress
         self.country = country
         self.dataset = generate(
@@ -154,14 +210,30 @@ class DemoEnvironment:
 
         shutil.rmtree(self.folder, ignore_errors=True)  # the demo's own folder: every run starts from nothing
         self.folder.mkdir(parents=True)
-        self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
+        if self.database:
+            self.warehouse = Warehouse(self.database, schema=self.schema)
+            with self.warehouse.connect() as conn:  # the demo's own schema: every run starts from nothing
+                conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+                conn.execute(f'CREATE SCHEMA "{self.schema}"')
+        else:
+            self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
         self.warehouse.migrate()
         _add_company(self.warehouse, self.dataset, self.password, self.country)
+        if self.requested_policy:
+            from operations.company_policy import set_policy
+
+            with self.warehouse.connect() as conn:
+                set_policy(conn, DEMO_COMPANY, [], **self.requested_policy)
         CompanyFile.create(self.company_path, country=self.country).close()
         with ExitStack() as stack:
             coupa_secret = secrets.token_urlsafe(16)
             coupa = stack.enter_context(_coupa(self.dataset, coupa_secret, self.faults, self.seed))
-            instance = stack.enter_context(dg.DagsterInstance.ephemeral())
+            if self.dagster_home:
+                instance = stack.enter_context(dg.DagsterInstance.from_config(str(self.dagster_home)))
+            else:
+                instance = stack.enter_context(dg.DagsterInstance.ephemeral())
+            self.instance, self.coupa = instance, coupa
+            self.coupa_secret = coupa_secret
             resources = _resources(self.warehouse, coupa.base_url, coupa_secret)
             self._materialize = partial(_materialize, resources=resources, instance=instance)
             self._stack = stack.pop_all()
@@ -169,6 +241,7 @@ class DemoEnvironment:
 
     def __exit__(self, *exc_info) -> None:
         self._stack.close()
+        self.warehouse.close()
 
     def sync(self) -> None:
         """Land what changed in Coupa, restage, match, check (quarantine/release) and queue the requests."""
@@ -183,8 +256,10 @@ class DemoEnvironment:
 
         wh = self.warehouse
         # The demo compresses the Web Connector's schedule into back-to-back rounds: a session dropped by a fault is
-        # abandoned after 2 s (not the production 5 minutes), or every later round would be answered "busy".
-        bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0, session_idle_seconds=2))
+        # abandoned after 2 s (not the production 5 minutes), or every later round would be answered "busy"; and its
+        # Adds are re-added after a lookup that finds nothing 2 s after they went out (not the production 10 minutes).
+        settings = BridgeSettings.from_env(retry_delay_seconds=0, session_idle_seconds=2, answer_wait_seconds=2)
+        bridge = start_in_thread(wh, settings)
         trips = 0
         try:
             with CompanyFile.create(self.company_path, country=self.country, faults=self.qb_faults) as company:
@@ -218,13 +293,21 @@ class DemoEnvironment:
         self._materialize(_response_assets())
         return trips
 
+    def policy(self) -> dict[str, str]:
+        """The demo company's procure-to-pay policy for Coupa (bill_on, invoice_difference)."""
+        row = self.warehouse.records(
+            "SELECT bill_on, invoice_difference FROM company_sources WHERE company = ? AND source_system = 'coupa'",
+            [DEMO_COMPANY],
+        )[0]
+        return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
+
     def result(self, *, round_trips: int, seconds: float) -> DemoResult:
         """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine."""
         wh = self.warehouse
         return DemoResult(
             sources={"coupa": _source_counts(wh)},
             outbox=_outbox_counts(wh),
-            **_company_file_figures(self.company_path, self.dataset),
+            **_company_file_figures(self.company_path, self.dataset, self.policy()),
             round_trips=round_trips,
             quarantined=wh.scalar("SELECT count(DISTINCT record_key) FROM quarantine WHERE released_at IS NULL"),
             seconds=seconds,
@@ -378,11 +461,13 @@ def _outbox_counts(wh) -> dict[str, int]:
 # -- checking the company file against the source ---------------------------------------------------
 
 
-def _company_file_figures(path: Path, dataset) -> dict[str, Any]:
-    """Vendors, bills and bill payments in the company file; duplicates and unreconciled documents, judged from
-    the company file and the generated source data only (not from the warehouse)."""
+def _company_file_figures(path: Path, dataset, policy: dict[str, str]) -> dict[str, Any]:
+    """Vendors, bills and bill payments in the company file; duplicates, purchases booked twice and unreconciled
+    documents, judged from the company file and the generator's truth only (not from the warehouse)."""
+    from sandbox.coupa.truth import expected
     from sandbox.quickbooks.company import CompanyFile
 
+    truth = expected(dataset, **policy)
     with CompanyFile(path) as company:
         vendors = company.objects("Vendor")
         bills = company.objects("Bill")
@@ -390,7 +475,8 @@ def _company_file_figures(path: Path, dataset) -> dict[str, Any]:
     return {
         "quickbooks": {"vendors": len(vendors), "bills": len(bills), "bill_payments": len(payments)},
         "duplicates": _duplicates(vendors, bills, payments),
-        "unreconciled": _unreconciled(bills, payments, dataset),
+        "double_booked": truth.double_booked([b.get("RefNumber") for b in bills]),
+        "unreconciled": _unreconciled(bills, payments, truth),
     }
 
 
@@ -407,31 +493,10 @@ def _duplicates(vendors: list[dict], bills: list[dict], payments: list[dict]) ->
     return sum(n - 1 for n in keys.values())
 
 
-def _expected_bills(dataset) -> dict[str, Decimal]:
-    """RefNumber -> amount of every approved source document free of planted defects."""
-    from sources import registry
-
-    coupa = registry.get("coupa")
-    bad = set(dataset.bad_records)
-    bad_suppliers = {int(k.rsplit(":", 1)[1]) for k in bad if k.startswith("coupa:supplier:")}
-    out = {}
-    for kind, docs, statuses, number, lines in (
-        ("po", dataset.purchase_orders, coupa.billable_statuses("purchase_orders"), "po-number", "order-lines"),
-        ("invoice", dataset.invoices, coupa.billable_statuses("invoices"), "invoice-number", "invoice-lines"),
-    ):
-        for doc in docs:
-            supplier = doc.get("supplier") or {}
-            if f"coupa:{kind}:{doc['id']}" in bad or supplier.get("id") in bad_suppliers:
-                continue
-            if doc["status"] in statuses:
-                out[doc[number][:20]] = sum(Decimal(str(line["total"])) for line in doc[lines])
-    return out
-
-
-def _unreconciled(bills: list[dict], payments: list[dict], dataset) -> int:
+def _unreconciled(bills: list[dict], payments: list[dict], truth) -> int:
     """Expected bills missing or with another amount, bills no source document explains, and payments of
     expected invoices missing from the company file."""
-    expected = _expected_bills(dataset)
+    expected = {ref: bill.amount for ref, bill in truth.bills.items()}
     seen: dict[str, Decimal] = {}
     for bill in bills:
         amount = sum(Decimal(str(line.get("Amount", "0"))) for line in _lines(bill))
@@ -439,11 +504,8 @@ def _unreconciled(bills: list[dict], payments: list[dict], dataset) -> int:
     off = sum(1 for ref, amount in expected.items() if seen.get(ref) != amount)
     off += sum(1 for ref in seen if ref not in expected)
     paid_refs = {p.get("RefNumber") for p in payments}
-    invoices = {f"{i['id']}": i for i in dataset.invoices}
-    for pay in dataset.payments:
-        paid = [invoices.get(str(detail["payable-id"])) for detail in pay["payment-details"]]
-        billed = all(i and i["invoice-number"][:20] in expected for i in paid)
-        if billed and pay["payment-identifier"][-11:] not in paid_refs:
+    for pay in truth.payments:
+        if pay["payment-identifier"][-11:] not in paid_refs:
             off += 1
     return off
 
@@ -478,10 +540,16 @@ def _print_summary(result: DemoResult, stage_only: bool) -> None:
         typer.echo("  bridge:      not started (--stage-only); the outbox waits for the Web Connector")
     else:
         typer.echo(f"  QuickBooks:  {out['quickbooks']} in {result.round_trips} round trips")
-    typer.echo(f"  duplicates:  {result.duplicates}   unreconciled: {result.unreconciled}")
+    typer.echo(
+        f"  duplicates:  {result.duplicates}   purchases booked twice: {result.double_booked}   "
+        f"unreconciled: {result.unreconciled}"
+    )
     typer.echo(f"  quarantined: {result.quarantined} documents held for review")
     typer.echo(f"  warehouse:   {result.warehouse}")
-    url = "duckdb://" + result.warehouse.removeprefix("duckdb:")
-    typer.echo(f"  look closer: QBSYNC_DATABASE_URL={url} qbsync report   (or: qbsync audit coupa:po:<id>)")
+    if result.warehouse.startswith("duckdb:"):
+        where = "QBSYNC_DATABASE_URL=duckdb://" + result.warehouse.removeprefix("duckdb:")
+    else:
+        where = f"QBSYNC_DATABASE_URL=<the --database URL> QBSYNC_DATABASE_SCHEMA={DEMO_SCHEMA}"
+    typer.echo(f"  look closer: {where} qbsync report   (or: qbsync audit coupa:po:<id>)")
     typer.echo(f"  company:     {result.company_file}")
     typer.echo(f"  Web Connector user {DEMO_USER}, password {result.password}")

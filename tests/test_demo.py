@@ -1,4 +1,4 @@
-"""`qbsync demo` end to end on DuckDB: sandbox Coupa -> assets -> bridge -> sandbox Web Connector -> company file."""
+"""`qbsync demo` end to end on DuckDB and PostgreSQL: sandbox Coupa -> assets -> bridge -> QBWC -> company file."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 
 KEYS = {
-    "sources", "outbox", "quickbooks", "round_trips", "duplicates", "unreconciled", "quarantined", "seconds",
+    "sources", "outbox", "quickbooks", "round_trips", "duplicates", "double_booked", "unreconciled", "quarantined",
+    "seconds",
     "warehouse", "company_file",
 }  # fmt: skip
 
@@ -34,7 +35,7 @@ def test_demo_json_delivers_everything_exactly_once(home):
     assert out["sources"]["coupa"]["purchase_orders"] == 200
     assert out["outbox"]["failed"] == 0 and out["outbox"]["pending"] == 0
     assert out["outbox"]["done"] > 0 and out["round_trips"] > 0
-    assert out["duplicates"] == 0 and out["unreconciled"] == 0
+    assert out["duplicates"] == 0 and out["unreconciled"] == 0 and out["double_booked"] == 0
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     assert out["quarantined"] > 0  # the generator plants bad records; they are held, not sent
     assert out["warehouse"].startswith("duckdb:") and str(home) in out["company_file"]
@@ -50,3 +51,12 @@ def test_stage_only_stops_with_the_outbox_filled(home):
     out = _demo("--records", "30", "--stage-only")
     assert out["outbox"]["total"] == out["outbox"]["pending"] > 0
     assert out["round_trips"] == 0 and out["quickbooks"]["bills"] == 0
+
+
+def test_demo_on_postgresql_with_every_fault_has_no_duplicate_and_no_loss(home, pg_warehouse):
+    schema = pg_warehouse.schema  # a throw-away schema: the demo drops and re-creates it, the fixture drops it
+    out = _demo("--records", "40", "--faults", "--seed", "5", "--database", pg_warehouse.url, "--schema", schema)
+    assert out["warehouse"].startswith("postgresql:") and schema in out["warehouse"]
+    assert out["duplicates"] == 0 and out["unreconciled"] == 0
+    assert out["outbox"]["pending"] == 0 and out["outbox"]["failed"] == 0
+    assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
