@@ -263,7 +263,8 @@ def _adjust_po_bills() -> list[str]:
         f"INSERT INTO bill_draft_lines ({_LINE_COLUMNS}) SELECT i.company, i.po_key, "
         "CAST(ROW_NUMBER() OVER (PARTITION BY i.company, i.po_key ORDER BY i.record_key, l.line_number) AS INTEGER), "
         "l.account_code, l.cost_centre, l.qb_account_name, l.qb_class_name, l.description, l.quantity, "
-        f"l.unit_price, l.amount FROM {PO_INVOICES} i JOIN ({adjusted}) a ON a.company = i.company "
+        "l.unit_price, l.amount, l.tax_code, l.qb_sales_tax_code "
+        f"FROM {PO_INVOICES} i JOIN ({adjusted}) a ON a.company = i.company "
         "AND a.po_key = i.po_key JOIN bill_draft_lines l ON l.company = i.company AND l.record_key = i.record_key",
         "UPDATE bill_drafts SET total_amount = v.invoiced, line_total = v.invoiced, "
         "revision = CAST(bill_drafts.source_version AS TEXT) || '+' || v.invoices, "
