@@ -255,7 +255,7 @@ def run_soak(
         finally:
             procs.close()
         progress("checking")
-        run.report = check(env.company_path, env.dataset, env.warehouse)
+        run.report = check(env.company_path, env.dataset, env.warehouse, env.policy())
     run.seconds = round(time.monotonic() - started, 1)
     run.peak_rss_mb = _peak_rss_mb()
     return run
