@@ -89,6 +89,7 @@ class Source:
     entities: dict[str, Entity]  # landing entity name -> how it maps
     billable: tuple[Billable, ...] = ()
     client: str = ""  # "module:Class" of the API client (connectors.core.ApiClient)
+    simulator: str = ""  # "module:function" of its simulator harness for the contract test (tests/test_contract.py)
     id_field: str = "id"
     cursor_field: str = "updated-at"  # incremental pulls resume after the newest value seen
     cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)

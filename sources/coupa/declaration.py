@@ -43,6 +43,7 @@ SOURCE = Source(
     name="coupa",
     title="Coupa",
     client="sources.coupa.client:CoupaClient",
+    simulator="sandbox.coupa.contract:harness",
     cursor_overlap=timedelta(0),
     policy=Policy(bill_on="po", invoice_difference="hold", vendor_policy="create", vendor_sync="on_demand"),
     feedback=("purchase_order", "invoice", "payment"),

@@ -10,6 +10,7 @@ SOURCE = Source(
     name="toy",
     title="Toy",
     client="toy_source.client:ToyClient",
+    simulator="toy_source.simulator:harness",
     id_field="key",
     cursor_field="modified",
     cursor_overlap=timedelta(minutes=5),

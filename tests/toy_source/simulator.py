@@ -4,6 +4,9 @@ per bill, and the expected results computed from its own data (which bills must 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +34,7 @@ class ToySimulator:
 
     def expected(self) -> dict[str, Any]:
         """Its own truth: bills that must reach QuickBooks (key -> amount) and planted bad ones (key -> field)."""
-        bad = {f"toy:invoice:{b['key']}": "amount" for b in self.data["bills"].values() if not _number(b["amount"])}
+        bad = {f"toy:invoice:{b['key']}": ("amount",) for b in self.data["bills"].values() if not _number(b["amount"])}
         good = {
             f"toy:invoice:{b['key']}": b["amount"]
             for b in self.data["bills"].values()
@@ -65,3 +68,58 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+VENDORS = [
+    {"key": "V1", "modified": "2024-05-01T10:00:00Z", "display_name": "Toy Widgets Ltd",
+     "address": {"line": "1 Main St", "zip": "12345"}},
+    {"key": "V2", "modified": "2024-05-01T10:00:00Z", "display_name": "Gadget Barn",
+     "address": {"line": "2 Side St", "zip": "54321"}},
+]  # fmt: skip
+
+
+def bill(key: str, vendor: str, amount: str, state: str = "approved", qty: str = "2", unit: str = "5.00") -> dict:
+    return {
+        "key": key, "modified": "2024-05-02T09:00:00Z", "ref": f"INV-{key}", "vendor": vendor, "state": state,
+        "date": "2024-05-02", "amount": amount, "lines": [{"n": "1", "text": "Widgets", "qty": qty, "unit": unit,
+                                                          "gl": "6000-100"}],
+    }  # fmt: skip
+
+
+BILLS = [
+    bill("B1", "V1", "10.00"),
+    bill("B2", "V2", "ten"),  # planted: the amount is not a number
+    bill("B3", "V1", "10.00", state="draft"),  # not billable yet
+    bill("B4", "V2", "7.50", qty="3", unit="2.50"),
+]
+
+
+@dataclass
+class Harness:
+    """The toy simulator as the contract test drives it (the same attributes as every source's harness)."""
+
+    sim: ToySimulator = field(repr=False)
+    client_id: str = "toy-contract"
+    client_secret: str = "unused"
+    account_codes: tuple[str, ...] = ("6000-100",)
+
+    @property
+    def base_url(self) -> str:
+        return self.sim.url
+
+    @property
+    def bad(self) -> dict[str, str]:
+        return self.sim.expected()["bad"]
+
+    def touch(self, entity: str, source_id: str) -> None:
+        row = self.sim.data[entity][source_id]
+        self.sim.data[entity][source_id] = {**row, "modified": "2024-06-01T00:00:00Z", "ref": row.get("ref")}
+
+    def export_writes(self) -> dict[str, int]:
+        return {f"toy:invoice:{k}": n for k, n in self.sim.export_writes.items()}
+
+
+@contextmanager
+def harness() -> Iterator[Harness]:
+    with ToySimulator(VENDORS, [dict(b) for b in BILLS]) as sim:
+        yield Harness(sim)
