@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from pipelines import demo, ops_cli
+from pipelines import ops_cli
 from qbwc_bridge import cli as bridge_cli
 from qbxml.cli import app as qbxml_app
+from sandbox import demo
 from sandbox.cli import app as sandbox_app
 from warehouse.cli import app as db_app
 

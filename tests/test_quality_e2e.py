@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.demo import DemoEnvironment
 from qbwc_bridge.settings import BridgeSettings
 from sandbox.coupa.dataset import money
+from sandbox.demo import DemoEnvironment
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
 from sources import registry
