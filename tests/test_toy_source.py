@@ -3,9 +3,9 @@ through the same assets, checks, outbox, feedback and recon views, with no chang
 
 from __future__ import annotations
 
-import dagster as dg
 import pytest
 import toy_source.declaration as toy_declaration
+from test_contract import _materialize
 from test_transforms import _company
 from toy_source.simulator import BILLS, VENDORS, ToySimulator
 
@@ -34,12 +34,6 @@ def _resources(warehouse, sim) -> dict:
         "warehouse": WarehouseResource(database_url=warehouse.url, schema_name=warehouse.schema),
         "toy": SourceApiResource(source="toy", base_url=sim.url, client_id="toy-test", client_secret="unused"),
     }
-
-
-def _materialize(assets, resources) -> dg.ExecuteInProcessResult:
-    result = dg.materialize(assets, resources=resources, instance=dg.DagsterInstance.ephemeral())
-    assert result.success
-    return result
 
 
 def test_toy_documents_become_bills_through_the_shared_assets(warehouse, toy):
