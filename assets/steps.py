@@ -21,6 +21,7 @@ from transforms.canonical import CANONICAL
 from transforms.dialect import Dialect, dialect
 from transforms.landing import RAW_COLUMNS, raw_frame
 from transforms.sqltext import ts
+from warehouse import qb_clock
 from warehouse.audit import now, record_from_query
 from warehouse.outbox import enqueue
 from warehouse.store import Conn, Warehouse
@@ -252,7 +253,12 @@ def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
                     "op": row["op"],
                     "dedup_key": f"qb:{row['op']}:{stamp.isoformat()}",
                     "record_key": f"qb:{row['op']}",
-                    "payload": rq.reference_query_payload(row["op"], row["watermark"]),
+                    "payload": rq.reference_query_payload(
+                        row["op"],
+                        qb_clock.filter_time(row["watermark"], row["time_zone"], row["utc_offset_minutes"])
+                        if row["watermark"]
+                        else None,
+                    ),
                 }
                 for row in due
                 if not row["live"]

@@ -44,6 +44,23 @@ def company_add(
     typer.echo(f"company {company.company}: user {company.qbwc_user}, {company.country}, qbXML <= {max_version}")
 
 
+@company_app.command("time-zone")
+def company_time_zone(
+    name: str = typer.Option(..., "--name", help="Company name"),
+    zone: str = typer.Option("", "--zone", help="IANA zone of the machine running the file; empty: learn it"),
+) -> None:
+    """Set the company file's time zone, in which modified-date filters are written (default: QuickBooks' offsets)."""
+    from qbwc_bridge import companies
+
+    try:
+        with _warehouse().connect() as conn:
+            companies.set_time_zone(conn, name, zone or None)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"company {name}: time zone {zone or 'learned from QuickBooks'}")
+
+
 @company_app.command("list")
 def company_list() -> None:
     """Companies with their Web Connector user, country and qbXML ceiling."""

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sources import registry
 from warehouse.audit import now, record
@@ -78,6 +79,20 @@ def add(
     for source in registry.names() if sources is None else sources:
         enrol(conn, name, source)
     return company
+
+
+def set_time_zone(conn: Conn, name: str, zone: str | None) -> None:
+    """Say which time zone the machine running the company file is in (None: learn it from QuickBooks' offsets)."""
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"company {name}: time zone {zone!r} is not an IANA zone such as America/Chicago") from exc
+    if not conn.scalar("SELECT 1 FROM companies WHERE company = ?", [name]):
+        raise ValueError(f"company {name}: no such company")
+    conn.execute("UPDATE companies SET time_zone = ? WHERE company = ?", [zone or None, name])
+    event = {"actor": "cli:company", "company": name, "record_key": f"company:{name}", "event": "time_zone_set"}
+    record(conn, [{**event, "detail": {"time_zone": zone or None}}])
 
 
 def list_all(conn: Conn) -> list[Company]:

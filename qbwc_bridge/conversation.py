@@ -10,6 +10,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_rand
 
 from qbwc_bridge import companies, delivery, intake, sessions
 from qbwc_bridge.settings import BridgeSettings
+from qbxml import editions
 from qbxml.responses import NotAResponse, Response, parse_message
 from qbxml.schema import parse_version, supported_version
 from qbxml.status import hresult_message
@@ -104,18 +105,27 @@ class Conversation:
             if session.qbxml_version is None:
                 company = companies.get(conn, session.company)
                 version, info = negotiate(company.max_qbxml_version, major, minor, hcp_response)
+                session.country = editions.country_of(
+                    country or info.get("country"), info.get("supported_versions", ()), company.country
+                )
                 sessions.update(
                     conn,
                     ticket,
                     qbxml_version=version,
-                    country=country or company.country,
+                    country=session.country,
                     company_file=company_file,
                     host_info=info,
                 )
                 session.qbxml_version = version
             outbox.fail_blocked(conn, session.company)
             batch = delivery.next_batch(
-                conn, session.company, ticket, session.qbxml_version, s.batch_max_requests, s.batch_max_bytes
+                conn,
+                session.company,
+                ticket,
+                session.qbxml_version,
+                s.batch_max_requests,
+                s.batch_max_bytes,
+                editions.edition(session.country),
             )
             if batch is not None:
                 sessions.update(conn, ticket, batch_id=batch.batch_id)

@@ -9,6 +9,7 @@ from typing import Any
 from lxml import etree
 
 from qbxml import envelope, requests
+from qbxml.editions import Edition
 from qbxml.text import QbxmlFieldError
 from qbxml.values import Ref
 from warehouse import outbox
@@ -93,17 +94,27 @@ def plan(row: dict, ticket: str) -> tuple[str, str, dict[str, Any]]:
     return "send", row["op"], payload
 
 
-def render_row(row: dict, ticket: str, version: str) -> tuple[str, etree._Element]:
-    """(action, `<opRq>` element) for one row; Unsendable when it cannot go."""
+def render_row(row: dict, ticket: str, version: str, edition: Edition | None = None) -> tuple[str, etree._Element]:
+    """(action, `<opRq>` element) for one row, in the terms of the session's edition; Unsendable when it cannot go."""
     action, op, fields = plan(row, ticket)
     try:
+        fields = edition.adapt(fields) if edition else fields
         return action, requests.render(op, fields, version=version, request_id=row["request_id"])
     except (QbxmlFieldError, ValueError, KeyError) as exc:
         raise Unsendable(f"cannot render {op}: {exc}") from exc
 
 
-def next_batch(conn: Conn, company: str, ticket: str, version: str, max_requests: int, max_bytes: int) -> Batch | None:
-    """Claim, render and mark sent the next message for `company`; None when nothing is sendable now.
+def next_batch(
+    conn: Conn,
+    company: str,
+    ticket: str,
+    version: str,
+    max_requests: int,
+    max_bytes: int,
+    edition: Edition | None = None,
+) -> Batch | None:
+    """Claim, render (for the session's edition) and mark sent the next message for `company`; None when nothing is
+    sendable now.
 
     At least one request goes even if it alone exceeds `max_bytes`; rows that cannot render are failed here.
     """
@@ -113,7 +124,7 @@ def next_batch(conn: Conn, company: str, ticket: str, version: str, max_requests
     size = 0
     for row in outbox.claim(conn, company, max_requests):
         try:
-            action, element = render_row(row, ticket, version)
+            action, element = render_row(row, ticket, version, edition)
         except Unsendable as exc:
             failures.append({**row, "status": "failed", "last_error": str(exc), "event": "failed"})
             continue
@@ -127,7 +138,8 @@ def next_batch(conn: Conn, company: str, ticket: str, version: str, max_requests
     if not chosen:
         return None
     batch_id = "b" + uuid.uuid4().hex
-    xml = envelope.message(elements, version=version, on_error="continueOnError").decode("utf-8")
+    written = edition.version_string if edition else None
+    xml = envelope.message(elements, version=version, on_error="continueOnError", written=written).decode("utf-8")
     outbox.mark_sent(conn, chosen, ticket, batch_id)
     conn.execute(
         "INSERT INTO qbxml_messages (batch_id, company, ticket, qbxml_version, request_count, request_xml, sent_at) "

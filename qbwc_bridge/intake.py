@@ -178,4 +178,5 @@ def _response_row(company: str, batch_id: str, rs: Response, records: list[dict]
 
 def _store_responses(conn: Conn, rows: list[dict]) -> None:
     if rows:
-        conn.load("qbxml_responses", pd.DataFrame(rows))
+        counts = {"ret_count": "Int64", "iterator_remaining": "Int64"}  # a None among ints must not make them 0.0
+        conn.load("qbxml_responses", pd.DataFrame(rows).astype(counts))

@@ -8,14 +8,26 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from qbxml import compile_schema, xsd
 from qbxml.envelope import declared_version
 from qbxml.responses import NotAResponse, Response, parse_message
-from qbxml.schema import load, supported_version
+from qbxml.schema import SchemaNotFound, parse_version
 from qbxml.xmlsafe import UnsafeXml, parse
 
 app = typer.Typer(no_args_is_help=True, help="Validate and read qbXML documents.")
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="a qbXML document")]
+
+
+XsdDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--xsd-dir",
+        envvar="QBSYNC_QBXML_XSD_DIR",
+        file_okay=False,
+        help="Intuit's qbXML XSD folder (13.0/, 16.0/ ...), as the QuickBooks SDK installs it",
+    ),
+]
 
 
 @app.command()
@@ -24,8 +36,9 @@ def validate(
     version: Annotated[
         str | None, typer.Option("--version", help="qbXML version; default: the document's <?qbxml?> header")
     ] = None,
+    xsd_dir: XsdDir = None,
 ) -> None:
-    """Check FILE against Intuit's qbXML schema: exit 0 when valid, else 1 with the first error."""
+    """Check FILE against Intuit's qbXML XSDs: exit 0 when valid, else 1 with the first error."""
     try:
         root = parse(file.read_bytes())
     except UnsafeXml as exc:
@@ -34,14 +47,34 @@ def validate(
     if not wanted:
         _fail(f'{file}: no <?qbxml version="..."?> header; pass --version')
     try:
-        used = supported_version(wanted)
-    except ValueError as exc:
+        folder = xsd_dir or xsd.schema_dir()
+        usable = [v for v in xsd.versions(folder) if parse_version(v) <= parse_version(wanted)]
+        if not usable:
+            raise ValueError(f"no XSD set for qbXML {wanted} or older in {folder}")
+        used = usable[-1]
+        errors = xsd.load(used, folder).errors(root)
+    except (ValueError, OSError, SchemaNotFound) as exc:
         _fail(f"{file}: {exc}")
-    errors = load(used).errors(root)
     shown = f"qbXML {used}" + (f" (asked {wanted})" if used != wanted else "")
     if errors:
         _fail(f"{file}: invalid against {shown}: {errors[0]}" + (f" (+{len(errors) - 1} more)" if errors[1:] else ""))
     typer.echo(f"{file}: valid against {shown}")
+
+
+@app.command("compile-schema")
+def compile_schema_command(
+    xsd_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Intuit's XSD folder (13.0/, 16.0/)")],
+    out: Annotated[Path | None, typer.Option("--out", file_okay=False, help="default: the package's facts")] = None,
+) -> None:
+    """Compile every qbXML version under XSD_DIR into the facts the product reads (qbxml/facts/qbxml-*.json)."""
+    try:
+        written = compile_schema.compile_dir(xsd_dir, out or compile_schema.FACTS_DIR)
+    except (SchemaNotFound, ValueError, OSError) as exc:
+        _fail(f"{xsd_dir}: {exc}")
+    if not written:
+        _fail(f"{xsd_dir}: no qbXML XSD set (NN.N/qbxmlopsNNN.xsd) found")
+    for path in written:
+        typer.echo(f"wrote {path}")
 
 
 @app.command("parse")

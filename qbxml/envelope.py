@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from lxml import etree
 
@@ -14,13 +14,20 @@ ON_ERROR = ("continueOnError", "stopOnError", "rollbackOnError")
 _VERSION = re.compile(r"""version\s*=\s*["']([^"']+)["']""")
 
 
-def message(requests: Sequence[etree._Element], *, version: str, on_error: str = "continueOnError") -> bytes:
-    """A request message holding `requests` (rendered for `version`), declaring the schema version written."""
+def message(
+    requests: Sequence[etree._Element],
+    *,
+    version: str,
+    on_error: str = "continueOnError",
+    written: Callable[[str], str] | None = None,
+) -> bytes:
+    """A request message holding `requests` (rendered for `version`), declaring the schema version written
+    (as `written` spells it for an edition, e.g. Edition.version_string)."""
     if on_error not in ON_ERROR:
         raise ValueError(f"onError must be one of {ON_ERROR}, not {on_error!r}")
     msgs = etree.Element("QBXMLMsgsRq", onError=on_error)
     msgs.extend(requests)
-    return _document(msgs, version)
+    return _document(msgs, version, written)
 
 
 def response_message(rs_elements: Sequence[etree._Element], *, version: str) -> bytes:
@@ -30,10 +37,13 @@ def response_message(rs_elements: Sequence[etree._Element], *, version: str) -> 
     return _document(msgs, version)
 
 
-def _document(msgs: etree._Element, version: str) -> bytes:
+def _document(msgs: etree._Element, version: str, written: Callable[[str], str] | None = None) -> bytes:
     root = etree.Element("QBXML")
     root.append(msgs)
-    header = f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{supported_version(version)}"?>\n'
+    declared = supported_version(version)
+    header = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{written(declared) if written else declared}"?>\n'
+    )
     return header.encode("ascii") + etree.tostring(root, encoding="utf-8")
 
 

@@ -1,52 +1,44 @@
-"""Intuit's qbXML schemas as data: element order, occurrence and maxLength per version, and validation."""
+"""qbXML's element model per version (order, occurrence, maxLength, enumerations, patterns), from compiled facts.
+
+The facts (`qbxml/facts/*.json`) are generated from Intuit's XSD sets by `qbsync qbxml compile-schema XSD_DIR`
+(see qbxml/compile_schema.py); the product reads nothing else at run time. Validation against the XSD files
+themselves lives in qbxml/xsd.py (tests, `qbsync qbxml validate`).
+"""
 
 from __future__ import annotations
 
-import os
+import json
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
-from lxml import etree
-
-XSD = "{http://www.w3.org/2001/XMLSchema}"
-_PARTICLES = {f"{XSD}sequence", f"{XSD}choice", f"{XSD}all"}
+FACTS_PACKAGE = "qbxml.facts"
 
 
 class SchemaNotFound(RuntimeError):
-    """The official qbXML schema files could not be located."""
-
-
-def schema_dir() -> Path:
-    """Folder holding one sub-folder per qbXML version (13.0/, 16.0/) with Intuit's XSD files."""
-    configured = os.environ.get("QBSYNC_QBXML_XSD_DIR")
-    if configured:
-        return Path(configured)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "shared" / "reference" / "qbxml-xsd"
-        if candidate.is_dir():
-            return candidate
-    raise SchemaNotFound(
-        "qbXML schemas not found: set QBSYNC_QBXML_XSD_DIR to the folder holding 13.0/ and 16.0/ "
-        "(in a checkout they live at ../shared/reference/qbxml-xsd)"
-    )
+    """No qbXML schema (compiled facts, or XSD files where those are asked for) for a version."""
 
 
 def parse_version(version: str) -> tuple[int, int]:
-    """'16.0' -> (16, 0); also accepts the old country-prefixed form 'CA3.0'."""
+    """'16.0' -> (16, 0); also accepts the country-prefixed form 'CA3.0'."""
     text = version.strip().lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     major, _, minor = text.partition(".")
     return int(major), int(minor or 0)
 
 
+def facts_name(version: str) -> str:
+    return f"qbxml-{version}.json"
+
+
 @cache
 def schema_versions() -> tuple[str, ...]:
-    """The versions we hold official schemas for, oldest first."""
-    found = [p.name for p in schema_dir().iterdir() if (p / _ops_name(p.name)).exists()]
+    """The versions the package holds compiled facts for, oldest first."""
+    names = [f.name for f in resources.files(FACTS_PACKAGE).iterdir() if f.name.startswith("qbxml-")]
+    found = [n.removeprefix("qbxml-").removesuffix(".json") for n in names]
     return tuple(sorted(found, key=parse_version))
 
 
+@cache
 def supported_version(requested: str) -> str:
     """The schema version to write for a requested version: the newest we hold that is not newer."""
     wanted = parse_version(requested)
@@ -56,13 +48,9 @@ def supported_version(requested: str) -> str:
     return usable[-1]
 
 
-def _ops_name(version: str) -> str:
-    return f"qbxmlops{version.replace('.', '')}.xsd"
-
-
 @dataclass(eq=False)
 class Decl:
-    """One element declaration: its children in schema order, occurrence bounds and text length limit."""
+    """One element declaration: its children in schema order, occurrence bounds and text rules."""
 
     name: str
     min_occurs: int = 1
@@ -73,6 +61,7 @@ class Decl:
     pattern: str | None = None  # XSD pattern of the text (AMTTYPE: two decimals), anchored at both ends
     enumeration: tuple[str, ...] | None = None  # the allowed values of an enumerated type
     slot: int | None = None  # shared by the members of one repeating choice: they keep the order given
+    type_name: str | None = None  # the named simple type of the text (BOOLTYPE, DATETIMETYPE, ...)
     _children: list[Decl] | None = field(default=None, repr=False)
     _resolver: object = field(default=None, repr=False)
 
@@ -108,46 +97,44 @@ class Decl:
         return self.max_occurs is None or self.max_occurs > 1
 
 
-class QbxmlSchema:
-    """The element model of one qbXML version, built from Intuit's XSD files."""
+def with_occurs(decl: Decl, occurs: tuple[int, int | None], slot: int | None = None) -> Decl:
+    """The same declaration at another place: other occurrence bounds (and choice slot), the same children."""
+    copy = Decl(
+        decl.name,
+        *occurs,
+        max_length=decl.max_length,
+        simple=decl.simple,
+        attributes=decl.attributes,
+        pattern=decl.pattern,
+        enumeration=decl.enumeration,
+        slot=slot,
+        type_name=decl.type_name,
+    )
+    copy._resolver = lambda: decl.children
+    return copy
 
-    def __init__(self, version: str):
-        self.version = version
-        folder = schema_dir() / version
-        self.path = folder / _ops_name(version)
-        if not self.path.exists():
-            raise SchemaNotFound(f"no qbXML {version} schema at {self.path}")
-        self._elements: dict[str, etree._Element] = {}
-        self._complex: dict[str, etree._Element] = {}
-        self._simple: dict[str, etree._Element] = {}
-        self._groups: dict[str, etree._Element] = {}
-        for xsd in sorted(folder.glob("*.xsd")):
-            root = etree.parse(str(xsd), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
-            for node in root:
-                name = node.get("name")
-                if node.tag == f"{XSD}element":
-                    self._elements[name] = node
-                elif node.tag == f"{XSD}complexType":
-                    self._complex[name] = node
-                elif node.tag == f"{XSD}simpleType":
-                    self._simple[name] = node
-                elif node.tag == f"{XSD}group":
-                    self._groups[name] = node
-        self._global: dict[str, Decl] = {}
-        self._validator: etree.XMLSchema | None = None
 
-    # -- model ---------------------------------------------------------------------------------
+class ElementModel:
+    """What every qbXML element model answers from its `element(name)`: the request and response wrappers."""
+
+    version: str
+    _global: dict[str, Decl]
+    _elements: dict
 
     def element(self, name: str) -> Decl:
         """The global element `name` (e.g. 'VendorAdd', 'QBXMLMsgsRq')."""
         decl = self._global.get(name)
         if decl is None:
-            node = self._elements.get(name)
-            if node is None:
+            if name not in self._elements:
                 raise KeyError(f"qbXML {self.version} has no element {name}")
-            decl = self._decl(node, name)
-            self._global[name] = decl
+            decl = self._global[name] = self._global_decl(name)
         return decl
+
+    def _global_decl(self, name: str) -> Decl:
+        raise NotImplementedError
+
+    def global_names(self) -> list[str]:
+        return list(self._elements)
 
     def request(self, op: str) -> Decl:
         """The `<opRq>` wrapper declaration, e.g. request('VendorAdd') for VendorAddRq."""
@@ -160,155 +147,46 @@ class QbxmlSchema:
     def has_request(self, op: str) -> bool:
         return self.element("QBXMLMsgsRq").child(f"{op}Rq") is not None
 
-    def _decl(self, node: etree._Element, name: str, occurs: tuple[int, int | None] = (1, 1)) -> Decl:
-        type_name = node.get("type")
-        complex_node = None
-        if type_name and type_name in self._complex:
-            complex_node = self._complex[type_name]
-        else:
-            complex_node = node.find(f"{XSD}complexType")
-        if complex_node is None:
-            pattern, enumeration = self._lexical(node, type_name)
-            return Decl(
-                name, *occurs, max_length=self._max_length(node, type_name), pattern=pattern, enumeration=enumeration
-            )
-        simple_content = complex_node.find(f"{XSD}simpleContent")
-        attributes = tuple(a.get("name") for a in complex_node.iter(f"{XSD}attribute") if a.get("name"))
-        if simple_content is not None:
-            ext = simple_content[0]
-            return Decl(name, *occurs, max_length=self._type_max_length(ext.get("base")), attributes=attributes)
+
+class QbxmlSchema(ElementModel):
+    """The element model of one qbXML version, read from its compiled facts.
+
+    Facts: `shapes` = [name, maxLength, simple, attributes, pattern, enumeration, type, children], each child
+    [shape, minOccurs, maxOccurs (null = unbounded), choice slot]; `elements` = global element name -> shape.
+    """
+
+    def __init__(self, version: str, facts: dict):
+        self.version = version
+        self._shapes: list[list] = facts["shapes"]
+        self._elements: dict[str, int] = facts["elements"]
+        self._global: dict[str, Decl] = {}
+        self._children: dict[int, list[Decl]] = {}
+
+    def _global_decl(self, name: str) -> Decl:
+        return self._decl(self._elements[name], 1, 1, None)
+
+    def _decl(self, shape: int, low: int, high: int | None, slot: int | None) -> Decl:
+        name, max_length, simple, attributes, pattern, enumeration, type_name, _ = self._shapes[shape]
         return Decl(
             name,
-            *occurs,
-            simple=False,
-            attributes=attributes,
-            _resolver=lambda: self._particles(complex_node),
+            low,
+            high,
+            max_length=max_length,
+            simple=bool(simple),
+            attributes=tuple(attributes),
+            pattern=pattern,
+            enumeration=tuple(enumeration) if enumeration is not None else None,
+            slot=slot,
+            type_name=type_name,
+            _resolver=None if simple else (lambda: self._children_of(shape)),
         )
 
-    def _particles(
-        self, container: etree._Element, outer: tuple[int, int | None] = (1, 1), slot: int | None = None
-    ) -> list[Decl]:
-        """Child declarations in document order; occurrence bounds of enclosing sequences/choices folded in.
-
-        Members of a repeating choice (BillAdd's ItemLineAdd | ItemGroupLineAdd) repeat and share one `slot`,
-        so they may interleave in the order given.
-        """
-        out: list[Decl] = []
-        for node in container:
-            tag = node.tag
-            if tag == f"{XSD}element":
-                occurs = _times(_occurs(node), outer)
-                ref = node.get("ref")
-                if ref:
-                    target = self.element(ref)
-                    if occurs == (target.min_occurs, target.max_occurs) and slot is None:
-                        out.append(target)
-                    else:  # same declaration, other occurrence bounds at this place
-                        out.append(_with_occurs(target, occurs, slot))
-                else:
-                    decl = self._decl(node, node.get("name"), occurs)
-                    decl.slot = slot
-                    out.append(decl)
-            elif tag in _PARTICLES:
-                low, high = _times(_occurs(node), outer)
-                if tag == f"{XSD}choice" and len([n for n in node if isinstance(n.tag, str)]) > 1:
-                    low = 0  # any one alternative may be absent
-                repeating = high is None or high > 1
-                inner_slot = slot if slot is not None or not repeating else id(node)
-                out.extend(self._particles(node, (low, high), inner_slot))
-            elif tag == f"{XSD}group":
-                group = self._groups[node.get("ref")] if node.get("ref") else node
-                out.extend(self._particles(group, _times(_occurs(node), outer), slot))
-        return out
-
-    def _max_length(self, node: etree._Element, type_name: str | None) -> int | None:
-        inline = node.find(f"{XSD}simpleType")
-        if inline is not None:
-            return self._simple_max_length(inline)
-        return self._type_max_length(type_name)
-
-    def _lexical(self, node: etree._Element, type_name: str | None) -> tuple[str | None, tuple[str, ...] | None]:
-        """The pattern and the enumerated values of a simple element (inline or named type), where it has them."""
-        simple = node.find(f"{XSD}simpleType")
-        seen: set[str] = set()
-        while simple is None and type_name in self._simple and type_name not in seen:
-            seen.add(type_name)
-            simple = self._simple[type_name]
-        pattern: str | None = None
-        while simple is not None:
-            restriction = simple.find(f"{XSD}restriction")
-            if restriction is None:
-                break  # a union (BOOLTYPE, DATETYPE): left to the XSD
-            values = tuple(e.get("value") for e in restriction.findall(f"{XSD}enumeration"))
-            if values:
-                return pattern, values
-            facet = restriction.find(f"{XSD}pattern")
-            if facet is not None and pattern is None:
-                pattern = facet.get("value")
-            base = restriction.get("base")
-            simple = self._simple.get(base) if base not in seen else None
-            seen.add(base)
-        return pattern, None
-
-    def _type_max_length(self, type_name: str | None) -> int | None:
-        if not type_name or type_name not in self._simple:
-            return None
-        return self._simple_max_length(self._simple[type_name])
-
-    def _simple_max_length(self, simple: etree._Element) -> int | None:
-        restriction = simple.find(f"{XSD}restriction")
-        if restriction is None:
-            return None
-        facet = restriction.find(f"{XSD}maxLength")
-        if facet is not None:
-            return int(facet.get("value"))
-        return self._type_max_length(restriction.get("base"))
-
-    # -- validation ----------------------------------------------------------------------------
-
-    @property
-    def validator(self) -> etree.XMLSchema:
-        if self._validator is None:
-            parser = etree.XMLParser(resolve_entities=False, no_network=True)
-            self._validator = etree.XMLSchema(etree.parse(str(self.path), parser))
-        return self._validator
-
-    def errors(self, document: etree._Element | etree._ElementTree) -> list[str]:
-        """Schema errors of a whole QBXML document, as 'line N: <element>: message'; empty when valid."""
-        if self.validator.validate(document):
-            return []
-        return [f"line {e.line}: {_element_of(e.path)}: {e.message}" for e in self.validator.error_log]
-
-
-def _element_of(path: str | None) -> str:
-    return (path or "").rsplit("/", 1)[-1] or "document"
-
-
-def _occurs(node: etree._Element) -> tuple[int, int | None]:
-    low = int(node.get("minOccurs", "1"))
-    high = node.get("maxOccurs", "1")
-    return low, None if high == "unbounded" else int(high)
-
-
-def _times(inner: tuple[int, int | None], outer: tuple[int, int | None]) -> tuple[int, int | None]:
-    """Occurrence bounds of a particle inside an enclosing particle with bounds `outer`."""
-    high = None if inner[1] is None or outer[1] is None else inner[1] * outer[1]
-    return inner[0] * outer[0], high
-
-
-def _with_occurs(decl: Decl, occurs: tuple[int, int | None], slot: int | None = None) -> Decl:
-    copy = Decl(
-        decl.name,
-        *occurs,
-        max_length=decl.max_length,
-        simple=decl.simple,
-        attributes=decl.attributes,
-        pattern=decl.pattern,
-        enumeration=decl.enumeration,
-        slot=slot,
-    )
-    copy._resolver = lambda: decl.children
-    return copy
+    def _children_of(self, shape: int) -> list[Decl]:
+        """One list per shape, shared by every place the shape appears."""
+        found = self._children.get(shape)
+        if found is None:
+            found = self._children[shape] = [self._decl(*child) for child in self._shapes[shape][7]]
+        return found
 
 
 def _missing(version: str, name: str):
@@ -317,8 +195,12 @@ def _missing(version: str, name: str):
 
 @cache
 def load(version: str) -> QbxmlSchema:
-    """The schema for `version` (exact: '13.0' or '16.0'), parsed once per process."""
-    return QbxmlSchema(version)
+    """The model of `version` (exact: '13.0' or '16.0'), read from the package's facts once per process."""
+    try:
+        text = resources.files(FACTS_PACKAGE).joinpath(facts_name(version)).read_text()
+    except FileNotFoundError:
+        raise SchemaNotFound(f"no compiled qbXML {version} facts in the package ({schema_versions()})") from None
+    return QbxmlSchema(version, json.loads(text))
 
 
 def for_version(requested: str) -> QbxmlSchema:

@@ -31,53 +31,105 @@ def build(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None) -
     return elem
 
 
-def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path: str) -> None:
+# A path is built only when an error names it: a string, or (parent path, key) pairs joined on demand.
+Path = str | tuple[Any, str]
+
+
+def _joined(path: Path) -> str:
+    parts: list[str] = []
+    while isinstance(path, tuple):
+        path, key = path
+        parts.append(key)
+    return "/".join([path, *reversed(parts)])
+
+
+def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path: Path) -> None:
     """Write `data` into `elem`: attributes and text, then children created directly in schema order."""
     if not isinstance(data, dict):
         elem.text = _text(data, decl, path)
         return
+    keys = tuple(k for k, v in data.items() if v is not None) if None in data.values() else tuple(data)
+    plan = _plan(schema, decl, keys)
+    if plan is None:  # some key is not a child here: the slow path names it (or drops a newer field)
+        plan = _plan_checked(schema, decl, keys, _joined(path))
+    for key, child in plan:
+        value = data[key]
+        if key[0] == "@":
+            elem.set(key[1:], _plain(_scalar(value), (path, key)))
+        elif key == "#text":
+            elem.text = _text(value, decl, path)
+        elif isinstance(value, list):
+            if len(value) > 1 and not child.repeats:
+                raise QbxmlFieldError(_joined((path, key)), f"given {len(value)} times, allowed once")
+            for item in value:
+                _fill(schema, child, item, etree.SubElement(elem, key), (path, key))
+        elif child.simple and not isinstance(value, dict):  # a leaf: its text, without another call level
+            etree.SubElement(elem, key).text = _text(value, child, (path, key))
+        else:
+            _fill(schema, child, value, etree.SubElement(elem, key), (path, key))
+
+
+def _plan(schema: QbxmlSchema, decl: Decl, keys: tuple[str, ...]) -> list[tuple[str, Decl | None]] | None:
+    """The keys of one element set in writing order (attributes and text first, then children in schema order),
+    cached per declaration and key set; None when a key is not a child of `decl`."""
+    plans = decl.__dict__.setdefault("_plans", {})
+    plan = plans.get(keys)
+    if plan is not None:
+        return plan
     index = decl.index
-    entries: list[tuple[int, int, str, Decl, Any]] = []
-    for seq, (key, value) in enumerate(data.items()):
-        if value is None:
-            continue
+    head: list[tuple[str, Decl | None]] = []
+    entries: list[tuple[int, int, str, Decl]] = []
+    for seq, key in enumerate(keys):
         if key[0] == "@":
             if key[1:] not in decl.attributes:
-                raise UnknownField(f"{path}/{key}", f"{decl.name} has no attribute {key[1:]} in qbXML {schema.version}")
-            elem.set(key[1:], to_latin1(_scalar(value), f"{path}/{key}"))
-            continue
-        if key == "#text":
-            elem.text = _text(value, decl, path)
-            continue
-        hit = index.get(key)
-        if hit is None:
-            if _known_in_newer(schema.version, path, key):
-                continue  # degrade: this version lacks the field
-            raise UnknownField(f"{path}/{key}", f"not a child of {decl.name} in qbXML {schema.version}")
-        entries.append((hit[0], seq, key, hit[1], value))
-    if len(entries) > 1:
-        entries.sort(key=_order)
-    for _, _, key, child, value in entries:
-        child_path = f"{path}/{key}"
-        if isinstance(value, list):
-            if len(value) > 1 and not child.repeats:
-                raise QbxmlFieldError(child_path, f"given {len(value)} times, allowed once")
-            for item in value:
-                _fill(schema, child, item, etree.SubElement(elem, key), child_path)
+                return None
+            head.append((key, None))
+        elif key == "#text":
+            head.append((key, None))
         else:
-            _fill(schema, child, value, etree.SubElement(elem, key), child_path)
+            hit = index.get(key)
+            if hit is None:
+                return None
+            entries.append((hit[0], seq, key, hit[1]))
+    entries.sort(key=_order)
+    plan = head + [(key, child) for _, _, key, child in entries]
+    plans[keys] = plan
+    return plan
 
 
-def _order(entry: tuple[int, int, str, Decl, Any]) -> tuple[int, int]:
+def _plan_checked(schema: QbxmlSchema, decl: Decl, keys: tuple[str, ...], path: str) -> list[tuple[str, Decl | None]]:
+    """The plan without the keys a newer schema has (a faithful downgrade); UnknownField for any other key."""
+    kept = []
+    for key in keys:
+        if key[0] == "@" and key[1:] not in decl.attributes:
+            raise UnknownField(f"{path}/{key}", f"{decl.name} has no attribute {key[1:]} in qbXML {schema.version}")
+        if key[0] != "@" and key != "#text" and decl.index.get(key) is None:
+            if _known_in_newer(schema.version, path, key):
+                continue
+            raise UnknownField(f"{path}/{key}", f"not a child of {decl.name} in qbXML {schema.version}")
+        kept.append(key)
+    return _plan(schema, decl, tuple(kept)) or []
+
+
+def _order(entry: tuple) -> tuple[int, int]:
     return entry[0], entry[1]
 
 
-def _text(value: Any, decl: Decl, path: str) -> str:
-    text = check_length(to_latin1(_scalar(value), path), decl.max_length, path)
+def _plain(text: str, path: Path) -> str:
+    """Latin-1 text; printable ASCII (the common case) passes without the full check."""
+    if text.isascii() and text.isprintable():
+        return text
+    return to_latin1(text, _joined(path))
+
+
+def _text(value: Any, decl: Decl, path: Path) -> str:
+    text = _plain(_scalar(value), path)
+    if decl.max_length is not None and len(text) > decl.max_length:
+        check_length(text, decl.max_length, _joined(path))
     if decl.enumeration is not None and text not in decl.enumeration:
-        raise QbxmlFieldError(path, f"{text!r} is not one of {', '.join(decl.enumeration)}")
+        raise QbxmlFieldError(_joined(path), f"{text!r} is not one of {', '.join(decl.enumeration)}")
     if decl.pattern is not None and not _regex(decl.pattern).fullmatch(text):
-        raise QbxmlFieldError(path, f"{text!r} does not have the form {decl.pattern}")
+        raise QbxmlFieldError(_joined(path), f"{text!r} does not have the form {decl.pattern}")
     return text
 
 
@@ -88,6 +140,8 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 def _scalar(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -129,12 +183,14 @@ def to_data(elem: etree._Element, decl: Decl | None = None) -> Any:
     Lenient: children the schema does not know are kept too, as real QuickBooks output strays from it.
     """
     children = [c for c in elem if isinstance(c.tag, str)]
+    text = elem.text or ""
     if not children and not elem.attrib:
-        return (elem.text or "").strip() if decl is None or decl.simple else {}
+        if decl is not None and not decl.simple:
+            return {}
+        return text if decl is not None or text.strip() else ""  # values byte for byte, as QuickBooks wrote them
     out: dict[str, Any] = {f"@{k}": v for k, v in elem.attrib.items()}
     if not children:
-        text = (elem.text or "").strip()
-        if text:
+        if text.strip():
             out["#text"] = text
         return out
     for child in children:

@@ -16,7 +16,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from qbxml.schema import for_version
+from qbxml import xsd
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_outbox_status_and_export(cli, warehouse, tmp_path):
     assert "wrote 6 request(s)" in out
     files = sorted((tmp_path / "export" / "acme").glob("*.xml"))
     assert len(files) == 6
-    schema = for_version("16.0")
+    schema = xsd.load("16.0")
     for f in files:
         assert not schema.errors(etree.fromstring(f.read_bytes()))
 

@@ -20,9 +20,8 @@ from bridge_support import (
 )
 from lxml import etree
 
-from qbxml import envelope, requests
+from qbxml import envelope, requests, xsd
 from qbxml.responses import parse_message
-from qbxml.schema import for_version
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
 from sandbox.webconnector.client import ClientFaults, WebConnector
@@ -47,7 +46,7 @@ def _assert_messages_valid(wh) -> int:
     with wh.connect() as conn:
         sent = conn.fetchall("SELECT qbxml_version, request_xml FROM qbxml_messages")
     for version, xml in sent:
-        errors = for_version(version).errors(etree.fromstring(xml.encode()))
+        errors = xsd.load(version).errors(etree.fromstring(xml.encode()))
         assert not errors, errors[:3]
     return len(sent)
 

@@ -8,9 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from qbxml import envelope
+from qbxml import envelope, xsd
 from qbxml import requests as rq
-from qbxml.schema import load
 from qbxml.text import QbxmlFieldError
 
 VERSIONS = st.sampled_from(["13.0", "16.0"])
@@ -41,7 +40,7 @@ def _valid_or_named(builder, version: str, root: str) -> None:
         assert err.path.rsplit("/", 1)[-1].split("[")[0].isidentifier(), err.path
         return
     doc = envelope.message([elem], version=version)
-    assert load(version).errors(etree.fromstring(doc)) == []
+    assert xsd.load(version).errors(etree.fromstring(doc)) == []
 
 
 @SETTINGS

@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from qbxml import envelope
+from qbxml import envelope, xsd
 from qbxml import requests as rq
-from qbxml.schema import load
 from qbxml.text import QbxmlFieldError
 from qbxml.values import Ref
 from qbxml.xmltree import UnknownField
@@ -86,7 +85,7 @@ BUILDERS = {
 
 
 def _errors(doc: bytes, version: str) -> list[str]:
-    return load(version).errors(etree.fromstring(doc))
+    return xsd.load(version).errors(etree.fromstring(doc))
 
 
 @pytest.mark.parametrize("version", VERSIONS)

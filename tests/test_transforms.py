@@ -9,11 +9,13 @@ from coupa_payloads import account, invoice, land, line, payment, purchase_order
 from lxml import etree
 
 from assets import steps
+from qbxml import xsd
 from qbxml.schema import load
 from qbxml.xmltree import build
 from sources import registry
 from transforms import bills
 from transforms import requests as rq
+from warehouse import qb_clock
 from warehouse.audit import now
 from warehouse.company_sources import enrol
 from warehouse.store import Warehouse
@@ -303,7 +305,7 @@ def test_every_payload_is_schema_valid_qbxml(tmp_path, version):
     rows += [
         {"op": op, "payload": rq.reference_query_payload(op, since)}
         for op in rq.REFERENCE_QUERIES
-        for since in (None, now())
+        for since in (None, qb_clock.filter_time(now(), None, -300))
     ]
     assert {r["op"] for r in rows} >= {"VendorAdd", "BillAdd", "BillMod", "BillPaymentCheckAdd", "AccountQuery"}
     for i, row in enumerate(rows):
@@ -311,4 +313,4 @@ def test_every_payload_is_schema_valid_qbxml(tmp_path, version):
         root = etree.Element("QBXML")
         msgs = etree.SubElement(root, "QBXMLMsgsRq", onError="continueOnError")
         msgs.append(build(schema, schema.request(row["op"]), body))
-        assert schema.errors(root) == [], (row["op"], etree.tostring(root))
+        assert xsd.load(schema.version).errors(root) == [], (row["op"], etree.tostring(root))

@@ -12,7 +12,7 @@ time); values are cut to the schema's maxLength here so a long source field neve
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sources import registry
@@ -27,7 +27,6 @@ UNSENT = "('pending', 'retry')"
 IN_FLIGHT = "('sent', 'unknown')"
 BILL_OPS = "('BillAdd', 'BillMod')"
 MAX_RETURNED = 100
-WATERMARK_OVERLAP = timedelta(minutes=5)  # re-read a little before the newest change seen (clock skew)
 
 
 def _cut(expr: str, length: int) -> str:
@@ -68,6 +67,7 @@ def vendor_adds(d: Dialect) -> str:
         ("NameOnCheck", "coalesce(s.qb_name, vm.qb_vendor_name)"),
         ("AccountNumber", external_id_sql("s.source_system", "s.source_id")),
         ("Notes", "src.title || ' supplier ' || coalesce(s.supplier_number, s.source_id)"),
+        ("VendorTaxIdent", _cut("s.tax_id", 15)),  # each edition's name for it: qbxml/editions.json
     )
     return (
         "SELECT vm.company, 'VendorAdd' AS op, "
@@ -285,10 +285,9 @@ REFERENCE_QUERIES = {
 DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck"]
 
 
-def reference_query_payload(op: str, since: datetime | None) -> dict[str, Any]:
-    """The `<{op}Rq>` content reading everything changed since `since` (None: everything)."""
+def reference_query_payload(op: str, stamp: str | None) -> dict[str, Any]:
+    """The `<{op}Rq>` content reading everything changed since the local time `stamp` (None: everything)."""
     _, kind = REFERENCE_QUERIES[op]
-    stamp = (since - WATERMARK_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S") if since else None
     if kind == "deleted":
         return {
             "TxnDelType": DELETED_TXN_TYPES,
@@ -307,13 +306,14 @@ def reference_query_payload(op: str, since: datetime | None) -> dict[str, Any]:
 
 
 def reference_watermarks() -> str:
-    """SQL: (company, op, watermark, live) for every company and reference query."""
+    """SQL: (company, op, watermark, live, time_zone, utc_offset_minutes) for every company and reference query."""
     parts = []
     for op, (table, kind) in REFERENCE_QUERIES.items():
         column = "time_deleted" if kind == "deleted" else "time_modified"
         parts.append(
             f"SELECT c.company, '{op}' AS op, (SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company) "
             "AS watermark, EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = c.company "
-            f"AND o.op = '{op}' AND o.status IN {LIVE}) AS live FROM companies c"
+            f"AND o.op = '{op}' AND o.status IN {LIVE}) AS live, c.time_zone, k.utc_offset_minutes "
+            "FROM companies c LEFT JOIN qb_clock k ON k.company = c.company"
         )
     return " UNION ALL ".join(parts)

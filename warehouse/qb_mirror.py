@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from warehouse import qb_clock
 from warehouse.audit import now
 from warehouse.store import Conn
 
@@ -190,12 +191,18 @@ def fold(conn: Conn, company: str, records: Iterable[Any]) -> dict[str, int]:
         grouped.setdefault("Item" if target[0] == "qb_items" else rec["type"], []).append(rec)
     stamp = now()
     counts: dict[str, int] = {}
+    seen: list[tuple] = []
     # Deletions last, so a record deleted after it was read ends up removed.
     for recs in sorted(grouped.values(), key=lambda rs: _table_of(rs[0]["type"])[0] == "qb_deleted"):
         table, key, convert, stamps = _table_of(recs[0]["type"])
-        frame = pd.DataFrame([convert(r) for r in recs])
+        frame = pd.DataFrame([convert(r) for r in recs]).drop_duplicates(subset=[key], keep="last")
         for col in stamps:
-            frame[col] = _utc(frame[col])
+            reported = frame[col]
+            frame[col] = _utc(reported)
+            seen.append(qb_clock.newest_offset(reported, frame[col]))
+        frame = _changed(conn, company, table, key, frame)
+        if frame.empty:
+            continue
         for col in ("txn_date", "due_date"):
             if col in frame:
                 frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.date
@@ -205,7 +212,27 @@ def fold(conn: Conn, company: str, records: Iterable[Any]) -> dict[str, int]:
         counts[table] = counts.get(table, 0) + len(frame)
         if table == "qb_deleted":
             _remove_deleted(conn, company, frame)
+    qb_clock.learn(conn, company, max(filter(None, seen), default=None))
     return counts
+
+
+def _changed(conn: Conn, company: str, table: str, key: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `frame` the mirror does not hold yet in this version (ListID/TxnID + EditSequence; a deletion by
+    its id and time): a modified-date query re-reads an overlap on purpose, and what repeats must change nothing.
+    """
+    version = "time_deleted" if table == "qb_deleted" else "edit_sequence"
+    staged = conn.stage(frame[[key]], like=table)
+    held = conn.df(
+        f"SELECT t.{key}, t.{version} FROM {table} t JOIN {staged} s ON s.{key} = t.{key} WHERE t.company = ?",
+        [company],
+    )
+    if held.empty:
+        return frame
+    if version == "time_deleted":
+        held[version] = pd.to_datetime(held[version])
+    merged = frame.merge(held, on=key, how="left", suffixes=("", "_held"), indicator=True)
+    same = (merged["_merge"] == "both") & (merged[version].astype(str) == merged[f"{version}_held"].astype(str))
+    return frame.loc[~same.to_numpy()]
 
 
 def _remove_deleted(conn: Conn, company: str, frame: pd.DataFrame) -> None:

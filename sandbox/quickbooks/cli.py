@@ -22,13 +22,16 @@ def quickbooks(
     session: str | None = typer.Option(None, help="Session id: calls with the same id share iterators."),
     country: str = typer.Option("US", help="Company country: US, CA, UK, AU."),
     max_version: str = typer.Option("16.0", help="Highest qbXML version this QuickBooks accepts."),
+    time_zone: str | None = typer.Option(None, help="IANA zone of the machine running the file (kept at creation)."),
     seed: int = typer.Option(0, help="Fault seed."),
     transient_rate: float = typer.Option(0.0, help="Share of writes answered 3170/3175/3180."),
     lose_response_rate: float = typer.Option(0.0, help="Share of messages applied whose answer is lost."),
 ) -> None:
     """Execute a qbXML request message as QuickBooks would (response on stdout; HRESULT on stderr, exit 3)."""
     faults = Faults(seed=seed, transient_rate=transient_rate, lose_response_rate=lose_response_rate)
-    with CompanyFile.create(company, country=country, max_version=max_version, faults=faults) as books:
+    with CompanyFile.create(
+        company, country=country, max_version=max_version, faults=faults, time_zone=time_zone
+    ) as books:
         if dump:
             for obj in books.dump():
                 typer.echo(json.dumps(obj, ensure_ascii=False))

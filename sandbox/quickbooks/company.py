@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from qbxml import conformance
 from qbxml import schema as qbschema
 from qbxml.envelope import declared_version, response_message
 from qbxml.xmlsafe import UnsafeXml, parse
-from sandbox.quickbooks import handlers, statuses, writes
+from sandbox.quickbooks import editions, handlers, statuses, writes
+from sandbox.quickbooks.clock import DEFAULT_ZONES, Clock
 from sandbox.quickbooks.context import Context
 from sandbox.quickbooks.faults import Faults
 from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS
 from sandbox.quickbooks.seed import seed_bodies
 from sandbox.quickbooks.store import Store
 from sandbox.quickbooks.values import now
-
-_LENGTH_ERRORS = {"SCHEMAV_CVC_MAXLENGTH_VALID"}  # QuickBooks answers these per request with 3070
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,28 @@ class CompanyFile:
     """
 
     def __init__(
-        self, path: str | Path, *, country: str = "US", max_version: str = "16.0", faults: Faults | None = None
+        self,
+        path: str | Path,
+        *,
+        country: str = "US",
+        max_version: str = "16.0",
+        faults: Faults | None = None,
+        time_zone: str | None = None,
+        clock: Callable[[], datetime] = now,
+        stale_dst_offsets: bool = False,
     ):
+        """`time_zone`: of the machine running the file (default: the one the file was created in, else one of its
+        country); `clock` gives the current time (tests move it); `stale_dst_offsets` writes QuickBooks' wrong
+        offsets around daylight-saving time.
+        """
         self.path = Path(path)
         self.country = country
         self.max_version = max_version
         self.faults = faults or Faults()
         self.session_id = uuid.uuid4().hex
         self._store = Store(self.path)
+        zone = time_zone or self._store.get_meta("time_zone") or DEFAULT_ZONES.get(country, DEFAULT_ZONES["US"])
+        self.clock = Clock(zone, clock, stale_dst_offsets)
 
     @classmethod
     def create(cls, path: str | Path, **options: Any) -> CompanyFile:
@@ -56,7 +71,8 @@ class CompanyFile:
         company = cls(path, **options)
         with company._store.transaction() as store:
             if store.get_meta("seeded") is None:
-                ctx = Context(store, now(), company.session_id)
+                store.set_meta("time_zone", company.clock.zone)
+                ctx = company._context(store)
                 for op, body in seed_bodies():
                     writes.add(ctx, KINDS[op.removesuffix("Add")], body)
                 store.set_meta("seeded", ctx.now)
@@ -84,12 +100,13 @@ class CompanyFile:
             return _parse_error()
         try:
             refused = qbschema.parse_version(declared) > qbschema.parse_version(self.max_version)
+            refused = refused or editions.version_refused(self.country, declared)
             schema = qbschema.for_version(declared)
         except ValueError:
             refused = True
         if refused:
             return ProcessResult(hresult=statuses.HRESULT_PARSE_ERROR, message=statuses.VERSION_REFUSED_MESSAGE)
-        if _schema_errors(schema, root):
+        if _schema_errors(schema, root) or editions.refused_elements(self.country, root):
             return _parse_error()
         msgs = root.find("QBXMLMsgsRq")
         if msgs is None:
@@ -98,7 +115,7 @@ class CompanyFile:
         company = handlers.Company(self.country, self.max_version)
         with self._store.transaction() as store:
             draws = self.faults.for_message(store.next_number("messages"))
-            ctx = Context(store, now(), session_id or self.session_id)
+            ctx = self._context(store, session_id)
             answers = []
             for rq in msgs.iterchildren(tag=etree.Element):
                 rs, failed = handlers.answer_request(ctx, schema, rq, draws, company)
@@ -107,6 +124,9 @@ class CompanyFile:
                     break
             lost = draws.lose_response()
         return ProcessResult(response_xml=response_message(answers, version=declared), response_lost=lost)
+
+    def _context(self, store: Store, session_id: str | None = None) -> Context:
+        return Context(store, self.clock.moment(), session_id or self.session_id, self.clock, self.country)
 
     def host_query_response(self, version: str | None = None) -> bytes:
         """The HostQuery + CompanyQuery + PreferencesQuery answer the Web Connector sends first."""
@@ -144,9 +164,7 @@ def _parse_error() -> ProcessResult:
 
 def _schema_errors(schema: qbschema.QbxmlSchema, root: etree._Element) -> list[str]:
     """Schema errors other than text lengths (those QuickBooks reports per request as 3070)."""
-    if schema.validator.validate(root):
-        return []
-    return [e.message for e in schema.validator.error_log if e.type_name not in _LENGTH_ERRORS]
+    return conformance.problems(schema, root)
 
 
 __all__ = ["CompanyFile", "Faults", "ProcessResult"]

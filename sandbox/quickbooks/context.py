@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from qbxml import schema as qbschema
+from sandbox.quickbooks.clock import Clock
 from sandbox.quickbooks.kinds import Kind
 from sandbox.quickbooks.store import Store
-from sandbox.quickbooks.values import fit, time_text
+from sandbox.quickbooks.values import fit
 
 # Objects are kept in the shape of the newest schema we hold and written back in each request's version.
 STORAGE_VERSION = qbschema.schema_versions()[-1]
@@ -20,10 +21,13 @@ class Context:
     store: Store
     moment: datetime
     session_id: str
+    clock: Clock
+    country: str = "US"
 
     @property
     def now(self) -> str:
-        return time_text(self.moment)
+        """The message's time as QuickBooks writes it: local to the company file, with its offset."""
+        return self.clock.text(self.moment)
 
     @property
     def epoch(self) -> int:
@@ -36,14 +40,13 @@ class Context:
         return f"{self.store.next_number('txn_id'):X}-{self.epoch}"
 
     def new_line_id(self) -> str:
-        return f"{self.store.next_number('line_id'):X}-{self.epoch}"
-
-    def edit_sequence(self) -> str:
-        return str(1_700_000_000 + self.store.next_number("edit_sequence"))
+        """Lines are numbered from the transactions' sequence, as in real files (TxnID 4-… has line 6-…)."""
+        return f"{self.store.next_number('txn_id'):X}-{self.epoch}"
 
     def touch(self, doc: dict[str, Any]) -> None:
+        """Stamp a change: TimeModified now, EditSequence its Unix time (one more when saved twice in a second)."""
         doc["TimeModified"] = self.now
-        doc["EditSequence"] = self.edit_sequence()
+        doc["EditSequence"] = str(max(self.epoch, int(doc.get("EditSequence") or 0) + 1))
 
     def save(self, kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
         """Store `doc` as the kind's Ret (only the fields a Ret has) and return what was stored."""
@@ -56,7 +59,7 @@ class Context:
             name_key=full_name(doc).upper() if kind.is_list else None,
             ref_number=doc.get("RefNumber"),
             entity_id=entity.get("ListID") if entity else None,
-            modified=doc["TimeModified"],
+            modified=self.clock.utc_text(doc["TimeModified"]),
         )
         return doc
 

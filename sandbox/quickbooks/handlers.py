@@ -117,7 +117,7 @@ def _deleted_query(ctx: Context, op: str, body: dict) -> Answer:
     window = body.get("DeletedDateRangeFilter", {})
     rets = []
     for row in ctx.store.deleted(as_list(body.get(f"{prefix}DelType")), is_list=is_list):
-        if not queries.in_range(row["time_deleted"], window.get("FromDeletedDate"), window.get("ToDeletedDate")):
+        if not ctx.clock.in_range(row["time_deleted"], window.get("FromDeletedDate"), window.get("ToDeletedDate")):
             continue
         label = "FullName" if is_list else "RefNumber"
         ret = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qbxml.schema import parse_version
+from sandbox.quickbooks import editions
 from sandbox.quickbooks.seed import COMPANY_NAME
 
 # qbXML versions real QuickBooks builds list in SupportedQBXMLVersion, oldest first.
@@ -38,9 +39,9 @@ _PRODUCT = {
 }
 
 
-def supported_versions(max_version: str) -> list[str]:
+def supported_versions(max_version: str, country: str = "US") -> list[str]:
     ceiling = parse_version(max_version)
-    return [v for v in _KNOWN_VERSIONS if parse_version(v) <= ceiling]
+    return [editions.listed_version(country, v) for v in _KNOWN_VERSIONS if parse_version(v) <= ceiling]
 
 
 def host_ret(country: str, max_version: str) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def host_ret(country: str, max_version: str) -> dict[str, Any]:
         "MajorVersion": str(major + 18),  # QuickBooks 2024 (34.0) speaks qbXML 16.0
         "MinorVersion": "0",
         "Country": country,
-        "SupportedQBXMLVersion": supported_versions(max_version),
+        "SupportedQBXMLVersion": supported_versions(max_version, country),
         "IsAutomaticLogin": "false",
         "QBFileMode": "SingleUser",
     }

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.quickbooks import statuses
+from sandbox.quickbooks.clock import Clock
 from sandbox.quickbooks.context import Context, full_name
 from sandbox.quickbooks.kinds import KINDS
-from sandbox.quickbooks.values import as_list, parse_moment
+from sandbox.quickbooks.values import as_list
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -33,7 +34,7 @@ def run_query(
     explicit = _explicit_keys(body)
     if explicit:
         return _lookup(ctx, kinds, body, explicit)
-    matches = [(kind, doc) for kind, doc in ctx.store.scan(kinds) if _matches(kind, doc, body)]
+    matches = [(kind, doc) for kind, doc in ctx.store.scan(kinds) if _matches(ctx.clock, kind, doc, body)]
     if KINDS[kinds[0]].is_list:
         matches.sort(key=lambda pair: full_name(pair[1]).upper())
     limit = int(body["MaxReturned"]) if body.get("MaxReturned") else None
@@ -121,19 +122,19 @@ def _lookup(ctx: Context, kinds: tuple[str, ...], body: dict[str, Any], keys: li
 # -- filters -----------------------------------------------------------------------------------
 
 
-def _matches(kind: str, doc: dict[str, Any], body: dict[str, Any]) -> bool:
+def _matches(clock: Clock, kind: str, doc: dict[str, Any], body: dict[str, Any]) -> bool:
     spec = KINDS[kind]
     if spec.is_list:
-        return _list_matches(doc, body)
-    return _txn_matches(spec.entity_ref, doc, body)
+        return _list_matches(clock, doc, body)
+    return _txn_matches(clock, spec.entity_ref, doc, body)
 
 
-def _list_matches(doc: dict[str, Any], body: dict[str, Any]) -> bool:
+def _list_matches(clock: Clock, doc: dict[str, Any], body: dict[str, Any]) -> bool:
     status = body.get("ActiveStatus", "ActiveOnly")
     active = doc.get("IsActive", "true") == "true"
     if (status == "ActiveOnly" and not active) or (status == "InactiveOnly" and active):
         return False
-    if not in_range(doc["TimeModified"], body.get("FromModifiedDate"), body.get("ToModifiedDate")):
+    if not clock.in_range(doc["TimeModified"], body.get("FromModifiedDate"), body.get("ToModifiedDate")):
         return False
     name = full_name(doc).upper()
     if "NameFilter" in body and not _text_match(name, body["NameFilter"], "Name"):
@@ -144,9 +145,9 @@ def _list_matches(doc: dict[str, Any], body: dict[str, Any]) -> bool:
     return not types or doc.get("AccountType") in types
 
 
-def _txn_matches(entity_ref: str | None, doc: dict[str, Any], body: dict[str, Any]) -> bool:
+def _txn_matches(clock: Clock, entity_ref: str | None, doc: dict[str, Any], body: dict[str, Any]) -> bool:
     modified = body.get("ModifiedDateRangeFilter", {})
-    if not in_range(doc["TimeModified"], modified.get("FromModifiedDate"), modified.get("ToModifiedDate")):
+    if not clock.in_range(doc["TimeModified"], modified.get("FromModifiedDate"), modified.get("ToModifiedDate")):
         return False
     dates = body.get("TxnDateRangeFilter", {})
     if (dates.get("FromTxnDate") and doc["TxnDate"] < dates["FromTxnDate"]) or (
@@ -165,13 +166,6 @@ def _txn_matches(entity_ref: str | None, doc: dict[str, Any], body: dict[str, An
     paid = body.get("PaidStatus", "All")
     is_paid = doc.get("IsPaid") == "true"
     return not ((paid == "PaidOnly" and not is_paid) or (paid == "NotPaidOnly" and is_paid))
-
-
-def in_range(stamp: str, low: str | None, high: str | None) -> bool:
-    moment = parse_moment(stamp)
-    if low and moment < parse_moment(low):
-        return False
-    return not (high and moment > parse_moment(high, end_of_day=True))
 
 
 def _text_match(value: str, spec: dict[str, str], field_name: str) -> bool:

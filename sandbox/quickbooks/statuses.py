@@ -56,7 +56,11 @@ def name_in_use(name: str) -> QbError:
 
 
 def not_found(key: str) -> QbError:
-    return QbError(NOT_FOUND, f'Object "{key}" specified in the request cannot be found.')
+    return QbError(
+        NOT_FOUND,
+        f'Object "{key}" specified in the request cannot be found.  '
+        "QuickBooks error message: Invalid argument.  The specified record does not exist in the list.",
+    )
 
 
 def invalid_reference(kind: str, key: str, owner: str) -> QbError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -69,17 +69,3 @@ def money_text(value: Decimal) -> str:
 def now() -> datetime:
     """QuickBooks keeps times to the second."""
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def time_text(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def parse_moment(text: str, *, end_of_day: bool = False) -> datetime:
-    """A filter's date or date-time; a bare date means its start (or its end for 'To' filters); naive = UTC."""
-    text = text.strip()
-    if "T" not in text:
-        day = date.fromisoformat(text)
-        return datetime.combine(day, time.max if end_of_day else time.min, UTC).replace(microsecond=0)
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -59,6 +59,8 @@ def _is_line(key: str) -> bool:
 def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     """Apply `<KindAdd>`; returns the stored Ret."""
     doc = {k: v for k, v in body.items() if not _is_line(k)}
+    if not kind.is_list:
+        doc["TxnID"] = ctx.new_txn_id()  # before its lines: they are numbered from the same sequence
     for stem in kind.lines:
         doc[f"{stem}Ret"] = [{"TxnLineID": ctx.new_line_id(), **line} for line in as_list(body.get(f"{stem}Add"))]
     _resolve_refs(ctx, doc, kind.name)
@@ -67,8 +69,7 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         doc.setdefault("IsActive", "true")
         _name_fields(ctx, kind, doc)
     else:
-        doc["TxnID"] = ctx.new_txn_id()
-        doc.setdefault("TxnDate", ctx.moment.date().isoformat())
+        doc.setdefault("TxnDate", ctx.moment.astimezone(ctx.clock.tz).date().isoformat())
         doc["TxnNumber"] = str(ctx.store.next_number("txn_number"))
     doc["TimeCreated"] = ctx.now
     ctx.touch(doc)
@@ -96,6 +97,8 @@ def mod(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     changes = {k: v for k, v in body.items() if k not in _IDS and not _is_line(k) and not k.startswith("Clear")}
     _resolve_refs(ctx, changes, kind.name)
     doc.update(changes)
+    if kind.name in ("Vendor", "Customer"):
+        _address_blocks(doc)
     for stem in kind.lines:
         _mod_lines(ctx, kind, doc, body, stem)
     if kind.is_list:
@@ -190,6 +193,9 @@ def _defaults(ctx: Context, kind: Kind, doc: dict[str, Any]) -> None:
         doc["Balance"] = money_text(money(doc.pop("OpenBalance", "0")))
         if kind.name == "Customer":
             doc["TotalBalance"] = doc["Balance"]
+        elif ctx.country == "US":
+            doc.setdefault("IsVendorEligibleFor1099", "false")
+        _address_blocks(doc)
     elif kind.name == "Account":
         doc.setdefault("Balance", "0.00")
         doc.setdefault("TotalBalance", "0.00")
@@ -204,6 +210,24 @@ def _defaults(ctx: Context, kind: Kind, doc: dict[str, Any]) -> None:
         doc.update({"IsManuallyClosed": "false", "IsFullyReceived": "false"})
     elif kind.name in PAYMENT_KINDS:
         doc.setdefault("APAccountRef", _account_ref(ctx, AP_ACCOUNT, kind.name))
+
+
+# Address -> the block QuickBooks prints from it (the name first, then the street lines, then "City, State Zip").
+_BLOCKS = {"VendorAddress": "VendorAddressBlock", "BillAddress": "BillAddressBlock", "ShipAddress": "ShipAddressBlock"}
+
+
+def _address_blocks(doc: dict[str, Any]) -> None:
+    for address, block in _BLOCKS.items():
+        parts = doc.get(address)
+        if not isinstance(parts, dict):
+            continue
+        place = " ".join(
+            filter(None, [", ".join(filter(None, [parts.get("City"), parts.get("State")])), parts.get("PostalCode")])
+        )
+        lines = [doc.get("CompanyName") or doc.get("Name")]
+        lines += [parts.get(f"Addr{i}") for i in range(1, 6)] + [place, parts.get("Country")]
+        lines = [line for line in lines if line][:5]
+        doc[block] = {f"Addr{i}": line for i, line in enumerate(lines, 1)}
 
 
 def _derive_amounts(kind: Kind, doc: dict[str, Any]) -> None:

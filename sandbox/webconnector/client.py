@@ -68,7 +68,7 @@ class WebConnector:
         company: CompanyFile,
         *,
         qbxml_version: str = "16.0",
-        country: str = "US",
+        country: str | None = None,
         noop_wait: float = 5.0,
         faults: ClientFaults | None = None,
         client_version: str = CLIENT_VERSION,
@@ -79,7 +79,7 @@ class WebConnector:
         self.password = password
         self.company = company
         self.qbxml_version = qbxml_version
-        self.country = country
+        self.country = country or company.country  # qbXMLCountry: the company file's edition
         self.noop_wait = noop_wait
         self.faults = faults or ClientFaults()
         self.client_version = client_version

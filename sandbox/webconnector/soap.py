@@ -1,4 +1,4 @@
-"""A SOAP client for any Web Connector endpoint, built from Intuit's official QBWebConnectorSvc WSDL."""
+"""A SOAP client for any Web Connector endpoint, built from Intuit's official QBWebConnectorSvc WSDL (shipped)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,13 @@ from zeep.transports import Transport
 BINDING = "{http://developer.intuit.com/}TroubleshootWebServiceFSSoap"
 
 
-class WsdlNotFound(RuntimeError):
-    """Intuit's Web Connector WSDL could not be located."""
+PACKAGED_WSDL = Path(__file__).with_name("QBWebConnectorSvc.wsdl")  # Intuit's, as the QBWC SDK publishes it
 
 
 def wsdl_path() -> Path:
-    """QBSYNC_QBWC_WSDL, else `shared/reference/qbwc/QBWebConnectorSvc.wsdl` beside the checkout."""
+    """QBSYNC_QBWC_WSDL, else the copy of Intuit's WSDL shipped with the sandbox."""
     configured = os.environ.get("QBSYNC_QBWC_WSDL")
-    if configured:
-        return Path(configured)
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "reference" / "qbwc" / "QBWebConnectorSvc.wsdl"
-        if candidate.is_file():
-            return candidate
-    raise WsdlNotFound(
-        "QBWebConnectorSvc.wsdl not found: set QBSYNC_QBWC_WSDL (in a checkout it is ../shared/reference/qbwc/)"
-    )
+    return Path(configured) if configured else PACKAGED_WSDL
 
 
 @cache

@@ -1,13 +1,14 @@
-"""Benchmark: schema-driven rendering of 10,000 five-line BillAdds vs lxml building the same elements by hand."""
+"""Benchmarks: rendering 10,000 five-line BillAdds vs hand-built lxml; loading the qbXML model from facts vs XSDs."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from lxml import etree
 
-from qbxml import envelope
+from qbxml import compile_schema, envelope, schema, xsd
 from qbxml import requests as rq
 
 BILLS = 10_000
@@ -80,3 +81,36 @@ def test_render_10k_bills_vs_hand_built_lxml(benchmark):
         f"(ratio {ratio:.2f}x), typed builders .fields() {fields_s:.3f}s, {len(rendered) / 1e6:.1f} MB"
     )
     assert ratio < 3, "schema-driven rendering is far slower than hand-built lxml: profile xmltree.build"
+
+
+def _walk(model) -> int:
+    """Touch every declaration under every request and response wrapper (what a long-running process ends up using)."""
+    seen: set[int] = set()
+    stack = [model.element("QBXMLMsgsRq"), model.element("QBXMLMsgsRs")]
+    while stack:
+        decl = stack.pop()
+        if id(decl) not in seen:
+            seen.add(id(decl))
+            stack.extend(decl.children)
+    return len(seen)
+
+
+@pytest.mark.bench
+def test_loading_compiled_facts_vs_parsing_the_xsds(reference_dir):
+    """Cold start of the 16.0 model: facts shipped in the package against Intuit's XSDs, then the full walk."""
+    folder = reference_dir / "qbxml-xsd"
+
+    def facts() -> int:
+        return _walk(schema.QbxmlSchema("16.0", json.loads((compile_schema.FACTS_DIR / "qbxml-16.0.json").read_text())))
+
+    def parsed() -> int:
+        return _walk(xsd.XsdSchema("16.0", folder))
+
+    assert facts() > 5000 and parsed() > 5000  # test_qbxml_facts proves the two models equal
+    facts_s = min(_seconds(facts) for _ in range(5))
+    xsd_s = min(_seconds(parsed) for _ in range(5))
+    print(
+        f"\nqbXML 16.0 model, every declaration: compiled facts {facts_s:.3f}s, XSD parsing {xsd_s:.3f}s "
+        f"({xsd_s / facts_s:.1f}x faster from facts)"
+    )
+    assert facts_s < xsd_s

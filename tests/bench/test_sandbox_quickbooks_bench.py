@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 from wc_qbxml import message, rq
 
-from qbxml import schema as qbschema
+from qbxml import xsd
 from sandbox.quickbooks import seed
 from sandbox.quickbooks.company import CompanyFile
 
@@ -36,7 +36,7 @@ def hundred_bills() -> bytes:
 @pytest.mark.bench
 def test_bill_add_throughput_vs_lxml_validation(benchmark, tmp_path):
     body = hundred_bills()
-    validator = qbschema.load("16.0").validator
+    validator = xsd.load("16.0").validator
     rounds = 20
     started = time.perf_counter()
     for _ in range(rounds):
