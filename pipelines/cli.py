@@ -10,9 +10,11 @@ from qbxml.cli import app as qbxml_app
 from sandbox import demo
 from sandbox.cli import app as sandbox_app
 from warehouse.cli import app as db_app
+from warehouse.connections_cli import app as connection_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Cloud AP and procurement into QuickBooks Desktop.")
 app.add_typer(db_app, name="db")
+app.add_typer(connection_app, name="connection")
 app.add_typer(qbxml_app, name="qbxml")
 app.add_typer(sandbox_app, name="sandbox")
 bridge_cli.register(app)

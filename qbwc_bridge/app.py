@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import io
+import threading
 
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from connectors.webhooks.app import webhook_blueprint
 from qbwc_bridge.conversation import Conversation
-from qbwc_bridge.service import wsgi_service
+from qbwc_bridge.service import wsdl_document, wsgi_service
 from qbwc_bridge.settings import BridgeSettings
+from qbwc_bridge.soap_gate import SoapGate
 from sources import registry
 from warehouse.store import Warehouse
 
@@ -22,36 +23,6 @@ SUPPORT_PAGE = """<!doctype html>
 <p>This service exchanges qbXML with QuickBooks Desktop through the QuickBooks Web Connector.</p>
 <p>If a sync fails, open the Web Connector log and contact your qbsync administrator with the time of the run.</p>
 </body></html>"""
-
-
-class RefuseDtd:
-    """WSGI middleware: a SOAP envelope with a DTD (entity tricks) is refused before any parser sees it.
-
-    qbXML inside the envelope is escaped text, so a genuine request never contains a literal '<!DOCTYPE'.
-    """
-
-    def __init__(self, app, max_body_bytes: int):
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") != "POST":
-            return self.app(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > self.max_body_bytes:
-            return _plain(start_response, "413 Request Entity Too Large", "request body too large")
-        body = environ["wsgi.input"].read(length) if length else b""
-        upper = body.upper()
-        if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-            return _plain(start_response, "400 Bad Request", "XML with a DTD is refused")
-        environ["wsgi.input"] = io.BytesIO(body)
-        return self.app(environ, start_response)
-
-
-def _plain(start_response, status: str, text: str):
-    data = text.encode()
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))])
-    return [data]
 
 
 def create_app(warehouse: Warehouse | None = None, settings: BridgeSettings | None = None) -> Flask:
@@ -73,6 +44,29 @@ def create_app(warehouse: Warehouse | None = None, settings: BridgeSettings | No
     for source, secret in settings.webhook_secrets.items():
         app.register_blueprint(webhook_blueprint(warehouse, secret, registry.get(source)))
 
-    soap = RefuseDtd(wsgi_service(Conversation(warehouse, settings), settings.max_body_bytes), settings.max_body_bytes)
+    conversation = Conversation(warehouse, settings)
+    service = wsgi_service(conversation, settings.max_body_bytes)
+    large_text = wsgi_service(conversation, settings.max_body_bytes, large_text=True)
+    soap = SoapGate(service, large_text, WsdlServer(service, settings.public_url), settings.max_body_bytes)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {SOAP_PATH: soap})
     return app
+
+
+class WsdlServer:
+    """The WSDL for `public_url` (QBSYNC_BRIDGE_PUBLIC_URL), or for the address the server is bound to when unset;
+    never for the Host header a client sends."""
+
+    def __init__(self, service, public_url: str):
+        self.service = service
+        self.public_url = public_url.rstrip("/")
+        self._documents: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, environ) -> bytes:
+        address = self.public_url or (
+            f"{environ.get('wsgi.url_scheme', 'http')}://{environ['SERVER_NAME']}:{environ['SERVER_PORT']}{SOAP_PATH}"
+        )
+        with self._lock:
+            if address not in self._documents:
+                self._documents[address] = wsdl_document(self.service, address)
+            return self._documents[address]

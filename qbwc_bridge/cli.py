@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -96,6 +97,8 @@ def bridge(
             typer.echo(f"webhooks on: POST {base}{path}", err=True)
         else:
             typer.echo(f"webhooks off: set {source.env['webhook_secret']} to accept deliveries at {path}", err=True)
+    # The bridge's own warnings (failed logins, refused tickets, internal errors) go to stderr with a time stamp.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server.run()
 
 

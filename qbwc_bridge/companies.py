@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -15,10 +16,27 @@ from warehouse.audit import now, record
 from warehouse.company_sources import enrol
 from warehouse.store import Conn
 
-_N, _R, _P = 2**14, 8, 1
+DEFAULT_SCRYPT_N = 2**17  # OWASP's current guidance for scrypt (r=8, p=1): about 128 MiB and a few 100 ms per hash
+SCRYPT_N_ENV = "QBSYNC_SCRYPT_N"  # a lower cost for tests only
+_R, _P = 8, 1
 COUNTRIES = ("US", "CA", "UK", "AU")
-# Compared against when the user is unknown, so a bad user name costs the same time as a bad password.
-_DUMMY_HASH = f"scrypt${_N}${_R}${_P}${'00' * 16}${'00' * 32}"
+
+
+def scrypt_n() -> int:
+    """The scrypt cost new hashes use: QBSYNC_SCRYPT_N when set (a power of two), else 2**17."""
+    n = int(os.environ.get(SCRYPT_N_ENV) or DEFAULT_SCRYPT_N)
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"{SCRYPT_N_ENV}={n} is not a power of two")
+    return n
+
+
+def _dummy_hash() -> str:
+    """Compared against when the user is unknown, so a bad user name costs the same time as a bad password."""
+    return f"scrypt${scrypt_n()}${_R}${_P}${'00' * 16}${'00' * 32}"
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=dklen, maxmem=256 * n * r + 2**20)
 
 
 @dataclass(frozen=True)
@@ -33,9 +51,19 @@ class Company:
 
 def hash_password(password: str) -> str:
     """scrypt with a fresh per-user salt, as `scrypt$N$r$p$salt$hash` (hex)."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+    salt, n = secrets.token_bytes(16), scrypt_n()
+    digest = _scrypt(password, salt, n, _R, _P, 32)
+    return f"scrypt${n}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when `stored` was made with other scrypt parameters than new hashes use (rehash on the next login)."""
+    parts = stored.split("$")
+    return len(parts) != 6 or parts[1:4] != [str(scrypt_n()), str(_R), str(_P)]
+
+
+def set_password_hash(conn: Conn, company: str, password_hash: str) -> None:
+    conn.execute("UPDATE companies SET password_hash = ? WHERE company = ?", [password_hash, company])
 
 
 def password_matches(password: str, stored: str) -> bool:
@@ -43,9 +71,7 @@ def password_matches(password: str, stored: str) -> bool:
     try:
         _, n, r, p, salt, digest = stored.split("$")
         expected = bytes.fromhex(digest)
-        got = hashlib.scrypt(
-            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
-        )
+        got = _scrypt(password, bytes.fromhex(salt), int(n), int(r), int(p), len(expected))
     except ValueError:
         return False
     return hmac.compare_digest(got, expected)
@@ -62,6 +88,11 @@ def add(
 ) -> Company:
     """Register a company and its Web Connector user, fed by `sources` (None: every declared source, with its
     default policy); GUIDs for the .QWC file are minted once here."""
+    for label, value in (("name", name), ("Web Connector user", user)):
+        if not value or not value.strip() or value != value.strip() or not value.isprintable():
+            raise ValueError(
+                f"company {name!r}: the {label} must not be empty, padded with spaces or hold control characters"
+            )
     country = country.upper()
     if country not in COUNTRIES:
         raise ValueError(f"company {name}: country {country!r} is not one of {', '.join(COUNTRIES)}")
@@ -121,7 +152,7 @@ def verify(found: tuple[Company, str] | None, password: str) -> Company | None:
 
     Runs outside any transaction: the hash costs tens of milliseconds and must not hold the warehouse.
     """
-    company, stored = found if found else (None, _DUMMY_HASH)
+    company, stored = found if found else (None, _dummy_hash())
     ok = password_matches(password or "", stored)
     return company if ok else None
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from qbwc_bridge import companies, delivery, intake, sessions
+from qbwc_bridge import companies, delivery, intake, sessions, throttle
 from qbwc_bridge.settings import BridgeSettings
 from qbxml import editions
 from qbxml.responses import NotAResponse, Response, parse_message
@@ -22,6 +22,8 @@ from warehouse.store import Conn, Warehouse
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 NOOP = "NoOp"
+MAX_HRESULT = 64  # characters of an HRESULT kept (a real one has 10)
+MAX_MESSAGE = 2000  # characters of the Web Connector's error message kept
 
 
 class NegotiationFailed(ValueError):
@@ -67,24 +69,35 @@ class Conversation:
             return f"O:{wanted}"
         return ""
 
-    def authenticate(self, user: str | None, password: str | None) -> list[str]:
+    def authenticate(self, user: str | None, password: str | None, client: str = "unknown") -> list[str]:
         s = self.settings
+        user = user or ""
+        limits = throttle.Limits(s.login_free_failures, s.login_max_delay_seconds, s.login_window_seconds)
 
-        company = companies.verify(self._tx(lambda conn: companies.credentials(conn, user or "")), password or "")
+        def look_up(conn: Conn) -> tuple[float, tuple | None]:
+            return throttle.wait_seconds(conn, user, client, limits), companies.credentials(conn, user)
+
+        waited, found = self._tx(look_up)
+        company = None if waited > 0 else companies.verify(found, password or "")
         if company is None:
-            log.info("authenticate: bad credentials for user %r", user)
+            known = found[0].company if found else None
+            self._tx(lambda conn: throttle.failed(conn, user, client, known, limits, waited))
             return ["", "nvu"]
         name = company.company
+        rehashed = companies.hash_password(password or "") if companies.needs_rehash(found[1]) else None
 
         def run(conn: Conn) -> list[str]:
+            throttle.succeeded(conn, company.qbwc_user, client)
+            if rehashed:  # stored under an older scrypt cost: upgraded transparently on this good login
+                companies.set_password_hash(conn, name, rehashed)
             outbox.sweep_abandoned(conn, name, s.session_idle_seconds, s.max_attempts)
             if sessions.live_holder(conn, name, s.session_idle_seconds):
                 return [self._closed_ticket(conn, company, "busy: another session holds this company"), "busy"]
             outbox.fail_blocked(conn, name)
             if outbox.workable(conn, name) == 0:
                 return [self._closed_ticket(conn, company, "nothing to do"), "none", *self._postpone()]
-            session = sessions.open_session(conn, name, company.qbwc_user, s.ticket_ttl_seconds)
-            return [session.ticket, ""]
+            ticket, _ = sessions.open_session(conn, name, company.qbwc_user, s.ticket_ttl_seconds)
+            return [ticket, ""]
 
         return self._tx(run)
 
@@ -97,6 +110,7 @@ class Conversation:
         major: int,
         minor: int,
     ) -> str:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
         s = self.settings
 
         def run(conn: Conn) -> str:
@@ -140,6 +154,7 @@ class Conversation:
         return self._guarded(run, "", ticket)
 
     def receive_response_xml(self, ticket: str, response: str | None, hresult: str | None, message: str | None) -> int:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
         s = self.settings
 
         def run(conn: Conn) -> int:
@@ -149,10 +164,11 @@ class Conversation:
                 return -1
             batch_id = session.batch_id
             if hresult:
-                reason = " ".join(filter(None, [hresult_message(hresult), message]))
+                hresult_text, message_text = _bounded(hresult, MAX_HRESULT), _bounded(message, MAX_MESSAGE)
+                reason = " ".join(filter(None, [hresult_message(hresult_text), message_text]))
                 conn.execute(
                     "UPDATE qbxml_messages SET hresult = ?, hresult_message = ?, answered_at = ? WHERE batch_id = ?",
-                    [hresult, message, now(), batch_id],
+                    [hresult_text, message_text, now(), batch_id],
                 )
                 self._lose_outstanding(conn, session, f"QuickBooks answered with HRESULT {reason}")
                 sessions.update(conn, ticket, last_error=f"QuickBooks could not run the request: {reason}")
@@ -160,7 +176,7 @@ class Conversation:
             responses = _parse(response or "", s.max_body_bytes)
             conn.execute(
                 "UPDATE qbxml_messages SET response_xml = ?, answered_at = ? WHERE batch_id = ?",
-                [response, now(), batch_id],
+                [_bounded(response, s.max_stored_answer_bytes), now(), batch_id],
             )
             if isinstance(responses, str):
                 self._lose_outstanding(conn, session, responses)
@@ -177,9 +193,11 @@ class Conversation:
         return self._guarded(run, -1, ticket)
 
     def connection_error(self, ticket: str, hresult: str | None, message: str | None) -> str:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
+
         def run(conn: Conn) -> str:
             session = sessions.require(conn, ticket)
-            reason = " ".join(filter(None, [hresult_message(hresult), message]))
+            reason = " ".join(filter(None, [hresult_message(hresult), _bounded(message, MAX_MESSAGE)]))
             self._lose_outstanding(conn, session, f"connection error {reason}")
             errors = session.connection_errors + 1
             sessions.update(conn, ticket, connection_errors=errors, last_error=f"Connection error: {reason}")
@@ -188,6 +206,8 @@ class Conversation:
         return self._guarded(run, "done", ticket)
 
     def get_last_error(self, ticket: str) -> str:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
+
         def run(conn: Conn) -> str:
             session = sessions.load(conn, ticket)
             if session is None:
@@ -197,6 +217,8 @@ class Conversation:
         return self._guarded(run, "", ticket)
 
     def close_connection(self, ticket: str) -> str:
+        ticket = sessions.key(ticket)  # stored and looked up as its keyed hash
+
         def run(conn: Conn) -> str:
             session = sessions.load(conn, ticket)
             if session is None:
@@ -240,9 +262,11 @@ class Conversation:
 
     def _closed_ticket(self, conn: Conn, company: companies.Company, reason: str) -> str:
         """A ticket for an answer that opens no session (none, busy): valid for closeConnection only."""
-        session = sessions.open_session(conn, company.company, company.qbwc_user, self.settings.ticket_ttl_seconds)
+        ticket, session = sessions.open_session(
+            conn, company.company, company.qbwc_user, self.settings.ticket_ttl_seconds
+        )
         sessions.update(conn, session.ticket, closed_at=now(), last_error=reason)
-        return session.ticket
+        return ticket
 
     def _postpone(self) -> list[str]:
         s = self.settings
@@ -293,6 +317,13 @@ def _parse(xml: str, max_bytes: int) -> list[Response] | str:
         return parse_message(xml, max_bytes=max_bytes)
     except (UnsafeXml, NotAResponse) as exc:
         return f"Unreadable qbXML answer: {exc}"
+
+
+def _bounded(text: str | None, limit: int) -> str | None:
+    """`text` cut to `limit` characters, saying so: what a client sends is never stored unbounded."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + f"... [{len(text) - limit} more characters not kept]"
 
 
 def _progress(processed: int, remaining: int) -> int:

@@ -11,7 +11,7 @@ import pandas as pd
 from qbxml.responses import Record, Response
 from qbxml.status import Outcome
 from warehouse import outbox
-from warehouse.audit import now
+from warehouse.audit import now, record
 from warehouse.qb_mirror import fold
 from warehouse.store import Conn
 
@@ -130,6 +130,7 @@ def settle_answer(
     """Settle every row of `batch_id` answered in `responses`; rows left unanswered become outcome-unknown."""
     rows = {r["request_id"]: r for r in outbox.batch_rows(conn, batch_id)}
     changes, stored, to_fold = [], [], []
+    responses = _only_requested(conn, company, batch_id, responses, set(rows))
     for rs in responses:
         row = rows.pop(rs.request_id, None)
         records = [record_data(r) for r in rs.records]
@@ -150,6 +151,33 @@ def settle_answer(
     return Settled(
         done=sum(c["status"] == "done" for c in changes), failed=sum(c["status"] == "failed" for c in changes)
     )
+
+
+def _only_requested(
+    conn: Conn, company: str, batch_id: str, responses: list[Response], handed_out: set[str]
+) -> list[Response]:
+    """The responses to requests of this batch. Any other requestID (never sent to this session, another
+    company's, a second answer to one request) is recorded in `audit_log` as rejected, never stored or folded."""
+    kept, rejected, answered = [], [], set()
+    for rs in responses:
+        fresh = rs.request_id in handed_out and rs.request_id not in answered
+        (kept if fresh else rejected).append(rs)
+        answered.add(rs.request_id)
+    record(
+        conn,
+        [
+            {
+                "actor": "bridge:intake",
+                "company": company,
+                "record_key": f"answer:{batch_id}",
+                "event": "answer_rejected",
+                "request_id": (rs.request_id or "")[:100],
+                "detail": {"op": rs.op[:100], "reason": "requestID not handed out in this message, or answered twice"},
+            }
+            for rs in rejected
+        ],
+    )
+    return kept
 
 
 def _with_prior_code(row: dict) -> dict:

@@ -19,9 +19,13 @@ def support_url(app_url: str) -> str:
 
 
 def check_url(app_url: str) -> None:
-    """HTTPS unless localhost, and a host name rather than an IP address, as the Web Connector requires."""
+    """HTTPS unless localhost, a host name rather than an IP address (as the Web Connector requires), no user info."""
     parts = urlsplit(app_url)
     host = parts.hostname or ""
+    if "@" in parts.netloc:  # checked first: the other messages quote the URL
+        raise ValueError(
+            "AppURL must not carry a user name or password (user:pass@): the .QWC file is not a secret store"
+        )
     if parts.scheme not in ("http", "https") or not host:
         raise ValueError(f"AppURL {app_url!r} is not an http(s) URL")
     if parts.scheme != "https" and host != "localhost":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from spyne import Application, Array, Integer32, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11
@@ -21,7 +22,7 @@ String = Unicode(min_occurs=0)
 ArrayOfString = Array(Unicode(nillable=True), type_name="ArrayOfString")
 
 
-def soap_application(conversation: Conversation) -> Application:
+def soap_application(conversation: Conversation, *, large_text: bool = False) -> Application:
     """The spyne Application answering the Web Connector with `conversation` behind every operation."""
 
     class QBWebConnectorSvc(ServiceBase):
@@ -39,7 +40,8 @@ def soap_application(conversation: Conversation) -> Application:
 
         @rpc(String, String, _returns=ArrayOfString, _port_type=PORT_TYPE, _out_variable_name="authenticateResult")
         def authenticate(ctx, strUserName, strPassword):
-            return conversation.authenticate(strUserName, strPassword)
+            client = ctx.transport.req_env.get("REMOTE_ADDR") or "unknown"
+            return conversation.authenticate(strUserName, strPassword, client=client)
 
         @rpc(String, String, String, _returns=String, _port_type=PORT_TYPE, _out_variable_name="connectionErrorResult")
         def connectionError(ctx, ticket, hresult, message):
@@ -86,14 +88,27 @@ def soap_application(conversation: Conversation) -> Application:
     return Application(
         [QBWebConnectorSvc],
         tns=TNS,
-        name=SERVICE_NAME,
-        # huge_tree: the escaped qbXML answer is one text node, and real answers pass lxml's 10 MB default; entities
-        # stay unresolved and RefuseDtd (app.py) turns away any DTD before this parser runs.
-        in_protocol=Soap11(validator="lxml", huge_tree=True),
+        # spyne keeps one application per (tns, name) in a process-wide registry; the large-text twin's WSDL is
+        # never served, so a name of its own only keeps the two apart there.
+        name=SERVICE_NAME + ("LargeText" if large_text else ""),
+        # huge_tree (large_text): the escaped qbXML answer of receiveResponseXML is one text node, and real answers
+        # pass lxml's 10 MB default; every other operation keeps lxml's limits. SoapGate (soap_gate.py) turns away
+        # any DTD before this parser runs and picks the large-text service for answers only.
+        in_protocol=Soap11(validator="lxml", huge_tree=large_text),
         out_protocol=Soap11(),
     )
 
 
-def wsgi_service(conversation: Conversation, max_body_bytes: int) -> WsgiApplication:
-    """The SOAP endpoint as a WSGI app (GET ?wsdl serves the contract), bodies capped at `max_body_bytes`."""
-    return WsgiApplication(soap_application(conversation), max_content_length=max_body_bytes)
+def wsgi_service(conversation: Conversation, max_body_bytes: int, *, large_text: bool = False) -> WsgiApplication:
+    """The SOAP endpoint as a WSGI app, bodies capped at `max_body_bytes` (the WSDL comes from `wsdl_document`)."""
+    return WsgiApplication(soap_application(conversation, large_text=large_text), max_content_length=max_body_bytes)
+
+
+def wsdl_document(service: WsgiApplication, address: str) -> bytes:
+    """The WSDL with `address` as the service location and Intuit's SOAPAction values (http://developer.intuit.com/<op>).
+
+    Built once from configuration, never from a request's Host header (which a client controls).
+    """
+    service.doc.wsdl11.build_interface_document(address)
+    document = service.doc.wsdl11.get_interface_document()
+    return re.sub(rb'soapAction="(\w+)"', lambda m: b'soapAction="' + TNS.encode() + m.group(1) + b'"', document)

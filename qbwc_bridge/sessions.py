@@ -1,4 +1,8 @@
-"""Web Connector sessions in `qbwc_sessions`: unguessable tickets with expiry, so any bridge process can answer."""
+"""Web Connector sessions in `qbwc_sessions`: unguessable tickets with expiry, so any bridge process can answer.
+
+Only a keyed hash of each ticket is stored (`warehouse.keys.ticket_digest`); the ticket itself only ever travels to
+the Web Connector. Every function here takes that hash (`key(ticket)`), which the rest of the bridge also records.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from warehouse.audit import now
+from warehouse.keys import ticket_digest
 from warehouse.store import Conn
 
 COLUMNS = (
@@ -18,7 +23,7 @@ COLUMNS = (
 
 @dataclass
 class Session:
-    ticket: str
+    ticket: str  # the stored hash of the ticket
     company: str
     qbwc_user: str
     created_at: datetime
@@ -45,15 +50,21 @@ def new_ticket() -> str:
     return secrets.token_urlsafe(32)
 
 
-def open_session(conn: Conn, company: str, user: str, ttl_seconds: int) -> Session:
+def key(ticket: str | None) -> str:
+    """What a ticket is stored and looked up as."""
+    return ticket_digest(ticket or "")
+
+
+def open_session(conn: Conn, company: str, user: str, ttl_seconds: int) -> tuple[str, Session]:
+    """A new session: (the ticket for the Web Connector, the session stored under its hash)."""
     stamp = now()
     ticket = new_ticket()
     conn.execute(
         "INSERT INTO qbwc_sessions (ticket, company, qbwc_user, created_at, expires_at, last_seen_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [ticket, company, user, stamp, stamp + timedelta(seconds=ttl_seconds), stamp],
+        [key(ticket), company, user, stamp, stamp + timedelta(seconds=ttl_seconds), stamp],
     )
-    return load(conn, ticket)
+    return ticket, load(conn, key(ticket))
 
 
 def load(conn: Conn, ticket: str) -> Session | None:

@@ -33,6 +33,11 @@ class BridgeSettings:
     max_body_bytes: int = 32 * 1024 * 1024  # a receiveResponseXML body can be several MB
     server_version: str = "qbsync-bridge 1.0"
     min_client_version: str = ""  # e.g. "2.1.0.30": older Web Connectors are told which version they need
+    public_url: str = ""  # the WSDL's service address, e.g. https://bridge.example.com/qbwc (unset: the bound address)
+    login_free_failures: int = 5  # failed logins per user or client address before authenticate slows down
+    login_max_delay_seconds: int = 300  # the longest a client address waits between tries (doubling per failure)
+    login_window_seconds: int = 900  # failures older than this are forgotten
+    max_stored_answer_bytes: int = 1_000_000  # longer raw answers are kept truncated (parsed records are kept whole)
     # source -> the key its webhook deliveries are signed with (QBSYNC_<SOURCE>_WEBHOOK_SECRET, for each source
     # that declares webhooks); a source with a key gets POST /webhooks/<source>
     webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False, metadata={"env": None})

@@ -180,11 +180,16 @@ def _with_lists(value: Any) -> dict[str, Any]:
     return value
 
 
+INT32 = range(-(2**31), 2**31)
+
+
 def _int(text: str | None, default: int | None = None) -> int | None:
+    """A 32-bit integer attribute (qbXML's INTTYPE); anything else, too long or out of range, is `default`."""
     try:
-        return int(text) if text is not None else default
+        number = int(text) if text is not None and len(text) <= 12 else None
     except ValueError:
         return default
+    return number if number is not None and number in INT32 else default
 
 
 def _datetime(text: Any) -> datetime | None:

@@ -74,14 +74,31 @@ HRESULTS: dict[int, str] = {
 }
 
 
+def hresult_number(hresult: str | int) -> int:
+    """The number of an HRESULT: '0x80040400' or up to 8 hex digits ('80040420') are hex; a signed or longer
+    decimal ('-2147220480', '2147746816') is decimal. ValueError for anything else."""
+    if isinstance(hresult, int):
+        return hresult
+    text = str(hresult).strip()
+    if len(text) > 20:
+        raise ValueError("too long for an HRESULT")
+    if text[:2].lower() == "0x":
+        return int(text[2:], 16)
+    if text.startswith("-") or (text.isdigit() and len(text) > 8):
+        return int(text, 10)
+    return int(text, 16)
+
+
 def hresult_message(hresult: str | int | None) -> str:
-    """A readable message for an HRESULT such as '0x80040400' (any case, with or without 0x)."""
+    """A readable message for an HRESULT such as '0x80040400' (any case, with or without 0x) or its decimal form."""
     if hresult is None or hresult == "":
         return "no HRESULT"
     try:
-        number = hresult if isinstance(hresult, int) else int(str(hresult).strip(), 16)
+        number = hresult_number(hresult)
     except ValueError:
-        return f"unrecognised HRESULT {hresult!r}"
+        return f"unrecognised HRESULT {str(hresult)[:40]!r}"
+    if not -(2**31) <= number < 2**32:
+        return f"unrecognised HRESULT {str(hresult)[:40]!r}"
     number &= 0xFFFFFFFF  # a signed 32-bit form (-2147220480) names the same code
     known = HRESULTS.get(number)
     return f"0x{number:08X}: {known}" if known else f"0x{number:08X}: unknown HRESULT"

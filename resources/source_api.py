@@ -1,39 +1,58 @@
-"""One cloud source's API as a Dagster resource: the declared client built from <NAME>_BASE_URL / CLIENT_ID /
-CLIENT_SECRET; the secret only ever comes from the environment."""
+"""One cloud source's API as a Dagster resource: the declared client built from the connection stored for
+(source, instance) with `qbsync connection add`, where each <NAME>_BASE_URL / CLIENT_ID / CLIENT_SECRET variable that
+is set wins; the secret never comes from code, run config or logs."""
 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
 from sources import registry
 from sources.declaration import Source
+from warehouse import connections
+from warehouse.connections import Connection
+from warehouse.store import Warehouse
 
 
 class SourceApiResource(dg.ConfigurableResource):
-    """The API of source system `source` (a declared name), one instance."""
+    """The API of source system `source` (a declared name), one instance: `base_url`, `client_id` and
+    `client_secret` when given, else the connection stored for `instance` in the warehouse at `database_url`
+    (default: the warehouse from the environment)."""
 
     source: str
-    base_url: str
-    client_id: str
-    client_secret: str
+    instance: str = "default"
+    base_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = Field(default=None, repr=False)
+    database_url: str | None = None
+    schema_name: str | None = None
     page_size: int | None = None
+
+    def connection(self) -> Connection:
+        given = {"base_url": self.base_url, "client_id": self.client_id, "client_secret": self.client_secret}
+        if all(given.values()):
+            return connections.resolve(None, self.source, self.instance, given)
+        wh = Warehouse(self.database_url, schema=self.schema_name) if self.database_url else Warehouse.from_env()
+        with wh.connect() as conn:
+            return connections.resolve(conn, self.source, self.instance, given)
 
     def client(self) -> Any:
         """The source's declared client (`module:Class`), a context manager over one HTTP session."""
+        found = self.connection()
         module, _, name = registry.get(self.source).client.partition(":")
         cls = getattr(importlib.import_module(module), name)
         options = {"page_size": self.page_size} if self.page_size else {}
-        return cls(self.base_url, self.client_id, self.client_secret, **options)
+        return cls(found.value("base_url"), found.value("client_id"), found.value("client_secret"), **options)
 
 
 def deployed(source: Source) -> SourceApiResource:
+    """As deployed: the stored connection QBSYNC_<NAME>_INSTANCE (default "default"); each of the source's
+    <NAME>_* variables that is set wins over it."""
     names = source.env
-    return SourceApiResource(
-        source=source.name,
-        base_url=dg.EnvVar(names["base_url"]),
-        client_id=dg.EnvVar(names["client_id"]),
-        client_secret=dg.EnvVar(names["client_secret"]),
-    )
+    from_env = {field: dg.EnvVar(names[field]) for field in connections.env_values(source.name)}
+    instance = os.environ.get(names["instance"]) or "default"
+    return SourceApiResource(source=source.name, instance=instance, **from_env)

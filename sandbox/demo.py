@@ -252,6 +252,7 @@ def _add_company(wh, dataset, password: str) -> None:
 
 
 COUPA_CLIENT_ID = "qbsync-demo"
+DEMO_COUPA_INSTANCE = "demo"
 
 
 def _coupa(dataset, secret: str, faults: bool, seed: int):
@@ -269,13 +270,20 @@ def _coupa(dataset, secret: str, faults: bool, seed: int):
 
 
 def _resources(wh, coupa_url: str, coupa_secret: str) -> dict[str, Any]:
+    """The demo's resources; the sandbox Coupa's credentials go through the encrypted connection store, as an
+    operator's `qbsync connection add coupa --instance demo` would put them."""
     from resources.source_api import SourceApiResource
     from resources.warehouse import WarehouseResource
+    from warehouse.connections import save
+
+    with wh.connect() as conn:
+        save(conn, "coupa", DEMO_COUPA_INSTANCE, {"base_url": coupa_url, "client_id": COUPA_CLIENT_ID},
+             {"client_secret": coupa_secret})  # fmt: skip
 
     return {
         "warehouse": WarehouseResource(database_url=wh.url, schema_name=wh.schema),
         "coupa": SourceApiResource(
-            source="coupa", base_url=coupa_url, client_id=COUPA_CLIENT_ID, client_secret=coupa_secret
+            source="coupa", instance=DEMO_COUPA_INSTANCE, database_url=wh.url, schema_name=wh.schema
         ),
     }
 

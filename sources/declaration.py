@@ -111,7 +111,8 @@ class Source:
     @property
     def env(self) -> dict[str, str]:
         """The environment variables of a deployed source: base_url, client_id, client_secret (its API resource),
-        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>)."""
+        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>), instance (the
+        stored connection its resource reads when the three API variables are not all set)."""
         prefix = self.name.upper()
         return {
             "base_url": f"{prefix}_BASE_URL",
@@ -119,6 +120,7 @@ class Source:
             "client_secret": f"{prefix}_CLIENT_SECRET",
             "cron": f"QBSYNC_{prefix}_CRON",
             "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
+            "instance": f"QBSYNC_{prefix}_INSTANCE",  # the stored connection (qbsync connection add) it reads
         }
 
     def billable_statuses(self, canonical: str) -> tuple[str, ...]:

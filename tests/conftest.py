@@ -24,6 +24,21 @@ def _pg_unreachable() -> str | None:
         return f"PostgreSQL at {PG_URL} unreachable: {exc}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def test_secrets(tmp_path_factory):
+    """A key file of the test session's own (never ./.qbsync) and a low scrypt cost so logins stay fast;
+    the production default (2**17) is asserted in tests/test_secrets_at_rest.py."""
+    keep = {name: os.environ.get(name) for name in ("QBSYNC_KEY_FILE", "QBSYNC_SCRYPT_N")}
+    os.environ["QBSYNC_KEY_FILE"] = str(tmp_path_factory.mktemp("keys") / "secret.key")
+    os.environ["QBSYNC_SCRYPT_N"] = str(2**12)
+    yield
+    for name, value in keep.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """The real local PostgreSQL server; skipped when absent locally, a failure under CI=true."""

@@ -10,6 +10,7 @@ import pytest
 from bridge_support import PASSWORD, USER, add_company, queue_vendors_and_bills, running_bridge, zeep_service
 from zeep import Client
 
+from qbwc_bridge.sessions import key
 from qbxml.responses import parse_message
 from sandbox.quickbooks.company import CompanyFile
 from warehouse.audit import now
@@ -60,8 +61,8 @@ def test_served_wsdl_matches_intuits_names_and_shapes(http_bridge, reference_dir
     theirs = Client(str(reference_dir / "qbwc" / "QBWebConnectorSvc.wsdl"))
     assert ours.wsdl.services.keys() == theirs.wsdl.services.keys() == {"TroubleshootWebServiceFS"}
     mine = _signature(ours)
-    intuit = {k: v[:4] for k, v in _signature(theirs).items()}
-    assert {k: v[:4] for k, v in mine.items()} == intuit
+    intuit = _signature(theirs)
+    assert mine == intuit  # names, shapes and Intuit's SOAPAction values (http://developer.intuit.com/<op>)
     assert len(intuit) == 8
 
 
@@ -113,8 +114,8 @@ def test_a_whole_session_every_return_value(warehouse, svc, tmp_path):
     assert svc.receiveResponseXML(ticket, company.process(request).response_xml.decode(), "", "") == 100
     assert svc.closeConnection(ticket=ticket) == "4 sent, 4 done, 0 failed"
     with warehouse.connect() as c:
-        assert c.scalar("SELECT host_info FROM qbwc_sessions WHERE ticket = ?", [ticket]) is not None
-        assert c.scalar("SELECT qbxml_version FROM qbwc_sessions WHERE ticket = ?", [ticket]) == "16.0"
+        assert c.scalar("SELECT host_info FROM qbwc_sessions WHERE ticket = ?", [key(ticket)]) is not None
+        assert c.scalar("SELECT qbxml_version FROM qbwc_sessions WHERE ticket = ?", [key(ticket)]) == "16.0"
 
 
 def test_version_is_the_lowest_of_company_client_and_quickbooks(warehouse, svc, tmp_path):
@@ -135,7 +136,7 @@ def test_noop_when_work_waits_on_something_in_flight(warehouse, svc):
     again = svc.sendRequestXML(ticket, "", "", "US", 16, 0)
     assert "<VendorQueryRq" in again
     with warehouse.connect() as c:  # another bridge process has the lookup in flight
-        c.execute("UPDATE qbwc_sessions SET batch_id = NULL WHERE ticket = ?", [ticket])
+        c.execute("UPDATE qbwc_sessions SET batch_id = NULL WHERE ticket = ?", [key(ticket)])
     assert (svc.sendRequestXML(ticket, "", "", "US", 16, 0) or "") == ""
     assert svc.getLastError(ticket=ticket) == "NoOp"
 
@@ -160,7 +161,9 @@ def test_unknown_and_expired_tickets_are_refused(warehouse, svc):
     queue_vendors_and_bills(warehouse, 1, 0)
     ticket, _ = svc.authenticate(strUserName=USER, strPassword=PASSWORD)
     with warehouse.connect() as c:
-        c.execute("UPDATE qbwc_sessions SET expires_at = ? WHERE ticket = ?", [now() - timedelta(seconds=1), ticket])
+        c.execute(
+            "UPDATE qbwc_sessions SET expires_at = ? WHERE ticket = ?", [now() - timedelta(seconds=1), key(ticket)]
+        )
     assert svc.sendRequestXML(ticket, "", "", "US", 16, 0) in ("", None)
     assert "expired" in svc.getLastError(ticket=ticket)
     with warehouse.connect() as c:

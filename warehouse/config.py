@@ -7,9 +7,10 @@ from pathlib import Path
 
 
 def home() -> Path:
-    """The working folder for the warehouse file, sandbox company files and reports (default ./.qbsync)."""
+    """The working folder for the warehouse file, sandbox company files and reports (default ./.qbsync);
+    created readable by its owner only."""
     path = Path(os.environ.get("QBSYNC_HOME", ".qbsync")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 

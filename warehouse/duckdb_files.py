@@ -89,12 +89,30 @@ class DuckDbFiles:
         entry.database.close()
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _open_private(path: str) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, creating a new file readable by its owner only (0600); QBSYNC_HOME itself is 0700."""
+    if os.path.exists(path):
+        return duckdb.connect(path)
+    with _UMASK_LOCK:
+        previous = os.umask(0o077)
+        try:
+            database = duckdb.connect(path)
+        finally:
+            os.umask(previous)
+    if os.path.exists(path):
+        os.chmod(path, 0o600)
+    return database
+
+
 def _connect(path: str, timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + timeout
     delay = 0.01
     while True:
         try:
-            return duckdb.connect(path)
+            return _open_private(path)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ from sources.declaration import Source
 from warehouse.store import Warehouse
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32  # Coupa payloads nest a few levels; deeper is an attack on whoever reads the payload next
 
 
 def webhook_path(source: str) -> str:
@@ -37,7 +39,8 @@ def webhook_blueprint(
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Blueprint:
     """`POST /webhooks/<source>`: 413 over `max_body_bytes`, 401 bad or stale signature, 400 unreadable,
-    409 replayed delivery id, else the event lands in `webhook_events` and the answer is 202.
+    409 replayed (a delivery id seen before, or the same body within the signature's tolerance window, whatever
+    its delivery id), else the event lands in `webhook_events` and the answer is 202.
 
     `secret` comes from configuration (QBSYNC_<SOURCE>_WEBHOOK_SECRET); header names, encoding and tolerance come
     from the source's declared webhook scheme unless `scheme` overrides them (its own secret is then used). The body
@@ -64,7 +67,7 @@ def webhook_blueprint(
         except WebhookRejected as exc:
             return _reject(source, str(exc), exc.status)
         with warehouse.connect() as conn:
-            stored = store_event(conn, event)
+            stored = store_event(conn, event, replay_window_s=scheme.tolerance_s)
         if not stored:
             return _reject(source, "replayed delivery", 409, event["event_id"])
         log_event(
@@ -88,13 +91,20 @@ def _event(source: str, body: bytes, delivery_id: str | None, event_type: str | 
         payload = json.loads(body)
     except ValueError:
         raise WebhookRejected("body is not JSON", 400) from None
+    except RecursionError:
+        raise WebhookRejected("body nests too deeply", 400) from None
     if not isinstance(payload, dict):
         raise WebhookRejected("body is not a JSON object", 400)
-    event_type = event_type or payload.get("event") or payload.get("event-type")
-    object_type = payload.get("object-type") or (event_type.split(".", 1)[0] if event_type else None)
+    if _depth(payload) > MAX_JSON_DEPTH:
+        raise WebhookRejected(f"body nests deeper than {MAX_JSON_DEPTH} levels", 400)
+    event_type = event_type or _text(payload, "event") or _text(payload, "event-type")
+    object_type = _text(payload, "object-type") or (event_type.split(".", 1)[0] if event_type else None)
     data = payload.get("data") if isinstance(payload.get("data"), dict) else payload
     object_id = payload.get("object-id") or data.get("id")
+    if object_id is not None and (isinstance(object_id, bool) or not isinstance(object_id, str | int)):
+        raise WebhookRejected("the object id must be a string or an integer", 400)
     return {
+        "body_sha256": hashlib.sha256(body).hexdigest(),
         "event_id": delivery_id[:200],
         "source": source,
         "event_type": event_type,
@@ -102,6 +112,25 @@ def _event(source: str, body: bytes, delivery_id: str | None, event_type: str | 
         "object_id": None if object_id is None else str(object_id),
         "payload": payload,
     }
+
+
+def _text(payload: dict[str, Any], name: str) -> str | None:
+    """A string field of the payload, None when absent; WebhookRejected when it is there but not a string."""
+    value = payload.get(name)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise WebhookRejected(f"{name!r} must be a string, not {type(value).__name__}", 400)
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests lists and objects (counted without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _reject(source: str, reason: str, status: int, event_id: str | None = None) -> Response:

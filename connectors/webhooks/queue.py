@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from warehouse.audit import now
 from warehouse.store import Conn
 
 
-def store_event(conn: Conn, event: Mapping[str, Any]) -> bool:
-    """Insert one verified event; False when its event_id was stored before (a replay)."""
+def store_event(conn: Conn, event: Mapping[str, Any], replay_window_s: float = 300.0) -> bool:
+    """Insert one verified event; False (a replay) when its event_id was stored before, or when the same body
+    (`body_sha256`) of the same source arrived within `replay_window_s`, whatever its delivery id."""
+    stamp = now()
+    if event.get("body_sha256") and conn.scalar(
+        "SELECT 1 FROM webhook_events WHERE source = ? AND body_sha256 = ? AND received_at > ? LIMIT 1",
+        [event["source"], event["body_sha256"], stamp - timedelta(seconds=replay_window_s)],
+    ):
+        return False
     rows = conn.fetchall(
-        "INSERT INTO webhook_events (event_id, source, event_type, object_type, object_id, received_at, payload) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        "INSERT INTO webhook_events (event_id, source, event_type, object_type, object_id, received_at, payload, "
+        "body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
         [
             event["event_id"],
             event["source"],
             event.get("event_type"),
             event.get("object_type"),
             event.get("object_id"),
-            now(),
+            stamp,
             event["payload"],
+            event.get("body_sha256"),
         ],
     )
     return bool(rows)

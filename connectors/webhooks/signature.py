@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,8 +23,9 @@ class WebhookRejected(Exception):
 class SignatureScheme:
     """How a source signs deliveries (each source's declaration gives its own header names and options).
 
-    The signature is HMAC-SHA256 with `secret` over the raw body, or over "<timestamp>.<body>" when
-    `sign_timestamp`; sent in `signature_header` as hex or base64, optionally after `prefix` (e.g. "sha256=").
+    The signature is HMAC-SHA256 with `secret` over "<timestamp>.<body>" (`sign_timestamp`, the default: a captured
+    delivery cannot be replayed with a fresh timestamp), or over the raw body alone where a sender signs only that;
+    sent in `signature_header` as hex or base64, optionally after `prefix` (e.g. "sha256=").
     `timestamp_header` (epoch seconds or ISO-8601) must be within `tolerance_s` of now when configured.
     """
 
@@ -33,7 +35,7 @@ class SignatureScheme:
     prefix: str = ""
     timestamp_header: str | None = "X-Timestamp"
     tolerance_s: float = 300.0
-    sign_timestamp: bool = False
+    sign_timestamp: bool = True
 
     def __post_init__(self) -> None:
         if self.encoding not in ("hex", "base64"):
@@ -72,9 +74,16 @@ class SignatureScheme:
 
 def _parse_timestamp(value: str) -> datetime:
     try:
-        return datetime.fromtimestamp(float(value), UTC)
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        if not math.isfinite(seconds):
+            raise WebhookRejected(f"unreadable timestamp {value[:40]!r}", 400)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise WebhookRejected(f"timestamp {value[:40]!r} is out of range", 400) from None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cache
 from pathlib import Path
@@ -10,6 +11,8 @@ import zeep
 from zeep.transports import Transport
 
 BINDING = "{http://developer.intuit.com/}TroubleshootWebServiceFSSoap"
+# zeep logs every SOAP body at DEBUG: authenticate carries the password, every call a ticket.
+logging.getLogger("zeep.transports").setLevel(logging.INFO)
 
 
 PACKAGED_WSDL = Path(__file__).with_name("QBWebConnectorSvc.wsdl")  # Intuit's, as the QBWC SDK publishes it

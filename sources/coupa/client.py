@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
-from connectors.core import ApiClient, ClientCredentials, RetryPolicy, paginate_offset
+from connectors.core import ApiClient, ApiError, ClientCredentials, RetryPolicy, paginate_offset
 
 SOURCE = "coupa"
 MAX_PAGE_SIZE = 50
@@ -111,6 +111,23 @@ class CoupaClient(ApiClient):
         if op != "mark_exported":
             raise ValueError(f"Coupa has no write {op!r}")
         return self.is_exported(payload["kind"], payload["source_id"])
+
+    def check(self) -> list[tuple[str, bool, str]]:
+        """`qbsync connection test`: get a token, then read one supplier. (step, worked, what happened in plain
+        words) per step; stops at the first failure. Never raises for an API answer, never shows a secret."""
+        steps: list[tuple[str, bool, str]] = []
+        try:
+            self.token.authorization()
+        except ApiError as exc:
+            return [("token", False, f"{exc}: check the client id and secret, and that the API client is active")]
+        steps.append(("token", True, f"Coupa at {self.base_url} issued a token to this client"))
+        try:
+            response = self.get("/api/suppliers", params={"limit": 1})
+        except ApiError as exc:
+            hint = " (the client may lack the core.supplier.read scope)" if exc.status == 403 else ""
+            return [*steps, ("read", False, f"reading one supplier failed: {exc}{hint}")]
+        found = len(response.json()) if isinstance(response.json(), list) else 0
+        return [*steps, ("read", True, f"read {found} supplier(s) with it (GET /api/suppliers?limit=1)")]
 
     def _records(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         for page in self.pages(path, params):
