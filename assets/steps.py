@@ -206,8 +206,10 @@ def _enqueue(conn: Conn, sql: str, actor: str) -> int:
 
 
 def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
+    """Run the blocking data checks first, so a supplier whose only documents are held gets no VendorAdd."""
     d = dialect(wh.backend)
     with wh.connect() as conn:
+        quarantine.evaluate(conn)
         return {
             "VendorAdd": _enqueue(conn, rq.vendor_adds(d), "asset:outbox_vendors"),
             "VendorMod": _enqueue(conn, rq.vendor_mods(d), "asset:outbox_vendors"),

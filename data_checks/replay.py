@@ -1,8 +1,10 @@
 """Replay after a fix: failed outbox rows back to pending, quarantined records released for re-evaluation.
 
 A replay reuses the outbox row (same dedup key and request_id), so it can never add a second request for a
-document. It refuses where a resend could duplicate: the record already has a done Add, a later request
-superseded the failed one, or a request's outcome is `unknown` (the bridge resolves that by a lookup first).
+document, and a replayed Add is looked up in QuickBooks before it is sent, exactly as the bridge does after a lost
+answer: one QuickBooks applied while its answer went missing is linked, never added again. It refuses where a
+resend could duplicate: the record already has a done Add, a later request superseded the failed one, or a
+request's outcome is `unknown` (the bridge resolves that by a lookup first).
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ def _requeue(conn: Conn, result: ReplayResult, key, since, company, stamp, actor
     marks = ", ".join("?" for _ in ids)
     conn.execute(
         "UPDATE qbxml_outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL, ticket = NULL, "
+        "next_action = CASE WHEN op LIKE '%Add' THEN 'lookup' ELSE next_action END, "
         "last_error = NULL, last_status_code = NULL, updated_at = ? "
         f"WHERE status = 'failed' AND request_id IN ({marks})",
         [stamp, *ids],

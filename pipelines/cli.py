@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines import ops_cli
+from pipelines import ops_cli, recover, soak
 from qbwc_bridge import cli as bridge_cli
 from qbxml.cli import app as qbxml_app
 from sandbox import demo
@@ -20,6 +20,8 @@ app.add_typer(sandbox_app, name="sandbox")
 bridge_cli.register(app)
 demo.register(app)
 ops_cli.register(app)
+recover.register(app)
+soak.register(app)
 
 
 def main() -> None:

@@ -183,7 +183,14 @@ class Conversation:
                 sessions.update(conn, ticket, last_error=responses)
                 return -1
             settled = intake.settle_answer(
-                conn, session.company, batch_id, ticket, responses, s.max_attempts, s.retry_delay_seconds
+                conn,
+                session.company,
+                batch_id,
+                ticket,
+                responses,
+                s.max_attempts,
+                s.retry_delay_seconds,
+                s.answer_wait_seconds,
             )
             sessions.update(conn, ticket, batch_id=None)
             sessions.count(conn, ticket, done=settled.done, failed=settled.failed)
@@ -256,6 +263,7 @@ class Conversation:
 
     def _lose_outstanding(self, conn: Conn, session: sessions.Session, reason: str) -> None:
         if session.batch_id:
+            outbox.end_message(conn, session.batch_id)
             outbox.mark_unknown(conn, session.batch_id, reason, self.settings.max_attempts)
             sessions.update(conn, session.ticket, batch_id=None)
             session.batch_id = None

@@ -10,6 +10,7 @@ from lxml import etree
 
 from qbxml import envelope, requests
 from qbxml.editions import Edition
+from qbxml.schema import load, supported_version
 from qbxml.text import QbxmlFieldError
 from qbxml.values import Ref
 from warehouse import outbox
@@ -46,25 +47,63 @@ def _is_txn(obj: str) -> bool:
 LIST_OBJECTS = {"Vendor", "Customer", "Account", "Employee", "OtherName", "Class", "Terms"}
 
 
+# The namespace of our ExternalGUIDs: uuid5(namespace, company + dedup key) is the same on every bridge and replay.
+GUID_NAMESPACE = uuid.UUID("5b0c6f1e-3f7a-4c55-9b8e-1d2f0a9c7e41")
+ENTITY_REFS = ("VendorRef", "PayeeEntityRef", "CustomerRef", "EntityRef")
+
+
+def external_guid(company: str, dedup_key: str) -> str:
+    """The ExternalGUID an Add of this dedup key carries, in QuickBooks' GUIDTYPE form ({8-4-4-4-12})."""
+    return "{" + str(uuid.uuid5(GUID_NAMESPACE, f"{company}\0{dedup_key}")).upper() + "}"
+
+
+def carries_guid(op: str, version: str) -> bool:
+    """Whether `<op>` of this qbXML version has an ExternalGUID element (BillAdd, VendorAdd, ... in 13.0 and 16.0)."""
+    if not op.endswith("Add"):
+        return False
+    schema = load(supported_version(version))
+    if not schema.has_request(op):
+        return False
+    body = schema.request(op).child(op)
+    return body is not None and body.child("ExternalGUID") is not None
+
+
 def lookup_query(row: dict) -> tuple[str, dict[str, Any]]:
-    """The query that tells whether an Add already reached QuickBooks: by stored ID, else by its natural key."""
+    """The query that tells whether an Add already reached QuickBooks: by stored ID, else by its natural key
+    (a list entry by full name; a transaction by payee/vendor and RefNumber, or TxnDate when it has none).
+    A transaction found this way is ours only when it holds our ExternalGUID (see is_ours)."""
     obj, body = _obj(row["op"]), _body(row)
     if row.get("qb_id"):
         key = "TxnID" if _is_txn(obj) else "ListID"
         return f"{obj}Query", {key: [row["qb_id"]]}
-    if obj == "Bill":
-        ref = body.get("VendorRef") or {}
-        vendor = Ref(full_name=ref.get("FullName"), list_id=ref.get("ListID")) if ref else None
-        if not body.get("RefNumber") or not vendor:
-            raise Unsendable(
-                "outcome unknown and the bill has no RefNumber and vendor to look it up by: check QuickBooks"
-            )
-        return "BillQuery", requests.BillQuery.lookup(vendor, body["RefNumber"]).fields()
     if not _is_txn(obj) and body.get("Name"):
         parent = (body.get("ParentRef") or {}).get("FullName")
         name = f"{parent}:{body['Name']}" if parent else body["Name"]
         return f"{obj}Query", {"FullName": [name]}
-    raise Unsendable(f"outcome unknown and a {row['op']} cannot be looked up by a natural key: check QuickBooks")
+    query = getattr(requests, f"{obj}Query", None)
+    entity = next((body[k] for k in ENTITY_REFS if body.get(k)), None)
+    if _is_txn(obj) and query is not None and entity:
+        who = Ref(full_name=entity.get("FullName"), list_id=entity.get("ListID"))
+        ref_number, txn_date = body.get("RefNumber"), body.get("TxnDate")
+        if ref_number:
+            found = query(entity=[who], ref_number_from=ref_number, ref_number_to=ref_number)
+            return found.op, found.fields()
+        if txn_date and row.get("external_guid"):
+            found = query(entity=[who], txn_date_from=txn_date, txn_date_to=txn_date)
+            return found.op, found.fields()
+    raise Unsendable(
+        f"outcome unknown and a {row['op']} cannot be looked up by a natural key (name, or payee/vendor with "
+        "RefNumber or with ExternalGUID and TxnDate): check QuickBooks"
+    )
+
+
+def is_ours(row: dict, record: Any) -> bool:
+    """Whether a record a lookup found is the object this row added: a transaction must hold the ExternalGUID
+    the row's Add carried (RefNumber + vendor alone when it carried none); a list entry is known by its name."""
+    guid = row.get("external_guid")
+    if not guid or row.get("qb_id") or not _is_txn(_obj(row["op"])):
+        return True
+    return str(record.data.get("ExternalGUID") or "").upper() == guid.upper()
 
 
 def requery(row: dict) -> tuple[str, dict[str, Any]]:
@@ -76,8 +115,8 @@ def requery(row: dict) -> tuple[str, dict[str, Any]]:
     return f"{obj}Query", {key: [body[key]]}
 
 
-def plan(row: dict, ticket: str) -> tuple[str, str, dict[str, Any]]:
-    """(action, op, fields) the row sends now."""
+def plan(row: dict, ticket: str, version: str) -> tuple[str, str, dict[str, Any]]:
+    """(action, op, fields) the row sends now; an Add carries its ExternalGUID where the version has one."""
     action = row.get("next_action") or "send"
     if action == "lookup":
         return (action, *lookup_query(row))
@@ -91,12 +130,14 @@ def plan(row: dict, ticket: str) -> tuple[str, str, dict[str, Any]]:
         payload.pop("@iteratorID", None)
     if row["op"].endswith("Mod") and row.get("qb_edit_sequence"):
         payload[row["op"]] = {**_body(row), "EditSequence": row["qb_edit_sequence"]}
+    if carries_guid(row["op"], version):
+        payload[row["op"]] = {**_body(row), "ExternalGUID": external_guid(row["company"], row["dedup_key"])}
     return "send", row["op"], payload
 
 
 def render_row(row: dict, ticket: str, version: str, edition: Edition | None = None) -> tuple[str, etree._Element]:
     """(action, `<opRq>` element) for one row, in the terms of the session's edition; Unsendable when it cannot go."""
-    action, op, fields = plan(row, ticket)
+    action, op, fields = plan(row, ticket, version)
     try:
         fields = edition.adapt(fields) if edition else fields
         return action, requests.render(op, fields, version=version, request_id=row["request_id"])
@@ -131,7 +172,9 @@ def next_batch(
         length = len(etree.tostring(element))
         if chosen and size + length > max_bytes:
             break
-        chosen.append({**row, "sent_action": action})
+        adds = action == "send" and row["op"].endswith("Add")
+        guid = external_guid(row["company"], row["dedup_key"]) if adds and carries_guid(row["op"], version) else None
+        chosen.append({**row, "sent_action": action, "external_guid": guid if adds else row.get("external_guid")})
         elements.append(element)
         size += length
     outbox.settle(conn, failures)

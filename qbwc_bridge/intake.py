@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from qbwc_bridge.delivery import is_ours
 from qbxml.responses import Record, Response
 from qbxml.status import Outcome
 from warehouse import outbox
@@ -45,6 +46,11 @@ def _again(row: dict, action: str, event: str, reason: str | None = None, **extr
     return {**row, "status": "pending", "next_action": action, "last_error": reason, "event": event, **extra}
 
 
+def _final(change: dict) -> dict:
+    """A settled Add (done or failed) no longer waits on the message that carried it."""
+    return {**change, "add_batch_id": None} if change["status"] in ("done", "failed") else change
+
+
 def decide(row: dict, rs: Response, ticket: str, max_attempts: int, retry_delay: float) -> dict:
     """The new state of `row` given its answer `rs` (a change dict for outbox.settle)."""
     outcome, action = rs.outcome, row["sent_action"]
@@ -53,25 +59,35 @@ def decide(row: dict, rs: Response, ticket: str, max_attempts: int, retry_delay:
     first = rs.records[0] if rs.records else None
     found = outcome == Outcome.ok and first is not None and first.id
 
-    if action in ("lookup", "requery") and outcome in (Outcome.ok, Outcome.empty):
-        if action == "lookup" and found:
+    if action == "lookup" and outcome in (Outcome.ok, Outcome.empty):
+        mine = next((r for r in rs.records if r.id and is_ours(row, r)), None) if outcome == Outcome.ok else None
+        if mine is not None:
             return {
                 **row,
                 "status": "done",
                 "next_action": None,
-                "qb_id": first.id,
-                "qb_edit_sequence": first.edit_sequence,
+                "qb_id": mine.id,
+                "qb_edit_sequence": mine.edit_sequence,
                 "last_error": None,
                 "event": "linked",
+                "add_batch_id": None,
             }
-        if action == "lookup" and row.get("last_status_code_before") == DUPLICATE_NAME:
+        if row.get("last_status_code_before") == DUPLICATE_NAME:
             return _failed(
                 row,
                 f"name already in use (3100) but no {rs.op.removesuffix('Query')} by that name: "
                 "another kind of list entry holds it",
             )
-        if action == "lookup":
-            return _again(row, "send", "pending", "not in QuickBooks after a lost answer: adding it")
+        if row.get("origin_open_until"):
+            reason = (
+                f"not in QuickBooks yet, and QuickBooks may still be running message {row['add_batch_id']} that "
+                "carried it (its session is silent, not ended): looking again later, never adding it meanwhile"
+            )
+            later = row["origin_open_until"]
+            return _again(row, "lookup", "waiting", reason, status="unknown", next_attempt_at=later)
+        return _again(row, "send", "pending", "not in QuickBooks after a lost answer: adding it", add_batch_id=None)
+
+    if action == "requery" and outcome in (Outcome.ok, Outcome.empty):
         if found:
             return _again(row, "send", "requeried", None, qb_edit_sequence=first.edit_sequence)
         return _failed(row, f"{row['op']}: the object is no longer in QuickBooks")
@@ -126,9 +142,20 @@ def settle_answer(
     responses: list[Response],
     max_attempts: int,
     retry_delay: float,
+    answer_wait: float = 0,
 ) -> Settled:
-    """Settle every row of `batch_id` answered in `responses`; rows left unanswered become outcome-unknown."""
-    rows = {r["request_id"]: r for r in outbox.batch_rows(conn, batch_id)}
+    """Settle every row of `batch_id` answered in `responses`; rows left unanswered become outcome-unknown.
+
+    A late answer (the message was swept as abandoned while QuickBooks still ran it) settles the Adds it carried
+    that are still open, whatever they were waiting for; nothing QuickBooks answered is dropped.
+    """
+    rows = {r["request_id"]: r for r in outbox.late_rows(conn, batch_id)}
+    rows.update({r["request_id"]: r for r in outbox.batch_rows(conn, batch_id)})
+    open_origins = outbox.open_messages(
+        conn,
+        {r["add_batch_id"] for r in rows.values() if r["sent_action"] == "lookup" and r.get("add_batch_id")},
+        answer_wait,
+    )
     changes, stored, to_fold = [], [], []
     responses = _only_requested(conn, company, batch_id, responses, set(rows))
     for rs in responses:
@@ -142,11 +169,13 @@ def settle_answer(
             continue
         if folds_now:
             to_fold.extend(records)
-        changes.append(decide(_with_prior_code(row), rs, ticket, max_attempts, retry_delay))
+        row = {**_with_prior_code(row), "origin_open_until": open_origins.get(row.get("add_batch_id"))}
+        changes.append(_final(decide(row, rs, ticket, max_attempts, retry_delay)))
     _store_responses(conn, stored)
     fold(conn, company, to_fold)
-    outbox.settle(conn, [{k: v for k, v in c.items() if k != "last_status_code_before"} for c in changes])
-    if rows:
+    outbox.settle(conn, [{k: v for k, v in c.items() if k not in PRIVATE} for c in changes])
+    outbox.end_message(conn, batch_id)
+    if any(r["status"] == "sent" for r in rows.values()):
         outbox.mark_unknown(conn, batch_id, "QuickBooks answered the message without this request", max_attempts)
     return Settled(
         done=sum(c["status"] == "done" for c in changes), failed=sum(c["status"] == "failed" for c in changes)
@@ -178,6 +207,9 @@ def _only_requested(
         ],
     )
     return kept
+
+
+PRIVATE = ("last_status_code_before", "origin_open_until")  # decision inputs, not outbox columns
 
 
 def _with_prior_code(row: dict) -> dict:

@@ -14,9 +14,11 @@ from qbwc_bridge.conversation import Conversation
 TNS = "http://developer.intuit.com/"
 SERVICE_NAME = "TroubleshootWebServiceFS"
 PORT_TYPE = "TroubleshootWebServiceFSSoap"
-# spyne logs the whole request body when it cannot parse it; an authenticate body carries the password.
+# spyne logs the whole request body when it cannot parse it; an authenticate body carries the password. A filter
+# that drops every record, beside `disabled`: logging.config.dictConfig (Dagster calls it) re-enables loggers.
 for _name in ("spyne.protocol.soap.soap11.invalid", "spyne.protocol.xml.invalid"):
     logging.getLogger(_name).disabled = True
+    logging.getLogger(_name).addFilter(lambda record: False)
 
 String = Unicode(min_occurs=0)
 ArrayOfString = Array(Unicode(nillable=True), type_name="ArrayOfString")

@@ -25,6 +25,9 @@ class BridgeSettings:
     batch_max_bytes: int = DEFAULT_BATCH_MAX_BYTES
     ticket_ttl_seconds: int = 3600  # a ticket past this is refused; its unanswered batch becomes "outcome unknown"
     session_idle_seconds: int = 300  # a session silent this long no longer holds its company ("busy")
+    # how long QuickBooks may still be running a message whose session fell silent: until then a lookup that
+    # does not find one of its Adds waits (QuickBooks may not have applied it yet) instead of adding it again
+    answer_wait_seconds: int = 600
     max_attempts: int = 5  # sends of one request before it is failed for review
     retry_delay_seconds: float = 60.0  # wait before resending after a transient error
     connection_error_retries: int = 2  # connectionError answers "" (retry) this often, then "done"

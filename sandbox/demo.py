@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import shutil
 import sys
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 DEMO_USER = "demo"
 DEMO_COMPANY = "demo"
+DEMO_SCHEMA = "qbsync_demo"  # on PostgreSQL the demo owns this schema: dropped and re-created on every run
 MAX_ROUNDS = 12
 BAD_SHARE = 0.05  # share of generated records planted with one defect each (held in quarantine)
 # Generated Coupa GL accounts onto the sandbox company's chart (sandbox.quickbooks.seed), cost centres onto classes.
@@ -77,10 +79,27 @@ def register(app: typer.Typer) -> None:
         stage_only: bool = typer.Option(False, "--stage-only", help="Stop with the outbox filled, bridge not started"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
         seed: int = typer.Option(7, "--seed", help="Seed of the generated data and of the faults"),
+        database: str = typer.Option(
+            "",
+            "--database",
+            envvar="QBSYNC_DATABASE_URL",
+            help="postgresql://... to run on PostgreSQL (default: QBSYNC_DATABASE_URL, else a fresh DuckDB file)",
+        ),
+        schema: str = typer.Option(
+            DEMO_SCHEMA, "--schema", help="PostgreSQL schema the demo drops and re-creates for itself"
+        ),
     ) -> None:
-        """Run the end-to-end demo on the embedded DuckDB warehouse with the sandbox simulators."""
+        """Run the end-to-end demo on a fresh warehouse (DuckDB, or PostgreSQL) with the sandbox simulators."""
         with _progress(enabled=not as_json and sys.stdout.isatty()) as show:
-            result = run_demo(records=records, faults=faults, stage_only=stage_only, seed=seed, progress=show)
+            result = run_demo(
+                records=records,
+                faults=faults,
+                stage_only=stage_only,
+                seed=seed,
+                progress=show,
+                database=database or None,
+                schema=schema,
+            )
         if as_json:
             typer.echo(json.dumps(result.as_json()))
             typer.echo(f"Web Connector user {DEMO_USER}, password {result.password}", err=True)
@@ -92,13 +111,28 @@ def register(app: typer.Typer) -> None:
 
 
 def run_demo(
-    *, records: int, faults: bool, stage_only: bool, seed: int, progress: Callable[[str], None] = lambda _: None
+    *,
+    records: int,
+    faults: bool,
+    stage_only: bool,
+    seed: int,
+    progress: Callable[[str], None] = lambda _: None,
+    database: str | None = None,
+    schema: str = DEMO_SCHEMA,
 ) -> DemoResult:
-    """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file."""
+    """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file, on a
+    fresh DuckDB file or, with `database` (postgresql://...), in a fresh `schema` of that server."""
     from warehouse.config import home
 
+    if database and database.startswith("duckdb:"):
+        database = None  # the demo's DuckDB warehouse is always its own fresh file under $QBSYNC_HOME/demo
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
+        raise typer.BadParameter(f"--schema {schema!r}: use letters, digits and underscores")
     started = time.monotonic()
-    with DemoEnvironment(home() / "demo", records=records, faults=faults, seed=seed, progress=progress) as env:
+    env = DemoEnvironment(
+        home() / "demo", records=records, faults=faults, seed=seed, progress=progress, database=database, schema=schema
+    )
+    with env:
         progress("pulling Coupa and queueing QuickBooks requests")
         env.sync()
         trips = 0 if stage_only else env.deliver()
@@ -124,11 +158,17 @@ class DemoEnvironment:
         seed: int = 7,
         bad_share: float = BAD_SHARE,
         progress: Callable[[str], None] = lambda _: None,
+        database: str | None = None,
+        schema: str = DEMO_SCHEMA,
+        dagster_home: Path | None = None,
     ):
         from sandbox.coupa.generator import generate
         from sandbox.quickbooks.faults import Faults
 
         self.folder = folder
+        self.database = database
+        self.schema = schema
+        self.dagster_home = dagster_home  # a persistent instance (pools enforced) instead of an ephemeral one
         self.faults = faults
         self.seed = seed
         self.progress = progress
@@ -145,14 +185,25 @@ class DemoEnvironment:
 
         shutil.rmtree(self.folder, ignore_errors=True)  # the demo's own folder: every run starts from nothing
         self.folder.mkdir(parents=True)
-        self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
+        if self.database:
+            self.warehouse = Warehouse(self.database, schema=self.schema)
+            with self.warehouse.connect() as conn:  # the demo's own schema: every run starts from nothing
+                conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+                conn.execute(f'CREATE SCHEMA "{self.schema}"')
+        else:
+            self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
         self.warehouse.migrate()
         _add_company(self.warehouse, self.dataset, self.password)
         CompanyFile.create(self.company_path).close()
         with ExitStack() as stack:
             coupa_secret = secrets.token_urlsafe(16)
             coupa = stack.enter_context(_coupa(self.dataset, coupa_secret, self.faults, self.seed))
-            instance = stack.enter_context(dg.DagsterInstance.ephemeral())
+            if self.dagster_home:
+                instance = stack.enter_context(dg.DagsterInstance.from_config(str(self.dagster_home)))
+            else:
+                instance = stack.enter_context(dg.DagsterInstance.ephemeral())
+            self.instance, self.coupa = instance, coupa
+            self.coupa_secret = coupa_secret
             resources = _resources(self.warehouse, coupa.base_url, coupa_secret)
             self._materialize = partial(_materialize, resources=resources, instance=instance)
             self._stack = stack.pop_all()
@@ -160,6 +211,7 @@ class DemoEnvironment:
 
     def __exit__(self, *exc_info) -> None:
         self._stack.close()
+        self.warehouse.close()
 
     def sync(self) -> None:
         """Land what changed in Coupa, restage, match, check (quarantine/release) and queue the requests."""
@@ -174,8 +226,10 @@ class DemoEnvironment:
 
         wh = self.warehouse
         # The demo compresses the Web Connector's schedule into back-to-back rounds: a session dropped by a fault is
-        # abandoned after 2 s (not the production 5 minutes), or every later round would be answered "busy".
-        bridge = start_in_thread(wh, BridgeSettings.from_env(retry_delay_seconds=0, session_idle_seconds=2))
+        # abandoned after 2 s (not the production 5 minutes), or every later round would be answered "busy"; and its
+        # Adds are re-added after a lookup that finds nothing 2 s after they went out (not the production 10 minutes).
+        settings = BridgeSettings.from_env(retry_delay_seconds=0, session_idle_seconds=2, answer_wait_seconds=2)
+        bridge = start_in_thread(wh, settings)
         trips = 0
         try:
             with CompanyFile.create(self.company_path, faults=self.qb_faults) as company:
@@ -464,7 +518,10 @@ def _print_summary(result: DemoResult, stage_only: bool) -> None:
     typer.echo(f"  duplicates:  {result.duplicates}   unreconciled: {result.unreconciled}")
     typer.echo(f"  quarantined: {result.quarantined} documents held for review")
     typer.echo(f"  warehouse:   {result.warehouse}")
-    url = "duckdb://" + result.warehouse.removeprefix("duckdb:")
-    typer.echo(f"  look closer: QBSYNC_DATABASE_URL={url} qbsync report   (or: qbsync audit coupa:po:<id>)")
+    if result.warehouse.startswith("duckdb:"):
+        where = "QBSYNC_DATABASE_URL=duckdb://" + result.warehouse.removeprefix("duckdb:")
+    else:
+        where = f"QBSYNC_DATABASE_URL=<the --database URL> QBSYNC_DATABASE_SCHEMA={DEMO_SCHEMA}"
+    typer.echo(f"  look closer: {where} qbsync report   (or: qbsync audit coupa:po:<id>)")
     typer.echo(f"  company:     {result.company_file}")
     typer.echo(f"  Web Connector user {DEMO_USER}, password {result.password}")

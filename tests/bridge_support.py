@@ -13,12 +13,16 @@ from zeep.transports import Transport
 from qbwc_bridge import companies
 from qbwc_bridge.server import RunningBridge, start_in_thread
 from qbwc_bridge.settings import BridgeSettings
+from qbxml import envelope, requests
+from qbxml.responses import parse_message
+from sandbox.quickbooks.company import CompanyFile
+from sandbox.webconnector.client import ClientFaults, WebConnector
 from warehouse.outbox import enqueue, request_id_for
 from warehouse.store import Warehouse
 
 COMPANY, USER, PASSWORD = "acme", "acme-qbwc", "s3cret-pass"
 WSDL = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "qbwc" / "QBWebConnectorSvc.wsdl"
-FAST = {"retry_delay_seconds": 0, "session_idle_seconds": 0}
+FAST = {"retry_delay_seconds": 0, "session_idle_seconds": 0, "answer_wait_seconds": 0}
 
 
 def add_company(wh: Warehouse, name: str = COMPANY, user: str = USER, max_version: str = "16.0") -> None:
@@ -59,6 +63,19 @@ def running_bridge(wh: Warehouse, **settings) -> Iterator[RunningBridge]:
         yield bridge
     finally:
         bridge.stop()
+
+
+def connector(bridge: RunningBridge, company: CompanyFile, **faults) -> WebConnector:
+    """A sandbox Web Connector for `company` against the bridge, with client fault knobs."""
+    return WebConnector(bridge.soap_url, USER, PASSWORD, company, noop_wait=0.01, faults=ClientFaults(**faults))
+
+
+def qb_add(company: CompanyFile, op: str, body: dict) -> dict:
+    """Put an object straight into the company file (as another QuickBooks user would); its Ret data."""
+    rq = requests.render(op, {op: body}, version="16.0", request_id="setup")
+    rs = parse_message(company.process(envelope.message([rq], version="16.0")).response_xml)[0]
+    assert rs.status_code == 0, rs.status_message
+    return rs.records[0].data
 
 
 def zeep_service(soap_url: str):

@@ -64,13 +64,14 @@ def test_requery_reads_the_object_a_mod_changes():
 def test_plan_continues_an_iterator_only_in_its_own_session():
     query = {"@iterator": "Start", "MaxReturned": 50}
     paging = _row("VendorQuery", query, next_action="continue", iterator_id="{it}", iterator_ticket="t1")
-    assert plan(paging, "t1") == ("continue", "VendorQuery", {**query, "@iterator": "Continue", "@iteratorID": "{it}"})
-    assert plan(paging, "t2") == ("send", "VendorQuery", query)  # new session: restart from its own watermark
+    continued = {**query, "@iterator": "Continue", "@iteratorID": "{it}"}
+    assert plan(paging, "t1", "16.0") == ("continue", "VendorQuery", continued)
+    assert plan(paging, "t2", "16.0") == ("send", "VendorQuery", query)  # new session: restart from its own watermark
 
 
 def test_plan_puts_the_fresh_edit_sequence_into_the_mod():
     mod = _row("VendorMod", {"VendorMod": {"ListID": "L1", "EditSequence": "1"}}, qb_edit_sequence="7")
-    assert plan(mod, "t")[2] == {"VendorMod": {"ListID": "L1", "EditSequence": "7"}}
+    assert plan(mod, "t", "16.0")[2] == {"VendorMod": {"ListID": "L1", "EditSequence": "7"}}
 
 
 def test_decisions_by_status():

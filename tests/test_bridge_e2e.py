@@ -13,6 +13,8 @@ from bridge_support import (
     PASSWORD,
     USER,
     add_company,
+    connector,
+    qb_add,
     queue_vendors_and_bills,
     running_bridge,
     statuses,
@@ -20,25 +22,12 @@ from bridge_support import (
 )
 from lxml import etree
 
-from qbxml import envelope, requests, xsd
-from qbxml.responses import parse_message
+from qbxml import xsd
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
-from sandbox.webconnector.client import ClientFaults, WebConnector
+from sandbox.webconnector.client import WebConnector
 from warehouse.outbox import enqueue
 from warehouse.qb_mirror import fold_pending
-
-
-def _connector(bridge, company: CompanyFile, **faults) -> WebConnector:
-    return WebConnector(bridge.soap_url, USER, PASSWORD, company, noop_wait=0.01, faults=ClientFaults(**faults))
-
-
-def _qb_add(company: CompanyFile, op: str, body: dict) -> dict:
-    """Put an object straight into the company file (as another QuickBooks user would)."""
-    rq = requests.render(op, {op: body}, version="16.0", request_id="setup")
-    rs = parse_message(company.process(envelope.message([rq], version="16.0")).response_xml)[0]
-    assert rs.status_code == 0, rs.status_message
-    return rs.records[0].data
 
 
 def _assert_messages_valid(wh) -> int:
@@ -61,10 +50,10 @@ def test_faults_everywhere_yet_exactly_once(warehouse, tmp_path):
     path = tmp_path / "qb.sqlite"
     CompanyFile.create(path).close()
     with CompanyFile(path) as clean:  # a vendor that already exists: 3100 -> looked up and linked
-        existing = _qb_add(clean, "VendorAdd", {"Name": "Vendor 00003"})
+        existing = qb_add(clean, "VendorAdd", {"Name": "Vendor 00003"})
     company = CompanyFile(path, faults=Faults(seed=7, transient_rate=0.2, lose_response_rate=0.2))
     with running_bridge(warehouse, batch_max_requests=10, max_attempts=12, **FAST) as bridge:
-        sessions = _connector(bridge, company, seed=3, drop_after_send_rate=0.15).run_until_idle(max_sessions=200)
+        sessions = connector(bridge, company, seed=3, drop_after_send_rate=0.15).run_until_idle(max_sessions=200)
     company.close()
 
     assert sessions[-1].authenticated == "none"
@@ -96,11 +85,11 @@ def test_lost_answer_is_looked_up_before_anything_is_re_added(warehouse, tmp_pat
         CompanyFile.create(path, faults=Faults(lose_response_rate=1.0)) as lossy,
         running_bridge(warehouse, **FAST) as bridge,
     ):
-        first = _connector(bridge, lossy).run_session()
+        first = connector(bridge, lossy).run_session()
         assert first.dropped and first.dropped_applied
         assert statuses(warehouse) == {"sent": 3, "pending": 3}
         with CompanyFile(path) as healthy:
-            _connector(bridge, healthy).run_until_idle()
+            connector(bridge, healthy).run_until_idle()
             assert max(_names(healthy, "Vendor", "Name").values()) == 1
             assert len(healthy.objects("Bill")) == 3
     assert statuses(warehouse) == {"done": 6}
@@ -120,7 +109,7 @@ def test_lost_answer_is_looked_up_before_anything_is_re_added(warehouse, tmp_pat
 def test_stale_edit_sequence_is_requeried_then_modified(warehouse, tmp_path):
     add_company(warehouse)
     with CompanyFile.create(tmp_path / "qb.sqlite") as company:
-        vendor = _qb_add(company, "VendorAdd", {"Name": "Stale Supplies"})
+        vendor = qb_add(company, "VendorAdd", {"Name": "Stale Supplies"})
         mod = {"ListID": vendor["ListID"], "EditSequence": "1", "CompanyName": "Stale Supplies Ltd"}
         frame = pd.DataFrame(
             [["acme", "VendorMod", "coupa:supplier:77:v2", "coupa:supplier:77", {"VendorMod": mod}]],
@@ -129,7 +118,7 @@ def test_stale_edit_sequence_is_requeried_then_modified(warehouse, tmp_path):
         with warehouse.connect() as conn:
             enqueue(conn, frame)
         with running_bridge(warehouse, **FAST) as bridge:
-            _connector(bridge, company).run_until_idle()
+            connector(bridge, company).run_until_idle()
         assert company.objects("Vendor")[0]["CompanyName"] == "Stale Supplies Ltd"
     with warehouse.connect() as conn:
         row = conn.records("SELECT status, last_status_code, attempts FROM qbxml_outbox")[0]
@@ -142,7 +131,7 @@ def test_iterator_pages_keep_their_request_id_and_fold_later(warehouse, tmp_path
     add_company(warehouse)
     with CompanyFile.create(tmp_path / "qb.sqlite") as company:
         for i in range(7):
-            _qb_add(company, "VendorAdd", {"Name": f"Paged {i}"})
+            qb_add(company, "VendorAdd", {"Name": f"Paged {i}"})
         query = {"@iterator": "Start", "MaxReturned": 3}
         frame = pd.DataFrame(
             [["acme", "VendorQuery", "qb:vendors:1", "qb:vendors", query]],
@@ -151,7 +140,7 @@ def test_iterator_pages_keep_their_request_id_and_fold_later(warehouse, tmp_path
         with warehouse.connect() as conn:
             enqueue(conn, frame)
         with running_bridge(warehouse, **FAST) as bridge:
-            sessions = _connector(bridge, company).run_until_idle()
+            sessions = connector(bridge, company).run_until_idle()
     assert sessions[0].round_trips == 3
     with warehouse.connect() as conn:
         pages = conn.fetchall("SELECT request_id, records FROM qbxml_responses ORDER BY response_id")
@@ -178,7 +167,7 @@ def test_failures_carry_their_reason_and_block_dependents(warehouse, tmp_path):
         bill["BillAdd"]["ExpenseLineAdd"][0]["AccountRef"]["FullName"] = "No Such Account"
         conn.execute("UPDATE qbxml_outbox SET payload = ? WHERE dedup_key = 'coupa:invoice:1-0:v1'", [bill])
     with CompanyFile.create(tmp_path / "qb.sqlite") as company, running_bridge(warehouse, **FAST) as bridge:
-        _connector(bridge, company).run_until_idle()
+        connector(bridge, company).run_until_idle()
         assert [v["Name"] for v in company.objects("Vendor")] == ["Vendor 00001"]
         assert company.objects("Bill") == []
     with warehouse.connect() as conn:
@@ -212,7 +201,7 @@ def test_any_bridge_serves_any_call_and_two_serve_at_once(warehouse, tmp_path):
         assert first.receiveResponseXML(ticket, acme.process(request).response_xml.decode(), "", "") < 100
         first.closeConnection(ticket=ticket)
         runs = [
-            threading.Thread(target=lambda: _connector(one, acme).run_until_idle()),
+            threading.Thread(target=lambda: connector(one, acme).run_until_idle()),
             threading.Thread(
                 target=lambda: WebConnector(two.soap_url, "beta-qbwc", PASSWORD, beta, noop_wait=0.01).run_until_idle()
             ),

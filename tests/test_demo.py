@@ -1,4 +1,4 @@
-"""`qbsync demo` end to end on DuckDB: sandbox Coupa -> assets -> bridge -> sandbox Web Connector -> company file."""
+"""`qbsync demo` end to end on DuckDB and PostgreSQL: sandbox Coupa -> assets -> bridge -> QBWC -> company file."""
 
 from __future__ import annotations
 
@@ -50,3 +50,12 @@ def test_stage_only_stops_with_the_outbox_filled(home):
     out = _demo("--records", "30", "--stage-only")
     assert out["outbox"]["total"] == out["outbox"]["pending"] > 0
     assert out["round_trips"] == 0 and out["quickbooks"]["bills"] == 0
+
+
+def test_demo_on_postgresql_with_every_fault_has_no_duplicate_and_no_loss(home, pg_warehouse):
+    schema = pg_warehouse.schema  # a throw-away schema: the demo drops and re-creates it, the fixture drops it
+    out = _demo("--records", "40", "--faults", "--seed", "5", "--database", pg_warehouse.url, "--schema", schema)
+    assert out["warehouse"].startswith("postgresql:") and schema in out["warehouse"]
+    assert out["duplicates"] == 0 and out["unreconciled"] == 0
+    assert out["outbox"]["pending"] == 0 and out["outbox"]["failed"] == 0
+    assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0

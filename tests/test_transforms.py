@@ -162,7 +162,11 @@ def test_new_vendor_names_are_unique_and_short(warehouse):
 def test_bills_vendor_adds_and_dependencies(warehouse):
     with warehouse.connect() as conn:
         _company(conn)
-        land(conn, "suppliers", [supplier(1, "Acme, Inc."), supplier(2, "Lonely Supplier")])
+        land(
+            conn,
+            "suppliers",
+            [supplier(1, "Acme, Inc."), supplier(2, "Lonely Supplier"), supplier(3, "Only Held Ltd")],
+        )
         land(
             conn,
             "purchase_orders",
@@ -170,10 +174,12 @@ def test_bills_vendor_adds_and_dependencies(warehouse):
                 purchase_order(10, 1, [line(1, 10.5, 2), line(2, 3)]),
                 purchase_order(11, 1, [line(1, 7, code="9999-100")]),
                 purchase_order(12, 1, [line(1, 1)], status="draft"),
+                purchase_order(13, 3, [line(1, 7, code="9999-100")]),  # supplier 3's only document is held
             ],
         )
     queued = _run(warehouse)
-    assert queued["VendorAdd"] == 1 and queued["BillAdd"] == 1  # PO 11 unmapped, PO 12 not approved
+    # PO 11 and 13 unmapped, PO 12 not approved; no vendor for supplier 3, whose only document is held
+    assert queued["VendorAdd"] == 1 and queued["BillAdd"] == 1
     vendor_add, bill = _outbox(warehouse, "op = 'VendorAdd'")[0], _outbox(warehouse, "op = 'BillAdd'")[0]
     assert vendor_add["dedup_key"] == "coupa:supplier:1:add"
     assert vendor_add["payload"]["VendorAdd"]["AccountNumber"] == "COUPA-1"
@@ -184,7 +190,7 @@ def test_bills_vendor_adds_and_dependencies(warehouse):
         ("3.00", "Office Supplies", "Admin"),
     ]
     held = dict(warehouse.fetchall(bills.held_counts()))
-    assert held["unmapped_account"] == 1
+    assert held["unmapped_account"] == 2
     assert _run(warehouse) == dict.fromkeys(queued, 0)  # a second run adds nothing
 
 

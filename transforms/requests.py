@@ -3,7 +3,7 @@
 Payloads are the content of each `<{op}Rq>` element in qbXML names (xmltree orders and renders them at send
 time); values are cut to the schema's maxLength here so a long source field never fails a whole message.
 
-- VendorAdd for suppliers to create that have a bill; VendorMod when a matched supplier's address moved.
+- VendorAdd for suppliers to create that have a bill not held; VendorMod when a matched supplier's address moved.
 - BillAdd for a ready draft (dedup key `<record_key>:v<version>`); a newer version supersedes a queued,
   unsent one; after the bill is in QuickBooks a newer version becomes a BillMod of its TxnID.
 - BillPaymentCheckAdd for a source payment once the bills of all the invoices it pays are in QuickBooks.
@@ -57,7 +57,8 @@ def _address(d: Dialect) -> str:
 
 
 def vendor_adds(d: Dialect) -> str:
-    """VendorAdd for every supplier to create that some draft of the company needs, not yet queued."""
+    """VendorAdd for every supplier to create that some draft of the company not held in quarantine needs (a
+    supplier whose only documents are held gets no vendor), not yet queued."""
     vendor = d.json_object(
         ("Name", "vm.qb_vendor_name"),
         ("CompanyName", "coalesce(s.qb_name, vm.qb_vendor_name)"),
@@ -78,7 +79,8 @@ def vendor_adds(d: Dialect) -> str:
         f"JOIN {_titles()} src ON src.source_system = s.source_system "
         "WHERE vm.match_method = 'create' "
         "AND EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
-        "AND b.source_system = vm.source_system AND b.supplier_source_id = vm.supplier_source_id) "
+        "AND b.source_system = vm.source_system AND b.supplier_source_id = vm.supplier_source_id "
+        f"AND {_not_quarantined('b', 'b.record_key')}) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.dedup_key = "
         f"{vendor_add_key('s.source_system', 's.source_id')})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -59,7 +59,7 @@ SENDABLE = ("pending", "retry", "unknown")
 ROW_COLUMNS = (
     "request_id, company, op, dedup_key, record_key, payload, depends_on, status, attempts, ticket, batch_id, "
     "qb_id, qb_edit_sequence, last_status_code, last_error, next_attempt_at, next_action, sent_action, "
-    "iterator_id, iterator_ticket, watermark"
+    "iterator_id, iterator_ticket, watermark, external_guid, add_batch_id"
 )
 # What settling reads of a sent row: all but the payload (decoding 200 JSON payloads per answer is the costly part).
 SENT_COLUMNS = ", ".join(c.strip() for c in ROW_COLUMNS.split(",") if c.strip() != "payload")
@@ -75,6 +75,7 @@ SETTLE_TYPES = {
     "iterator_id": "TEXT",
     "iterator_ticket": "TEXT",
     "watermark": "TEXT",
+    "add_batch_id": "TEXT",
 }
 FINAL = ("done", "failed")
 
@@ -136,19 +137,31 @@ def claim(conn: Conn, company: str, limit: int) -> list[dict]:
 
 
 def mark_sent(conn: Conn, rows: list[dict], ticket: str, batch_id: str, actor: str = "bridge") -> None:
-    """The rows (each with the `sent_action` it carries) went out in `batch_id`: status sent, one more attempt."""
+    """The rows (each with the `sent_action` it carries) went out in `batch_id`: status sent.
+
+    A send, a re-query or a page counts as one more attempt; a lookup never changes QuickBooks and does not.
+    An Add sent remembers `batch_id` (add_batch_id) and its ExternalGUID until its outcome is known.
+    """
     if not rows:
         return
     stamp = now()
     frame = pd.DataFrame(
-        {"request_id": [r["request_id"] for r in rows], "sent_action": [r["sent_action"] for r in rows]}
+        {
+            "request_id": [r["request_id"] for r in rows],
+            "sent_action": [r["sent_action"] for r in rows],
+            "external_guid": [r.get("external_guid") for r in rows],
+        }
     )
     staged = conn.stage(frame, like="qbxml_outbox")
+    adds = "s.sent_action = 'send' AND qbxml_outbox.op LIKE '%Add'"
     conn.execute(
-        "UPDATE qbxml_outbox SET status = 'sent', attempts = attempts + 1, ticket = ?, batch_id = ?, "
+        "UPDATE qbxml_outbox SET status = 'sent', "
+        "attempts = attempts + CASE WHEN s.sent_action = 'lookup' THEN 0 ELSE 1 END, "
+        f"ticket = ?, batch_id = ?, add_batch_id = CASE WHEN {adds} THEN ? ELSE qbxml_outbox.add_batch_id END, "
+        f"external_guid = CASE WHEN {adds} THEN s.external_guid ELSE qbxml_outbox.external_guid END, "
         f"sent_action = s.sent_action, sent_at = ?, updated_at = ? FROM {staged} s "
         "WHERE qbxml_outbox.request_id = s.request_id",
-        [ticket, batch_id, stamp, stamp],
+        [ticket, batch_id, batch_id, stamp, stamp],
     )
     json_object = "json_build_object" if conn.backend == "postgres" else "json_object"
     record_from_query(  # one event per row, built from the staged rows in SQL (no second bulk load)
@@ -167,6 +180,40 @@ def batch_rows(conn: Conn, batch_id: str) -> list[dict]:
         f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE batch_id = ? AND status = 'sent' ORDER BY request_id",
         [batch_id],
     )
+
+
+def late_rows(conn: Conn, batch_id: str) -> list[dict]:
+    """Adds `batch_id` carried whose outcome is still open although the row moved on (swept as abandoned, waiting
+    for a lookup, failed after its attempts): a late answer to `batch_id` settles them, each as a sent Add."""
+    rows = _rows(
+        conn,
+        f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE add_batch_id = ? "
+        "AND NOT (batch_id = ? AND status = 'sent') AND status NOT IN ('done', 'superseded') ORDER BY request_id",
+        [batch_id, batch_id],
+    )
+    return [{**r, "sent_action": "send"} for r in rows]
+
+
+def end_message(conn: Conn, batch_id: str) -> None:
+    """QuickBooks is done with `batch_id` (answered, refused, or the Web Connector moved on or gave up)."""
+    conn.execute("UPDATE qbxml_messages SET ended_at = ? WHERE batch_id = ? AND ended_at IS NULL", [now(), batch_id])
+
+
+def open_messages(conn: Conn, batch_ids: set[str], wait_seconds: float) -> dict[str, datetime]:
+    """Those of `batch_ids` QuickBooks may still be running, each with the moment that stops being so: no end
+    seen, their session neither closed nor expired, sent less than `wait_seconds` ago (a slow QuickBooks keeps a
+    silent session's message; a lookup cannot see what it has not applied yet)."""
+    if not batch_ids:
+        return {}
+    stamp = now()
+    marks = ", ".join("?" for _ in batch_ids)
+    found = conn.fetchall(
+        "SELECT m.batch_id, m.sent_at FROM qbxml_messages m JOIN qbwc_sessions s ON s.ticket = m.ticket "
+        f"WHERE m.batch_id IN ({marks}) AND m.ended_at IS NULL AND s.closed_at IS NULL AND s.expires_at > ? "
+        "AND m.sent_at > ?",
+        [*sorted(batch_ids), stamp, stamp - timedelta(seconds=wait_seconds)],
+    )
+    return {b: sent + timedelta(seconds=wait_seconds) for b, sent in found}
 
 
 def settle(conn: Conn, changes: list[dict], actor: str = "bridge") -> int:
@@ -191,12 +238,13 @@ def settle(conn: Conn, changes: list[dict], actor: str = "bridge") -> int:
 
 def mark_unknown(conn: Conn, batch_id: str, reason: str, max_attempts: int, actor: str = "bridge") -> int:
     """The answer to `batch_id` is lost: its Adds must be looked up before any resend (never a blind re-add);
-    queries and Mods simply go again. An Add past `max_attempts` is failed for review instead."""
+    queries and Mods simply go again. An Add sent `max_attempts` times is failed for review instead, still to be
+    looked up first when replayed (or settled by a late answer)."""
     changes = []
     for row in batch_rows(conn, batch_id):
         is_add = row["op"].endswith("Add")
         if is_add and row["attempts"] >= max_attempts:
-            change = {**row, "status": "failed", "event": "failed"}
+            change = {**row, "status": "failed", "next_action": "lookup", "event": "failed"}
             change["last_error"] = f"outcome unknown after {row['attempts']} attempts ({reason}): check QuickBooks"
         elif is_add:
             change = {**row, "status": "unknown", "next_action": "lookup", "event": "unknown"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ class CompanyFile:
         self.faults = faults or Faults()
         self.session_id = uuid.uuid4().hex
         self._store = Store(self.path)
+        self._calls = 0
         zone = time_zone or self._store.get_meta("time_zone") or DEFAULT_ZONES.get(country, DEFAULT_ZONES["US"])
         self.clock = Clock(zone, clock, stale_dst_offsets)
 
@@ -113,6 +115,8 @@ class CompanyFile:
             return _parse_error()
         stop_on_error = msgs.get("onError") == "stopOnError"
         company = handlers.Company(self.country, self.max_version)
+        self._calls += 1
+        time.sleep(self.faults.delay(self._calls))  # a slow QuickBooks: nothing is applied (or visible) meanwhile
         with self._store.transaction() as store:
             draws = self.faults.for_message(store.next_number("messages"))
             ctx = self._context(store, session_id)
@@ -141,6 +145,10 @@ class CompanyFile:
         return result.response_xml
 
     # -- inspection ---------------------------------------------------------------------------
+
+    def messages_started(self) -> int:
+        """How many request messages QuickBooks has begun to apply to this file (by any process)."""
+        return int(self._store.get_meta("messages", "0"))
 
     def dump(self) -> Iterator[dict[str, Any]]:
         """Every object as a dict: `type` (Vendor, Account, Bill, ...) and its qbXML fields."""

@@ -1,4 +1,4 @@
-"""Seeded fault knobs for the simulated company file: transient answers and applied-but-lost responses."""
+"""Seeded fault knobs for the simulated company file: transient answers, applied-but-lost responses, slowness."""
 
 from __future__ import annotations
 
@@ -15,9 +15,16 @@ class Faults:
     seed: int = 0
     transient_rate: float = 0.0  # share of write requests answered 3170/3175/3180 without being applied
     lose_response_rate: float = 0.0  # share of messages applied whose response is then lost
+    slow_rate: float = 0.0  # share of messages QuickBooks starts only after `slow_seconds` (another user, a lock)
+    slow_seconds: float = 0.0
 
     def for_message(self, number: int) -> MessageFaults:
         return MessageFaults(self, random.Random(f"{self.seed}:{number}"))
+
+    def delay(self, call: int) -> float:
+        """Seconds call N of one opening of the file waits before QuickBooks starts applying its message."""
+        slow = random.Random(f"{self.seed}:slow:{call}").random() < self.slow_rate
+        return self.slow_seconds if slow else 0.0
 
 
 class MessageFaults:

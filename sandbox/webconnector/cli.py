@@ -28,6 +28,8 @@ def webconnector(
     lose_response_rate: Annotated[float, typer.Option(help="Share of messages applied, answer lost.")] = 0.0,
     drop_rate: Annotated[float, typer.Option(help="Share of round trips dropped after sendRequestXML.")] = 0.0,
     hresult_rate: Annotated[float, typer.Option(help="Share of round trips answered with an HRESULT.")] = 0.0,
+    slow_rate: Annotated[float, typer.Option(help="Share of messages QuickBooks starts late.")] = 0.0,
+    slow_seconds: Annotated[float, typer.Option(help="How late a slow message starts.")] = 0.0,
     quickbooks_not_running: Annotated[bool, typer.Option(help="The company file cannot be opened.")] = False,
 ) -> None:
     """Drive the endpoint as the QuickBooks Web Connector does; one JSON summary line per session."""
@@ -35,7 +37,13 @@ def webconnector(
         company,
         country=country,
         max_version=qbxml_version,
-        faults=Faults(seed=seed, transient_rate=transient_rate, lose_response_rate=lose_response_rate),
+        faults=Faults(
+            seed=seed,
+            transient_rate=transient_rate,
+            lose_response_rate=lose_response_rate,
+            slow_rate=slow_rate,
+            slow_seconds=slow_seconds,
+        ),
     )
     client_faults = ClientFaults(
         seed=seed,
