@@ -15,7 +15,7 @@ import pandas as pd
 from data_checks import quarantine
 from sources.declaration import Source
 from sources.keys import record_key_sql
-from transforms import bills, names, staging, vendors
+from transforms import bills, cancellations, names, staging, vendors
 from transforms import requests as rq
 from transforms.canonical import CANONICAL
 from transforms.dialect import Dialect, dialect
@@ -223,6 +223,7 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
     stamp = now()
     with wh.connect() as conn:
         report = quarantine.evaluate(conn)
+        record_from_query(conn, "asset:outbox_bills", "booked_on_bill", rq.booked_on_bills(d))
         audit, update = rq.supersede_stale_bills(stamp)
         record_from_query(conn, "asset:outbox_bills", "superseded", audit)
         conn.execute(update)
@@ -234,6 +235,7 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
             "superseded": superseded,
             "BillAdd": _enqueue(conn, rq.bill_adds(d), "asset:outbox_bills"),
             "BillMod": _enqueue(conn, rq.bill_mods(d), "asset:outbox_bills"),
+            "TxnVoid": _enqueue(conn, cancellations.voids(d), "asset:outbox_bills"),
         }
 
 

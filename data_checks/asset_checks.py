@@ -7,7 +7,7 @@ from typing import Protocol
 
 import dagster as dg
 
-from data_checks import quarantine, suites, warnings
+from data_checks import quarantine, suites, unmapped, warnings
 from data_checks.results import WARN, CheckReport, CheckResult
 from sources import registry
 from warehouse.store import Warehouse
@@ -95,6 +95,34 @@ def _name_only_check() -> dg.AssetChecksDefinition:
     return vendors_matched_by_name
 
 
+def _unmapped_check() -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=BILL_DRAFTS, name="account_codes_unmapped", required_resource_keys={"warehouse"})
+    def account_codes_unmapped(context) -> dg.AssetCheckResult:
+        """Source account codes that still need a QuickBooks mapping, with the documents and amount waiting (WARN)."""
+        with _warehouse(context).connect() as conn:
+            rows = unmapped.waiting(conn)
+        amount = sum(r["amount"] for r in rows)
+        return dg.AssetCheckResult(
+            asset_key=BILL_DRAFTS,
+            check_name="account_codes_unmapped",
+            passed=not rows,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(
+                f"{len(rows)} source account code(s) need a mapping; {amount} waiting"
+                if rows
+                else "every source account code on a draft is mapped"
+            ),
+            metadata={
+                "codes": len(rows),
+                "documents_waiting": sum(r["documents"] for r in rows),
+                "amount_waiting": float(amount),
+                "waiting": dg.MetadataValue.md(unmapped.as_markdown(rows)),
+            },
+        )
+
+    return account_codes_unmapped
+
+
 def _suite_check(table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=table,
@@ -134,7 +162,7 @@ def build_asset_checks(
     staging_assets: Iterable[str] = STAGING_ASSETS, raw_assets: Iterable[tuple[list[str], str]] | None = None
 ) -> list[dg.AssetChecksDefinition]:
     """Every data check as an asset check; each declared source's billable landing gets freshness and volume."""
-    checks = [_blocking_check(), _name_only_check()]
+    checks = [_blocking_check(), _name_only_check(), _unmapped_check()]
     checks += [_suite_check(t) for t in staging_assets]
     for key, table in watched_landing() if raw_assets is None else raw_assets:
         checks += _source_checks(key, table)

@@ -30,6 +30,26 @@ BLOCKING_RULES: list[rules.Rule] = [
         rules.amounts_non_negative,
     ),
     rules.Rule(
+        "invoice_matches_po",
+        "an invoice booked on its PO's bill invoices what was ordered, or the company adjusts the bill to it",
+        rules.invoice_matches_po,
+    ),
+    rules.Rule(
+        "invoice_po_known",
+        "an invoice against a PO waits for that PO when the PO's bill books the purchase",
+        rules.invoice_po_known,
+    ),
+    rules.Rule(
+        "cancelled_after_booking",
+        "a document cancelled at the source after its bill was booked is voided by policy, else held for review",
+        rules.cancelled_after_booking,
+    ),
+    rules.Rule(
+        "booked_once",
+        "each purchase is booked once: never a bill for a PO and one for its invoice",
+        rules.booked_once,
+    ),
+    rules.Rule(
         "payment_invoices_billed",
         "every invoice a payment pays is a bill of the company (each detail's share goes to its bill)",
         rules.payment_invoices_billed,

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sources.keys import record_key_sql
+from transforms.bills import purchase_key
+from transforms.cancellations import cancelled_bills
+from transforms.policy import setting
 from transforms.requests import payment_details
 from transforms.vendors import FEEDS
 from warehouse.store import Conn
@@ -64,7 +67,7 @@ WHERE {scope} AND (
 ORDER BY l.company, l.record_key, l.line_number
 """
 
-_VENDOR_RESOLVED = """
+_VENDOR_RESOLVED = f"""
 SELECT company, record_key, 'supplier_source_id', reason FROM (
     SELECT d.company, d.record_key,
            CASE WHEN d.supplier_source_id IS NULL THEN 'the document names no supplier'
@@ -73,7 +76,8 @@ SELECT company, record_key, 'supplier_source_id', reason FROM (
                 WHEN m.match_method = 'review' THEN
                     'supplier ' || d.supplier_source_id || ' (' || m.qb_vendor_name
                     || ') is held for review before a QuickBooks vendor is created'
-                WHEN m.match_method = 'create' AND COALESCE(c.vendor_policy, 'create') = 'review' THEN
+                WHEN m.match_method = 'create' AND (COALESCE(c.vendor_policy, 'create') = 'review'
+                    OR {setting("vendor_policy", "d.company", "d.source_system")} = 'review') THEN
                     'supplier ' || d.supplier_source_id || ' (' || m.qb_vendor_name
                     || ') is new and the company''s vendor policy is review'
                 WHEN m.match_method <> 'create' AND m.qb_list_id IS NULL THEN
@@ -84,7 +88,7 @@ SELECT company, record_key, 'supplier_source_id', reason FROM (
     LEFT JOIN vendor_matches m ON m.company = d.company AND m.source_system = d.source_system
         AND m.supplier_source_id = d.supplier_source_id
     LEFT JOIN companies c ON c.company = d.company
-    WHERE {scope}
+    WHERE {{scope}}
 ) f WHERE reason IS NOT NULL
 ORDER BY company, record_key
 """
@@ -155,6 +159,79 @@ ORDER BY 1, 2, 3
 """
 
 
+_INVOICE_MATCHES_PO = f"""
+SELECT d.company, d.record_key, 'lines',
+       'invoice ' || d.document_number || ' (' || d.record_key || ') differs from PO ' || p.document_number
+       || ' (' || p.record_key || '), whose bill books the purchase: ' || d.po_difference
+       || '; the company holds such invoices for review (invoice_difference = hold)'
+FROM bill_drafts d
+JOIN bill_drafts p ON p.company = d.company AND p.record_key = d.booked_on
+WHERE {{scope}} AND d.po_difference IS NOT NULL
+    AND {setting("invoice_difference", "d.company", "d.source_system")} = 'hold'
+ORDER BY 1, 2
+"""
+
+# bill_on = po: an invoice whose lines name a PO the warehouse has not staged yet waits for it (billing it alone
+# would book the purchase twice once the PO arrives).
+_INVOICE_PO_KNOWN = f"""
+SELECT d.company, d.record_key, 'lines.po-number',
+       'invoice ' || d.document_number || ' names PO ' || min(l.po_number)
+       || ', which is not in the warehouse yet: it is booked on that PO''s bill once the PO arrives'
+FROM bill_drafts d
+JOIN stg_invoice_lines l ON l.source_system = d.source_system AND l.invoice_source_id = d.source_id
+WHERE {{scope}} AND d.source_kind = 'invoice' AND d.po_record_key IS NULL AND l.po_number IS NOT NULL
+    AND l.po_number <> '' AND {setting("bill_on", "d.company", "d.source_system")} = 'po'
+GROUP BY d.company, d.record_key, d.document_number
+ORDER BY 1, 2
+"""
+
+# A document that would be (or is) a bill of its own while another document of the same purchase, one of the two
+# a PO, already is: the purchase would be in accounts payable twice. The later of the two is held.
+_BOOKED_ONCE = f"""
+WITH own AS (
+    SELECT b.company, b.record_key, b.source_kind, b.document_number, {purchase_key("b")} AS purchase
+    FROM bill_drafts b WHERE b.booked_on IS NULL AND (b.source_kind <> 'purchase_order' OR b.bill_on = 'po'
+        -- a PO billed before the company switched to bill_on = invoice still books its purchase
+        OR EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key
+                   AND o.op = 'BillAdd' AND o.status NOT IN ('superseded', 'failed')))
+),
+requested AS (
+    SELECT o.company, o.record_key, min(o.created_at) AS created_at, min(o.request_id) AS request_id,
+           max(CASE WHEN o.status = 'done' THEN o.qb_id END) AS txn_id
+    FROM qbxml_outbox o WHERE o.op = 'BillAdd' AND o.status NOT IN ('superseded', 'failed')
+    GROUP BY o.company, o.record_key
+)
+SELECT d.company, d.record_key, 'record_key',
+       'purchase ' || min(x.purchase) || ' is already booked on '
+       || min(CASE WHEN xr.txn_id IS NOT NULL THEN 'QuickBooks bill ' || xr.txn_id ELSE 'a queued bill' END)
+       || ' from ' || min(x.record_key) || ' (RefNumber ' || min(x.document_number) || '); a bill for '
+       || d.record_key || ' too would book it twice'
+FROM own d
+JOIN own x ON x.company = d.company AND x.purchase = d.purchase AND x.record_key <> d.record_key
+    AND 'purchase_order' IN (d.source_kind, x.source_kind)
+JOIN requested xr ON xr.company = x.company AND xr.record_key = x.record_key
+LEFT JOIN requested dr ON dr.company = d.company AND dr.record_key = d.record_key
+WHERE {{scope}} AND (dr.record_key IS NULL OR dr.created_at > xr.created_at
+                    OR (dr.created_at = xr.created_at AND dr.request_id > xr.request_id))
+GROUP BY d.company, d.record_key
+ORDER BY 1, 2
+"""
+
+
+_CANCELLED_AFTER_BOOKING = f"""
+SELECT d.company, d.record_key, 'status',
+       d.document_number || ' is ' || d.status || ' in the source, but QuickBooks booked it as bill TxnID '
+       || d.txn_id || CASE WHEN d.paid THEN ', which is already paid: a paid bill is never voided by qbsync; '
+                               || 'AP must reverse the payment or take a vendor credit'
+                           ELSE ' (unpaid): void it in QuickBooks, or let qbsync void it '
+                               || '(qbsync company set ' || d.company || ' --on-cancel void)' END
+FROM ({cancelled_bills()}) d
+WHERE {{scope}} AND NOT d.voided
+    AND (d.paid OR COALESCE({setting("on_cancel", "d.company", "d.source_system")}, 'hold') <> 'void')
+ORDER BY 1, 2
+"""
+
+
 def account_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _ACCOUNT_MAPPED, company)
 
@@ -195,6 +272,22 @@ WHERE {{scope}} AND NOT EXISTS (
 )
 ORDER BY 1, 2, 3
 """
+
+
+def invoice_matches_po(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _INVOICE_MATCHES_PO, company)
+
+
+def cancelled_after_booking(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _CANCELLED_AFTER_BOOKING, company)
+
+
+def invoice_po_known(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _INVOICE_PO_KNOWN, company)
+
+
+def booked_once(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _BOOKED_ONCE, company)
 
 
 def payment_invoices_billed(conn: Conn, company: str | None) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from operations import cli as operations_cli
 from pipelines import ops_cli, recover, soak
 from qbwc_bridge import cli as bridge_cli
 from qbxml.cli import app as qbxml_app
@@ -20,6 +21,7 @@ app.add_typer(sandbox_app, name="sandbox")
 bridge_cli.register(app)
 demo.register(app)
 ops_cli.register(app)
+operations_cli.register(app, bridge_cli.company_app)
 recover.register(app)
 soak.register(app)
 

@@ -58,6 +58,7 @@ class DemoResult:
     quickbooks: dict[str, int]
     round_trips: int
     duplicates: int
+    double_booked: int
     unreconciled: int
     quarantined: int
     seconds: float
@@ -79,6 +80,10 @@ def register(app: typer.Typer) -> None:
         stage_only: bool = typer.Option(False, "--stage-only", help="Stop with the outbox filled, bridge not started"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
         seed: int = typer.Option(7, "--seed", help="Seed of the generated data and of the faults"),
+        bill_on: str = typer.Option(None, "--bill-on", help="po | invoice (default: Coupa's declared policy)"),
+        invoice_difference: str = typer.Option(
+            None, "--invoice-difference", help="adjust | hold: an invoice that differs from its billed PO"
+        ),
         database: str = typer.Option(
             "",
             "--database",
@@ -99,6 +104,7 @@ def register(app: typer.Typer) -> None:
                 progress=show,
                 database=database or None,
                 schema=schema,
+                policy={"bill_on": bill_on, "invoice_difference": invoice_difference},
             )
         if as_json:
             typer.echo(json.dumps(result.as_json()))
@@ -119,6 +125,7 @@ def run_demo(
     progress: Callable[[str], None] = lambda _: None,
     database: str | None = None,
     schema: str = DEMO_SCHEMA,
+    policy: dict[str, str | None] | None = None,
 ) -> DemoResult:
     """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file, on a
     fresh DuckDB file or, with `database` (postgresql://...), in a fresh `schema` of that server."""
@@ -130,7 +137,14 @@ def run_demo(
         raise typer.BadParameter(f"--schema {schema!r}: use letters, digits and underscores")
     started = time.monotonic()
     env = DemoEnvironment(
-        home() / "demo", records=records, faults=faults, seed=seed, progress=progress, database=database, schema=schema
+        home() / "demo",
+        records=records,
+        faults=faults,
+        seed=seed,
+        progress=progress,
+        database=database,
+        schema=schema,
+        policy=policy,
     )
     with env:
         progress("pulling Coupa and queueing QuickBooks requests")
@@ -157,6 +171,7 @@ class DemoEnvironment:
         faults: bool = False,
         seed: int = 7,
         bad_share: float = BAD_SHARE,
+        policy: dict[str, str | None] | None = None,
         progress: Callable[[str], None] = lambda _: None,
         database: str | None = None,
         schema: str = DEMO_SCHEMA,
@@ -171,6 +186,7 @@ class DemoEnvironment:
         self.dagster_home = dagster_home  # a persistent instance (pools enforced) instead of an ephemeral one
         self.faults = faults
         self.seed = seed
+        self.requested_policy = {k: v for k, v in (policy or {}).items() if v}
         self.progress = progress
         self.dataset = generate(seed, suppliers=max(5, records // 8), purchase_orders=records, bad_share=bad_share)
         self.password = secrets.token_urlsafe(12)
@@ -194,6 +210,11 @@ class DemoEnvironment:
             self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
         self.warehouse.migrate()
         _add_company(self.warehouse, self.dataset, self.password)
+        if self.requested_policy:
+            from operations.company_policy import set_policy
+
+            with self.warehouse.connect() as conn:
+                set_policy(conn, DEMO_COMPANY, [], **self.requested_policy)
         CompanyFile.create(self.company_path).close()
         with ExitStack() as stack:
             coupa_secret = secrets.token_urlsafe(16)
@@ -263,13 +284,21 @@ class DemoEnvironment:
         self._materialize(_response_assets())
         return trips
 
+    def policy(self) -> dict[str, str]:
+        """The demo company's procure-to-pay policy for Coupa (bill_on, invoice_difference)."""
+        row = self.warehouse.records(
+            "SELECT bill_on, invoice_difference FROM company_sources WHERE company = ? AND source_system = 'coupa'",
+            [DEMO_COMPANY],
+        )[0]
+        return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
+
     def result(self, *, round_trips: int, seconds: float) -> DemoResult:
         """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine."""
         wh = self.warehouse
         return DemoResult(
             sources={"coupa": _source_counts(wh)},
             outbox=_outbox_counts(wh),
-            **_company_file_figures(self.company_path, self.dataset),
+            **_company_file_figures(self.company_path, self.dataset, self.policy()),
             round_trips=round_trips,
             quarantined=wh.scalar("SELECT count(DISTINCT record_key) FROM quarantine WHERE released_at IS NULL"),
             seconds=seconds,
@@ -415,11 +444,13 @@ def _outbox_counts(wh) -> dict[str, int]:
 # -- checking the company file against the source ---------------------------------------------------
 
 
-def _company_file_figures(path: Path, dataset) -> dict[str, Any]:
-    """Vendors, bills and bill payments in the company file; duplicates and unreconciled documents, judged from
-    the company file and the generated source data only (not from the warehouse)."""
+def _company_file_figures(path: Path, dataset, policy: dict[str, str]) -> dict[str, Any]:
+    """Vendors, bills and bill payments in the company file; duplicates, purchases booked twice and unreconciled
+    documents, judged from the company file and the generator's truth only (not from the warehouse)."""
+    from sandbox.coupa.truth import expected
     from sandbox.quickbooks.company import CompanyFile
 
+    truth = expected(dataset, **policy)
     with CompanyFile(path) as company:
         vendors = company.objects("Vendor")
         bills = company.objects("Bill")
@@ -427,7 +458,8 @@ def _company_file_figures(path: Path, dataset) -> dict[str, Any]:
     return {
         "quickbooks": {"vendors": len(vendors), "bills": len(bills), "bill_payments": len(payments)},
         "duplicates": _duplicates(vendors, bills, payments),
-        "unreconciled": _unreconciled(bills, payments, dataset),
+        "double_booked": truth.double_booked([b.get("RefNumber") for b in bills]),
+        "unreconciled": _unreconciled(bills, payments, truth),
     }
 
 
@@ -444,31 +476,10 @@ def _duplicates(vendors: list[dict], bills: list[dict], payments: list[dict]) ->
     return sum(n - 1 for n in keys.values())
 
 
-def _expected_bills(dataset) -> dict[str, Decimal]:
-    """RefNumber -> amount of every approved source document free of planted defects."""
-    from sources import registry
-
-    coupa = registry.get("coupa")
-    bad = set(dataset.bad_records)
-    bad_suppliers = {int(k.rsplit(":", 1)[1]) for k in bad if k.startswith("coupa:supplier:")}
-    out = {}
-    for kind, docs, statuses, number, lines in (
-        ("po", dataset.purchase_orders, coupa.billable_statuses("purchase_orders"), "po-number", "order-lines"),
-        ("invoice", dataset.invoices, coupa.billable_statuses("invoices"), "invoice-number", "invoice-lines"),
-    ):
-        for doc in docs:
-            supplier = doc.get("supplier") or {}
-            if f"coupa:{kind}:{doc['id']}" in bad or supplier.get("id") in bad_suppliers:
-                continue
-            if doc["status"] in statuses:
-                out[doc[number][:20]] = sum(Decimal(str(line["total"])) for line in doc[lines])
-    return out
-
-
-def _unreconciled(bills: list[dict], payments: list[dict], dataset) -> int:
+def _unreconciled(bills: list[dict], payments: list[dict], truth) -> int:
     """Expected bills missing or with another amount, bills no source document explains, and payments of
     expected invoices missing from the company file."""
-    expected = _expected_bills(dataset)
+    expected = {ref: bill.amount for ref, bill in truth.bills.items()}
     seen: dict[str, Decimal] = {}
     for bill in bills:
         amount = sum(Decimal(str(line.get("Amount", "0"))) for line in _lines(bill))
@@ -476,11 +487,8 @@ def _unreconciled(bills: list[dict], payments: list[dict], dataset) -> int:
     off = sum(1 for ref, amount in expected.items() if seen.get(ref) != amount)
     off += sum(1 for ref in seen if ref not in expected)
     paid_refs = {p.get("RefNumber") for p in payments}
-    invoices = {f"{i['id']}": i for i in dataset.invoices}
-    for pay in dataset.payments:
-        paid = [invoices.get(str(detail["payable-id"])) for detail in pay["payment-details"]]
-        billed = all(i and i["invoice-number"][:20] in expected for i in paid)
-        if billed and pay["payment-identifier"][-11:] not in paid_refs:
+    for pay in truth.payments:
+        if pay["payment-identifier"][-11:] not in paid_refs:
             off += 1
     return off
 
@@ -515,7 +523,10 @@ def _print_summary(result: DemoResult, stage_only: bool) -> None:
         typer.echo("  bridge:      not started (--stage-only); the outbox waits for the Web Connector")
     else:
         typer.echo(f"  QuickBooks:  {out['quickbooks']} in {result.round_trips} round trips")
-    typer.echo(f"  duplicates:  {result.duplicates}   unreconciled: {result.unreconciled}")
+    typer.echo(
+        f"  duplicates:  {result.duplicates}   purchases booked twice: {result.double_booked}   "
+        f"unreconciled: {result.unreconciled}"
+    )
     typer.echo(f"  quarantined: {result.quarantined} documents held for review")
     typer.echo(f"  warehouse:   {result.warehouse}")
     if result.warehouse.startswith("duckdb:"):

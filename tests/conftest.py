@@ -89,3 +89,27 @@ def reference_dir() -> Path:
     if not REFERENCE.is_dir():
         pytest.fail(f"reference material missing at {REFERENCE}")
     return REFERENCE
+
+
+@pytest.fixture
+def cli(warehouse, monkeypatch, tmp_path):
+    """Run `qbsync ...` against the test warehouse (on each backend)."""
+    env = {"QBSYNC_DATABASE_URL": warehouse.url, "QBSYNC_HOME": str(tmp_path)}
+    if warehouse.schema:
+        env["QBSYNC_DATABASE_SCHEMA"] = warehouse.schema
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str | None = None, ok: bool = True):
+        result = runner.invoke(app, list(args), input=stdin)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    run.env = env
+    return run

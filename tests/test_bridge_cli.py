@@ -10,33 +10,10 @@ import sys
 import time
 
 import httpx
-import pytest
 from bridge_support import PASSWORD, queue_vendors_and_bills
 from lxml import etree
-from typer.testing import CliRunner
 
-from pipelines.cli import app
 from qbxml import xsd
-
-
-@pytest.fixture
-def cli(warehouse, monkeypatch, tmp_path):
-    """Run `qbsync ...` against the test warehouse."""
-    env = {"QBSYNC_DATABASE_URL": warehouse.url, "QBSYNC_HOME": str(tmp_path)}
-    if warehouse.schema:
-        env["QBSYNC_DATABASE_SCHEMA"] = warehouse.schema
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    runner = CliRunner()
-
-    def run(*args: str, stdin: str | None = None, ok: bool = True):
-        result = runner.invoke(app, list(args), input=stdin)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    run.env = env
-    return run
 
 
 def test_company_add_and_list(cli, warehouse):

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 
 KEYS = {
-    "sources", "outbox", "quickbooks", "round_trips", "duplicates", "unreconciled", "quarantined", "seconds",
+    "sources", "outbox", "quickbooks", "round_trips", "duplicates", "double_booked", "unreconciled", "quarantined",
+    "seconds",
     "warehouse", "company_file",
 }  # fmt: skip
 
@@ -34,7 +35,7 @@ def test_demo_json_delivers_everything_exactly_once(home):
     assert out["sources"]["coupa"]["purchase_orders"] == 200
     assert out["outbox"]["failed"] == 0 and out["outbox"]["pending"] == 0
     assert out["outbox"]["done"] > 0 and out["round_trips"] > 0
-    assert out["duplicates"] == 0 and out["unreconciled"] == 0
+    assert out["duplicates"] == 0 and out["unreconciled"] == 0 and out["double_booked"] == 0
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     assert out["quarantined"] > 0  # the generator plants bad records; they are held, not sent
     assert out["warehouse"].startswith("duckdb:") and str(home) in out["company_file"]

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from sandbox.coupa.dataset import money
+from sandbox.coupa.truth import expected as expected_truth
 from sandbox.demo import DemoEnvironment
 from sandbox.quickbooks.company import CompanyFile
 
@@ -20,6 +21,8 @@ UNKNOWN_INVOICE = 999999
 @pytest.fixture
 def demo(tmp_path):
     with DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0) as env:
+        # invoices that differ from their PO adjust its bill (the default holds them, and their payments)
+        env.warehouse.execute("UPDATE company_sources SET invoice_difference = 'adjust'")
         yield env
 
 
@@ -64,12 +67,13 @@ def _add_unbilled_detail(env: DemoEnvironment, payment: dict) -> None:
 
 
 def _each_bill_reduced_by_its_share(env: DemoEnvironment, payments: list[dict]) -> None:
-    """Every payment is one BillPaymentCheck applying each detail's share to its invoice's bill, and each invoice
-    bill's OpenAmount is its AmountDue less exactly the shares paid to it."""
+    """Every payment is one BillPaymentCheck applying each detail's share to the bill its invoice is booked on
+    (its own, or its PO's), and each such bill's OpenAmount is its AmountDue less exactly the shares paid to it."""
     with CompanyFile(env.company_path) as company:
         bills = {b["RefNumber"]: b for b in company.objects("Bill")}
         checks = {c["RefNumber"]: c for c in company.objects("BillPaymentCheck")}
     invoices = {i["id"]: i for i in env.dataset.invoices}
+    booked_on = expected_truth(env.dataset).booked_on
     paid: dict[str, Decimal] = defaultdict(Decimal)
     for payment in payments:
         check = checks[payment["payment-identifier"][-11:]]
@@ -77,7 +81,7 @@ def _each_bill_reduced_by_its_share(env: DemoEnvironment, payments: list[dict]) 
         applied = applied if isinstance(applied, list) else [applied]
         expected = []
         for detail in payment["payment-details"]:
-            bill = bills[invoices[detail["payable-id"]]["invoice-number"][:20]]
+            bill = bills[booked_on[invoices[detail["payable-id"]]["invoice-number"][:20]]]
             expected.append((bill["TxnID"], Decimal(detail["payment-total"])))
             paid[bill["RefNumber"]] += Decimal(detail["payment-total"])
         assert [(a["TxnID"], Decimal(a["Amount"])) for a in applied] == expected

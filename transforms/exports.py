@@ -29,9 +29,21 @@ def exports_due(d: Dialect, source: Source) -> str:
         f"o.record_key || ':exported' AS idempotency_key, "
         f"{payload('b.source_kind', 'b.source_id', 'b.source_version')} AS payload "
         "FROM qbxml_outbox o JOIN bill_drafts b ON b.company = o.company AND b.record_key = o.record_key "
-        "AND o.dedup_key = b.record_key || ':v' || CAST(b.source_version AS TEXT) "
+        "AND o.dedup_key = b.record_key || ':v' || b.revision "
         f"WHERE b.source_system = {text(source.name)} AND b.source_kind IN ({kinds}) "
         "AND o.op IN ('BillAdd', 'BillMod') AND o.status = 'done' AND " + earlier.format(s="b", v="b.source_version")
+    )
+    # an invoice booked on its PO's bill is exported once that bill, at its current revision, is in QuickBooks
+    booked = (
+        f"SELECT DISTINCT i.source_system, i.record_key, '{OP}', i.source_kind || ' ' || i.source_id, "
+        f"i.record_key || ':exported', {payload('i.source_kind', 'i.source_id', 'i.source_version')} "
+        "FROM bill_drafts i JOIN bill_drafts b ON b.company = i.company AND b.record_key = i.booked_on "
+        "JOIN qbxml_outbox o ON o.company = b.company AND o.record_key = b.record_key "
+        "AND o.dedup_key = b.record_key || ':v' || b.revision AND o.op IN ('BillAdd', 'BillMod') AND o.status = 'done' "
+        f"WHERE i.source_system = {text(source.name)} AND i.source_kind IN ({kinds}) "
+        "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL AND q.record_key = i.record_key "
+        "AND q.company IN ('', i.company)) AND "
+        + earlier.format(s="i", v="i.source_version").replace("o.record_key", "i.record_key")
     )
     payment = payload("'payment'", "p.source_id", "1")
     payments = (
@@ -42,4 +54,4 @@ def exports_due(d: Dialect, source: Source) -> str:
         f"WHERE p.source_system = {text(source.name)} AND 'payment' IN ({kinds}) "
         "AND o.op = 'BillPaymentCheckAdd' AND o.status = 'done' AND " + earlier.format(s="p", v="1")
     )
-    return f"{bills} UNION {payments}"
+    return f"{bills} UNION {booked} UNION {payments}"

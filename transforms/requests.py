@@ -17,8 +17,9 @@ from typing import Any
 
 from sources import registry
 from sources.keys import external_id_sql, record_key_sql
-from transforms.bills import ready_condition
+from transforms.bills import billable_condition
 from transforms.dialect import Dialect
+from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import vendor_add_key
 
@@ -57,8 +58,9 @@ def _address(d: Dialect) -> str:
 
 
 def vendor_adds(d: Dialect) -> str:
-    """VendorAdd for every supplier to create that some draft of the company not held in quarantine needs (a
-    supplier whose only documents are held gets no vendor), not yet queued."""
+    """VendorAdd for every supplier to create, not yet queued: all of them when the company's vendor_sync for the
+    source is `all`, else (on_demand) those some draft of the company not held in quarantine needs (a supplier
+    whose only documents are held gets no vendor)."""
     vendor = d.json_object(
         ("Name", "vm.qb_vendor_name"),
         ("CompanyName", "coalesce(s.qb_name, vm.qb_vendor_name)"),
@@ -78,9 +80,10 @@ def vendor_adds(d: Dialect) -> str:
         "AND s.source_id = vm.supplier_source_id "
         f"JOIN {_titles()} src ON src.source_system = s.source_system "
         "WHERE vm.match_method = 'create' "
-        "AND EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
+        f"AND ({setting('vendor_sync', 'vm.company', 'vm.source_system')} = 'all' "
+        "OR EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
         "AND b.source_system = vm.source_system AND b.supplier_source_id = vm.supplier_source_id "
-        f"AND {_not_quarantined('b', 'b.record_key')}) "
+        f"AND {_not_quarantined('b', 'b.record_key')})) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.dedup_key = "
         f"{vendor_add_key('s.source_system', 's.source_id')})"
@@ -93,7 +96,8 @@ def _titles() -> str:
 
 
 def vendor_mods(d: Dialect) -> str:
-    """VendorMod of the address, phone and email of vendors we know by external ID when the source changed them."""
+    """VendorMod of the address, phone and email of matched vendors (every match kind) when the source changed
+    them."""
     stamp = d.iso_timestamp("s.source_updated_at")
     vendor = d.json_object(
         ("ListID", "v.list_id"),
@@ -109,7 +113,7 @@ def vendor_mods(d: Dialect) -> str:
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
         "JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id "
-        "WHERE vm.match_method = 'external_id' "
+        "WHERE vm.match_method IN ('external_id', 'name', 'address', 'operator') "
         "AND s.source_updated_at > v.time_modified "
         "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
         "OR coalesce(s.city, '') <> coalesce(v.city, '') "
@@ -121,7 +125,7 @@ def vendor_mods(d: Dialect) -> str:
 
 
 def _version_key(alias: str = "b") -> str:
-    return f"{alias}.record_key || ':v' || CAST({alias}.source_version AS TEXT)"
+    return f"{alias}.record_key || ':v' || {alias}.revision"
 
 
 def _expense_lines(d: Dialect, *, mod: bool) -> str:
@@ -156,7 +160,7 @@ def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     stale = (
         f"o.status IN {UNSENT} AND o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
         f"WHERE b.company = o.company AND b.record_key = o.record_key AND o.dedup_key = {_version_key()} "
-        f"AND {ready_condition()})"
+        f"AND {billable_condition()})"
     )
     audit = f"SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE {stale}"
     update = (
@@ -167,11 +171,29 @@ def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     return audit, update
 
 
+def booked_on_bills(d: Dialect) -> str:
+    """Audit SELECT (company, record_key, request_id, detail): invoices booked on a PO's bill that QuickBooks now
+    holds, once per bill request, so the story of the invoice names the same TxnID as the PO's."""
+    detail = d.json_object(
+        ("bill_record_key", "i.booked_on"),
+        ("txn_id", "o.qb_id"),
+        ("difference", "i.po_difference"),
+    )
+    return (
+        f"SELECT i.company, i.record_key, o.request_id, {d.json_text(detail)} AS detail FROM bill_drafts i "
+        "JOIN bill_drafts b ON b.company = i.company AND b.record_key = i.booked_on "
+        "JOIN qbxml_outbox o ON o.company = b.company AND o.record_key = b.record_key "
+        f"AND o.dedup_key = {_version_key()} AND o.op IN {BILL_OPS} AND o.status = 'done' "
+        "WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.record_key = i.record_key "
+        "AND a.event = 'booked_on_bill' AND a.request_id = o.request_id)"
+    )
+
+
 def bill_adds(d: Dialect) -> str:
     """BillAdd for ready drafts with no live or settled BillAdd; waits on the vendor's VendorAdd when queued."""
     header = [*_bill_header(d), ("ExpenseLineAdd", "el.lines")]
     return (
-        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {ready_condition()} "
+        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {billable_condition()} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
         f"AND o.op = 'BillAdd' AND o.status <> 'superseded')), el AS ({_expense_lines(d, mod=False)}) "
         "SELECT b.company, 'BillAdd' AS op, "
@@ -198,7 +220,7 @@ def bill_mods(d: Dialect) -> str:
         ("ExpenseLineMod", "el.lines"),
     ]
     return (
-        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {ready_condition()} "
+        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {billable_condition()} "
         "AND EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
         "AND o.op = 'BillAdd' AND o.status = 'done') "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()}) "
@@ -251,10 +273,10 @@ def bill_payments(d: Dialect) -> str:
         "coalesce(qb.vendor_name, b.qb_vendor_name) AS payee FROM details x "
         "JOIN bill_drafts b ON b.source_system = x.source_system AND b.source_kind = 'invoice' "
         "AND b.source_id = x.invoice_source_id "
-        "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = b.record_key "
-        "AND added.op = 'BillAdd' AND added.status = 'done' "
+        "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = coalesce(b.booked_on, "
+        "b.record_key) AND added.op = 'BillAdd' AND added.status = 'done' "
         "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id "
-        "WHERE x.amount IS NOT NULL), "
+        f"WHERE x.amount IS NOT NULL AND {_not_quarantined('b', 'b.record_key')}), "
         f"ap AS (SELECT a.company, a.source_system, a.payment_source_id, "
         f"{d.json_array_agg(application, 'a.line_number')} AS applications, min(a.payee) AS payee, "
         "count(*) AS billed FROM applied a GROUP BY a.company, a.source_system, a.payment_source_id), "

@@ -94,25 +94,33 @@ def _replace_lines(c: Canonical, system: str, select: str) -> list[str]:
 
 
 def _derived(c: Canonical, system: str) -> list[str]:
-    """Canonical columns computed from other staged rows: a PO's total from its lines, an invoice's PO by number."""
+    """Canonical columns computed from other staged rows: a PO's total from its lines, an invoice's PO by number
+    (set whichever of the two is staged first)."""
     if c.name == "purchase_orders":
         return [
             "UPDATE stg_purchase_orders SET total_amount = t.total "
             "FROM (SELECT po_source_id, sum(line_amount) AS total FROM stg_po_lines "
             f"WHERE source_system = {system} AND po_source_id IN (SELECT source_id FROM {DOCS}) "
             "GROUP BY po_source_id) t "
-            f"WHERE stg_purchase_orders.source_system = {system} AND stg_purchase_orders.source_id = t.po_source_id"
+            f"WHERE stg_purchase_orders.source_system = {system} AND stg_purchase_orders.source_id = t.po_source_id",
+            _link_invoices_to_pos(system, "po.source_id"),  # invoices staged before their PO
         ]
     if c.name == "invoices":
-        return [
-            "UPDATE stg_invoices SET po_source_id = t.po_source_id "
-            "FROM (SELECT l.invoice_source_id, min(po.source_id) AS po_source_id FROM stg_invoice_lines l "
-            "JOIN stg_purchase_orders po ON po.source_system = l.source_system AND po.po_number = l.po_number "
-            f"WHERE l.source_system = {system} AND l.invoice_source_id IN (SELECT source_id FROM {DOCS}) "
-            "GROUP BY l.invoice_source_id) t "
-            f"WHERE stg_invoices.source_system = {system} AND stg_invoices.source_id = t.invoice_source_id"
-        ]
+        return [_link_invoices_to_pos(system, "l.invoice_source_id")]
     return []
+
+
+def _link_invoices_to_pos(system: str, restaged: str) -> str:
+    """Set each invoice's PO from the PO numbers on its lines, for the invoices or the POs (`restaged`: the column
+    that is a restaged document's id) staged in this run."""
+    return (
+        "UPDATE stg_invoices SET po_source_id = t.po_source_id "
+        "FROM (SELECT l.invoice_source_id, min(po.source_id) AS po_source_id FROM stg_invoice_lines l "
+        "JOIN stg_purchase_orders po ON po.source_system = l.source_system AND po.po_number = l.po_number "
+        f"WHERE l.source_system = {system} AND {restaged} IN (SELECT source_id FROM {DOCS}) "
+        "GROUP BY l.invoice_source_id) t "
+        f"WHERE stg_invoices.source_system = {system} AND stg_invoices.source_id = t.invoice_source_id"
+    )
 
 
 def _issue_selects(d: Dialect, system: str, e: Entity, kind: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sources.keys import external_id_sql, record_key_sql
+from transforms.policy import setting
 from transforms.sqltext import ts
 
 # (company, source_system) for every source system that feeds a company, whatever its instances.
@@ -40,14 +41,16 @@ def match_vendors(matched_at: datetime) -> list[str]:
     """Upsert vendor_matches for every supplier and company it feeds; matched_at moves only when the match changes.
 
     A name chosen for a vendor to create sticks once its VendorAdd is queued, so a bill never names a vendor
-    other than the one queued for creation.
+    other than the one queued for creation. An operator's link (vendor_links) wins over every other match.
     """
     suffix = "' #' || s.source_id"
     return [
         "INSERT INTO vendor_matches (company, source_system, supplier_source_id, record_key, match_method, "
         "qb_list_id, qb_vendor_name, matched_at) "
         "WITH s AS ("
-        "  SELECT c.company, c.vendor_policy, st.source_system, st.source_id, "
+        "  SELECT c.company, CASE WHEN c.vendor_policy = 'review' OR "
+        f"  {setting('vendor_policy', 'c.company', 'st.source_system')} = 'review' THEN 'review' END AS vendor_policy, "
+        "  st.source_system, st.source_id, "
         f"  coalesce(st.qb_name, rtrim(substr(trim(st.supplier_name), 1, {NAME_MAX}))) AS supplier_name, "
         f"  {normalized_name('st.supplier_name')} AS nname, "
         f"  {normalized_address('st.address_line1', 'st.postal_code')} AS naddr "
@@ -57,6 +60,9 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "  SELECT company, list_id, vendor_name, account_number, "
         f"  {normalized_name('vendor_name')} AS nname, {normalized_address('address_line1', 'postal_code')} AS naddr "
         "  FROM qb_vendors WHERE is_active IS NOT FALSE"
+        "), op AS ("
+        "  SELECT l.company, l.source_system, l.supplier_source_id AS source_id, l.qb_list_id AS list_id, "
+        "  v.vendor_name FROM vendor_links l JOIN qb_vendors v ON v.company = l.company AND v.list_id = l.qb_list_id"
         "), ext AS ("
         "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
         "  min(v.vendor_name) AS vendor_name FROM s "
@@ -78,10 +84,11 @@ def match_vendors(matched_at: datetime) -> list[str]:
         ") "
         "SELECT s.company, s.source_system, s.source_id, "
         f"{record_key_sql('s.source_system', 'supplier', 's.source_id')}, "
-        "CASE WHEN ext.list_id IS NOT NULL THEN 'external_id' WHEN nm.list_id IS NOT NULL THEN 'name' "
+        "CASE WHEN op.list_id IS NOT NULL THEN 'operator' WHEN ext.list_id IS NOT NULL THEN 'external_id' "
+        "WHEN nm.list_id IS NOT NULL THEN 'name' "
         "WHEN ad.list_id IS NOT NULL THEN 'address' WHEN s.vendor_policy = 'review' THEN 'review' ELSE 'create' END, "
-        "coalesce(ext.list_id, nm.list_id, ad.list_id), "
-        "coalesce(ext.vendor_name, nm.vendor_name, ad.vendor_name, "
+        "coalesce(op.list_id, ext.list_id, nm.list_id, ad.list_id), "
+        "coalesce(op.vendor_name, ext.vendor_name, nm.vendor_name, ad.vendor_name, "
         "  CASE WHEN prev.match_method = 'create' AND queued.dedup_key IS NOT NULL THEN prev.qb_vendor_name END, "
         "  CASE WHEN f.same_name > 1 OR EXISTS (SELECT 1 FROM qb_vendors q WHERE q.company = s.company "
         "    AND lower(q.vendor_name) = lower(f.base)) "
@@ -92,7 +99,7 @@ def match_vendors(matched_at: datetime) -> list[str]:
         + "".join(
             f"LEFT JOIN {t} ON {t}.company = s.company AND {t}.source_system = s.source_system "
             f"AND {t}.source_id = s.source_id "
-            for t in ("ext", "nm", "ad")
+            for t in ("op", "ext", "nm", "ad")
         )
         + "LEFT JOIN vendor_matches prev ON prev.company = s.company AND prev.source_system = s.source_system "
         "AND prev.supplier_source_id = s.source_id "

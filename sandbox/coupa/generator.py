@@ -145,6 +145,8 @@ def generate(
     invoice_share: float = 0.6,
     payment_share: float = 0.5,
     multi_invoice_share: float = 0.3,
+    invoice_difference_share: float = 0.2,
+    non_po_invoice_share: float = 0.1,
     currency: str = "USD",
     as_of: datetime = datetime(2024, 6, 30, 17, 0, tzinfo=UTC),
     days: int = 180,
@@ -157,10 +159,19 @@ def generate(
     `bad_share` of the POs (cycling unknown account code, missing supplier, negative quantity, line total that
     is not quantity x price), of the suppliers (non-Latin-1 name; such suppliers get no POs) and of the invoices
     (header total that is not the sum of the lines) carry exactly one defect each, listed in `bad_records`.
+    As in real Coupa most invoices against a PO repeat its lines; `invoice_difference_share` of them differ (a line
+    partly delivered or re-priced), and `non_po_invoice_share` (of the PO invoices' count) are invoices with no PO
+    at all. `sandbox.coupa.truth` says what each purchase must become in QuickBooks.
     The same seed and arguments always give the same dataset.
     """
     return _Builder(seed, currency, as_of, days, utc_offset_hours).build(
-        suppliers, purchase_orders, bad_share, invoice_share, payment_share, multi_invoice_share
+        suppliers,
+        purchase_orders,
+        bad_share,
+        invoice_share,
+        payment_share,
+        multi_invoice_share,
+        (invoice_difference_share, non_po_invoice_share),
     )
 
 
@@ -205,12 +216,14 @@ class _Builder:
         invoice_share: float,
         payment_share: float,
         multi_invoice_share: float,
+        invoice_variety: tuple[float, float],
     ):
         accounts = self.accounts()
         suppliers = self.suppliers(n_suppliers, bad_share)
         eligible = [s for s in suppliers if record_key("suppliers", s["id"]) not in self.bad] or suppliers
         pos = self.purchase_orders(n_pos, eligible, accounts, bad_share)
         invoices = self.invoices(pos, invoice_share, bad_share)
+        invoices += _InvoiceVariety(self, *invoice_variety).apply(invoices, eligible, accounts)
         payments = self.payments(invoices, payment_share, multi_invoice_share)
         records = {
             "suppliers": {r["id"]: r for r in suppliers},
@@ -469,37 +482,40 @@ class _Builder:
             if i in bad_at:
                 net += Decimal("25.00")
                 self.bad[record_key("invoices", invoice_id)] = "totals_mismatch"
-            term_days = 30
-            invoice_date = self.start + timedelta(seconds=created)
-            out.append(
-                {
-                    "id": invoice_id,
-                    "created-at": stamp,
-                    "updated-at": stamp,
-                    "invoice-number": f"INV-{po['supplier']['id']:04d}-{invoice_id:06d}",
-                    "invoice-date": coupa_timestamp(invoice_date, self.offset),
-                    "net-due-date": coupa_timestamp(invoice_date + timedelta(days=term_days), self.offset),
-                    "status": rng.choices(statuses, weights)[0],
-                    "document-type": "Invoice",
-                    "is-credit-note": False,
-                    "exported": False,
-                    "last-exported-at": None,
-                    "paid": False,
-                    "line-level-taxation": False,
-                    "currency": po["currency"],
-                    "supplier": po["supplier"],
-                    "payment-term": {"id": 1, "code": "Net 30"},
-                    "gross-total": money(net),
-                    "total-with-taxes": money(net),
-                    "tax-amount": "0.00",
-                    "shipping-amount": "0.00",
-                    "handling-amount": "0.00",
-                    "misc-amount": "0.00",
-                    "line-count": str(len(lines)),
-                    "invoice-lines": lines,
-                }
-            )
+            status = rng.choices(statuses, weights)[0]
+            out.append(self.invoice(invoice_id, created, po["supplier"], po["currency"], status, lines, net))
         return out
+
+    def invoice(self, invoice_id: int, created: float, supplier, currency, status: str, lines, net: Decimal):
+        """An invoice header in R39 shape (Net 30, no taxes or charges) around its lines; `net` its stated total."""
+        invoice_date = self.start + timedelta(seconds=created)
+        stamp = self.stamp(created)
+        return {
+            "id": invoice_id,
+            "created-at": stamp,
+            "updated-at": stamp,
+            "invoice-number": f"INV-{supplier['id']:04d}-{invoice_id:06d}",
+            "invoice-date": coupa_timestamp(invoice_date, self.offset),
+            "net-due-date": coupa_timestamp(invoice_date + timedelta(days=30), self.offset),
+            "status": status,
+            "document-type": "Invoice",
+            "is-credit-note": False,
+            "exported": False,
+            "last-exported-at": None,
+            "paid": False,
+            "line-level-taxation": False,
+            "currency": currency,
+            "supplier": supplier,
+            "payment-term": {"id": 1, "code": "Net 30"},
+            "gross-total": money(net),
+            "total-with-taxes": money(net),
+            "tax-amount": "0.00",
+            "shipping-amount": "0.00",
+            "handling-amount": "0.00",
+            "misc-amount": "0.00",
+            "line-count": str(len(lines)),
+            "invoice-lines": lines,
+        }
 
     def payments(self, invoices, payment_share, multi_invoice_share) -> list[dict[str, Any]]:
         """Coupa Pay payments of approved invoices; with `multi_invoice_share`, an invoice joins the supplier's
@@ -574,6 +590,69 @@ class _Builder:
                 "requested-execution-date": stamp[:10],
             }
         )
+
+
+class _InvoiceVariety:
+    """What real Coupa invoicing adds to invoices that repeat their PO: some differ from it (a line delivered in
+    part, or re-priced), and some invoices have no PO at all. Drawn from its own random stream, so the rest of a
+    seeded dataset stays as it was."""
+
+    def __init__(self, builder: _Builder, difference_share: float, non_po_share: float):
+        self.builder = builder
+        self.rng = random.Random(f"{builder.seed}:invoice-variety")
+        self.difference_share = difference_share
+        self.non_po_share = non_po_share
+
+    def apply(self, invoices: list[dict[str, Any]], suppliers, accounts) -> list[dict[str, Any]]:
+        """Make a share of `invoices` differ from their PO (in place); return the new invoices without a PO."""
+        for invoice in invoices:
+            if record_key("invoices", invoice["id"]) in self.builder.bad:
+                continue
+            if self.rng.random() < self.difference_share:
+                self.differ(invoice)
+        count = round(len(invoices) * self.non_po_share)
+        return [self.without_po(len(invoices) + n + 1, suppliers, accounts) for n in range(count)]
+
+    def differ(self, invoice: dict[str, Any]) -> None:
+        line = self.rng.choice(invoice["invoice-lines"])
+        quantity, price = Decimal(line["quantity"]), Decimal(line["price"])
+        if quantity > 1:
+            quantity -= 1  # one unit not delivered yet: invoiced in part
+        else:
+            price = (price * Decimal("1.05")).quantize(Decimal("0.01"))  # re-priced by the supplier
+        line.update(quantity=f"{quantity:.2f}", price=money(price), total=money(quantity * price))
+        net = money(sum(Decimal(x["total"]) for x in invoice["invoice-lines"]))
+        invoice.update({"gross-total": net, "total-with-taxes": net})
+
+    def without_po(self, invoice_id: int, suppliers, accounts) -> dict[str, Any]:
+        rng, builder = self.rng, self.builder
+        supplier = rng.choice(suppliers)
+        created = rng.random() * builder.span
+        stamp = builder.stamp(created)
+        lines = []
+        for n in range(rng.randint(1, 3)):
+            account = rng.choice(accounts)
+            description, low, high = rng.choice(GL_ACCOUNTS[account["segment-1"]][1])
+            price = Decimal(rng.randint(low * 100, high * 100)) / 100
+            lines.append(
+                {
+                    "id": 900000 + invoice_id * 10 + n,
+                    "created-at": stamp,
+                    "updated-at": stamp,
+                    "line-num": n + 1,
+                    "type": "InvoiceAmountLine",
+                    "description": description,
+                    "quantity": "1.00",
+                    "price": money(price),
+                    "total": money(price),
+                    "currency": builder.currency,
+                    "account": {k: account[k] for k in ("id", "name", "code", "active", "segment-1", "segment-2")},
+                }
+            )
+        net = sum(Decimal(x["total"]) for x in lines)
+        supplier_ref = {"id": supplier["id"], "name": supplier["name"], "number": supplier["number"]}
+        status = rng.choices(["approved", "pending_approval", "voided"], [85, 10, 5])[0]
+        return builder.invoice(invoice_id, created, supplier_ref, builder.currency, status, lines, net)
 
 
 def _detail(detail_id: int, invoice: dict[str, Any]) -> dict[str, Any]:

@@ -75,6 +75,10 @@ def _dispatch(
         check_lengths(body, schema.request(op))
         _maybe_transient(draws, body.get(f"{op[:-3]}DelType", op))
         return Answer(fields=writes.txn_del(ctx, body) if op == "TxnDel" else writes.list_del(ctx, body))
+    if op == "TxnVoid":
+        check_lengths(body, schema.request(op))
+        _maybe_transient(draws, body.get("TxnVoidType", op))
+        return Answer(fields=writes.txn_void(ctx, body))
     if op == "ItemQuery":
         return _query(ctx, op, ITEM_KINDS, body, attrs)
     for verb, write in (("Add", writes.add), ("Mod", writes.mod)):

@@ -160,6 +160,32 @@ def txn_del(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     return {"TxnDelType": kind_name, "TxnID": key, "TimeDeleted": ctx.now, "RefNumber": doc.get("RefNumber")}
 
 
+def txn_void(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """Void a transaction as QuickBooks does: it stays, its amounts become zero and its memo says VOID. A bill
+    with payments applied is refused (the payments must go first)."""
+    kind_name, key = body["TxnVoidType"], body["TxnID"]
+    doc = _existing(ctx, kind_name, key)
+    kind = KINDS[kind_name]
+    if any(t.get("TxnType") in PAYMENT_KINDS for t in as_list(doc.get("LinkedTxn"))):
+        raise statuses.invalid_value("TxnID", key, "The transaction has payments applied; it cannot be voided.")
+    for stem in kind.lines:
+        for line in as_list(doc.get(f"{stem}Ret")):
+            line["Amount"] = "0.00"
+            line.pop("Quantity", None)
+    if not str(doc.get("Memo", "")).startswith("VOID:"):
+        doc["Memo"] = f"VOID: {doc.get('Memo', '')}".strip()
+    ctx.touch(doc)
+    _derive_amounts(kind, doc)
+    ctx.save(kind, doc)
+    return {
+        "TxnVoidType": kind_name,
+        "TxnID": key,
+        "TimeCreated": doc["TimeCreated"],
+        "TimeModified": doc["TimeModified"],
+        "RefNumber": doc.get("RefNumber"),
+    }
+
+
 # -- per-kind rules ----------------------------------------------------------------------------
 
 

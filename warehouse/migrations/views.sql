@@ -2,6 +2,7 @@
 -- Reconciliation views for finance: each source document, supplier and payment against QuickBooks.
 -- (No semicolons inside statements: the migration runner splits on them.)
 -- Statuses: matched | amount_differs | missing_in_quickbooks | quarantined | pending (vendors also: review, unmatched).
+-- A document booked on another's bill (an invoice on its PO's bill) shows that bill (booked_on names its draft).
 -- The QuickBooks side is the qb_* mirror (Add/Query responses folded in); the link is the outbox's TxnID/ListID.
 
 CREATE OR REPLACE VIEW recon_documents AS
@@ -24,7 +25,7 @@ held AS (
     GROUP BY d.company, d.record_key
 )
 SELECT d.company, d.record_key, d.source_system, d.source_kind, d.source_id, d.source_version,
-       d.document_number, d.qb_vendor_name AS vendor_name, d.txn_date, d.currency,
+       d.document_number, d.qb_vendor_name AS vendor_name, d.txn_date, d.currency, d.booked_on,
        d.total_amount AS source_amount, t.qb_txn_id, b.amount_due AS qb_amount,
        d.total_amount - b.amount_due AS difference,
        r.status AS outbox_status, r.last_error, h.reason AS quarantine_reason,
@@ -36,8 +37,8 @@ SELECT d.company, d.record_key, d.source_system, d.source_kind, d.source_id, d.s
             ELSE 'pending'
        END AS status
 FROM bill_drafts d
-LEFT JOIN bill_requests r ON r.company = d.company AND r.record_key = d.record_key AND r.rn = 1
-LEFT JOIN bill_txn t ON t.company = d.company AND t.record_key = d.record_key
+LEFT JOIN bill_requests r ON r.company = d.company AND r.record_key = COALESCE(d.booked_on, d.record_key) AND r.rn = 1
+LEFT JOIN bill_txn t ON t.company = d.company AND t.record_key = COALESCE(d.booked_on, d.record_key)
 LEFT JOIN qb_bills b ON b.company = d.company AND b.txn_id = t.qb_txn_id
 LEFT JOIN held h ON h.company = d.company AND h.record_key = d.record_key;
 
@@ -81,15 +82,16 @@ WITH details AS (
 ),
 bills AS (
     SELECT d.company, d.record_key, d.source_system, d.source_kind, d.source_id,
+           COALESCE(d.booked_on, d.record_key) AS bill_record_key,
            max(CASE WHEN o.status = 'done' THEN o.qb_id END) AS bill_txn_id
     FROM bill_drafts d
-    LEFT JOIN qbxml_outbox o ON o.company = d.company AND o.record_key = d.record_key
+    LEFT JOIN qbxml_outbox o ON o.company = d.company AND o.record_key = COALESCE(d.booked_on, d.record_key)
         AND o.op IN ('BillAdd', 'BillMod')
-    GROUP BY d.company, d.record_key, d.source_system, d.source_kind, d.source_id
+    GROUP BY d.company, d.record_key, d.source_system, d.source_kind, d.source_id, d.booked_on
 ),
 detail_bill AS (
     SELECT x.source_system, x.source_id, x.line_number, x.invoice_source_id, b.company,
-           b.record_key AS bill_record_key, b.bill_txn_id,
+           b.bill_record_key, b.bill_txn_id,
            ROW_NUMBER() OVER (PARTITION BY x.source_system, x.source_id, x.line_number, b.company
                               ORDER BY CASE WHEN b.source_kind = 'invoice' THEN 0 ELSE 1 END) AS rn
     FROM details x
@@ -165,3 +167,38 @@ LEFT JOIN candidates c ON c.company = a.company AND c.source_system = p.source_s
 LEFT JOIN coverage cv ON cv.company = a.company AND cv.source_system = p.source_system AND cv.source_id = p.source_id
 LEFT JOIN payment_requests pr ON pr.company = a.company
     AND pr.record_key = p.source_system || ':payment:' || p.source_id;
+
+-- Each purchase booked once: a purchase is a PO with its invoices, or an invoice without a PO. `bills` counts the
+-- documents of the purchase that are a bill of their own in QuickBooks; a PO's bill and an invoice's bill side by
+-- side is a purchase booked twice. `expected_amount` is what the policy makes the purchase's bills add up to.
+CREATE OR REPLACE VIEW recon_purchases AS
+WITH docs AS (
+    SELECT d.company, d.record_key, d.source_kind, d.booked_on, d.bill_on, d.total_amount,
+           CASE WHEN d.source_kind = 'purchase_order' THEN d.record_key
+                ELSE COALESCE(d.po_record_key, d.record_key) END AS purchase
+    FROM bill_drafts d
+),
+billed AS (
+    SELECT company, record_key, max(qb_id) AS txn_id
+    FROM qbxml_outbox WHERE op = 'BillAdd' AND status = 'done' AND qb_id IS NOT NULL
+    GROUP BY company, record_key
+)
+SELECT x.company, x.purchase, count(*) AS documents,
+       string_agg(x.record_key, ', ' ORDER BY x.record_key) AS record_keys,
+       count(bl.txn_id) AS bills,
+       string_agg(bl.txn_id, ', ' ORDER BY x.record_key) AS bill_txn_ids,
+       sum(CASE WHEN x.booked_on IS NULL AND (x.source_kind = 'invoice' OR x.bill_on = 'po')
+                THEN x.total_amount END) AS expected_amount,
+       sum(qb.amount_due) AS qb_amount,
+       CASE WHEN count(CASE WHEN x.source_kind = 'purchase_order' THEN bl.txn_id END) > 0
+                 AND count(CASE WHEN x.source_kind = 'invoice' THEN bl.txn_id END) > 0 THEN 'double_booked'
+            WHEN count(bl.txn_id) = 0 THEN 'pending'
+            WHEN ABS(COALESCE(sum(qb.amount_due), 0) - COALESCE(sum(CASE WHEN x.booked_on IS NULL
+                     AND (x.source_kind = 'invoice' OR x.bill_on = 'po') THEN x.total_amount END), 0)) <= 0.01
+                THEN 'booked_once'
+            ELSE 'amount_differs'
+       END AS status
+FROM docs x
+LEFT JOIN billed bl ON bl.company = x.company AND bl.record_key = x.record_key
+LEFT JOIN qb_bills qb ON qb.company = x.company AND qb.txn_id = bl.txn_id
+GROUP BY x.company, x.purchase;

@@ -1,0 +1,135 @@
+"""`qbsync company set`, `qbsync mappings import|list`, `qbsync vendors link`: operator settings, each audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+mappings_app = typer.Typer(no_args_is_help=True, help="Source codes onto QuickBooks accounts, classes and items.")
+vendors_app = typer.Typer(no_args_is_help=True, help="Suppliers and their QuickBooks vendors.")
+
+
+def _warehouse():
+    from warehouse.store import Warehouse
+
+    wh = Warehouse.from_env()
+    wh.migrate()
+    return wh
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+def company_set(
+    name: Annotated[str, typer.Argument(help="Company name")],
+    bill_on: Annotated[str | None, typer.Option("--bill-on", help="po | invoice: which document is the bill")] = None,
+    invoice_difference: Annotated[
+        str | None, typer.Option("--invoice-difference", help="adjust | hold: an invoice that differs from its PO")
+    ] = None,
+    vendor_policy: Annotated[
+        str | None, typer.Option("--vendor-policy", help="create | review: a supplier QuickBooks lacks")
+    ] = None,
+    vendor_sync: Annotated[
+        str | None, typer.Option("--vendor-sync", help="all | on_demand: which suppliers become vendors")
+    ] = None,
+    on_cancel: Annotated[
+        str | None, typer.Option("--on-cancel", help="hold | void: the unpaid bill of a cancelled document")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="system[:instance] to feed the company and set (repeat)")
+    ] = None,
+) -> None:
+    """Set a company's procure-to-pay policy (all its sources, or those named with --source, enrolling them)."""
+    from operations.company_policy import set_policy, show
+
+    try:
+        with _warehouse().connect() as conn:
+            changes = set_policy(
+                conn,
+                name,
+                source or [],
+                bill_on=bill_on,
+                invoice_difference=invoice_difference,
+                vendor_policy=vendor_policy,
+                vendor_sync=vendor_sync,
+                on_cancel=on_cancel,
+            )
+            rows = show(conn, name)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    for line in changes or ["nothing changed"]:
+        typer.echo(line)
+    for r in rows:
+        typer.echo(
+            f"{name}\t{r['source_system']}:{r['source_instance']}\tbill_on={r['bill_on']}\t"
+            f"invoice_difference={r['invoice_difference']}\tvendor_policy={r['vendor_policy']}\t"
+            f"vendor_sync={r['vendor_sync']}\ton_cancel={r['on_cancel']}"
+        )
+
+
+@mappings_app.command("import")
+def mappings_import(
+    kind: Annotated[str, typer.Argument(help="accounts | cost-centres | items")],
+    file: Annotated[Path, typer.Argument(help="CSV with a header row: company,source_system,<code>,<qb name>")],
+) -> None:
+    """Load mappings from a CSV; a file with a bad row is refused whole, every bad row named."""
+    from operations.mappings import KINDS, MappingFileError, import_file
+
+    if kind not in KINDS:
+        raise _fail(f"unknown mapping kind {kind!r}: choose one of {', '.join(KINDS)}")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{file}: {exc}") from exc
+    try:
+        with _warehouse().connect() as conn:
+            written = import_file(conn, kind, text)
+    except MappingFileError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise _fail(f"{file}: nothing imported ({len(exc.problems)} bad row(s))") from exc
+    typer.echo(f"imported {written} {kind} mapping(s) from {file}")
+
+
+@mappings_app.command("list")
+def mappings_list(
+    company: Annotated[str | None, typer.Option("--company", help="Only this company")] = None,
+) -> None:
+    """Every mapping: kind, company, source, source code, QuickBooks name."""
+    from operations.mappings import list_all
+
+    with _warehouse().connect() as conn:
+        rows = list_all(conn, company)
+    for row in rows:
+        typer.echo("\t".join(row))
+    if not rows:
+        typer.echo("no mappings yet: qbsync mappings import accounts FILE.csv")
+
+
+@vendors_app.command("link")
+def vendors_link(
+    source_key: Annotated[str, typer.Argument(help="Supplier key, e.g. coupa:supplier:17")],
+    list_id: Annotated[str, typer.Argument(help="ListID of the existing QuickBooks vendor")],
+    company: Annotated[str | None, typer.Option("--company", help="Only this company (default: every one fed)")] = None,
+) -> None:
+    """Link a supplier to an existing QuickBooks vendor; every later matching run keeps the link."""
+    from operations.vendor_links import link
+
+    try:
+        with _warehouse().connect() as conn:
+            lines = link(conn, source_key, list_id, company)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    for line in lines:
+        typer.echo(f"linked {line}")
+
+
+def register(app: typer.Typer, company_app: typer.Typer) -> None:
+    """Add `company set` to the company group and the mappings and vendors groups to the root CLI."""
+    company_app.command("set")(company_set)
+    app.add_typer(mappings_app, name="mappings")
+    app.add_typer(vendors_app, name="vendors")
