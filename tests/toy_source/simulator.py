@@ -3,6 +3,7 @@ per bill, and the expected results computed from its own data (which bills must 
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,8 @@ class ToySimulator:
     """`with ToySimulator(vendors, bills) as sim: sim.url`; `sim.pulls` lists (kind, since) of every list call."""
 
     def __init__(self, vendors: list[dict[str, Any]], bills: list[dict[str, Any]]):
-        self.data = {"vendors": {v["key"]: v for v in vendors}, "bills": {b["key"]: b for b in bills}}
+        own = copy.deepcopy  # the simulator's records are its own: a write never reaches the caller's lists
+        self.data = {"vendors": {v["key"]: own(v) for v in vendors}, "bills": {b["key"]: own(b) for b in bills}}
         self.export_writes: Counter = Counter()
         self.pulls: list[tuple[str, str | None]] = []
         app = Flask("toy")
@@ -121,5 +123,5 @@ class Harness:
 
 @contextmanager
 def harness() -> Iterator[Harness]:
-    with ToySimulator(VENDORS, [dict(b) for b in BILLS]) as sim:
+    with ToySimulator(VENDORS, BILLS) as sim:
         yield Harness(sim)
