@@ -77,6 +77,8 @@ class Processes:
     """The soak's child processes (bridges, Web Connectors, a Dagster run), all on this machine's loopback."""
 
     def __init__(self, env, folder: Path):
+        from warehouse.config import home
+
         self.env = env
         self.folder = folder
         wh = env.warehouse
@@ -84,7 +86,7 @@ class Processes:
             **os.environ,
             **BRIDGE_ENV,
             "QBSYNC_DATABASE_URL": wh.url,
-            "QBSYNC_HOME": str(folder),
+            "QBSYNC_HOME": str(home()),  # the parent's, absolute: the connection store's key lives there
             "DAGSTER_HOME": str(env.dagster_home),
             "QBSYNC_QBWC_PASSWORD": env.password,
         }
@@ -253,7 +255,7 @@ def run_soak(
         finally:
             procs.close()
         progress("checking")
-        run.report = check(env.company_path, env.dataset, env.warehouse)
+        run.report = check(env.company_path, env.dataset, env.warehouse, env.policy())
     run.seconds = round(time.monotonic() - started, 1)
     run.peak_rss_mb = _peak_rss_mb()
     return run

@@ -66,23 +66,25 @@ class SoakReport:
         return out
 
 
-def check(company_path: Path, dataset, wh) -> SoakReport:
+def check(company_path: Path, dataset, wh, policy: dict[str, str]) -> SoakReport:
     """Judge the run from the generator's truth and the company file; the warehouse only names reasons."""
-    from sandbox.demo import _expected_bills, _lines
+    from sandbox.coupa.truth import expected
+    from sandbox.demo import _lines
     from sandbox.quickbooks.company import CompanyFile
 
     with CompanyFile(company_path) as books:
         vendors, bills, payments = books.objects("Vendor"), books.objects("Bill"), books.objects("BillPaymentCheck")
-    expected_bills = _expected_bills(dataset)
+    truth = expected(dataset, **policy)
+    expected_bills = {ref: bill.amount for ref, bill in truth.bills.items()}
     bill_figures = _compare(
         expected_bills,
         Counter(b.get("RefNumber") for b in bills),
         {b.get("RefNumber"): sum(Decimal(str(x.get("Amount", "0"))) for x in _lines(b)) for b in bills},
     )
     kinds = {
-        "vendors": _vendors(vendors, dataset, expected_bills),
+        "vendors": _vendors(vendors, truth),
         "bills": bill_figures,
-        "bill_payments": _payments(payments, dataset, expected_bills),
+        "bill_payments": _payments(payments, truth),
     }
     held = dict(
         wh.fetchall(
@@ -133,26 +135,19 @@ def _billed_ids(dataset, refs: set) -> list[tuple[str, str]]:
     return out + [("invoice", str(i["id"])) for i in dataset.invoices if i["invoice-number"][:20] in refs]
 
 
-def _vendors(vendors: list[dict], dataset, expected_bills: dict[str, Decimal]) -> KindFigures:
+def _vendors(vendors: list[dict], truth) -> KindFigures:
     """Vendors by the external ID we store (AccountNumber COUPA-<id>): one per supplier of an expected bill."""
-    wanted = set()
-    for docs, number in ((dataset.purchase_orders, "po-number"), (dataset.invoices, "invoice-number")):
-        for doc in docs:
-            if doc[number][:20] in expected_bills and (doc.get("supplier") or {}).get("id") is not None:
-                wanted.add(f"COUPA-{doc['supplier']['id']}")
+    wanted = {f"COUPA-{bill.supplier_id}" for bill in truth.bills.values()}
     ours = Counter(v.get("AccountNumber") for v in vendors if str(v.get("AccountNumber") or "").startswith("COUPA-"))
     return _compare(dict.fromkeys(wanted, Decimal(0)), ours, dict.fromkeys(ours, Decimal(0)))
 
 
-def _payments(payments: list[dict], dataset, expected_bills: dict[str, Decimal]) -> KindFigures:
-    """Bill payments by RefNumber (the payment identifier's last 11 characters), for payments of billed invoices."""
-    invoices = {str(i["id"]): i for i in dataset.invoices}
-    expected: dict[str, Decimal] = {}
-    for pay in dataset.payments:
-        paid = [invoices.get(str(detail["payable-id"])) for detail in pay["payment-details"]]
-        if all(i and i["invoice-number"][:20] in expected_bills for i in paid):
-            amount = sum(Decimal(str(d["payment-total"])) for d in pay["payment-details"])
-            expected[pay["payment-identifier"][-11:]] = amount
+def _payments(payments: list[dict], truth) -> KindFigures:
+    """Bill payments by RefNumber (the payment identifier's last 11 characters), as the generator's truth wants."""
+    expected = {
+        pay["payment-identifier"][-11:]: sum(Decimal(str(d["payment-total"])) for d in pay["payment-details"])
+        for pay in truth.payments
+    }
     counts = Counter(p.get("RefNumber") for p in payments)
     amounts = {p.get("RefNumber"): Decimal(str(p.get("Amount", "0"))) for p in payments}
     return _compare(expected, counts, amounts)

@@ -4,10 +4,18 @@ Connector and a bridge (each restarted), on DuckDB and on PostgreSQL (two bridge
 
 from __future__ import annotations
 
+import pytest
+
 from pipelines.soak import run_soak
 
 RECORDS = 80  # purchase orders; with their invoices, payments and suppliers about 190 source documents
 ALL_KILLS = {"dagster": 1, "webconnector": 1, "bridge": 1}
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    """The soak's QBSYNC_HOME (the connection store's key), shared by the test and every child process."""
+    monkeypatch.setenv("QBSYNC_HOME", str(tmp_path / "home"))
 
 
 def _assert_clean(run) -> None:
