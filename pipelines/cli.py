@@ -5,9 +5,10 @@ from __future__ import annotations
 import typer
 
 from operations import cli as operations_cli
-from pipelines import demo, ops_cli, recover, soak
+from pipelines import ops_cli, recover, soak
 from qbwc_bridge import cli as bridge_cli
 from qbxml.cli import app as qbxml_app
+from sandbox import demo
 from sandbox.cli import app as sandbox_app
 from warehouse.cli import app as db_app
 from warehouse.connections_cli import app as connection_app

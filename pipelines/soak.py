@@ -212,8 +212,8 @@ def run_soak(
     progress: Callable[[str], None] = lambda _: None,
 ) -> SoakRun:
     """One soak on DuckDB (database None) or PostgreSQL (two bridges), checked by the independent checker."""
-    from pipelines.demo import DemoEnvironment, _live_work, _queued_work, _requeue_assets, _response_assets
     from pipelines.soak_check import check
+    from sandbox.demo import DemoEnvironment, _live_work, _queued_work, _requeue_assets, _response_assets
 
     started = time.monotonic()
     dagster_home = folder / "dagster"
@@ -311,7 +311,7 @@ def _sync_in_this_process(coupa_url: str) -> None:
     """The child side of `Processes.dagster_sync`: materialize the sync assets (the secret arrives on stdin)."""
     import dagster as dg
 
-    from pipelines.demo import QUIET, _resources, _sync_assets
+    from sandbox.demo import QUIET, _resources, _sync_assets
     from warehouse.store import Warehouse
 
     secret = sys.stdin.readline().strip()

@@ -68,8 +68,8 @@ class SoakReport:
 
 def check(company_path: Path, dataset, wh, policy: dict[str, str]) -> SoakReport:
     """Judge the run from the generator's truth and the company file; the warehouse only names reasons."""
-    from pipelines.demo import _lines
     from sandbox.coupa.truth import expected
+    from sandbox.demo import _lines
     from sandbox.quickbooks.company import CompanyFile
 
     with CompanyFile(company_path) as books:

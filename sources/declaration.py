@@ -23,7 +23,8 @@ class LineNumber:
 @dataclass(frozen=True)
 class Entity:
     """One list the source serves, landed as raw_<source>_<name> and mapped by `<sql_dir>/<name>.sql` onto the
-    canonical table `canonical` (see transforms.canonical).
+    canonical table `canonical` (see transforms.canonical); its lines come from the second SELECT of that file or,
+    when several entities share them, from `<sql_dir>/<lines_sql>.sql` (extra columns there are ignored).
 
     `paths` / `line_paths` name the payload fields (as text) the mapping SQL reads from `h` (a document) and `l`
     (one element of the array `lines_key`); `line_paths` must include `line_num`, the line's number as shown.
@@ -34,6 +35,7 @@ class Entity:
     paths: dict[str, Path_]
     lines_key: str | None = None
     line_paths: dict[str, Path_] = field(default_factory=dict)
+    lines_sql: str | None = None  # a lines SELECT shared by several entities (`<sql_dir>/<lines_sql>.sql`)
     required: dict[str, tuple[str, str]] = field(default_factory=dict)  # text field -> (field label, reason)
     numbers: dict[str, str] = field(default_factory=dict)  # text field -> field label; must parse as a number
     dates: dict[str, str] = field(default_factory=dict)  # text field -> field label; must parse as a date
@@ -89,6 +91,7 @@ class Source:
     entities: dict[str, Entity]  # landing entity name -> how it maps
     billable: tuple[Billable, ...] = ()
     client: str = ""  # "module:Class" of the API client (connectors.core.ApiClient)
+    simulator: str = ""  # "module:function" of its simulator harness for the contract test (tests/test_contract.py)
     id_field: str = "id"
     cursor_field: str = "updated-at"  # incremental pulls resume after the newest value seen
     cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)
@@ -131,6 +134,7 @@ class Source:
     def raw_table(self, entity: str) -> str:
         return f"raw_{self.name}_{entity}"
 
-    def mapping_sql(self, entity: str) -> str:
+    def mapping_sql(self, name: str) -> str:
+        """The text of `<sql_dir>/<name>.sql` (an entity's mapping, or a shared lines SELECT)."""
         assert self.sql_dir is not None, f"source {self.name}: no sql_dir"
-        return (self.sql_dir / f"{entity}.sql").read_text()
+        return (self.sql_dir / f"{name}.sql").read_text()

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from operations.company_policy import set_policy
-from pipelines.demo import DEMO_COMPANY, DemoEnvironment
 from sandbox.coupa.truth import expected
+from sandbox.demo import DEMO_COMPANY, DemoEnvironment
 from sandbox.quickbooks.company import CompanyFile
 
 SEED, RECORDS = 3, 40

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.demo import DemoEnvironment
 from sandbox.coupa.dataset import money
 from sandbox.coupa.truth import expected as expected_truth
+from sandbox.demo import DemoEnvironment
 from sandbox.quickbooks.company import CompanyFile
 
 SEED, RECORDS = 3, 40  # 4 payments: two of one invoice, two of two invoices each

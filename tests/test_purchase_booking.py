@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.demo import DemoEnvironment
 from sandbox.coupa.dataset import money
 from sandbox.coupa.truth import expected
+from sandbox.demo import DemoEnvironment
 from sandbox.quickbooks.company import CompanyFile
 
 SEED, RECORDS = 5, 30

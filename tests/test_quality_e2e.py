@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.demo import DemoEnvironment
 from qbwc_bridge.settings import BridgeSettings
 from sandbox.coupa.dataset import money
 from sandbox.coupa.truth import expected
+from sandbox.demo import DemoEnvironment
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
 from sources import registry

@@ -46,8 +46,11 @@ def render(d: Dialect, sql: str) -> str:
 
 def mapping(d: Dialect, source: Source, entity: str) -> tuple[str, str | None]:
     """(header SELECT, lines SELECT or None) of the source's mapping file for `entity`."""
-    lines = [p.strip() for p in render(d, _without_comments(source.mapping_sql(entity))).split(";") if p.strip()]
-    return lines[0], (lines[1] if len(lines) > 1 else None)
+    parts = [p.strip() for p in render(d, _without_comments(source.mapping_sql(entity))).split(";") if p.strip()]
+    shared = source.entities[entity].lines_sql
+    if shared:
+        return parts[0], render(d, _without_comments(source.mapping_sql(shared))).strip().rstrip(";")
+    return parts[0], (parts[1] if len(parts) > 1 else None)
 
 
 def _without_comments(sql: str) -> str:

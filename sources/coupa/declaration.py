@@ -17,18 +17,26 @@ _LINE = {
     "total": ("total",),
     "account_code": ("account", "code"),
     "cost_centre": ("account", "segment-2"),
+<<<<<<< HEAD
     "tax_code": ("tax-code", "code"),  # R39 line-level taxation: the line's TaxCode object
+=======
+    "item_code": ("item", "item-number"),  # order lines
+    "po_number": ("po-number",),  # invoice lines: the PO they bill
+    "order_header_num": ("order-header-num",),
+>>>>>>> main
 }
 _LINE_NUMBERS = {"quantity": LineNumber("quantity", "18,5"), "price": LineNumber("price", "18,5"),
                  "total": LineNumber("total")}  # fmt: skip
 
 
-def _document(number_field: str, doc: str, lines_key: str, paths: dict, line_paths: dict, **checks) -> Entity:
+def _document(number_field: str, doc: str, lines_key: str, paths: dict, **checks) -> Entity:
+    """A PO or an invoice: header fields, lines (document_lines.sql) and the checks both get."""
     return Entity(
         canonical=checks.pop("canonical"),
         paths={**_UPDATED, **paths},
         lines_key=lines_key,
-        line_paths={**_LINE, **line_paths},
+        line_paths=_LINE,
+        lines_sql="document_lines",
         required={
             "number": (number_field, f"{doc} has no {number_field}"),
             "supplier_id": ("supplier", f"{doc} names no supplier"),
@@ -44,6 +52,7 @@ SOURCE = Source(
     name="coupa",
     title="Coupa",
     client="sources.coupa.client:CoupaClient",
+    simulator="sandbox.coupa.contract:harness",
     cursor_overlap=timedelta(0),
     policy=Policy(bill_on="po", invoice_difference="hold", vendor_policy="create", vendor_sync="on_demand"),
     feedback=("purchase_order", "invoice", "payment"),
@@ -111,7 +120,6 @@ SOURCE = Source(
                 "created_at": ("created-at",),
                 "version": ("version",),
             },
-            {"item_code": ("item", "item-number")},
             canonical="purchase_orders",
         ),
         "invoices": _document(
@@ -128,7 +136,6 @@ SOURCE = Source(
                 "gross_total": ("gross-total",),
                 "version": ("lock-version-key",),
             },
-            {"po_number": ("po-number",), "order_header_num": ("order-header-num",)},
             canonical="invoices",
             dates={"invoice_date": "invoice-date"},
             numbers={"gross_total": "gross-total"},

@@ -1,4 +1,4 @@
--- Coupa purchase orders -> stg_purchase_orders (the total is the sum of the lines), then order-lines -> stg_po_lines.
+-- Coupa purchase orders -> stg_purchase_orders (the total is the sum of the lines); lines: document_lines.sql.
 SELECT
     h.source_id,
     coalesce(h.number, '') AS po_number,
@@ -8,18 +8,4 @@ SELECT
     {date:h.created_at} AS order_date,
     coalesce({int:h.version}, 1) AS source_version,
     {timestamp:h.updated_at} AS source_updated_at
-FROM {docs} h;
-
-SELECT
-    l.doc_id,
-    {int:l.line_num} AS line_seq,
-    {int:l.line_id} AS line_ref,
-    l.description,
-    {decimal5:l.quantity} AS quantity,
-    {decimal5:l.price} AS unit_price,
-    coalesce({decimal:l.total}, CAST(round({decimal5:l.quantity} * {decimal5:l.price}, 2) AS DECIMAL(18,2))) AS line_amount,
-    l.account_code,
-    l.cost_centre,
-    l.tax_code,
-    l.item_code
-FROM {lines} l
+FROM {docs} h
