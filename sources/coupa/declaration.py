@@ -17,13 +17,10 @@ _LINE = {
     "total": ("total",),
     "account_code": ("account", "code"),
     "cost_centre": ("account", "segment-2"),
-<<<<<<< HEAD
     "tax_code": ("tax-code", "code"),  # R39 line-level taxation: the line's TaxCode object
-=======
     "item_code": ("item", "item-number"),  # order lines
     "po_number": ("po-number",),  # invoice lines: the PO they bill
     "order_header_num": ("order-header-num",),
->>>>>>> main
 }
 _LINE_NUMBERS = {"quantity": LineNumber("quantity", "18,5"), "price": LineNumber("price", "18,5"),
                  "total": LineNumber("total")}  # fmt: skip
