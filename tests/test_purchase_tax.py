@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.demo import TAX_TO_QB, DemoEnvironment, DemoResult
 from qbwc_bridge import companies
 from sandbox.coupa.generator import generate
+from sandbox.demo import TAX_TO_QB, DemoEnvironment, DemoResult
 from sandbox.quickbooks.company import CompanyFile
 
 SEED, RECORDS = 3, 16
