@@ -7,16 +7,10 @@ from typing import Annotated
 
 import typer
 
+from warehouse.config import migrated_warehouse
+
 mappings_app = typer.Typer(no_args_is_help=True, help="Source codes onto QuickBooks accounts, classes and items.")
 vendors_app = typer.Typer(no_args_is_help=True, help="Suppliers and their QuickBooks vendors.")
-
-
-def _warehouse():
-    from warehouse.store import Warehouse
-
-    wh = Warehouse.from_env()
-    wh.migrate()
-    return wh
 
 
 def _fail(message: str) -> typer.Exit:
@@ -47,7 +41,7 @@ def company_set(
     from operations.company_policy import set_policy, show
 
     try:
-        with _warehouse().connect() as conn:
+        with migrated_warehouse().connect() as conn:
             changes = set_policy(
                 conn,
                 name,
@@ -86,7 +80,7 @@ def mappings_import(
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"{file}: {exc}") from exc
     try:
-        with _warehouse().connect() as conn:
+        with migrated_warehouse().connect() as conn:
             written = import_file(conn, kind, text)
     except MappingFileError as exc:
         for problem in exc.problems:
@@ -102,7 +96,7 @@ def mappings_list(
     """Every mapping: kind, company, source, source code, QuickBooks name."""
     from operations.mappings import list_all
 
-    with _warehouse().connect() as conn:
+    with migrated_warehouse().connect() as conn:
         rows = list_all(conn, company)
     for row in rows:
         typer.echo("\t".join(row))
@@ -120,7 +114,7 @@ def vendors_link(
     from operations.vendor_links import link
 
     try:
-        with _warehouse().connect() as conn:
+        with migrated_warehouse().connect() as conn:
             lines = link(conn, source_key, list_id, company)
     except ValueError as exc:
         raise _fail(str(exc)) from exc

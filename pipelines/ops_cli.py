@@ -7,14 +7,7 @@ from typing import Annotated
 
 import typer
 
-
-def _warehouse():
-    """The configured warehouse, its schema brought up to date (a fresh one works too)."""
-    from warehouse.store import Warehouse
-
-    wh = Warehouse.from_env()
-    wh.migrate()
-    return wh
+from warehouse.config import migrated_warehouse
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +21,7 @@ def register(app: typer.Typer) -> None:
         """Show one document's story from landing to its QuickBooks TxnID."""
         from data_checks.timeline import document_story, format_story, to_json
 
-        with _warehouse().connect() as conn:
+        with migrated_warehouse().connect() as conn:
             data = document_story(conn, key)
         typer.echo(to_json(data) if as_json else format_story(data))
         if not data["events"] and not data["requests"]:
@@ -53,7 +46,7 @@ def register(app: typer.Typer) -> None:
             start = parse_since(since)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
-        with _warehouse().connect() as conn:
+        with migrated_warehouse().connect() as conn:
             result = run_replay(conn, failed_only=failed, key=key, since=start, company=company)
         for r in result.requeued:
             typer.echo(f"re-queued {r['op']} {r['record_key']} ({r['request_id']}); was: {r['last_error'] or '-'}")
@@ -81,6 +74,6 @@ def register(app: typer.Typer) -> None:
         from warehouse.config import home
 
         path = out or home() / "reports" / "finance.html"
-        summary = write_report(_warehouse(), path)
+        summary = write_report(migrated_warehouse(), path)
         by_status = ", ".join(f"{s} {n}" for s, n in summary["documents_by_status"].items() if n)
         typer.echo(f"{summary['documents']} documents ({by_status or 'none'}); report at {summary['path']}")

@@ -10,16 +10,10 @@ from typing import Annotated
 
 import typer
 
+from warehouse.config import migrated_warehouse
+
 company_app = typer.Typer(no_args_is_help=True, help="Companies: one QuickBooks company file per Web Connector user.")
 outbox_app = typer.Typer(no_args_is_help=True, help="The qbXML outbox: what waits, what went, what failed.")
-
-
-def _warehouse():
-    from warehouse.store import Warehouse
-
-    wh = Warehouse.from_env()
-    wh.migrate()
-    return wh
 
 
 @company_app.command("add")
@@ -37,7 +31,7 @@ def company_add(
         raise typer.BadParameter("pass the password on standard input with --password-stdin", param_hint="password")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        with _warehouse().connect() as conn:
+        with migrated_warehouse().connect() as conn:
             company = companies.add(conn, name, user, password, country=country, max_version=max_version)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
@@ -54,7 +48,7 @@ def company_time_zone(
     from qbwc_bridge import companies
 
     try:
-        with _warehouse().connect() as conn:
+        with migrated_warehouse().connect() as conn:
             companies.set_time_zone(conn, name, zone or None)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
@@ -67,7 +61,7 @@ def company_list() -> None:
     """Companies with their Web Connector user, country and qbXML ceiling."""
     from qbwc_bridge import companies
 
-    with _warehouse().connect() as conn:
+    with migrated_warehouse().connect() as conn:
         rows = companies.list_all(conn)
     for c in rows:
         typer.echo(f"{c.company}\t{c.qbwc_user}\t{c.country}\t{c.max_qbxml_version}")
@@ -86,7 +80,7 @@ def bridge(
     from qbwc_bridge.settings import BridgeSettings
     from sources import registry
 
-    wh = _warehouse()
+    wh = migrated_warehouse()
     settings = BridgeSettings.from_env()
     server = make_server(wh, settings, host, port)
     base = f"http://{host}:{server.effective_port}"
@@ -112,7 +106,7 @@ def qwc(
     from qbwc_bridge import companies
     from qbwc_bridge.qwc import qwc_document
 
-    with _warehouse().connect() as conn:
+    with migrated_warehouse().connect() as conn:
         found = companies.get(conn, company)
     if found is None:
         typer.echo(f"no company {company!r}: add it with qbsync company add", err=True)
@@ -132,7 +126,7 @@ def outbox_status(as_json: bool = typer.Option(False, "--json", help="Machine-re
     """Rows per company and status."""
     from warehouse.outbox import status_counts
 
-    with _warehouse().connect() as conn:
+    with migrated_warehouse().connect() as conn:
         counts = status_counts(conn)
     if as_json:
         typer.echo(json.dumps(counts))
@@ -150,7 +144,7 @@ def outbox_export(
     """Write every pending request as the message that would carry it, one file per request."""
     from qbwc_bridge.export import export_pending
 
-    with _warehouse().connect() as conn:
+    with migrated_warehouse().connect() as conn:
         written, problems = export_pending(conn, directory)
     for problem in problems:
         typer.echo(problem, err=True)

@@ -23,3 +23,12 @@ def database_url() -> str:
 def lock_timeout_seconds() -> float:
     """How long a DuckDB writer waits for another process's file lock before reporting it."""
     return float(os.environ.get("QBSYNC_DUCKDB_LOCK_TIMEOUT", "30"))
+
+
+def migrated_warehouse():
+    """The configured warehouse with its schema brought up to date (a fresh one works too): what commands open."""
+    from warehouse.store import Warehouse  # imported here: the CLI starts without loading the database drivers
+
+    wh = Warehouse.from_env()
+    wh.migrate()
+    return wh

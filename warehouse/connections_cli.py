@@ -8,15 +8,9 @@ from typing import Annotated
 
 import typer
 
+from warehouse.config import migrated_warehouse
+
 app = typer.Typer(no_args_is_help=True, help="Source connections: settings in clear, secrets encrypted.")
-
-
-def _warehouse():
-    from warehouse.store import Warehouse
-
-    wh = Warehouse.from_env()
-    wh.migrate()
-    return wh
 
 
 def read_secrets(text: str, names: tuple[str, ...]) -> dict[str, str]:
@@ -60,7 +54,7 @@ def add(
     text = secrets_file.read_text() if secrets_file else sys.stdin.read()
     secrets = read_secrets(text, spec.secrets)
     try:
-        with _warehouse().connect() as conn:
+        with migrated_warehouse().connect() as conn:
             connections.save(conn, source, instance, settings, secrets)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
@@ -73,7 +67,7 @@ def list_connections() -> None:
     """Stored connections with their settings (secrets are never shown)."""
     from warehouse import connections
 
-    with _warehouse().connect() as conn:
+    with migrated_warehouse().connect() as conn:
         rows = connections.list_all(conn)
     for c in rows:
         shown = " ".join(f"{k}={v}" for k, v in sorted(c.settings.items()))
@@ -93,7 +87,7 @@ def test(
     from sources.coupa.client import CoupaClient
     from warehouse import connections
 
-    wh = _warehouse()
+    wh = migrated_warehouse()
     with wh.connect() as conn:
         sources = [c.source_system for c in connections.list_all(conn) if c.instance == instance]
         sources = [source] if source else sources or ["coupa"]
@@ -119,7 +113,7 @@ def rotate_key() -> None:
     """Re-encrypt every stored secret under a new key and retire the old one (see README, Security)."""
     from warehouse import connections, keys
 
-    wh = _warehouse()
+    wh = migrated_warehouse()
     try:
         count = connections.rotate_key(wh.connect)
     except connections.UndecryptableSecret as exc:
