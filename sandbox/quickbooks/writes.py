@@ -179,7 +179,7 @@ def txn_void(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if not str(doc.get("Memo", "")).startswith("VOID:"):
         doc["Memo"] = f"VOID: {doc.get('Memo', '')}".strip()
     ctx.touch(doc)
-    _derive_amounts(kind, doc)
+    _derive_amounts(kind, doc, ctx.country)
     ctx.save(kind, doc)
     return {
         "TxnVoidType": kind_name,
