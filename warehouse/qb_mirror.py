@@ -44,11 +44,19 @@ def _vendor(rec: Row) -> Row:
         "vendor_name": _get(d, "Name") or rec.get("name"),
         "company_name": _get(d, "CompanyName"),
         "account_number": _get(d, "AccountNumber"),
-        "address_line1": _get(d, "VendorAddress.Addr1"),
-        "city": _get(d, "VendorAddress.City"),
-        "state": _get(d, "VendorAddress.State"),
-        "postal_code": _get(d, "VendorAddress.PostalCode"),
-        "country": _get(d, "VendorAddress.Country"),
+        **_name_entry(rec, "VendorAddress", lines=1),
+    }
+
+
+def _name_entry(rec: Row, address: str, lines: int) -> Row:
+    """What vendors and customers share: the address (its first `lines` street lines), contact, terms, versions."""
+    d = rec["data"]
+    return {
+        **{f"address_line{i}": _get(d, f"{address}.Addr{i}") for i in range(1, lines + 1)},
+        "city": _get(d, f"{address}.City"),
+        "state": _get(d, f"{address}.State"),
+        "postal_code": _get(d, f"{address}.PostalCode"),
+        "country": _get(d, f"{address}.Country"),
         "phone": _get(d, "Phone"),
         "email": _get(d, "Email"),
         "terms": _get(d, "TermsRef.FullName"),
@@ -101,20 +109,9 @@ def _customer(rec: Row) -> Row:
         "parent_list_id": _get(d, "ParentRef.ListID"),
         "sublevel": int(sublevel) if sublevel is not None else None,
         "company_name": _get(d, "CompanyName"),
-        **{f"address_line{i}": _get(d, f"BillAddress.Addr{i}") for i in (1, 2)},
-        "city": _get(d, "BillAddress.City"),
-        "state": _get(d, "BillAddress.State"),
-        "postal_code": _get(d, "BillAddress.PostalCode"),
-        "country": _get(d, "BillAddress.Country"),
-        "phone": _get(d, "Phone"),
-        "email": _get(d, "Email"),
-        "terms": _get(d, "TermsRef.FullName"),
         "balance": _get(d, "Balance"),
         "total_balance": _get(d, "TotalBalance"),
-        "is_active": _bool(_get(d, "IsActive")),
-        "edit_sequence": rec["edit_sequence"],
-        "time_created": _get(d, "TimeCreated"),
-        "time_modified": _get(d, "TimeModified"),
+        **_name_entry(rec, "BillAddress", lines=2),
     }
 
 
