@@ -8,16 +8,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from bridge_support import COMPANY, FAST, PASSWORD, USER, add_company, running_bridge
+from bridge_support import COMPANY, add_company, pull_reference
 
-from assets import steps
 from qbxml import envelope, requests
 from qbxml.responses import parse_message
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.sales import seed_sales, send
 from sandbox.quickbooks.sales_truth import bucket, sales_truth
-from sandbox.webconnector.client import WebConnector
-from warehouse.qb_mirror import fold_pending
 
 TODAY = date(2026, 12, 7)
 
@@ -97,19 +94,9 @@ def test_customer_and_invoice_queries_page_with_iterators_and_filter_as_quickboo
     assert [r.data["TxnDelType"] for r in txn.records] == ["Invoice"]
 
 
-def _pull(wh, company: CompanyFile) -> dict:
-    queued = steps.enqueue_reference_queries(wh)
-    with running_bridge(wh, **FAST) as bridge:
-        WebConnector(bridge.soap_url, USER, PASSWORD, company, noop_wait=0.01).run_until_idle()
-    with wh.connect() as conn:
-        fold_pending(conn)
-        assert conn.fetchall("SELECT DISTINCT status FROM qbxml_outbox") == [("done",)]
-    return queued
-
-
 def test_reference_queries_fold_sales_into_the_mirror_and_keep_deletions_as_facts(warehouse, company):
     add_company(warehouse)
-    _pull(warehouse, company)
+    pull_reference(warehouse, company)
     truth = sales_truth(company, TODAY)
     with warehouse.connect() as conn:
         customers = {r["list_id"]: r for r in conn.records("SELECT * FROM qb_customers WHERE company = ?", [COMPANY])}
@@ -151,7 +138,7 @@ def test_reference_queries_fold_sales_into_the_mirror_and_keep_deletions_as_fact
         "AppliedToTxnAdd": [{"TxnID": invoice["TxnID"], "PaymentAmount": invoice["BalanceRemaining"]}]}})])  # fmt: skip
     with warehouse.connect() as conn:
         before = conn.scalar("SELECT count(*) FROM qb_invoice_lines")
-    _pull(warehouse, company)
+    pull_reference(warehouse, company)
     with warehouse.connect() as conn:
         row = conn.records("SELECT is_paid, balance_remaining FROM qb_invoices WHERE txn_id = ?", [invoice["TxnID"]])
         assert row[0]["is_paid"] is True and Decimal(str(row[0]["balance_remaining"])) == 0
