@@ -40,7 +40,8 @@ class ClientCredentials:
     """A client-credentials token from `token_url`, renewed once `refresh_ahead` of its lifetime is left.
 
     Coupa tokens live 24 h; with the default 1/6 the token is renewed after about 20 h. A token without
-    `expires_in` is kept until the API answers 401.
+    `expires_in` lives `assumed_lifetime` seconds when one is given (Salesforce answers no expiry, yet its sessions
+    time out), else it is kept until the API answers 401.
     """
 
     def __init__(
@@ -56,8 +57,10 @@ class ClientCredentials:
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         extra_params: Mapping[str, str] | None = None,
+        assumed_lifetime: float | None = None,
     ):
         self.token_url = token_url
+        self.assumed_lifetime = assumed_lifetime
         self.source = source
         self.refresh_ahead = refresh_ahead
         self.retry = retry or RetryPolicy()
@@ -123,6 +126,8 @@ class ClientCredentials:
                 method="POST",
                 path=self.token_url,
             ) from None
+        if token.get("expires_in") is None and self.assumed_lifetime:
+            token = OAuth2Token({**token, "expires_in": self.assumed_lifetime})  # expires_at counted from now
         self.fetches += 1
         log_event("token.fetched", source=self.source, expires_in=token.get("expires_in"), scope=token.get("scope"))
         return token

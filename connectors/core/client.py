@@ -67,13 +67,14 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         json: Any = None,
         data: Any = None,
+        content: bytes | None = None,
         ok_statuses: tuple[int, ...] = (),
     ) -> httpx.Response:
         """Send one logical call; 429/5xx/timeouts are retried, a 401 gets one fresh token, other 4xx raise."""
         self._check_same_origin(path)
         started = time.monotonic()
         attempts = 0
-        call = {"params": params, "headers": headers, "json": json, "data": data}
+        call = {"params": params, "headers": headers, "json": json, "data": data, "content": content}
         try:
             for attempt in self.retry.retrying(before_sleep=self._log_retry(method, path)):
                 with attempt:
@@ -151,7 +152,13 @@ class ApiClient:
         if authorization:
             headers["Authorization"] = authorization
         return self.http.request(
-            method, path, params=call["params"], headers=headers, json=call["json"], data=call["data"]
+            method,
+            path,
+            params=call["params"],
+            headers=headers,
+            json=call["json"],
+            data=call["data"],
+            content=call["content"],
         )
 
     def _check_same_origin(self, path: str) -> None:
