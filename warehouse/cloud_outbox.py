@@ -118,3 +118,20 @@ def requeue(conn: Conn, key_filter: str, params: list, actor: str) -> list[dict[
     record(conn, [{"actor": actor, "record_key": r["record_key"], "event": "cloud write replayed",
                    "request_id": r["write_id"]} for r in rows])  # fmt: skip
     return rows
+
+
+def release(conn: Conn, rows: list[dict[str, Any]], actor: str) -> None:
+    """Claimed writes this run did not attempt (it stopped at a limit) back to pending, as if never claimed."""
+    if not rows:
+        return
+    stamp = now()
+    ids = [r["write_id"] for r in rows]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        conn.execute(
+            f"UPDATE cloud_outbox SET status = ?, attempts = attempts - 1, updated_at = ? WHERE status = ? "
+            f"AND write_id IN ({', '.join('?' for _ in chunk)})",
+            [CloudWrite.PENDING, stamp, CloudWrite.SENDING, *chunk],
+        )
+    record(conn, [{"actor": actor, "record_key": r["record_key"], "event": "cloud write left queued",
+                   "request_id": r["write_id"]} for r in rows])  # fmt: skip
