@@ -94,6 +94,9 @@ def test_client_renews_sessions_batches_and_stops_at_its_share_of_the_daily_limi
             assert client.describe("Nope__c") is None
             rows = list(client.query("SELECT Id FROM Account"))
             assert len(rows) == 200
+            for n in range(2100):
+                sf.plant("Product2", {"Name": f"P{n}"})
+            assert len(list(client.query("SELECT Id, Name FROM Product2"))) == 2100  # two batches: nextRecordsUrl
         sf.org.limits.used = 799
         with _client(sf, stop_at_share=0.8) as client:
             client.describe("Account")  # the answer says 800/1000: 80% spent

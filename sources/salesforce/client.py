@@ -80,8 +80,8 @@ class SalesforceClient(ApiClient):
             used, allowed = self.usage or (0, 0)
             raise LimitReached(f"salesforce: {used} of {allowed} daily API requests used, the run stops at "
                                f"{self.stop_at_share:.0%}", status=None, source=SOURCE)  # fmt: skip
-        response = self.request(method, self.data + path if path.startswith("/") else path,
-                                ok_statuses=OK_STATUSES, **kwargs)  # fmt: skip
+        full = path if path.startswith(("/services/", "http")) else self.data + path  # nextRecordsUrl is whole
+        response = self.request(method, full, ok_statuses=OK_STATUSES, **kwargs)
         found = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if found:
             self.usage = (int(found[1]), int(found[2]))
