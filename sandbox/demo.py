@@ -356,16 +356,11 @@ DEMO_COUPA_INSTANCE = "demo"
 
 
 def _coupa(dataset, secret: str, faults: bool, seed: int):
-    from sandbox.coupa.faults import CoupaFaults
     from sandbox.coupa.server import CoupaSandbox
+    from sandbox.scaffold import ApiFaults
 
-    knobs = (
-        CoupaFaults(seed=seed, revoke_tokens_at=(3,), error_rate=0.05, errors_at=(2,), slow_rate=0.02,
-                    slow_seconds=0.05)
-        if faults
-        else None
-    )  # fmt: skip
     limit = 25 if faults else None  # Coupa's 25 requests/s (429s) is one of the faults
+    knobs = ApiFaults.demo(seed) if faults else None
     return CoupaSandbox(dataset, client_id=COUPA_CLIENT_ID, client_secret=secret, faults=knobs, rate_limit_per_s=limit)
 
 
