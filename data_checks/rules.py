@@ -145,12 +145,12 @@ UNION ALL
 SELECT company, record_key, 'lines[' || CAST(line_number AS TEXT) || '].' || field,
        'line ' || CAST(line_number AS TEXT) || ': ' || problem FROM (
     SELECT l.company, l.record_key, l.line_number,
-           CASE WHEN l.amount IS NULL OR l.amount < 0 THEN 'amount'
-                WHEN l.quantity < 0 THEN 'quantity' WHEN l.unit_price < 0 THEN 'unit_price' END AS field,
+           CASE WHEN l.amount IS NULL THEN 'amount' WHEN l.quantity < 0 THEN 'quantity'
+                WHEN l.unit_price < 0 THEN 'unit_price' WHEN l.amount < 0 THEN 'amount' END AS field,
            CASE WHEN l.amount IS NULL THEN 'amount is missing'
-                WHEN l.amount < 0 THEN 'amount ' || CAST(l.amount AS TEXT) || ' is negative'
                 WHEN l.quantity < 0 THEN 'quantity ' || CAST(l.quantity AS TEXT) || ' is negative'
                 WHEN l.unit_price < 0 THEN 'unit price ' || CAST(l.unit_price AS TEXT) || ' is negative'
+                WHEN l.amount < 0 THEN 'amount ' || CAST(l.amount AS TEXT) || ' is negative'
            END AS problem
     FROM bill_draft_lines l JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
     WHERE {scope}

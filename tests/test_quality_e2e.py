@@ -27,7 +27,7 @@ COUPA = registry.get("coupa")
 HELD_BY = {
     "unknown_account_code": ("account_mapped", "lines[", "'9999-999' has no QuickBooks account mapping"),
     "missing_supplier": ("staging:supplier", "supplier", "names no supplier"),
-    "negative_quantity": ("amounts_non_negative", "", "is negative"),
+    "negative_quantity": ("amounts_non_negative", "quantity", "quantity -"),  # the cause, not the line total
     "totals_mismatch": ("", "total", ""),  # PO: a line total that is not quantity x price; invoice: header total
     "non_latin1_name": ("staging:latin1", "name", "Latin-1"),
 }
