@@ -189,8 +189,10 @@ def _session_round(env, procs: Processes, ports: list[int], number: int, kills: 
 
 def _due_wait(wh) -> None:
     """Sleep until the earliest waiting row is due (a lookup held back while QuickBooks may still be applying)."""
+    from warehouse.states import SENDABLE, sql_list
+
     soonest = wh.scalar(
-        "SELECT min(next_attempt_at) FROM qbxml_outbox WHERE status IN ('pending', 'retry', 'unknown') "
+        f"SELECT min(next_attempt_at) FROM qbxml_outbox WHERE status IN {sql_list(*SENDABLE)} "
         "AND next_attempt_at IS NOT NULL"
     )
     if soonest is not None:
@@ -201,9 +203,9 @@ def _due_wait(wh) -> None:
 
 def _open_rows(wh) -> int:
     """Outbox rows, reference queries included, that still wait for an answer or a send."""
-    from transforms.requests import LIVE
+    from warehouse.states import LIVE, sql_list
 
-    return wh.scalar(f"SELECT count(*) FROM qbxml_outbox WHERE status IN {LIVE}")
+    return wh.scalar(f"SELECT count(*) FROM qbxml_outbox WHERE status IN {sql_list(*LIVE)}")
 
 
 def run_soak(

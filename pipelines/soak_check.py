@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-FINISHED = ("done", "superseded")
-
 
 @dataclass
 class KindFigures:
@@ -70,6 +68,7 @@ def check(env) -> SoakReport:
     warehouse only names reasons."""
     from sandbox.coupa.truth import expected
     from sandbox.demo_system import Books
+    from warehouse.states import FINISHED, sql_list
 
     books = Books.read(env.company_path)
     vendors, bills, payments = books.vendors, books.bills, books.payments
@@ -94,7 +93,7 @@ def check(env) -> SoakReport:
     )
     held_keys = {k for (k,) in wh.fetchall("SELECT record_key FROM quarantine WHERE released_at IS NULL")}
     rows = wh.records(
-        "SELECT record_key, op, status, last_error FROM qbxml_outbox WHERE status NOT IN ('done', 'superseded')"
+        f"SELECT record_key, op, status, last_error FROM qbxml_outbox WHERE status NOT IN {sql_list(*FINISHED)}"
     )
     leftovers: Counter[str] = Counter()
     unexplained = 0

@@ -384,25 +384,24 @@ def _queued_work(wh) -> int:
 
 
 def _live_work(wh) -> int:
-    return wh.scalar(
-        "SELECT count(*) FROM qbxml_outbox WHERE status IN ('pending', 'sent', 'retry', 'unknown') "
-        "AND op NOT LIKE '%Query'"
-    )
+    from warehouse.states import LIVE, sql_list
+
+    return wh.scalar(f"SELECT count(*) FROM qbxml_outbox WHERE status IN {sql_list(*LIVE)} AND op NOT LIKE '%Query'")
 
 
 def _outbox_counts(wh) -> dict[str, int]:
     from warehouse.outbox import status_counts
+    from warehouse.states import LIVE, Request
 
     with wh.connect() as conn:
         by_status: Counter[str] = Counter()
         for row in status_counts(conn):
             by_status[row["status"]] += row["n"]
-    live = sum(by_status.get(s, 0) for s in ("pending", "sent", "retry", "unknown"))
     return {
         "total": sum(by_status.values()),
-        "done": by_status.get("done", 0),
-        "failed": by_status.get("failed", 0),
-        "pending": live,
+        "done": by_status.get(Request.DONE, 0),
+        "failed": by_status.get(Request.FAILED, 0),
+        "pending": sum(by_status.get(s, 0) for s in LIVE),
     }
 
 

@@ -22,10 +22,8 @@ from transforms.dialect import Dialect
 from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import vendor_add_key
+from warehouse.states import IN_FLIGHT, LIVE, UNSENT, sql_list
 
-LIVE = "('pending', 'sent', 'retry', 'unknown')"  # statuses of a request not yet settled
-UNSENT = "('pending', 'retry')"
-IN_FLIGHT = "('sent', 'unknown')"
 BILL_OPS = "('BillAdd', 'BillMod')"
 MAX_RETURNED = 100
 
@@ -120,7 +118,7 @@ def vendor_mods(d: Dialect) -> str:
         "OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '')) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.record_key = vm.record_key "
-        f"AND o.op = 'VendorMod' AND o.status IN {LIVE})"
+        f"AND o.op = 'VendorMod' AND o.status IN {sql_list(*LIVE)})"
     )
 
 
@@ -161,7 +159,7 @@ def _bill_header(d: Dialect) -> list[tuple[str, str]]:
 def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     """(audit SELECT, UPDATE) marking unsent bill requests whose document moved on (new version, held, gone)."""
     stale = (
-        f"o.status IN {UNSENT} AND o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
+        f"o.status IN {sql_list(*UNSENT)} AND o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
         f"WHERE b.company = o.company AND b.record_key = o.record_key AND o.dedup_key = {_version_key()} "
         f"AND {billable_condition()})"
     )
@@ -228,7 +226,7 @@ def bill_mods(d: Dialect) -> str:
         "AND o.op = 'BillAdd' AND o.status = 'done') "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()}) "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.status IN {IN_FLIGHT})), el AS ({_expense_lines(d, mod=True)}) "
+        f"AND o.status IN {sql_list(*IN_FLIGHT)})), el AS ({_expense_lines(d, mod=True)}) "
         "SELECT b.company, 'BillMod' AS op, "
         f"{_version_key()} AS dedup_key, b.record_key, "
         f"{d.json_text(d.json_object(('BillMod', d.json_object(*header))))} AS payload, "
@@ -340,7 +338,7 @@ def reference_watermarks() -> str:
         parts.append(
             f"SELECT c.company, '{op}' AS op, (SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company) "
             "AS watermark, EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = c.company "
-            f"AND o.op = '{op}' AND o.status IN {LIVE}) AS live, c.time_zone, k.utc_offset_minutes "
+            f"AND o.op = '{op}' AND o.status IN {sql_list(*LIVE)}) AS live, c.time_zone, k.utc_offset_minutes "
             "FROM companies c LEFT JOIN qb_clock k ON k.company = c.company"
         )
     return " UNION ALL ".join(parts)
