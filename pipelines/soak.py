@@ -285,7 +285,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def soak(
-        records: Annotated[int, typer.Option("--records", min=1, help="Coupa purchase orders to generate")] = 300,
+        records: Annotated[
+            int, typer.Option("--records", min=1, help="Records each source's simulator generates")
+        ] = 300,
         database: Annotated[
             str, typer.Option("--database", help="postgresql://... to soak on PostgreSQL with two bridges")
         ] = "",

@@ -1,8 +1,7 @@
 """The demo's hook per source system: what `qbsync demo` asks of each source's simulator (the shape is below).
 
 A source takes part in the demo by naming its hook in its declaration, `Source(..., demo="sandbox.<name>.demo:
-<Class>")`: a subclass of `DemoSystem` in `sandbox/<name>/demo.py` (Coupa's, `sandbox/coupa/demo.py`, is the
-example)::
+<Class>")`: a subclass of `DemoSystem` in `sandbox/<name>/demo.py` (the declared sources' hooks are examples)::
 
     class AcmeDemo(DemoSystem):
         source = "acme"                                  # the declared name
@@ -53,7 +52,7 @@ CLIENT_ID = "qbsync-demo"
 
 @dataclass(frozen=True)
 class DemoOptions:
-    """What `qbsync demo` was asked for: records to generate (each hook decides what a record is: Coupa's are POs),
+    """What `qbsync demo` was asked for: records to generate (each hook decides what a record is, e.g. a PO),
     the seed of data and faults, whether every fault knob is on, the share of planted bad records, the company
     file's country."""
 

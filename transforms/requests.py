@@ -151,7 +151,7 @@ def _bill_header(d: Dialect) -> list[tuple[str, str]]:
         ("DueDate", d.iso_date("b.due_date")),
         ("RefNumber", _cut("b.document_number", 20)),
         ("Memo", _cut("b.memo", 4095)),
-        # source line amounts are net of tax (Coupa states line tax apart): QuickBooks adds the tax on top
+        # source line amounts are net of tax (sources state line tax apart): QuickBooks adds the tax on top
         ("IsTaxIncluded", f"CASE WHEN {taxed_company('b.company')} THEN 'false' END"),
     ]
 

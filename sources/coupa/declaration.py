@@ -161,6 +161,7 @@ SOURCE = Source(
                 "source_transaction_id": ("source-transaction-id",),
                 "payment_total": ("payment-total",),
             },
+            labels={"invoice_source_id": "payable-id"},
             required={"total": ("pay-to-total", "payment has no pay-to-total")},
             numbers={"total": "pay-to-total"},
             line_numbers={
