@@ -27,7 +27,8 @@ country); adds the demo company on a fresh warehouse (every declared source enro
 hook's `connection(base_url)` as instance "demo" in the encrypted connection store, which the source's
 SourceApiResource (resource key: the source name) reads; materializes `<source>/raw_*` beside the shared staging,
 matching and outbox assets; delivers to the sandbox company file; then reports `landed(warehouse)` (rows per raw
-table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`. In a `Verdict`, figures named
+table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`; `qbsync soak` also asks each
+hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
 `double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
 hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
 """
@@ -130,6 +131,11 @@ class DemoSystem:
         """Rows landed per entity (raw_<source>_<entity>)."""
         declared = registry.get(self.source)
         return {entity: wh.scalar(f"SELECT count(*) FROM {declared.raw_table(entity)}") for entity in declared.entities}
+
+    def soak_check(self, env) -> Any:
+        """`qbsync soak`'s verdict on this source's documents (an object with `clean`, `lines()`, `as_json()`), judged
+        from its own truth and the company file of `env` (a sandbox.demo.DemoEnvironment); None: no soak checker."""
+        return None
 
     def faults_fired(self) -> dict[str, int]:
         return self.running.faults_fired() if self.running is not None else {}

@@ -9,6 +9,7 @@ import pandas as pd
 
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
+from sandbox.coupa.soak_check import SoakReport, check
 from sandbox.coupa.truth import Truth, expected
 from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict
 
@@ -93,6 +94,10 @@ class CoupaDemo(DemoSystem):
                 "unreconciled": _unreconciled(books, truth),
             },
         )
+
+    def soak_check(self, env) -> SoakReport:
+        """The soak's verdict on Coupa's documents: expected, present, duplicated, lost, mismatched, per kind."""
+        return check(env, self.dataset)
 
 
 def _unreconciled(books: Books, truth: Truth) -> int:

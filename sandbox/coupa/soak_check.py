@@ -1,4 +1,5 @@
-"""The soak's independent checker: what the Coupa generator made against what the company file holds, per kind."""
+"""Coupa's independent soak checker (CoupaDemo.soak_check): what the generator made against what the company file
+holds, per kind."""
 
 from __future__ import annotations
 
@@ -63,16 +64,16 @@ class SoakReport:
         return out
 
 
-def check(env) -> SoakReport:
-    """Judge the run of a sandbox.demo.DemoEnvironment from the Coupa generator's truth and the company file; the
-    warehouse only names reasons."""
+def check(env, dataset) -> SoakReport:
+    """Judge the run of a sandbox.demo.DemoEnvironment from the Coupa generator's truth (`dataset`) and the company
+    file; the warehouse only names reasons."""
     from sandbox.coupa.truth import expected
     from sandbox.demo_system import Books
     from warehouse.states import FINISHED, sql_list
 
     books = Books.read(env.company_path)
     vendors, bills, payments = books.vendors, books.bills, books.payments
-    dataset, wh = env.systems["coupa"].dataset, env.warehouse
+    wh = env.warehouse
     truth = expected(dataset, **env.policy("coupa"))
     expected_bills = {ref: bill.amount for ref, bill in truth.bills.items()}
     bill_figures = _compare(
