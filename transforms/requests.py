@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from qbxml.schema import max_length
 from sources import registry
 from sources.keys import external_id_sql, record_key_sql
 from transforms.bills import billable_condition, taxed_company
@@ -28,8 +29,14 @@ BILL_OPS = "('BillAdd', 'BillMod')"
 MAX_RETURNED = 100
 
 
-def _cut(expr: str, length: int) -> str:
-    return f"substr({expr}, 1, {length})"
+def _cut(expr: str, *path: str) -> str:
+    """SQL: `expr` cut to the maxLength the qbXML schema sets for the element at `path` (every version we hold)."""
+    return f"substr({expr}, 1, {max_length(path)})"
+
+
+def _tail(expr: str, *path: str) -> str:
+    """SQL: the last characters of `expr` that fit the element at `path` (a payment identifier's distinct end)."""
+    return f"substr({expr}, greatest(length({expr}) - {max_length(path) - 1}, 1))"
 
 
 def _ref(d: Dialect, expr: str) -> str:
@@ -44,15 +51,10 @@ def _not_quarantined(alias: str, key: str) -> str:
     )
 
 
-def _address(d: Dialect) -> str:
-    return d.json_object(
-        ("Addr1", _cut("s.address_line1", 41)),
-        ("Addr2", _cut("s.address_line2", 41)),
-        ("City", _cut("s.city", 31)),
-        ("State", _cut("s.state", 21)),
-        ("PostalCode", _cut("s.postal_code", 13)),
-        ("Country", _cut("s.country", 31)),
-    )
+def _address(d: Dialect, op: str) -> str:
+    fields = {"Addr1": "s.address_line1", "Addr2": "s.address_line2", "City": "s.city", "State": "s.state",
+              "PostalCode": "s.postal_code", "Country": "s.country"}  # fmt: skip
+    return d.json_object(*((name, _cut(expr, op, "VendorAddress", name)) for name, expr in fields.items()))
 
 
 def vendor_adds(d: Dialect) -> str:
@@ -62,13 +64,14 @@ def vendor_adds(d: Dialect) -> str:
     vendor = d.json_object(
         ("Name", "vm.qb_vendor_name"),
         ("CompanyName", "coalesce(s.qb_name, vm.qb_vendor_name)"),
-        ("VendorAddress", _address(d)),
-        ("Phone", _cut("s.phone", 21)),
-        ("Email", _cut("s.email", 1023)),
+        ("VendorAddress", _address(d, "VendorAdd")),
+        ("Phone", _cut("s.phone", "VendorAdd", "Phone")),
+        ("Email", _cut("s.email", "VendorAdd", "Email")),
         ("NameOnCheck", "coalesce(s.qb_name, vm.qb_vendor_name)"),
         ("AccountNumber", external_id_sql("s.source_system", "s.source_id")),
         ("Notes", "src.title || ' supplier ' || coalesce(s.supplier_number, s.source_id)"),
-        ("VendorTaxIdent", _cut("s.tax_id", 15)),  # each edition's name for it: qbxml/editions.json
+        # each edition has its own name for it: qbxml/editions.json
+        ("VendorTaxIdent", _cut("s.tax_id", "VendorAdd", "VendorTaxIdent")),
     )
     return (
         "SELECT vm.company, 'VendorAdd' AS op, "
@@ -100,9 +103,9 @@ def vendor_mods(d: Dialect) -> str:
     vendor = d.json_object(
         ("ListID", "v.list_id"),
         ("EditSequence", "v.edit_sequence"),
-        ("VendorAddress", _address(d)),
-        ("Phone", _cut("s.phone", 21)),
-        ("Email", _cut("s.email", 1023)),
+        ("VendorAddress", _address(d, "VendorMod")),
+        ("Phone", _cut("s.phone", "VendorMod", "Phone")),
+        ("Email", _cut("s.email", "VendorMod", "Email")),
     )
     return (
         "SELECT vm.company, 'VendorMod' AS op, "
@@ -131,7 +134,7 @@ def _expense_lines(d: Dialect, *, mod: bool) -> str:
     fields = [
         ("AccountRef", _ref(d, "l.qb_account_name")),
         ("Amount", "CAST(l.amount AS TEXT)"),
-        ("Memo", _cut("l.description", 4095)),
+        ("Memo", _cut("l.description", "BillAdd", "ExpenseLineAdd", "Memo")),
         ("ClassRef", _ref(d, "l.qb_class_name")),
         ("SalesTaxCodeRef", _ref(d, "l.qb_sales_tax_code")),  # set only where the edition takes purchase tax
     ]
@@ -149,8 +152,8 @@ def _bill_header(d: Dialect) -> list[tuple[str, str]]:
         ("VendorRef", _ref(d, "b.qb_vendor_name")),
         ("TxnDate", d.iso_date("b.txn_date")),
         ("DueDate", d.iso_date("b.due_date")),
-        ("RefNumber", _cut("b.document_number", 20)),
-        ("Memo", _cut("b.memo", 4095)),
+        ("RefNumber", _cut("b.document_number", "BillAdd", "RefNumber")),
+        ("Memo", _cut("b.memo", "BillAdd", "Memo")),
         # source line amounts are net of tax (sources state line tax apart): QuickBooks adds the tax on top
         ("IsTaxIncluded", f"CASE WHEN {taxed_company('b.company')} THEN 'false' END"),
     ]
@@ -262,8 +265,7 @@ def bill_payments(d: Dialect) -> str:
         ("PayeeEntityRef", _ref(d, "ap.payee")),
         ("TxnDate", d.iso_date("p.payment_date")),
         ("BankAccountRef", _ref(d, "c.payment_bank_account")),
-        ("RefNumber", "substr(coalesce(p.reference, p.source_id), greatest(length(coalesce(p.reference, "
-         "p.source_id)) - 10, 1))"),
+        ("RefNumber", _tail("coalesce(p.reference, p.source_id)", "BillPaymentCheckAdd", "RefNumber")),
         ("Memo", "src.title || ' payment ' || p.source_id"),
         ("AppliedToTxnAdd", "ap.applications"),
     )  # fmt: skip
