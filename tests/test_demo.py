@@ -35,7 +35,7 @@ def test_demo_json_delivers_everything_exactly_once(home):
     assert out["outbox"]["failed"] == 0 and out["outbox"]["pending"] == 0
     assert out["outbox"]["done"] > 0 and out["round_trips"] > 0
     assert out["duplicates"] == 0 and out["unreconciled"] == 0 and out["double_booked"] == 0
-    assert out["verified"]["coupa"] == {"double_booked": 0, "unreconciled": 0}  # Coupa's hook, from its own truth
+    assert out["verified"]["coupa"] == {"double_booked": 0, "unreconciled": 0, "vendors_missing": 0}  # its truth
     assert not any(out["faults_fired"]["coupa"].values())
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     assert out["quarantined"] > 0  # the generator plants bad records; they are held, not sent

@@ -85,13 +85,16 @@ class CoupaDemo(DemoSystem):
             conn.load("tax_code_mappings", tax_codes)
 
     def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
-        """Purchases booked twice and documents not reconciled, from the generator's truth under `policy`."""
+        """Purchases booked twice, documents not reconciled and vendors missing (by the AccountNumber we stamp,
+        COUPA-<supplier id>), from the generator's truth under `policy`."""
         truth = expected(self.dataset, **policy)
+        stamped = {v.get("AccountNumber") for v in books.vendors}
         return Verdict(
             bills=set(truth.bills),
             figures={
                 "double_booked": truth.double_booked([b.get("RefNumber") for b in books.bills]),
                 "unreconciled": _unreconciled(books, truth),
+                "vendors_missing": sum(1 for supplier in truth.vendors if f"COUPA-{supplier}" not in stamped),
             },
         )
 

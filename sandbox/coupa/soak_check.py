@@ -102,7 +102,7 @@ def check(env, dataset) -> SoakReport:
         leftovers[f"{row['op']} {row['status']}: {row['last_error'] or 'no reason'}"[:160]] += 1
         if row["status"] != "failed" or row["record_key"] not in held_keys:
             unexplained += 1
-    planted = set(dataset.bad_records)
+    planted = set(truth.bad)
     billed = {(f"coupa:{kind}", b) for kind, b in _billed_ids(dataset, {b.get("RefNumber") for b in bills})}
     planted_not_held = sum(1 for key in planted if key not in held_keys and tuple(key.rsplit(":", 1)) in billed)
     return SoakReport(
@@ -137,7 +137,7 @@ def _billed_ids(dataset, refs: set) -> list[tuple[str, str]]:
 
 def _vendors(vendors: list[dict], truth) -> KindFigures:
     """Vendors by the external ID we store (AccountNumber COUPA-<id>): one per supplier of an expected bill."""
-    wanted = {f"COUPA-{bill.supplier_id}" for bill in truth.bills.values()}
+    wanted = {f"COUPA-{supplier}" for supplier in truth.vendors}
     ours = Counter(v.get("AccountNumber") for v in vendors if str(v.get("AccountNumber") or "").startswith("COUPA-"))
     return _compare(dict.fromkeys(wanted, Decimal(0)), ours, dict.fromkeys(ours, Decimal(0)))
 
