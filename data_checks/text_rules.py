@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import pandas as pd
 
 from data_checks.rules import FAULT_COLUMNS, scoped
@@ -41,17 +39,6 @@ WHERE {{scope}}
 """
 
 
-@cache
-def max_length(version: str, path: tuple[str, ...]) -> int | None:
-    """The maxLength the qbXML schema of `version` (or the newest older one we hold) sets for an element path."""
-    decl = schema.for_version(version).element(path[0])
-    for name in path[1:]:
-        decl = decl.child(name)
-        if decl is None:
-            return None
-    return decl.max_length
-
-
 def latin1_and_lengths(conn: Conn, company: str | None) -> pd.DataFrame:
     """Faults for text that has no faithful Latin-1 form or is longer than the schema allows."""
     docs = _long(conn, _DOCUMENTS, company, DOCUMENT_FIELDS, lambda row, col: col)
@@ -77,7 +64,7 @@ def _long(conn: Conn, sql: str, company: str | None, fields: dict, name_of) -> p
             continue
         sub = frame[present]
         text_values = sub[col].astype(str)
-        limits = sub["version"].map(lambda v, p=path: max_length(v, p))
+        limits = sub["version"].map(lambda v, p=path: schema.max_length(p, v))
         unusual = text_values.str.contains(r"[^\x20-\x7e\t\n\r]", regex=True)  # beyond printable ASCII
         suspicious = unusual | (text_values.str.len() > limits.fillna(10**9))
         sub = sub[suspicious]
@@ -101,7 +88,7 @@ def _long(conn: Conn, sql: str, company: str | None, fields: dict, name_of) -> p
 
 def _problem(value: str, version: str, path: tuple[str, ...], field: str) -> str | None:
     try:
-        check_length(to_latin1(value, field), max_length(version, path), field)
+        check_length(to_latin1(value, field), schema.max_length(path, version), field)
     except QbxmlFieldError as exc:
         return f"{field}: {exc.reason} ({'.'.join(path)}): {_preview(value)}"
     return None

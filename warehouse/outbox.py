@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from warehouse.audit import now, record, record_from_query
+from warehouse.states import FINISHED, SENDABLE, sql_list
 from warehouse.store import Conn
 
 ENQUEUE_COLUMNS = ["company", "op", "dedup_key", "record_key", "payload"]
@@ -55,7 +56,6 @@ def enqueue(conn: Conn, requests: pd.DataFrame, actor: str = "outbox") -> int:
 # `next_action` says what a claimed row sends: send (the request), lookup (is an Add already in QuickBooks?),
 # requery (fresh EditSequence before a Mod), continue (the next page of an iterator).
 
-SENDABLE = ("pending", "retry", "unknown")
 ROW_COLUMNS = (
     "request_id, company, op, dedup_key, record_key, payload, depends_on, status, attempts, ticket, batch_id, "
     "qb_id, qb_edit_sequence, last_status_code, last_error, next_attempt_at, next_action, sent_action, "
@@ -95,7 +95,7 @@ def fail_blocked(conn: Conn, company: str, actor: str = "bridge") -> int:
         blocked = conn.records(
             "SELECT o.request_id, o.company, o.record_key, d.op AS dep_op, d.record_key AS dep_key, "
             "d.last_error AS dep_error FROM qbxml_outbox o JOIN qbxml_outbox d ON d.request_id = o.depends_on "
-            f"WHERE o.company = ? AND o.status IN {SENDABLE} AND d.status = 'failed'",
+            f"WHERE o.company = ? AND o.status IN {sql_list(*SENDABLE)} AND d.status = 'failed'",
             [company],
         )
         if not blocked:
@@ -127,7 +127,7 @@ def claim(conn: Conn, company: str, limit: int) -> list[dict]:
     cols = ", ".join(f"o.{c.strip()}" for c in ROW_COLUMNS.split(","))
     return _rows(
         conn,
-        f"SELECT {cols} FROM qbxml_outbox o WHERE o.company = ? AND o.status IN {SENDABLE} "
+        f"SELECT {cols} FROM qbxml_outbox o WHERE o.company = ? AND o.status IN {sql_list(*SENDABLE)} "
         "AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) "
         "AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM qbxml_outbox d "
         "WHERE d.request_id = o.depends_on AND d.status = 'done')) "
@@ -188,7 +188,7 @@ def late_rows(conn: Conn, batch_id: str) -> list[dict]:
     rows = _rows(
         conn,
         f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE add_batch_id = ? "
-        "AND NOT (batch_id = ? AND status = 'sent') AND status NOT IN ('done', 'superseded') ORDER BY request_id",
+        f"AND NOT (batch_id = ? AND status = 'sent') AND status NOT IN {sql_list(*FINISHED)} ORDER BY request_id",
         [batch_id, batch_id],
     )
     return [{**r, "sent_action": "send"} for r in rows]
@@ -263,7 +263,7 @@ def workable(conn: Conn, company: str) -> int:
     stamp = now()
     return conn.scalar(
         "SELECT count(*) FROM qbxml_outbox o LEFT JOIN qbxml_outbox d ON d.request_id = o.depends_on "
-        f"WHERE o.company = ? AND (o.status = 'sent' OR (o.status IN {SENDABLE} "
+        f"WHERE o.company = ? AND (o.status = 'sent' OR (o.status IN {sql_list(*SENDABLE)} "
         "AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) "
         "AND (o.depends_on IS NULL OR d.status IN ('done', 'sent', 'pending', 'unknown') "
         "OR (d.status = 'retry' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)))))",
@@ -289,7 +289,8 @@ def sendable_rows(conn: Conn) -> list[dict]:
     """Every row still to be sent (pending, retry, unknown), per company in queue order; nothing is locked."""
     return _rows(
         conn,
-        f"SELECT {ROW_COLUMNS} FROM qbxml_outbox WHERE status IN {SENDABLE} ORDER BY company, created_at, request_id",
+        f"SELECT {ROW_COLUMNS} FROM qbxml_outbox WHERE status IN {sql_list(*SENDABLE)} "
+        "ORDER BY company, created_at, request_id",
         [],
     )
 
