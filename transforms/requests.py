@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from qbxml.schema import max_length
 from sources import registry
 from sources.keys import external_id_sql, record_key_sql
 from transforms.bills import billable_condition, taxed_company
@@ -22,16 +23,20 @@ from transforms.dialect import Dialect
 from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import vendor_add_key
+from warehouse.states import IN_FLIGHT, LIVE, UNSENT, sql_list
 
-LIVE = "('pending', 'sent', 'retry', 'unknown')"  # statuses of a request not yet settled
-UNSENT = "('pending', 'retry')"
-IN_FLIGHT = "('sent', 'unknown')"
 BILL_OPS = "('BillAdd', 'BillMod')"
 MAX_RETURNED = 100
 
 
-def _cut(expr: str, length: int) -> str:
-    return f"substr({expr}, 1, {length})"
+def _cut(expr: str, *path: str) -> str:
+    """SQL: `expr` cut to the maxLength the qbXML schema sets for the element at `path` (every version we hold)."""
+    return f"substr({expr}, 1, {max_length(path)})"
+
+
+def _tail(expr: str, *path: str) -> str:
+    """SQL: the last characters of `expr` that fit the element at `path` (a payment identifier's distinct end)."""
+    return f"substr({expr}, greatest(length({expr}) - {max_length(path) - 1}, 1))"
 
 
 def _ref(d: Dialect, expr: str) -> str:
@@ -46,15 +51,10 @@ def _not_quarantined(alias: str, key: str) -> str:
     )
 
 
-def _address(d: Dialect) -> str:
-    return d.json_object(
-        ("Addr1", _cut("s.address_line1", 41)),
-        ("Addr2", _cut("s.address_line2", 41)),
-        ("City", _cut("s.city", 31)),
-        ("State", _cut("s.state", 21)),
-        ("PostalCode", _cut("s.postal_code", 13)),
-        ("Country", _cut("s.country", 31)),
-    )
+def _address(d: Dialect, op: str) -> str:
+    fields = {"Addr1": "s.address_line1", "Addr2": "s.address_line2", "City": "s.city", "State": "s.state",
+              "PostalCode": "s.postal_code", "Country": "s.country"}  # fmt: skip
+    return d.json_object(*((name, _cut(expr, op, "VendorAddress", name)) for name, expr in fields.items()))
 
 
 def vendor_adds(d: Dialect) -> str:
@@ -64,13 +64,14 @@ def vendor_adds(d: Dialect) -> str:
     vendor = d.json_object(
         ("Name", "vm.qb_vendor_name"),
         ("CompanyName", "coalesce(s.qb_name, vm.qb_vendor_name)"),
-        ("VendorAddress", _address(d)),
-        ("Phone", _cut("s.phone", 21)),
-        ("Email", _cut("s.email", 1023)),
+        ("VendorAddress", _address(d, "VendorAdd")),
+        ("Phone", _cut("s.phone", "VendorAdd", "Phone")),
+        ("Email", _cut("s.email", "VendorAdd", "Email")),
         ("NameOnCheck", "coalesce(s.qb_name, vm.qb_vendor_name)"),
         ("AccountNumber", external_id_sql("s.source_system", "s.source_id")),
         ("Notes", "src.title || ' supplier ' || coalesce(s.supplier_number, s.source_id)"),
-        ("VendorTaxIdent", _cut("s.tax_id", 15)),  # each edition's name for it: qbxml/editions.json
+        # each edition has its own name for it: qbxml/editions.json
+        ("VendorTaxIdent", _cut("s.tax_id", "VendorAdd", "VendorTaxIdent")),
     )
     return (
         "SELECT vm.company, 'VendorAdd' AS op, "
@@ -102,9 +103,9 @@ def vendor_mods(d: Dialect) -> str:
     vendor = d.json_object(
         ("ListID", "v.list_id"),
         ("EditSequence", "v.edit_sequence"),
-        ("VendorAddress", _address(d)),
-        ("Phone", _cut("s.phone", 21)),
-        ("Email", _cut("s.email", 1023)),
+        ("VendorAddress", _address(d, "VendorMod")),
+        ("Phone", _cut("s.phone", "VendorMod", "Phone")),
+        ("Email", _cut("s.email", "VendorMod", "Email")),
     )
     return (
         "SELECT vm.company, 'VendorMod' AS op, "
@@ -120,7 +121,7 @@ def vendor_mods(d: Dialect) -> str:
         "OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '')) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.record_key = vm.record_key "
-        f"AND o.op = 'VendorMod' AND o.status IN {LIVE})"
+        f"AND o.op = 'VendorMod' AND o.status IN {sql_list(*LIVE)})"
     )
 
 
@@ -133,7 +134,7 @@ def _expense_lines(d: Dialect, *, mod: bool) -> str:
     fields = [
         ("AccountRef", _ref(d, "l.qb_account_name")),
         ("Amount", "CAST(l.amount AS TEXT)"),
-        ("Memo", _cut("l.description", 4095)),
+        ("Memo", _cut("l.description", "BillAdd", "ExpenseLineAdd", "Memo")),
         ("ClassRef", _ref(d, "l.qb_class_name")),
         ("SalesTaxCodeRef", _ref(d, "l.qb_sales_tax_code")),  # set only where the edition takes purchase tax
     ]
@@ -151,9 +152,9 @@ def _bill_header(d: Dialect) -> list[tuple[str, str]]:
         ("VendorRef", _ref(d, "b.qb_vendor_name")),
         ("TxnDate", d.iso_date("b.txn_date")),
         ("DueDate", d.iso_date("b.due_date")),
-        ("RefNumber", _cut("b.document_number", 20)),
-        ("Memo", _cut("b.memo", 4095)),
-        # source line amounts are net of tax (Coupa states line tax apart): QuickBooks adds the tax on top
+        ("RefNumber", _cut("b.document_number", "BillAdd", "RefNumber")),
+        ("Memo", _cut("b.memo", "BillAdd", "Memo")),
+        # source line amounts are net of tax (sources state line tax apart): QuickBooks adds the tax on top
         ("IsTaxIncluded", f"CASE WHEN {taxed_company('b.company')} THEN 'false' END"),
     ]
 
@@ -161,7 +162,7 @@ def _bill_header(d: Dialect) -> list[tuple[str, str]]:
 def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     """(audit SELECT, UPDATE) marking unsent bill requests whose document moved on (new version, held, gone)."""
     stale = (
-        f"o.status IN {UNSENT} AND o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
+        f"o.status IN {sql_list(*UNSENT)} AND o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
         f"WHERE b.company = o.company AND b.record_key = o.record_key AND o.dedup_key = {_version_key()} "
         f"AND {billable_condition()})"
     )
@@ -228,7 +229,7 @@ def bill_mods(d: Dialect) -> str:
         "AND o.op = 'BillAdd' AND o.status = 'done') "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()}) "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.status IN {IN_FLIGHT})), el AS ({_expense_lines(d, mod=True)}) "
+        f"AND o.status IN {sql_list(*IN_FLIGHT)})), el AS ({_expense_lines(d, mod=True)}) "
         "SELECT b.company, 'BillMod' AS op, "
         f"{_version_key()} AS dedup_key, b.record_key, "
         f"{d.json_text(d.json_object(('BillMod', d.json_object(*header))))} AS payload, "
@@ -264,8 +265,7 @@ def bill_payments(d: Dialect) -> str:
         ("PayeeEntityRef", _ref(d, "ap.payee")),
         ("TxnDate", d.iso_date("p.payment_date")),
         ("BankAccountRef", _ref(d, "c.payment_bank_account")),
-        ("RefNumber", "substr(coalesce(p.reference, p.source_id), greatest(length(coalesce(p.reference, "
-         "p.source_id)) - 10, 1))"),
+        ("RefNumber", _tail("coalesce(p.reference, p.source_id)", "BillPaymentCheckAdd", "RefNumber")),
         ("Memo", "src.title || ' payment ' || p.source_id"),
         ("AppliedToTxnAdd", "ap.applications"),
     )  # fmt: skip
@@ -347,7 +347,7 @@ def reference_watermarks() -> str:
             f"SELECT c.company, '{op}' AS op, "
             f"(SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company{only}) AS watermark, "
             "EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = c.company "
-            f"AND o.op = '{op}' AND o.status IN {LIVE}) AS live, c.time_zone, k.utc_offset_minutes "
+            f"AND o.op = '{op}' AND o.status IN {sql_list(*LIVE)}) AS live, c.time_zone, k.utc_offset_minutes "
             "FROM companies c LEFT JOIN qb_clock k ON k.company = c.company"
         )
     return " UNION ALL ".join(parts)
