@@ -15,7 +15,7 @@ from connectors.core.pacing import Pacer
 from sources import registry
 from sources.declaration import Source
 from transforms.dialect import dialect
-from transforms.exports import exports_due
+from transforms.exports import writes_due
 from warehouse import cloud_outbox
 from warehouse.states import CloudWrite
 
@@ -42,10 +42,12 @@ def _deliver(client: Any, pacer: Pacer, row: dict[str, Any]) -> tuple[dict[str, 
 
 
 def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = None) -> dict[str, int]:
-    """Queue the source's due writes, then deliver pending ones until none is left or the time budget is spent."""
+    """Queue the source's due writes, then deliver pending ones until none is left or the time budget is spent;
+    writes that wait on earlier ones (a response after its acknowledge) are queued once those are done."""
     actor = f"asset:{source.name}/feedback"
+    due = writes_due(dialect(wh.backend), source)
     with wh.connect() as conn:
-        queued = cloud_outbox.enqueue(conn, exports_due(dialect(wh.backend), source), actor)
+        queued = cloud_outbox.enqueue(conn, due, actor)
     counts = {"queued": queued, "sent": 0, "found": 0, "error": 0}
     pacer = Pacer(source.rate_limit_per_s)
     deadline = time.monotonic() + (source.feedback_seconds if budget_s is None else budget_s)
@@ -53,6 +55,10 @@ def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = Non
         while time.monotonic() < deadline:
             with wh.connect() as conn:
                 rows = cloud_outbox.claim(conn, source.name, CLAIM_BATCH, actor)
+                if not rows:
+                    queued = cloud_outbox.enqueue(conn, due, actor)
+                    counts["queued"] += queued
+                    rows = cloud_outbox.claim(conn, source.name, CLAIM_BATCH, actor) if queued else []
             if not rows:
                 break
             outcomes = list(pool.map(lambda row: _deliver(client, pacer, row), rows))

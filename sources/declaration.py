@@ -33,6 +33,7 @@ class Entity:
 
     canonical: str
     paths: dict[str, Path_]
+    id_field: str | None = None  # the record's id when it is not the source's `id_field`
     lines_key: str | None = None
     line_paths: dict[str, Path_] = field(default_factory=dict)
     lines_sql: str | None = None  # a lines SELECT shared by several entities (`<sql_dir>/<lines_sql>.sql`)
@@ -97,6 +98,7 @@ class Source:
     cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)
     policy: Policy = Policy()
     feedback: tuple[str, ...] = ()  # document kinds (purchase_order, invoice, payment) marked back once in QuickBooks
+    writes: str = ""  # "module:function"(dialect, source) -> SQL of the writes due (default transforms.exports)
     rate_limit_per_s: float | None = None  # the API's request budget; feedback writes are paced under it
     feedback_workers: int = 4  # concurrent writes (within the rate limit) hiding each call's latency
     feedback_seconds: float = 60.0  # a feedback run stops claiming after this; the rest waits for the next run
