@@ -408,10 +408,12 @@ def _requeue_assets() -> list:
 
 
 def _response_assets() -> list:
-    from assets.feedback import feedback_assets
+    from assets.feedback import feedback_assets, feedback_key
     from assets.quickbooks import qb_mirror
+    from sources import registry
 
-    return [qb_mirror, *feedback_assets()]
+    coupa = feedback_key(registry.get("coupa"))  # the one source this demo runs
+    return [qb_mirror, *(a for a in feedback_assets() if a.key == coupa)]
 
 
 def _materialize(assets: list, *, resources: dict[str, Any], instance: dg.DagsterInstance) -> None:
