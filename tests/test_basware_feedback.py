@@ -1,6 +1,7 @@
 """The Basware handoff through the cloud-write ledger, against the simulator: each staged invoice acknowledged once,
 then exactly one transfer response: success with the QuickBooks TxnID as voucher number, or success = false with
-a reason the AP team can read (QuickBooks' refusal, or the field qbsync holds the invoice for)."""
+a reason the AP team can read (QuickBooks' refusal, or the field qbsync holds the invoice for); then a payment
+response each time the paid total of its bill in QuickBooks changes."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sandbox.basware.generator import ACCOUNTS, BROKEN_FIELD, generate, record_k
 from sandbox.basware.server import BaswareSandbox
 from sources import registry
 from sources.basware.client import BaswareClient
+from warehouse.audit import now
 from warehouse.company_sources import enrol
 
 BASWARE = registry.get("basware")
@@ -89,3 +91,43 @@ def test_each_invoice_is_acknowledged_then_answered_once(warehouse, tenant):
     assert deliver_writes(warehouse, BASWARE, client)["sent"] == 1
     [fixed] = [i for i in waiting if record_key(i) in txn_ids and txn_ids[record_key(i)] is None]
     assert [r["success"] for r in data.documents[fixed]["transferResponses"]] == [False, True]
+
+
+def _paid(warehouse, txn_id: str, amount: str, on: str, applied: str, kind: str = "check") -> None:
+    warehouse.execute(
+        "INSERT INTO qb_bill_payments (company, txn_id, payment_kind, txn_date, amount, ref_number, "
+        "applied_to_txn_ids, synced_at) VALUES ('acme', ?, ?, CAST(? AS DATE), CAST(? AS DECIMAL(18,2)), ?, ?, ?)",
+        [txn_id, kind, on, amount, f"CHK{txn_id[:4]}", applied, now()],
+    )
+
+
+def test_payments_in_quickbooks_are_reported_partial_then_full(warehouse, tenant):
+    api, client = tenant
+    warehouse.migrate()
+    txn_ids = {k: t for k, t in _into_quickbooks(warehouse, client).items() if t}
+    expected = api.state.dataset.expected_bills()
+    deliver_writes(warehouse, BASWARE, client)
+    first, second = sorted(txn_ids)[:2]
+    for key in (first, second):  # the mirror of QuickBooks' bills (AmountDue stays the total)
+        warehouse.execute(
+            "INSERT INTO qb_bills (company, txn_id, amount_due, synced_at) VALUES ('acme', ?, ?, ?)",
+            [txn_ids[key], expected[key]["amount"], now()],
+        )
+    _paid(warehouse, "P-1", "10.00", "2026-12-01", txn_ids[first])  # partial
+    _paid(warehouse, "P-2", "1.00", "2026-12-02", f"{txn_ids[first]},{txn_ids[second]}", "credit_card")
+    assert deliver_writes(warehouse, BASWARE, client)["sent"] == 2
+    invoice = {k: k.rsplit(":", 1)[1] for k in (first, second)}
+    [partial] = api.state.dataset.documents[invoice[first]]["paymentResponses"]
+    assert partial["paidTotal"] == 11.0 and partial["paymentMethod"] == "CreditCard"
+    assert partial["responseMessage"].startswith("Partially paid in QuickBooks: 11.00 of ")
+    assert partial["paymentDate"] == "2026-12-02T00:00:00Z"
+    [whole] = api.state.dataset.documents[invoice[second]]["paymentResponses"]
+    assert whole["paidTotal"] == 1.0  # its share of the payment over two bills, up to its amount
+
+    assert deliver_writes(warehouse, BASWARE, client)["sent"] == 0  # nothing changed: nothing re-sent
+    rest = str(expected[first]["amount"] - 11)
+    _paid(warehouse, "P-3", rest, "2026-12-03", txn_ids[first])
+    assert deliver_writes(warehouse, BASWARE, client)["sent"] == 1
+    answers = api.state.dataset.documents[invoice[first]]["paymentResponses"]
+    assert [a["paidTotal"] for a in answers] == [11.0, float(expected[first]["amount"])]
+    assert answers[-1]["responseMessage"].startswith("Paid in full in QuickBooks")

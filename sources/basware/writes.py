@@ -1,5 +1,6 @@
 """The writes qbsync owes Basware, as SQL for the cloud_outbox ledger: acknowledge each staged invoice, then one
-transfer response per acknowledged invoice (success with the QuickBooks TxnID, or failure with the reasons)."""
+transfer response per acknowledged invoice (success with the QuickBooks TxnID, or failure with the reasons), and a
+payment response whenever the paid total of a transferred invoice's bill in QuickBooks changes."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def writes_due(d: Dialect, source: Source) -> str:
         "invoice_key": record_key_sql("i.source_system", "invoice", "i.source_id"),
         "iso_updated": d.iso_timestamp("i.source_updated_at"),
         "iso_billed": d.iso_timestamp("k.billed_at") + " || 'Z'",
+        "iso_paid_on": d.iso_date("a.txn_date") + " || 'T00:00:00Z'",
     }
 
     def read(name: str) -> str:
@@ -40,9 +42,27 @@ def writes_due(d: Dialect, source: Source) -> str:
         ("paymentBlock", "false"),
     )
     transfer = d.json_text(d.json_object(("invoice_id", "t.invoice_id"), ("response", response)))
+    paid_code = (
+        "'qbsync-' || substr(md5(p.record_key || '|' || CAST(p.paid_total AS TEXT) || '|' || p.payment_number), 1, 29)"
+    )
+    paid = d.json_object(
+        ("externalCode", paid_code),
+        ("success", "true"),
+        ("responseMessage", "p.message"),
+        ("sourceSystem", text(SOURCE_SYSTEM)),
+        ("paymentDate", "p.paid_on"),
+        ("paymentBlock", "false"),
+        ("paymentMethod", "p.method"),
+        ("paidTotal", "p.paid_total"),
+        ("checkNumber", "p.check_number"),
+        ("paymentNumber", "p.payment_number"),
+    )
+    payment = d.json_text(d.json_object(("invoice_id", "p.invoice_id"), ("response", paid)))
     return (
         f"SELECT {system} AS source_system, a.record_key, 'acknowledge' AS op, 'invoice ' || a.invoice_id AS target, "
         f"a.record_key || ':acknowledge' AS idempotency_key, {ack} AS payload FROM ({read('acknowledge')}) a "
         f"UNION ALL SELECT {system}, t.record_key, 'transfer_response', 'invoice ' || t.invoice_id, "
-        f"t.record_key || ':transfer', {transfer} FROM ({read('transfer_responses')}) t"
+        f"t.record_key || ':transfer', {transfer} FROM ({read('transfer_responses')}) t "
+        f"UNION ALL SELECT {system}, p.record_key, 'payment_response', 'invoice ' || p.invoice_id, "
+        f"p.record_key || ':payment', {payment} FROM ({read('payment_responses')}) p"
     )
