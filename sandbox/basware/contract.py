@@ -33,8 +33,13 @@ class Harness:
         self.api.state.dataset.touch(source_id, description="edited")
 
     def export_writes(self) -> dict[str, int]:
-        """record key -> transfer responses the simulator holds for that invoice (the handoff's last write)."""
-        return {f"basware:invoice:{k}": n for k, n in self.api.state.transfer_responses().items()}
+        """record key -> transfer responses the simulator holds for that invoice (the handoff's last write), and
+        imports that changed a vendor or account."""
+        kinds = {"vendors": "vendor", "accounts": "account"}
+        return {
+            **{f"basware:invoice:{k}": n for k, n in self.api.state.transfer_responses().items()},
+            **{f"basware:{kinds[kind]}:{code}": n for (kind, code), n in self.api.imports.applied.items()},
+        }
 
 
 @contextmanager

@@ -14,10 +14,13 @@ from flask import Flask, Response, request
 from qbwc_bridge.serving import BackgroundServer
 from sandbox.basware.api import BaswareState, blueprint, errors
 from sandbox.basware.generator import BaswareDataset
+from sandbox.basware.imports import Imports
+from sandbox.basware.imports import blueprint as imports_blueprint
 
 
 class BaswareSandbox:
-    """`with BaswareSandbox(dataset, client_id=..., client_secret=...) as api: api.base_url`; `api.state` is live.
+    """`with BaswareSandbox(dataset, client_id=..., client_secret=...) as api: api.base_url`; `api.state` is live,
+    `api.imports` holds the vendors and accounts imported into it.
     `expire_tokens()` makes every issued token answer 401 (the client must fetch a new one)."""
 
     def __init__(self, dataset: BaswareDataset, *, client_id: str, client_secret: str, token_ttl: int = 3600):
@@ -31,6 +34,8 @@ class BaswareSandbox:
         app.add_url_rule("/v1/tokens", "tokens", self._token, methods=["POST"])
         app.before_request(self._authenticate)
         app.register_blueprint(blueprint(self.state))
+        self.imports = Imports({"vendors": dataset.vendors, "accounts": {}})
+        app.register_blueprint(imports_blueprint(self.state, self.imports))
         self.server = BackgroundServer(app)
         self.base_url = self.server.url
 

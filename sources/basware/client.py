@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import json
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -16,6 +18,9 @@ CONTINUATION = "x-amz-meta-continuationtoken"  # response header when more recor
 REQUEST_ID = "x-amzn-RequestId"  # response header naming an import for /v1/requestStatus/{requestId}
 MAX_DOCUMENTS = 100  # records per call for accountingDocuments
 MAX_VENDORS = 200  # vendors per POST /v1/vendors and per GET page
+MAX_BODY = 6 * 1024 * 1024  # request bodies Basware takes
+IMPORTS = {"vendor_import": ("/v1/vendors", 200), "account_import": ("/v1/accounts", 500)}  # op -> (path, per call)
+STATUS_POLLS = 10  # reads of /v1/requestStatus before an import still in progress is reported as such
 READ_SCOPES = ("accountingDocuments.read", "vendors.read", "accounts.read", "requestStatus.read")
 WRITE_SCOPES = ("accountingDocuments.write", "vendors.write", "accounts.write", "costCenters.write")
 DEFAULT_SCOPES = READ_SCOPES + WRITE_SCOPES
@@ -54,6 +59,8 @@ class BaswareClient(ApiClient):
         )
         self.page_size = page_size
         self._redirected = httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
+        self._companies: list[str] | None = None
+        self.batch_ops = {op: size for op, (_, size) in IMPORTS.items()}  # writes assets.feedback sends together
 
     def close(self) -> None:
         super().close()
@@ -113,6 +120,59 @@ class BaswareClient(ApiClient):
 
     def payment_response(self, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return self.post(f"/v1/accountingDocuments/{invoice_id}/paymentResponses", json=dict(body)).json()
+
+    def company_codes(self) -> list[str]:
+        """The tenant's active company units (GET /v1/companies), read once: imported master data joins them all."""
+        if self._companies is None:
+            pages = self.pages("/v1/companies", {}, "companies", 500)
+            self._companies = [c["companyCode"] for p in pages for c in p if c.get("active", True)]
+        return self._companies
+
+    def deliver_batch(self, op: str, payloads: Sequence[Mapping[str, Any]]) -> list[str | None]:
+        """Import master data (vendor_import, account_import) in calls within Basware's limits (records per call,
+        6 MB), then read each request's outcome back from /v1/requestStatus: per payload, its error or None. A
+        record Basware finds unchanged is not processed, which is success too."""
+        path, per_call = IMPORTS[op]
+        entities = [self._entity(op, p) for p in payloads]
+        outcomes: dict[str, str | None] = {}
+        for chunk in _chunks(entities, per_call, MAX_BODY):
+            try:
+                response = self.post(path, json=chunk)
+            except ApiError as exc:
+                outcomes.update(_refused(exc, chunk))
+                continue
+            outcomes.update(self._request_outcome(response.headers.get(REQUEST_ID), chunk))
+        return [outcomes.get(e["externalCode"]) for e in entities]
+
+    def _entity(self, op: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A QuickBooks vendor or account (sources/basware/sql/*_imports.sql) as Basware's VendorEntity or
+        AccountEntity, joined to every company unit of the tenant."""
+        code, name, active = record["external_code"], record["name"], bool(record["active"])
+        companies = self.company_codes()
+        if op == "account_import":
+            units = [{"companyCode": c, "inherit": True, "active": active} for c in companies]
+            return {"externalCode": code, "accountCode": record["code"],
+                    "accountNames": [{"translation": name, "language": "en-US"}], "companies": units}  # fmt: skip
+        vendor = {"externalCode": code, "vendorCode": record["code"], "name": name, "sourceSystem": "QuickBooks",
+                  "processingStatus": {"active": active, "paymentDenied": False},
+                  "companies": [{"companyCode": c} for c in companies]}  # fmt: skip
+        if record.get("address_line1"):
+            vendor["addresses"] = [{"externalCode": f"{code}-remit", "name": "Remit to", "addressType": "PostalAddress",
+                                    "addressLine1": record["address_line1"], "cityName": record.get("city"),
+                                    "postalZone": record.get("postal_code")}]  # fmt: skip
+        return vendor
+
+    def _request_outcome(self, request_id: str | None, chunk: list[dict[str, Any]]) -> dict[str, str | None]:
+        codes = [e["externalCode"] for e in chunk]
+        if not request_id:
+            return dict.fromkeys(codes)  # accepted at once, nothing to read back
+        for attempt in range(STATUS_POLLS):
+            found = self.get(f"/v1/requestStatus/{request_id}").json().get("requestStatus") or [{}]
+            if found[0].get("requestStatus") != "InProgress":
+                items = {i.get("externalCode"): i for s in found[0].get("systems") or [] for i in s.get("items") or []}
+                return {code: _item_error(items.get(code)) for code in codes}
+            time.sleep(min(0.05 * 2**attempt, 2.0))
+        return dict.fromkeys(codes, f"still in progress at Basware (requestId {request_id}); replay to check again")
 
     # cloud_outbox writes (sources.basware.writes queues them): op -> how to write it and how to read it back
     def deliver(self, op: str, payload: Mapping[str, Any]) -> None:
@@ -182,3 +242,33 @@ def _errors(response: httpx.Response) -> str:
         for e in found if isinstance(e, dict)
     ]  # fmt: skip
     return "; ".join(described)[:500] or response.text[:200]
+
+
+def _chunks(entities: list[dict[str, Any]], per_call: int, max_bytes: int) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive batches of at most `per_call` records and `max_bytes` of JSON each."""
+    chunk: list[dict[str, Any]] = []
+    size = 2
+    for entity in entities:
+        length = len(json.dumps(entity).encode()) + 1
+        if chunk and (len(chunk) == per_call or size + length > max_bytes):
+            yield chunk
+            chunk, size = [], 2
+        chunk.append(entity)
+        size += length
+    if chunk:
+        yield chunk
+
+
+def _refused(exc: ApiError, chunk: list[dict[str, Any]]) -> dict[str, str]:
+    """A whole call refused (e.g. 400 SCHEMA_VALIDATION_ERROR naming some records): every record of it failed."""
+    return {e["externalCode"]: f"{exc}"[:500] for e in chunk}
+
+
+def _item_error(item: Mapping[str, Any] | None) -> str | None:
+    """None for a record Basware saved or found unchanged; else its errors in words."""
+    if item is None:
+        return "Basware's request status does not list this record"
+    if item.get("status") in ("Success", "NotProcessed", "Warning"):
+        return None
+    found = "; ".join(f"{e.get('category')} {e.get('type')}: {e.get('message')}" for e in item.get("errors") or [])
+    return f"{item.get('status')}: {found or 'no detail given'}"[:500]

@@ -1,6 +1,7 @@
 """The writes qbsync owes Basware, as SQL for the cloud_outbox ledger: acknowledge each staged invoice, then one
 transfer response per acknowledged invoice (success with the QuickBooks TxnID, or failure with the reasons), and a
-payment response whenever the paid total of a transferred invoice's bill in QuickBooks changes."""
+payment response whenever the paid total of a transferred invoice's bill in QuickBooks changes; and QuickBooks'
+vendors and accounts as Basware master data (the ledger's payload hash sends a record only when it changed)."""
 
 from __future__ import annotations
 
@@ -58,11 +59,22 @@ def writes_due(d: Dialect, source: Source) -> str:
         ("paymentNumber", "p.payment_number"),
     )
     payment = d.json_text(d.json_object(("invoice_id", "p.invoice_id"), ("response", paid)))
+    fields = ("external_code", "code", "name", "active", "address_line1", "city", "postal_code")
+    record = d.json_text(d.json_object(*((f, f"m.{f}") for f in fields)))
+
+    def imports(op: str, name: str) -> str:
+        return (
+            f"SELECT {system}, m.record_key, '{op}', '{op} ' || m.external_code, m.record_key, {record} "
+            f"FROM ({read(name)}) m"
+        )
+
     return (
         f"SELECT {system} AS source_system, a.record_key, 'acknowledge' AS op, 'invoice ' || a.invoice_id AS target, "
         f"a.record_key || ':acknowledge' AS idempotency_key, {ack} AS payload FROM ({read('acknowledge')}) a "
         f"UNION ALL SELECT {system}, t.record_key, 'transfer_response', 'invoice ' || t.invoice_id, "
         f"t.record_key || ':transfer', {transfer} FROM ({read('transfer_responses')}) t "
         f"UNION ALL SELECT {system}, p.record_key, 'payment_response', 'invoice ' || p.invoice_id, "
-        f"p.record_key || ':payment', {payment} FROM ({read('payment_responses')}) p"
+        f"p.record_key || ':payment', {payment} FROM ({read('payment_responses')}) p "
+        f"UNION ALL {imports('vendor_import', 'vendor_imports')} "
+        f"UNION ALL {imports('account_import', 'account_imports')}"
     )
