@@ -176,6 +176,11 @@ class BaswareClient(ApiClient):
 
     # cloud_outbox writes (sources.basware.writes queues them): op -> how to write it and how to read it back
     def deliver(self, op: str, payload: Mapping[str, Any]) -> None:
+        if op in IMPORTS:
+            [error] = self.deliver_batch(op, [payload])
+            if error:
+                raise ApiError(f"{SOURCE} {op} {payload['external_code']}: {error}", source=SOURCE)
+            return
         invoice_id = payload["invoice_id"]
         if op == "acknowledge":
             self.acknowledge(invoice_id)
@@ -187,7 +192,10 @@ class BaswareClient(ApiClient):
             raise ValueError(f"Basware has no write {op!r}")
 
     def delivered(self, op: str, payload: Mapping[str, Any]) -> bool:
-        """Read the invoice back: acknowledged when no longer waiting, a response when its externalCode is there."""
+        """Read the invoice back: acknowledged when no longer waiting, a response when its externalCode is there.
+        An import is never read back: sending it again overwrites with the same content, which Basware ignores."""
+        if op in IMPORTS:
+            return False
         found = self.invoice(payload["invoice_id"])
         if found is None:
             return False
