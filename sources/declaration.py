@@ -68,13 +68,20 @@ class Webhook:
     """How the source pushes change notices to `POST /webhooks/<name>` (secret from QBSYNC_<NAME>_WEBHOOK_SECRET).
 
     `signature` holds connectors.webhooks.signature.SignatureScheme options (header, encoding, prefix, timestamp
-    header, tolerance); `entities` maps the object types deliveries name onto the landing entities to re-pull.
+    header, tolerance; QBSYNC_<NAME>_WEBHOOK_SIGNATURE_HEADER overrides the header); `entities` maps the object
+    types deliveries name onto the landing entities to re-pull. A source that names the delivery, event and object
+    in the payload instead of headers gives those fields; `probe` (field, value) marks the sender's check of the
+    endpoint, answered 200 and never queued.
     """
 
     delivery_header: str
     event_header: str
     entities: dict[str, str]
     signature: dict[str, object] = field(default_factory=dict)
+    delivery_field: str = ""
+    event_field: str = ""
+    object_id_field: str = ""
+    probe: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,8 @@ class Source:
     @property
     def env(self) -> dict[str, str]:
         """The environment variables of a deployed source: base_url, client_id, client_secret (its API resource),
-        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>), instance (the
+        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>),
+        webhook_signature_header (where an unconfirmed signature header turns out to differ), instance (the
         stored connection its resource reads when the three API variables are not all set)."""
         prefix = self.name.upper()
         return {
@@ -122,6 +130,7 @@ class Source:
             "client_secret": f"{prefix}_CLIENT_SECRET",
             "cron": f"QBSYNC_{prefix}_CRON",
             "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
+            "webhook_signature_header": f"QBSYNC_{prefix}_WEBHOOK_SIGNATURE_HEADER",  # overrides the declared one
             "instance": f"QBSYNC_{prefix}_INSTANCE",  # the stored connection (qbsync connection add) it reads
         }
 

@@ -12,7 +12,7 @@ import time
 from flask import Flask, Response, request
 
 from qbwc_bridge.serving import BackgroundServer
-from sandbox.basware.api import BaswareState, blueprint, errors
+from sandbox.basware.api import BaswareState, blueprint, errors, notify, subscriptions_blueprint
 from sandbox.basware.generator import BaswareDataset
 from sandbox.basware.imports import Imports
 from sandbox.basware.imports import blueprint as imports_blueprint
@@ -36,8 +36,14 @@ class BaswareSandbox:
         app.register_blueprint(blueprint(self.state))
         self.imports = Imports({"vendors": dataset.vendors, "accounts": {}})
         app.register_blueprint(imports_blueprint(self.state, self.imports))
+        self.subscribers: list[dict] = []
+        app.register_blueprint(subscriptions_blueprint(self.state, self.subscribers))
         self.server = BackgroundServer(app)
         self.base_url = self.server.url
+
+    def notify(self, invoice_id: str) -> list[int]:
+        """Tell every AccountingDocuments subscriber that the invoice waits (their answers' statuses)."""
+        return notify(self.subscribers, "AccountingDocuments", invoice_id)
 
     def expire_tokens(self) -> None:
         self.tokens.clear()

@@ -121,6 +121,13 @@ class BaswareClient(ApiClient):
     def payment_response(self, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return self.post(f"/v1/accountingDocuments/{invoice_id}/paymentResponses", json=dict(body)).json()
 
+    def subscribe(self, webhook_url: str, token: str, task_type: str = "AccountingDocuments") -> list[dict[str, Any]]:
+        """Ask Basware to push notifications of `task_type` to `webhook_url`, signed with `token` (the bridge's
+        QBSYNC_BASWARE_WEBHOOK_SECRET); Basware first checks the URL with a ConnectionTest that must answer 200."""
+        body = [{"taskType": task_type, "taskSubType": WAITING, "subscriptionType": "Webhook",
+                 "notificationWebhookURL": webhook_url, "webhookAuthenticationToken": token}]  # fmt: skip
+        return self.post("/v1/subscriptions", json=body).json()
+
     def company_codes(self) -> list[str]:
         """The tenant's active company units (GET /v1/companies), read once: imported master data joins them all."""
         if self._companies is None:
