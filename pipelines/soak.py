@@ -133,17 +133,13 @@ class Processes:
 
     def dagster_sync(self) -> subprocess.Popen:
         """A run of the sync assets in its own process, on the soak's Dagster instance (pools enforced)."""
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.soak", self.env.coupa.base_url],
+        return subprocess.Popen(  # the sources' connections are in the warehouse's encrypted store
+            [sys.executable, "-m", "pipelines.soak", *self.env.systems],
             env=self.child_env,
-            stdin=subprocess.PIPE,
             stdout=self.log,
             stderr=self.log,
             cwd=self.folder,
         )
-        proc.stdin.write(self.env.coupa_secret.encode() + b"\n")
-        proc.stdin.close()
-        return proc
 
 
 def _messages(company_path: Path) -> int:
@@ -267,7 +263,7 @@ def run_soak(
         finally:
             procs.close()
         progress("checking")
-        run.report = check(env.company_path, env.dataset, env.warehouse, env.policy())
+        run.report = check(env)
     run.seconds = round(time.monotonic() - started, 1)
     run.peak_rss_mb = _peak_rss_mb()
     return run
@@ -319,18 +315,17 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(0 if run.report.clean else 1)
 
 
-def _sync_in_this_process(coupa_url: str) -> None:
-    """The child side of `Processes.dagster_sync`: materialize the sync assets (the secret arrives on stdin)."""
+def _sync_in_this_process(sources: list[str]) -> None:
+    """The child side of `Processes.dagster_sync`: materialize the sync assets of `sources`."""
     import dagster as dg
 
-    from sandbox.demo import QUIET, _resources, _sync_assets
+    from sandbox.demo import QUIET, demo_resources, sync_assets
     from warehouse.store import Warehouse
 
-    secret = sys.stdin.readline().strip()
     wh = Warehouse.from_env()
     with dg.DagsterInstance.get() as instance:
-        dg.materialize(_sync_assets(), resources=_resources(wh, coupa_url, secret), instance=instance, run_config=QUIET)
+        dg.materialize(sync_assets(sources), resources=demo_resources(wh, sources), instance=instance, run_config=QUIET)
 
 
 if __name__ == "__main__":
-    _sync_in_this_process(sys.argv[1])
+    _sync_in_this_process(sys.argv[1:])

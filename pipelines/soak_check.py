@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 FINISHED = ("done", "superseded")
@@ -66,20 +65,21 @@ class SoakReport:
         return out
 
 
-def check(company_path: Path, dataset, wh, policy: dict[str, str]) -> SoakReport:
-    """Judge the run from the generator's truth and the company file; the warehouse only names reasons."""
+def check(env) -> SoakReport:
+    """Judge the run of a sandbox.demo.DemoEnvironment from the Coupa generator's truth and the company file; the
+    warehouse only names reasons."""
     from sandbox.coupa.truth import expected
-    from sandbox.demo import _lines
-    from sandbox.quickbooks.company import CompanyFile
+    from sandbox.demo_system import Books
 
-    with CompanyFile(company_path) as books:
-        vendors, bills, payments = books.objects("Vendor"), books.objects("Bill"), books.objects("BillPaymentCheck")
-    truth = expected(dataset, **policy)
+    books = Books.read(env.company_path)
+    vendors, bills, payments = books.vendors, books.bills, books.payments
+    dataset, wh = env.systems["coupa"].dataset, env.warehouse
+    truth = expected(dataset, **env.policy("coupa"))
     expected_bills = {ref: bill.amount for ref, bill in truth.bills.items()}
     bill_figures = _compare(
         expected_bills,
         Counter(b.get("RefNumber") for b in bills),
-        {b.get("RefNumber"): sum(Decimal(str(x.get("Amount", "0"))) for x in _lines(b)) for b in bills},
+        books.bill_amounts(),
     )
     kinds = {
         "vendors": _vendors(vendors, truth),

@@ -100,6 +100,7 @@ class Source:
     billable: tuple[Billable, ...] = ()
     client: str = ""  # "module:Class" of the API client (connectors.core.ApiClient)
     simulator: str = ""  # "module:function" of its simulator harness for the contract test (tests/test_contract.py)
+    demo: str = ""  # "module:Class" of its hook in `qbsync demo` (a sandbox.demo_system.DemoSystem)
     id_field: str = "id"
     cursor_field: str = "updated-at"  # incremental pulls resume after the newest value seen
     cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)
