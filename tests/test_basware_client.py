@@ -103,9 +103,9 @@ def test_an_invalid_response_gets_the_official_error_body(client, dataset):
 
 def test_an_expired_token_is_replaced_once(client, sandbox):
     list(client.iter_vendors())
-    sandbox.expire_tokens()
+    sandbox.revoke_tokens()
     assert len(list(client.iter_vendors())) == 6
-    assert sandbox.token_requests == 2
+    assert sandbox.stats["token_requests"] == 2
 
 
 def test_wrong_secret_is_reported_without_echoing_it(sandbox):

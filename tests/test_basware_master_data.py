@@ -13,7 +13,6 @@ from sandbox.basware.generator import generate
 from sandbox.basware.server import BaswareSandbox
 from sources import registry
 from sources.basware.client import BaswareClient, _chunks
-from warehouse import cloud_outbox
 from warehouse.audit import now
 from warehouse.company_sources import enrol
 
@@ -54,7 +53,7 @@ def test_vendors_and_accounts_reach_basware_once_with_their_errors(warehouse, te
     _vendor(warehouse, "80009999-1733500000", "Granite Ready-Mix Co.", account_number="BASWARE-V1001")
 
     counts = deliver_writes(warehouse, BASWARE, client)
-    assert counts["sent"] == 205 + 2 and counts["error"] == 1
+    assert counts["sent"] == 205 + 2 and counts["error"] == 0  # the vendor that came from Basware is not sent back
     held = api.imports.records
     assert len(api.imports.requests) == 3  # 200 + 6 vendors, 2 accounts
     assert held["vendors"]["80000007-1733500000"]["processingStatus"]["active"] is False
@@ -62,17 +61,21 @@ def test_vendors_and_accounts_reach_basware_once_with_their_errors(warehouse, te
     assert held["accounts"]["A2"]["accountCode"] == "5000"
     assert held["accounts"]["A2"]["companies"][0]["active"] is False
     assert held["accounts"]["A1"]["accountNames"] == [{"translation": "Office Supplies", "language": "en-US"}]
-    # the vendor code V1001 already belongs to another vendor in Basware: kept failed on its write, with the reason
-    with warehouse.connect() as conn:
-        [failed] = cloud_outbox.failed(conn, "basware")
-    assert failed["record_key"] == "basware:vendor:80009999-1733500000"
-    assert "vendorCode V1001 already belongs to externalCode" in failed["last_error"]
+    assert "80009999-1733500000" not in held["vendors"]
 
     assert deliver_writes(warehouse, BASWARE, client)["sent"] == 0  # nothing changed: nothing sent
     warehouse.execute("UPDATE qb_vendors SET vendor_name = 'Supplier 003 LLC' WHERE list_id = '80000003-1733500000'")
     assert deliver_writes(warehouse, BASWARE, client)["sent"] == 1
     assert held["vendors"]["80000003-1733500000"]["name"] == "Supplier 003 LLC"
     assert api.imports.applied["vendors", "80000003-1733500000"] == 2
+
+
+def test_a_record_basware_refuses_comes_back_with_its_reason(tenant):
+    api, client = tenant
+    taken = next(iter(api.imports.records["vendors"].values()))["vendorCode"]
+    record = {"external_code": "X1", "code": taken, "name": "Imposter", "active": True}
+    [error] = client.deliver_batch("vendor_import", [record])
+    assert error.startswith("Error:") and f"vendorCode {taken} already belongs to externalCode" in error
 
 
 def test_an_unchanged_reimport_is_silently_not_processed(tenant):

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from flask import Blueprint, Response, request
+from flask import Response, request
 
 from sandbox.basware.generator import BaswareDataset, stamp
+from sandbox.scaffold import Simulator
 
 CONTINUATION = "x-amz-meta-continuationtoken"
 SIGNATURE_HEADER = "x-bwapi-signature-256"  # as one unofficial source names it; the official API does not say
@@ -62,13 +63,36 @@ class BaswareState:
         return {k: len(d["paymentResponses"]) for k, d in self.dataset.documents.items() if d["paymentResponses"]}
 
 
-def blueprint(state: BaswareState) -> Blueprint:
-    """The P2P routes over `state` (the host authenticates /v1/* before they run; /_results/* must come without
+class Routes:
+    """Registers views on a scaffold Simulator, guarded (rate limit, faults, bearer token) unless `open`."""
+
+    def __init__(self, sim: Simulator):
+        self.sim = sim
+
+    def get(self, rule: str, *, open: bool = False):
+        return self._add(rule, ("GET",), open)
+
+    def post(self, rule: str):
+        return self._add(rule, ("POST",), False)
+
+    def _add(self, rule: str, methods: tuple[str, ...], open: bool):
+        def register(view):
+            if open:
+                self.sim.app.add_url_rule(rule, view.__name__, view, methods=list(methods))
+            else:
+                self.sim.route(rule, view, methods=methods, endpoint=view.__name__)
+            return view
+
+        return register
+
+
+def register(sim: Simulator, state: BaswareState) -> None:
+    """The P2P routes over `state` on the simulator `sim` (token-guarded; /_results/* is open and must come without
     Authorization, as the real redirect target refuses a second credential)."""
-    bp = Blueprint("basware_p2p", __name__)
+    bp = Routes(sim)
     data = state.dataset
 
-    @bp.before_request
+    @sim.app.before_request
     def _limit_body():
         request.max_content_length = MAX_BODY
         if (request.content_length or 0) > MAX_BODY:
@@ -101,7 +125,7 @@ def blueprint(state: BaswareState) -> Blueprint:
         rows = [v for v in data.vendors.values() if not since or v["lastUpdated"] > _utc(since)]
         return _page(state, "vendorEntities", rows, redirect=False)
 
-    @bp.get(f"{RESULTS}/<key>")
+    @bp.get(f"{RESULTS}/<key>", open=True)
     def stored(key: str):
         if request.headers.get("Authorization"):
             return Response("Only one auth mechanism allowed", status=400, content_type="text/plain")
@@ -142,8 +166,6 @@ def blueprint(state: BaswareState) -> Blueprint:
     @bp.post("/v1/accountingDocuments/<invoice_id>/paymentResponses")
     def payment_response(invoice_id: str):
         return _respond(state, invoice_id, "paymentResponses", PAYMENT_REQUIRED, lambda doc, body: None)
-
-    return bp
 
 
 def _utc(text: str) -> str:
@@ -238,12 +260,11 @@ def _stored(state: BaswareState, body: dict[str, Any], token: str | None) -> Res
     return Response(status=302, headers={"Location": f"{RESULTS}/{key}"})
 
 
-def subscriptions_blueprint(state: BaswareState, subscribers: list[dict[str, Any]]) -> Blueprint:
+def register_subscriptions(sim: Simulator, subscribers: list[dict[str, Any]]) -> None:
     """`POST /v1/subscriptions` (push notification API): each webhook subscription is checked with a ConnectionTest
     notification, which must answer 200, before it is kept."""
-    bp = Blueprint("basware_subscriptions", __name__)
 
-    @bp.post("/v1/subscriptions")
+    @Routes(sim).post("/v1/subscriptions")
     def subscribe():
         items = json.loads(request.get_data() or b"null")
         required = ("taskType", "subscriptionType", "notificationWebhookURL", "webhookAuthenticationToken")
@@ -260,8 +281,6 @@ def subscriptions_blueprint(state: BaswareState, subscribers: list[dict[str, Any
         out = [{**i, "lastUpdated": stamp(datetime.now(UTC))} for i in items]
         subscribers.extend(out)
         return Response(json.dumps(out), status=200, content_type="application/json")
-
-    return bp
 
 
 def notify(subscribers: list[dict[str, Any]], task_type: str, document_id: str, sub_type: str = WAITING) -> list[int]:

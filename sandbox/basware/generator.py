@@ -53,6 +53,7 @@ class BaswareDataset:
     vendors: dict[str, dict[str, Any]]
     documents: dict[str, dict[str, Any]]
     bad_records: dict[str, str] = field(default_factory=dict)  # record key -> defect (BROKEN_FIELD)
+    waiting: set[str] = field(default_factory=set)  # invoiceIds generated waiting for transfer (approved)
     clock: datetime = START + timedelta(days=30)
 
     def tick(self) -> str:
@@ -64,13 +65,13 @@ class BaswareDataset:
         self.documents[invoice_id].update(changes, lastUpdated=self.tick())
 
     def expected_bills(self) -> dict[str, dict[str, Any]]:
-        """Its own truth: record key -> the bill QuickBooks must hold for each good invoice waiting for transfer
+        """Its own truth: record key -> the bill QuickBooks must hold for each good invoice generated waiting
         (RefNumber, vendor code and name, net total, lines as (account, cost centre, amount))."""
         names = {v["vendorCode"]: v["name"] for v in self.vendors.values()}
         out = {}
         for doc in self.documents.values():
             key = record_key(doc["invoiceId"])
-            if doc["processingStatus"] not in ("WaitingForTransfer", "TransferInProgress") or key in self.bad_records:
+            if doc["invoiceId"] not in self.waiting or key in self.bad_records:
                 continue
             lines = [(r["accountCode"], r["costCenterCode"], Decimal(str(r["netTotal"]))) for r in doc["codingRows"]]
             out[key] = {
@@ -100,6 +101,8 @@ def generate(seed: int, *, vendors: int = 6, invoices: int = 20, bad_share: floa
             _plant(doc, defect)
             dataset.bad_records[record_key(doc["invoiceId"])] = defect
         dataset.documents[doc["invoiceId"]] = doc
+        if status == "WaitingForTransfer":
+            dataset.waiting.add(doc["invoiceId"])
     return dataset
 
 

@@ -12,10 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Response, request
 
-from sandbox.basware.api import BaswareState, errors
+from sandbox.basware.api import BaswareState, Routes, errors
 from sandbox.basware.generator import COMPANY
+from sandbox.scaffold import Simulator
 
 REQUEST_ID = "x-amzn-RequestId"
 # kind -> (entity type in requestStatus, code field, required fields, records per call)
@@ -36,8 +37,8 @@ class Imports:
     unchanged: Counter = field(default_factory=Counter)  # kind -> re-imports dropped as unchanged
 
 
-def blueprint(state: BaswareState, imports: Imports) -> Blueprint:
-    bp = Blueprint("basware_imports", __name__)
+def register(sim: Simulator, state: BaswareState, imports: Imports) -> None:
+    bp = Routes(sim)
 
     @bp.get("/v1/companies")
     def companies():
@@ -80,8 +81,6 @@ def blueprint(state: BaswareState, imports: Imports) -> Blueprint:
             "operationType": "POST", "systems": [{"system": "P2P", "systemStatus": status, "items": items}],
         }]}  # fmt: skip
         return Response(json.dumps(body), status=200, content_type="application/json")
-
-    return bp
 
 
 def _schema_error(item: Any, required: tuple[str, ...], code_field: str) -> dict[str, Any] | None:

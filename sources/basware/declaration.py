@@ -14,6 +14,7 @@ SOURCE = Source(
     title="Basware",
     client="sources.basware.client:BaswareClient",
     simulator="sandbox.basware.contract:harness",
+    demo="sandbox.basware.demo:BaswareDemo",
     id_field="invoiceId",
     cursor_field="lastUpdated",
     cursor_overlap=timedelta(minutes=5),  # lastUpdated is stamped by P2P and by us; allow for clock skew
