@@ -15,7 +15,7 @@ from connectors.core.pacing import Pacer
 from sources import registry
 from sources.declaration import Source
 from transforms.dialect import dialect
-from transforms.exports import exports_due
+from transforms.exports import writes_due
 from warehouse import cloud_outbox
 from warehouse.states import CloudWrite
 
@@ -41,11 +41,33 @@ def _deliver(client: Any, pacer: Pacer, row: dict[str, Any]) -> tuple[dict[str, 
     return row, None, "sent"
 
 
+def _deliver_all(pool: ThreadPoolExecutor, client: Any, pacer: Pacer, rows: list[dict[str, Any]]) -> list[tuple]:
+    """Every claimed row's outcome: one call per row, except ops the client takes in batches (`client.batch_ops`,
+    op -> records per call; `client.deliver_batch(op, payloads)` answers each payload's error or None). A batched
+    write is a full overwrite by key at the target, so one whose outcome a killed run left unknown is sent again."""
+    batched = getattr(client, "batch_ops", {})
+    single = [r for r in rows if r["op"] not in batched]
+    outcomes = list(pool.map(lambda row: _deliver(client, pacer, row), single))
+    for op, size in batched.items():
+        mine = [r for r in rows if r["op"] == op]
+        for start in range(0, len(mine), size):
+            part = mine[start : start + size]
+            try:
+                pacer.wait()
+                errors = client.deliver_batch(op, [json.loads(r["payload"]) for r in part])
+            except Exception as exc:  # the whole call failed: each of its writes stays failed, replayable
+                errors = [f"{type(exc).__name__}: {exc}"[:500]] * len(part)
+            outcomes += [(r, e, "error" if e else "sent") for r, e in zip(part, errors, strict=True)]
+    return outcomes
+
+
 def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = None) -> dict[str, int]:
-    """Queue the source's due writes, then deliver pending ones until none is left or the time budget is spent."""
+    """Queue the source's due writes, then deliver pending ones until none is left or the time budget is spent;
+    writes that wait on earlier ones (a response after its acknowledge) are queued once those are done."""
     actor = f"asset:{source.name}/feedback"
+    due = writes_due(dialect(wh.backend), source)
     with wh.connect() as conn:
-        queued = cloud_outbox.enqueue(conn, exports_due(dialect(wh.backend), source), actor)
+        queued = cloud_outbox.enqueue(conn, due, actor)
     counts = {"queued": queued, "sent": 0, "found": 0, "error": 0}
     pacer = Pacer(source.rate_limit_per_s)
     deadline = time.monotonic() + (source.feedback_seconds if budget_s is None else budget_s)
@@ -53,9 +75,13 @@ def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = Non
         while time.monotonic() < deadline:
             with wh.connect() as conn:
                 rows = cloud_outbox.claim(conn, source.name, CLAIM_BATCH, actor)
+                if not rows:
+                    queued = cloud_outbox.enqueue(conn, due, actor)
+                    counts["queued"] += queued
+                    rows = cloud_outbox.claim(conn, source.name, CLAIM_BATCH, actor) if queued else []
             if not rows:
                 break
-            outcomes = list(pool.map(lambda row: _deliver(client, pacer, row), rows))
+            outcomes = _deliver_all(pool, client, pacer, rows)
             with wh.connect() as conn:
                 cloud_outbox.settle(conn, outcomes, actor)
             for _, _, how in outcomes:

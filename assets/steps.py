@@ -47,7 +47,7 @@ def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str,
     fetched = changed = 0
     rejected: list[str] = []
     for batch in _batches(records, LAND_BATCH):
-        frame, bad = raw_frame(batch, stamp, source.id_field, source.cursor_field)
+        frame, bad = raw_frame(batch, stamp, source.entities[entity].id_field or source.id_field, source.cursor_field)
         rejected += bad
         fetched += len(frame)
         if frame.empty:

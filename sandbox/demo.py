@@ -276,7 +276,7 @@ class DemoEnvironment:
         sessions = connector(drop_after_send_rate=0.05, hresult_rate=0.03).run_until_idle()
         trips = sum(s.round_trips for s in sessions)
         self.progress(f"round {number}: folding responses")
-        self._materialize(_response_assets())
+        self._materialize(_response_assets(list(self.systems)))
         return trips
 
     def policy(self, source: str) -> dict[str, str]:
@@ -362,11 +362,12 @@ def _requeue_assets() -> list:
     return [*matching_assets, *outbox_assets]
 
 
-def _response_assets() -> list:
+def _response_assets(sources: list[str]) -> list:
+    """The QuickBooks mirror, then the feedback of the demo's sources (only they have a resource here)."""
     from assets.feedback import feedback_assets
     from assets.quickbooks import qb_mirror
 
-    return [qb_mirror, *feedback_assets()]
+    return [qb_mirror, *(a for a in feedback_assets() if a.key.path[0] in sources)]
 
 
 def _materialize(assets: list, *, resources: dict[str, Any], instance: dg.DagsterInstance) -> None:

@@ -33,6 +33,7 @@ class Entity:
 
     canonical: str
     paths: dict[str, Path_]
+    id_field: str | None = None  # the record's id when it is not the source's `id_field`
     lines_key: str | None = None
     line_paths: dict[str, Path_] = field(default_factory=dict)
     lines_sql: str | None = None  # a lines SELECT shared by several entities (`<sql_dir>/<lines_sql>.sql`)
@@ -70,13 +71,20 @@ class Webhook:
     """How the source pushes change notices to `POST /webhooks/<name>` (secret from QBSYNC_<NAME>_WEBHOOK_SECRET).
 
     `signature` holds connectors.webhooks.signature.SignatureScheme options (header, encoding, prefix, timestamp
-    header, tolerance); `entities` maps the object types deliveries name onto the landing entities to re-pull.
+    header, tolerance; QBSYNC_<NAME>_WEBHOOK_SIGNATURE_HEADER overrides the header); `entities` maps the object
+    types deliveries name onto the landing entities to re-pull. A source that names the delivery, event and object
+    in the payload instead of headers gives those fields; `probe` (field, value) marks the sender's check of the
+    endpoint, answered 200 and never queued.
     """
 
     delivery_header: str
     event_header: str
     entities: dict[str, str]
     signature: dict[str, object] = field(default_factory=dict)
+    delivery_field: str = ""
+    event_field: str = ""
+    object_id_field: str = ""
+    probe: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ class Source:
     cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)
     policy: Policy = Policy()
     feedback: tuple[str, ...] = ()  # document kinds (purchase_order, invoice, payment) marked back once in QuickBooks
+    writes: str = ""  # "module:function"(dialect, source) -> SQL of the writes due (default transforms.exports)
     rate_limit_per_s: float | None = None  # the API's request budget; feedback writes are paced under it
     feedback_workers: int = 4  # concurrent writes (within the rate limit) hiding each call's latency
     feedback_seconds: float = 60.0  # a feedback run stops claiming after this; the rest waits for the next run
@@ -116,7 +125,8 @@ class Source:
     @property
     def env(self) -> dict[str, str]:
         """The environment variables of a deployed source: base_url, client_id, client_secret (its API resource),
-        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>), instance (the
+        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>),
+        webhook_signature_header (where an unconfirmed signature header turns out to differ), instance (the
         stored connection its resource reads when the three API variables are not all set)."""
         prefix = self.name.upper()
         return {
@@ -125,6 +135,7 @@ class Source:
             "client_secret": f"{prefix}_CLIENT_SECRET",
             "cron": f"QBSYNC_{prefix}_CRON",
             "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
+            "webhook_signature_header": f"QBSYNC_{prefix}_WEBHOOK_SIGNATURE_HEADER",  # overrides the declared one
             "instance": f"QBSYNC_{prefix}_INSTANCE",  # the stored connection (qbsync connection add) it reads
         }
 

@@ -38,6 +38,8 @@ def source_block(source: Source) -> list[str]:
         lines += [
             f"# Key {title} signs webhook deliveries with; set, the bridge also serves POST /webhooks/{source.name}.",
             f"{env['webhook_secret']}=",
+            "# The header carrying the signature, where it differs from the declared one.",
+            f"{env['webhook_signature_header']}=",
         ]
     return lines
 

@@ -24,7 +24,7 @@ from resources.warehouse import WarehouseResource
 from sources import registry
 from transforms.canonical import CANONICAL
 from transforms.dialect import dialect
-from transforms.exports import exports_due
+from transforms.exports import writes_due
 from warehouse import cloud_outbox
 from warehouse.company_sources import enrol
 
@@ -96,10 +96,14 @@ def test_source_contract(warehouse, declared):
     # feedback under a killed run: half the claimed writes reached the source before the run died
     if not source.feedback:
         return
-    warehouse.execute("UPDATE qbxml_outbox SET status = 'done', qb_id = 'T' || record_key WHERE op = 'BillAdd'")
+    # TxnIDs as QuickBooks spells them (e.g. 4-1232328070): sources keep them as voucher numbers of limited length
+    warehouse.execute(
+        "UPDATE qbxml_outbox SET status = 'done', qb_id = upper(substr(md5(record_key), 1, 8)) || '-1733500000' "
+        "WHERE op = 'BillAdd'"
+    )
     with SourceApiResource(**resources[source.name].model_dump()).client() as client:
         with warehouse.connect() as conn:
-            cloud_outbox.enqueue(conn, exports_due(dialect(warehouse.backend), source), "contract")
+            cloud_outbox.enqueue(conn, writes_due(dialect(warehouse.backend), source), "contract")
             claimed = cloud_outbox.claim(conn, source.name, 1000, "killed-run")
         assert claimed
         for row in claimed[: len(claimed) // 2]:

@@ -3,6 +3,8 @@ QuickBooks (bills done at that version, bill payments done), one write per docum
 
 from __future__ import annotations
 
+import importlib
+
 from sources.declaration import Source
 from sources.keys import record_key_sql
 from transforms.dialect import Dialect
@@ -55,3 +57,11 @@ def exports_due(d: Dialect, source: Source) -> str:
         "AND o.op = 'BillPaymentCheckAdd' AND o.status = 'done' AND " + earlier.format(s="p", v="1")
     )
     return f"{bills} UNION {booked} UNION {payments}"
+
+
+def writes_due(d: Dialect, source: Source) -> str:
+    """SQL of the writes due to `source`: its own (`Source.writes`) or, by default, the mark-exported flow."""
+    if not source.writes:
+        return exports_due(d, source)
+    module, _, name = source.writes.partition(":")
+    return getattr(importlib.import_module(module), name)(d, source)

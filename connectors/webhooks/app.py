@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
@@ -12,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from connectors.core.logs import log_event
 from connectors.webhooks.queue import store_event
 from connectors.webhooks.signature import SignatureScheme, WebhookRejected
-from sources.declaration import Source
+from sources.declaration import Source, Webhook
 from warehouse.store import Warehouse
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -51,7 +52,10 @@ def webhook_blueprint(
         raise ValueError(f"source {declared.name} declares no webhooks")
     source = declared.name
     key = secret.encode() if isinstance(secret, str) else secret
-    scheme = scheme or SignatureScheme(secret=key, **spec.signature)
+    header = os.environ.get(declared.env["webhook_signature_header"], "").strip()
+    scheme = scheme or SignatureScheme(
+        secret=key, **{**spec.signature, **({"signature_header": header} if header else {})}
+    )
     delivery_header, event_header = spec.delivery_header, spec.event_header
     blueprint = Blueprint(f"webhooks_{source}", __name__)
 
@@ -60,8 +64,11 @@ def webhook_blueprint(
         request.max_content_length = max_body_bytes
         try:
             body = request.get_data(cache=False)
+            if spec.probe and _is_probe(body, spec.probe):  # the sender checking the endpoint: nothing is queued
+                log_event("webhook.probe", source=source)
+                return _answer({"status": "ok"}, 200)
             scheme.verify(body, request.headers)
-            event = _event(source, body, request.headers.get(delivery_header), request.headers.get(event_header))
+            event = _event(source, body, request.headers.get(delivery_header), request.headers.get(event_header), spec)
         except RequestEntityTooLarge:
             return _reject(source, "body too large", 413)
         except WebhookRejected as exc:
@@ -83,10 +90,16 @@ def webhook_blueprint(
     return blueprint
 
 
-def _event(source: str, body: bytes, delivery_id: str | None, event_type: str | None) -> dict[str, Any]:
+def _is_probe(body: bytes, probe: tuple[str, str]) -> bool:
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(payload, dict) and payload.get(probe[0]) == probe[1]
+
+
+def _event(source: str, body: bytes, delivery_id: str | None, event_type: str | None, spec: Webhook) -> dict[str, Any]:
     """The queue row of a verified delivery: ids and types from headers first, then from the JSON payload."""
-    if not delivery_id:
-        raise WebhookRejected("missing delivery id header", 400)
     try:
         payload = json.loads(body)
     except ValueError:
@@ -97,10 +110,15 @@ def _event(source: str, body: bytes, delivery_id: str | None, event_type: str | 
         raise WebhookRejected("body is not a JSON object", 400)
     if _depth(payload) > MAX_JSON_DEPTH:
         raise WebhookRejected(f"body nests deeper than {MAX_JSON_DEPTH} levels", 400)
+    delivery_id = delivery_id or (_text(payload, spec.delivery_field) if spec.delivery_field else None)
+    if not delivery_id:
+        raise WebhookRejected("missing delivery id", 400)
+    event_type = event_type or (_text(payload, spec.event_field) if spec.event_field else None)
     event_type = event_type or _text(payload, "event") or _text(payload, "event-type")
     object_type = _text(payload, "object-type") or (event_type.split(".", 1)[0] if event_type else None)
     data = payload.get("data") if isinstance(payload.get("data"), dict) else payload
-    object_id = payload.get("object-id") or data.get("id")
+    object_id = (payload.get(spec.object_id_field) if spec.object_id_field else None) or payload.get("object-id")
+    object_id = object_id or data.get("id")
     if object_id is not None and (isinstance(object_id, bool) or not isinstance(object_id, str | int)):
         raise WebhookRejected("the object id must be a string or an integer", 400)
     return {
