@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -16,39 +17,66 @@ ENQUEUE_COLUMNS = ["company", "op", "dedup_key", "record_key", "payload"]
 
 
 def request_id_for(company: str, dedup_key: str) -> str:
-    """The outbox request_id of a dedup key: stable, so dependents can name it before it exists (33 chars)."""
-    return "q" + hashlib.sha1(f"{company}\0{dedup_key}".encode()).hexdigest()[:32]
+    """The outbox request_id of a dedup key: stable, so dependents can name it before it exists (33 chars).
+    The same as request_id_sql computes in the warehouse."""
+    return "q" + hashlib.sha256(f"{company}\0{dedup_key}".encode()).hexdigest()[:32]
+
+
+def request_id_sql(backend: str, company: str, dedup_key: str) -> str:
+    """SQL: request_id_for(company, dedup_key) of two text expressions."""
+    if backend == "postgres":
+        digest = f"sha256(convert_to({company}, 'UTF8') || '\\x00'::bytea || convert_to({dedup_key}, 'UTF8'))"
+        return f"'q' || substr(encode({digest}, 'hex'), 1, 32)"
+    return f"'q' || substr(sha256({company} || chr(0) || {dedup_key}), 1, 32)"
 
 
 def enqueue(conn: Conn, requests: pd.DataFrame, actor: str = "outbox") -> int:
     """Queue requests (columns: company, op, dedup_key, record_key, payload[, depends_on]); returns rows added.
 
-    A dedup key already queued for the company is left as it is, whatever its status. `depends_on` is the
-    request_id (see request_id_for) that must be done before this one is sent.
+    A dedup key already queued for the company is left as it is, whatever its status (the last of a key given
+    twice counts). `depends_on` is the request_id (see request_id_for) that must be done before this one is sent.
     """
     if requests.empty:
         return 0
     missing = [c for c in ENQUEUE_COLUMNS if c not in requests]
     if missing:
         raise ValueError(f"enqueue needs columns {missing}")
-    frame = requests.drop_duplicates(subset=["company", "dedup_key"], keep="last").copy()
-    frame["request_id"] = [request_id_for(c, k) for c, k in zip(frame["company"], frame["dedup_key"], strict=True)]
-    if "depends_on" not in frame:
-        frame["depends_on"] = None
+    frame = requests.drop_duplicates(subset=["company", "dedup_key"], keep="last")
+    frame = frame[[*ENQUEUE_COLUMNS, "depends_on"]] if "depends_on" in frame else frame.assign(depends_on=None)
+    staged = conn.stage(frame[[*ENQUEUE_COLUMNS, "depends_on"]], like="qbxml_outbox")
+    return enqueue_query(conn, f"SELECT * FROM {staged}", actor)
+
+
+def enqueue_query(conn: Conn, select_sql: str, actor: str = "outbox") -> int:
+    """Queue the requests `select_sql` yields (company, op, dedup_key, record_key, payload as JSON or JSON text,
+    depends_on) as enqueue() does, all in the warehouse: ids hashed in SQL, the dedup key's unique index deciding
+    what is new (one of a key given twice counts); returns rows added."""
     stamp = now()
-    frame["status"] = "pending"
-    frame["created_at"] = stamp
-    frame["updated_at"] = stamp
-    staged = conn.stage(frame, like="qbxml_outbox")
-    new_rows = (
-        f"SELECT s.company, s.record_key, s.request_id, NULL AS detail FROM {staged} s "
-        "WHERE NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = s.company AND o.dedup_key = s.dedup_key)"
+    name = f"_queue_{uuid.uuid4().hex}"
+    keep = " ON COMMIT DROP" if conn.backend == "postgres" else ""
+    json_type = "JSONB" if conn.backend == "postgres" else "JSON"
+    conn.execute(
+        f"CREATE TEMP TABLE {name}{keep} AS SELECT company, op, dedup_key, record_key, payload, depends_on, "
+        f"{request_id_sql(conn.backend, 'company', 'dedup_key')} AS request_id FROM (SELECT r.*, "
+        f"row_number() OVER (PARTITION BY r.company, r.dedup_key) AS n FROM ({select_sql}) r) q WHERE n = 1"
     )
-    before = conn.scalar("SELECT count(*) FROM qbxml_outbox")
-    record_from_query(conn, actor, "queued", new_rows)
-    cols = ", ".join(frame.columns)
-    conn.execute(f"INSERT INTO qbxml_outbox ({cols}) SELECT {cols} FROM {staged} ON CONFLICT DO NOTHING")
-    return conn.scalar("SELECT count(*) FROM qbxml_outbox") - before
+    added = conn.changed(
+        "INSERT INTO qbxml_outbox (request_id, company, op, dedup_key, record_key, payload, depends_on, status, "
+        f"created_at, updated_at) SELECT request_id, company, op, dedup_key, record_key, CAST(payload AS {json_type}), "
+        f"depends_on, 'pending', ?, ? FROM {name} ON CONFLICT (company, dedup_key) DO NOTHING",
+        [stamp, stamp],
+    )
+    record_from_query(
+        conn,
+        actor,
+        "queued",
+        "SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE o.created_at = ? "
+        f"AND o.request_id IN (SELECT request_id FROM {name}) ORDER BY o.request_id",
+        [stamp],
+    )
+    if conn.backend == "duckdb":
+        conn.execute(f"DROP TABLE {name}")
+    return added
 
 
 # -- delivery: the state machine the bridge drives ------------------------------------------------------------

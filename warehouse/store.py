@@ -44,6 +44,14 @@ class Conn:
     def execute(self, sql: str, params: Params = None) -> None:
         self._run(sql, params)
 
+    def changed(self, sql: str, params: Params = None) -> int:
+        """Run an INSERT/UPDATE/DELETE; the number of rows it wrote."""
+        if self.backend == "duckdb":
+            return self._run(sql, params).fetchone()[0]
+        with self.raw.cursor() as cur:
+            cur.execute(_pg_sql(sql) if params is not None else sql, _py(params))
+            return cur.rowcount
+
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
