@@ -143,6 +143,9 @@ class Conn:
         """(SELECT of `rows` as a derived table with columns `names` typed as `table`'s, its parameters): one array
         per column, unnested side by side, so a batch costs one parameter per column on both backends."""
         types = self.column_types(table)
+        if not set(names) <= set(types):  # a migration added columns since they were read
+            _COLUMN_TYPES.pop((self.backend, table))
+            types = self.column_types(table)
         parts, params = [], []
         for name in names:
             kind = types[name]
