@@ -56,7 +56,7 @@ def _filters(key: str | None, since: datetime | None, stamp_column: str, company
     if company is not None:  # one company's rows only: the same record key in another company is left alone
         sql += " AND company = ?"
         params.append(company)
-    if key:  # the key itself and the keys below it: coupa:po:47 matches coupa:po:47:v2, never coupa:po:471
+    if key:  # the key itself and the keys below it: <source>:po:47 matches <source>:po:47:v2, never <source>:po:471
         sql += " AND (record_key = ? OR substr(record_key, 1, ?) = ?)"
         params += [key, len(key) + 1, key + ":"]
     if since is not None:
@@ -76,8 +76,8 @@ def replay(
 ) -> ReplayResult:
     """Re-queue failed outbox rows (and, unless failed_only, release quarantined records) matching the filters.
 
-    `key` is a record key and the keys below it (coupa:po:4711 also matches coupa:po:4711:v2, never
-    coupa:po:47110; `coupa:po` matches every PO), `since` bounds the failure or detection time, `company` keeps
+    `key` is a record key and the keys below it (<source>:po:4711 also matches <source>:po:4711:v2, never
+    <source>:po:47110; `<source>:po` matches every PO), `since` bounds the failure or detection time, `company` keeps
     to one company's requests and holds (source-level holds, company '', are released only without it). A failed
     request a replayed one depends on is re-queued with it.
     """

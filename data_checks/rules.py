@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sources import registry
 from sources.keys import record_key_sql
 from transforms.bills import purchase_key, taxed_company
 from transforms.cancellations import cancelled_bills
@@ -145,12 +146,12 @@ UNION ALL
 SELECT company, record_key, 'lines[' || CAST(line_number AS TEXT) || '].' || field,
        'line ' || CAST(line_number AS TEXT) || ': ' || problem FROM (
     SELECT l.company, l.record_key, l.line_number,
-           CASE WHEN l.amount IS NULL OR l.amount < 0 THEN 'amount'
-                WHEN l.quantity < 0 THEN 'quantity' WHEN l.unit_price < 0 THEN 'unit_price' END AS field,
+           CASE WHEN l.amount IS NULL THEN 'amount' WHEN l.quantity < 0 THEN 'quantity'
+                WHEN l.unit_price < 0 THEN 'unit_price' WHEN l.amount < 0 THEN 'amount' END AS field,
            CASE WHEN l.amount IS NULL THEN 'amount is missing'
-                WHEN l.amount < 0 THEN 'amount ' || CAST(l.amount AS TEXT) || ' is negative'
                 WHEN l.quantity < 0 THEN 'quantity ' || CAST(l.quantity AS TEXT) || ' is negative'
                 WHEN l.unit_price < 0 THEN 'unit price ' || CAST(l.unit_price AS TEXT) || ' is negative'
+                WHEN l.amount < 0 THEN 'amount ' || CAST(l.amount AS TEXT) || ' is negative'
            END AS problem
     FROM bill_draft_lines l JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
     WHERE {scope}
@@ -272,10 +273,27 @@ def amounts_non_negative(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _AMOUNTS_NON_NEGATIVE, company)
 
 
+def _invoice_labels() -> str:
+    """(source_system, prefix, suffix) per source: how a reason names the field a payment (detail) names its invoice
+    by, from the declaration (`Entity.labels["invoice_source_id"]`): prefix || line number || suffix, or prefix."""
+    rows = []
+    for source in registry.all_sources():
+        found = source.entity_for("payments")
+        if found is None:
+            continue
+        entity = found[1]
+        label = entity.labels.get("invoice_source_id", "invoice_source_id")
+        rows.append(
+            (source.name, f"{entity.lines_key}[", f"].{label}") if entity.lines_key else (source.name, label, None)
+        )
+    return registry.values_sql(("source_system", "prefix", "suffix"), rows)
+
+
 def _payment_invoices_billed() -> str:
     return f"""
 SELECT d.company, {record_key_sql("x.source_system", "payment", "x.payment_source_id")},
-       'payment-details[' || CAST(x.line_number AS TEXT) || '].payable-id',
+       CASE WHEN lbl.suffix IS NULL THEN coalesce(lbl.prefix, 'invoice_source_id')
+            ELSE lbl.prefix || CAST(x.line_number AS TEXT) || lbl.suffix END,
        'payment detail ' || CAST(x.line_number AS TEXT) || ' pays ' || COALESCE(CAST(x.amount AS TEXT), '?')
        || ' to invoice ' || COALESCE(x.invoice_source_id, '(none)') || ', which '
        || CASE WHEN x.invoice_source_id IS NULL THEN 'the payment does not name'
@@ -286,6 +304,7 @@ FROM companies d
 JOIN {FEEDS} fed ON fed.company = d.company
 JOIN ({payment_details()}) x ON x.source_system = fed.source_system
 LEFT JOIN stg_invoices i ON i.source_system = x.source_system AND i.source_id = x.invoice_source_id
+LEFT JOIN {_invoice_labels()} lbl ON lbl.source_system = x.source_system
 WHERE {{scope}} AND NOT EXISTS (
     SELECT 1 FROM bill_drafts b WHERE b.company = d.company AND b.source_system = x.source_system
     AND b.source_kind = 'invoice' AND b.source_id = x.invoice_source_id

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import pandas as pd
 
 from data_checks.rules import FAULT_COLUMNS, scoped
@@ -46,17 +44,6 @@ FROM bill_drafts d LEFT JOIN companies c ON c.company = d.company
 """
 
 
-@cache
-def max_length(version: str, path: tuple[str, ...]) -> int | None:
-    """The maxLength the qbXML schema of `version` (or the newest older one we hold) sets for an element path."""
-    decl = schema.for_version(version).element(path[0])
-    for name in path[1:]:
-        decl = decl.child(name)
-        if decl is None:
-            return None
-    return decl.max_length
-
-
 def latin1_and_lengths(conn: Conn, company: str | None) -> pd.DataFrame:
     """Faults for text that has no faithful Latin-1 form or is longer than the schema allows."""
     versions = [v for (v,) in conn.fetchall(_VERSIONS.format(version=DEFAULT_VERSION))]
@@ -82,7 +69,7 @@ def _suspicious(
     unusual = "regexp_matches({v}, ?)" if conn.backend == "duckdb" else "{v} ~ ?"
     parts, paths = [], []
     for index, (col, path) in enumerate(fields.items()):
-        limits = [(v, n) for v in versions if (n := max_length(v, path)) is not None]
+        limits = [(v, n) for v in versions if (n := schema.max_length(path, v)) is not None]
         cases = " ".join("WHEN ? THEN ?" for _ in limits)
         too_long = f"length(t.{col}) > CASE t.version {cases} END" if limits else "FALSE"
         parts.append(
@@ -97,7 +84,7 @@ def _suspicious(
 
 def _problem(value: str, version: str, path: tuple[str, ...], field: str) -> str | None:
     try:
-        check_length(to_latin1(value, field), max_length(version, path), field)
+        check_length(to_latin1(value, field), schema.max_length(path, version), field)
     except QbxmlFieldError as exc:
         return f"{field}: {exc.reason} ({'.'.join(path)}): {_preview(value)}"
     return None

@@ -11,7 +11,7 @@ from warehouse.store import Conn
 
 
 def document_key(key: str) -> str:
-    """The document a key a user copied from our output is about: an outbox dedup key `coupa:invoice:27:v1`, a
+    """The document a key a user copied from our output is about: an outbox dedup key `<source>:invoice:27:v1`, a
     VendorAdd key `...:add` or a cloud write `...:exported` all tell that document's story."""
     parts = key.split(":")
     return ":".join(parts[:3]) if len(parts) > 3 else key
@@ -52,7 +52,7 @@ def format_story(data: dict[str, Any]) -> str:
     """A readable timeline: one line per event, then where the document stands now."""
     key = data["record_key"]
     if not data["events"] and not data["requests"]:
-        return f"{key}: no audit events (check the key, e.g. coupa:po:4711)"
+        return f"{key}: no audit events (check the key, e.g. <source>:po:4711)"
     lines = [f"{key}: {len(data['events'])} events"]
     for e in data["events"]:
         when = _when(e["occurred_at"])

@@ -106,7 +106,7 @@ def mappings_list(
 
 @vendors_app.command("link")
 def vendors_link(
-    source_key: Annotated[str, typer.Argument(help="Supplier key, e.g. coupa:supplier:17")],
+    source_key: Annotated[str, typer.Argument(help="Supplier key, e.g. <source>:supplier:17")],
     list_id: Annotated[str, typer.Argument(help="ListID of the existing QuickBooks vendor")],
     company: Annotated[str | None, typer.Option("--company", help="Only this company (default: every one fed)")] = None,
 ) -> None:

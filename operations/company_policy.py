@@ -20,7 +20,7 @@ ACTOR = "cli:company"
 
 
 def parse_source(text: str) -> tuple[str, str]:
-    """'coupa:acme' -> ('coupa', 'acme'); 'coupa' -> ('coupa', 'default'); unknown systems are refused."""
+    """'<system>:acme' -> ('<system>', 'acme'); '<system>' -> ('<system>', 'default'); unknown systems are refused."""
     system, _, instance = text.partition(":")
     if system not in registry.names():
         raise ValueError(f"--source {text}: {system!r} is not a declared source ({', '.join(registry.names())})")

@@ -13,7 +13,7 @@ def link(conn: Conn, source_key: str, list_id: str, company: str | None = None) 
     `company`); the vendor must be in the company's QuickBooks vendors as last read. Returns one line per link."""
     system, kind, supplier_id = [*source_key.split(":", 2), "", ""][:3]
     if kind != "supplier" or not supplier_id:
-        raise ValueError(f"{source_key}: expected a supplier key such as coupa:supplier:17")
+        raise ValueError(f"{source_key}: expected a supplier key such as <source>:supplier:17")
     if not conn.scalar("SELECT 1 FROM stg_suppliers WHERE source_system = ? AND source_id = ?", [system, supplier_id]):
         raise ValueError(f"{source_key}: no such supplier in the warehouse")
     companies = [

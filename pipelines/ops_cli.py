@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def audit(
-        key: Annotated[str, typer.Argument(help="Record key, e.g. coupa:po:4711 (keys below it are included)")],
+        key: Annotated[str, typer.Argument(help="Record key, e.g. <source>:po:4711 (keys below it are included)")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the story as JSON")] = False,
     ) -> None:
         """Show one document's story from landing to its QuickBooks TxnID."""
@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
     def replay(
         failed: Annotated[bool, typer.Option("--failed", help="Only failed outbox requests (not quarantine)")] = False,
         key: Annotated[
-            str | None, typer.Option("--key", help="Record key (and keys below it), e.g. coupa:po:4711")
+            str | None, typer.Option("--key", help="Record key (and keys below it), e.g. <source>:po:4711")
         ] = None,
         since: Annotated[str | None, typer.Option("--since", help="Failed/detected since: ISO time or 6h, 2d")] = None,
         company: Annotated[

@@ -1,5 +1,6 @@
 """`qbsync soak`: documents through every fault knob and kill -9 of the bridge, the Web Connector and a Dagster
-run (each restarted), then the independent checker (pipelines.soak_check) says whether anything was lost or doubled."""
+run (each restarted), then each source's independent checker (its demo hook's soak_check) says whether anything
+was lost or doubled."""
 
 from __future__ import annotations
 
@@ -47,11 +48,15 @@ class SoakRun:
     rounds: int = 0
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
-    report: Any = None
+    reports: dict[str, Any] = field(default_factory=dict)  # source -> its checker's verdict
+
+    @property
+    def clean(self) -> bool:
+        return bool(self.reports) and all(r.clean for r in self.reports.values())
 
     def as_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "report"}
-        return {**out, **self.report.as_json()}
+        out = {k: v for k, v in self.__dict__.items() if k != "reports"}
+        return {**out, "clean": self.clean, "sources": {n: r.as_json() for n, r in self.reports.items()}}
 
 
 def _free_port() -> int:
@@ -133,17 +138,13 @@ class Processes:
 
     def dagster_sync(self) -> subprocess.Popen:
         """A run of the sync assets in its own process, on the soak's Dagster instance (pools enforced)."""
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.soak", self.env.coupa.base_url],
+        return subprocess.Popen(  # the sources' connections are in the warehouse's encrypted store
+            [sys.executable, "-m", "pipelines.soak", *self.env.systems],
             env=self.child_env,
-            stdin=subprocess.PIPE,
             stdout=self.log,
             stderr=self.log,
             cwd=self.folder,
         )
-        proc.stdin.write(self.env.coupa_secret.encode() + b"\n")
-        proc.stdin.close()
-        return proc
 
 
 def _messages(company_path: Path) -> int:
@@ -193,8 +194,10 @@ def _session_round(env, procs: Processes, ports: list[int], number: int, kills: 
 
 def _due_wait(wh) -> None:
     """Sleep until the earliest waiting row is due (a lookup held back while QuickBooks may still be applying)."""
+    from warehouse.states import SENDABLE, sql_list
+
     soonest = wh.scalar(
-        "SELECT min(next_attempt_at) FROM qbxml_outbox WHERE status IN ('pending', 'retry', 'unknown') "
+        f"SELECT min(next_attempt_at) FROM qbxml_outbox WHERE status IN {sql_list(*SENDABLE)} "
         "AND next_attempt_at IS NOT NULL"
     )
     if soonest is not None:
@@ -205,9 +208,9 @@ def _due_wait(wh) -> None:
 
 def _open_rows(wh) -> int:
     """Outbox rows, reference queries included, that still wait for an answer or a send."""
-    from transforms.requests import LIVE
+    from warehouse.states import LIVE, sql_list
 
-    return wh.scalar(f"SELECT count(*) FROM qbxml_outbox WHERE status IN {LIVE}")
+    return wh.scalar(f"SELECT count(*) FROM qbxml_outbox WHERE status IN {sql_list(*LIVE)}")
 
 
 def run_soak(
@@ -220,7 +223,6 @@ def run_soak(
     progress: Callable[[str], None] = lambda _: None,
 ) -> SoakRun:
     """One soak on DuckDB (database None) or PostgreSQL (two bridges), checked by the independent checker."""
-    from pipelines.soak_check import check
     from sandbox.demo import DemoEnvironment, _live_work, _queued_work, _requeue_assets, _response_assets
 
     started = time.monotonic()
@@ -267,7 +269,8 @@ def run_soak(
         finally:
             procs.close()
         progress("checking")
-        run.report = check(env.company_path, env.dataset, env.warehouse, env.policy())
+        checked = {name: system.soak_check(env) for name, system in env.systems.items()}
+        run.reports = {name: report for name, report in checked.items() if report is not None}
     run.seconds = round(time.monotonic() - started, 1)
     run.peak_rss_mb = _peak_rss_mb()
     return run
@@ -287,7 +290,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def soak(
-        records: Annotated[int, typer.Option("--records", min=1, help="Coupa purchase orders to generate")] = 300,
+        records: Annotated[
+            int, typer.Option("--records", min=1, help="Records each source's simulator generates")
+        ] = 300,
         database: Annotated[
             str, typer.Option("--database", help="postgresql://... to soak on PostgreSQL with two bridges")
         ] = "",
@@ -311,26 +316,27 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(run.as_json(), default=str))
         else:
             typer.echo(
-                f"soak on {run.backend}: {records} POs, {run.rounds} rounds, kills {run.kills}, {run.seconds}s, "
-                f"peak {run.peak_rss_mb} MB"
+                f"soak on {run.backend}: {records} records per source, {run.rounds} rounds, kills {run.kills}, "
+                f"{run.seconds}s, peak {run.peak_rss_mb} MB"
             )
-            for line in run.report.lines():
-                typer.echo(line)
-        raise typer.Exit(0 if run.report.clean else 1)
+            for name, report in run.reports.items():
+                typer.echo(f"-- {name}")
+                for line in report.lines():
+                    typer.echo(line)
+        raise typer.Exit(0 if run.clean else 1)
 
 
-def _sync_in_this_process(coupa_url: str) -> None:
-    """The child side of `Processes.dagster_sync`: materialize the sync assets (the secret arrives on stdin)."""
+def _sync_in_this_process(sources: list[str]) -> None:
+    """The child side of `Processes.dagster_sync`: materialize the sync assets of `sources`."""
     import dagster as dg
 
-    from sandbox.demo import QUIET, _resources, _sync_assets
+    from sandbox.demo import QUIET, demo_resources, sync_assets
     from warehouse.store import Warehouse
 
-    secret = sys.stdin.readline().strip()
     wh = Warehouse.from_env()
     with dg.DagsterInstance.get() as instance:
-        dg.materialize(_sync_assets(), resources=_resources(wh, coupa_url, secret), instance=instance, run_config=QUIET)
+        dg.materialize(sync_assets(sources), resources=demo_resources(wh, sources), instance=instance, run_config=QUIET)
 
 
 if __name__ == "__main__":
-    _sync_in_this_process(sys.argv[1])
+    _sync_in_this_process(sys.argv[1:])

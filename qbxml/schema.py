@@ -206,3 +206,18 @@ def load(version: str) -> QbxmlSchema:
 def for_version(requested: str) -> QbxmlSchema:
     """The schema to write a requested version with (see supported_version)."""
     return load(supported_version(requested))
+
+
+@cache
+def max_length(path: tuple[str, ...], version: str | None = None) -> int | None:
+    """The maxLength the schema of `version` (or the newest older one we hold) sets for an element path such as
+    ("BillAdd", "RefNumber"); without a version, the shortest of every version we hold (what fits all of them)."""
+    if version is None:
+        found = [max_length(path, v) for v in schema_versions()]
+        return min((n for n in found if n is not None), default=None)
+    decl: Decl | None = for_version(version).element(path[0])
+    for name in path[1:]:
+        decl = decl.child(name)
+        if decl is None:
+            return None
+    return decl.max_length

@@ -4,7 +4,6 @@ is set wins; the secret never comes from code, run config or logs."""
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Any
 
@@ -43,8 +42,7 @@ class SourceApiResource(dg.ConfigurableResource):
     def client(self) -> Any:
         """The source's declared client (`module:Class`), a context manager over one HTTP session."""
         found = self.connection()
-        module, _, name = registry.get(self.source).client.partition(":")
-        cls = getattr(importlib.import_module(module), name)
+        cls = registry.client_class(self.source)
         options = {"page_size": self.page_size} if self.page_size else {}
         return cls(found.value("base_url"), found.value("client_id"), found.value("client_secret"), **options)
 

@@ -1,4 +1,5 @@
-"""`qbsync demo`: the whole sync on this machine: sandbox Coupa -> Dagster assets -> bridge -> sandbox QuickBooks."""
+"""`qbsync demo`: the whole sync on this machine: every source's simulator -> Dagster assets -> bridge -> sandbox
+QuickBooks; each source takes part through its hook (sandbox.demo_system: how a source plugs in)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,29 +28,6 @@ DEMO_COMPANY = "demo"
 DEMO_SCHEMA = "qbsync_demo"  # on PostgreSQL the demo owns this schema: dropped and re-created on every run
 MAX_ROUNDS = 12
 BAD_SHARE = 0.05  # share of generated records planted with one defect each (held in quarantine)
-# Generated Coupa GL accounts onto the sandbox company's chart (sandbox.quickbooks.seed), cost centres onto classes.
-GL_TO_QB = {
-    "5000": "Cost of Goods Sold",
-    "6100": "Office Supplies",
-    "6110": "Computer and Internet Expenses",
-    "6200": "Computer and Internet Expenses",
-    "6300": "Travel",
-    "6400": "Professional Fees",
-    "6500": "Professional Fees",
-    "6600": "Rent Expense",
-    "6700": "Utilities",
-    "6800": "Repairs and Maintenance",
-    "6900": "Professional Fees",
-    "7100": "Computer and Internet Expenses",
-    "7200": "Professional Fees",
-    "7300": "Office Supplies",
-}
-# Generated Coupa tax codes onto the sales tax codes of a Canadian or UK sandbox company file (purchase tax).
-TAX_TO_QB = {
-    "CA": {"HST-ON": "H", "GST": "G", "CA-EXEMPT": "E"},
-    "UK": {"VAT-STD": "S", "VAT-RED": "R", "VAT-ZERO": "Z"},
-}
-CC_TO_CLASS = {"100": "Admin", "200": "Sales", "210": "Sales", "300": "R&D", "400": "Operations", "500": "Admin"}
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
@@ -58,7 +35,9 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 class DemoResult:
     """What the demo did, as `--json` prints it."""
 
-    sources: dict[str, dict[str, int]]
+    sources: dict[str, dict[str, int]]  # source -> rows landed per entity
+    verified: dict[str, dict[str, int]]  # source -> its hook's figures (from its own truth and the company file)
+    faults_fired: dict[str, dict[str, int]]  # source -> how often each fault of its simulator fired
     outbox: dict[str, int]
     quickbooks: dict[str, int]
     round_trips: int
@@ -80,12 +59,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(
-        records: int = typer.Option(200, "--records", min=1, help="Coupa purchase orders to generate"),
+        records: int = typer.Option(200, "--records", min=1, help="Records each source's simulator generates"),
         faults: bool = typer.Option(False, "--faults", help="Turn on every fault knob of every simulator"),
         stage_only: bool = typer.Option(False, "--stage-only", help="Stop with the outbox filled, bridge not started"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
         seed: int = typer.Option(7, "--seed", help="Seed of the generated data and of the faults"),
-        bill_on: str = typer.Option(None, "--bill-on", help="po | invoice (default: Coupa's declared policy)"),
+        bill_on: str = typer.Option(None, "--bill-on", help="po | invoice (default: each source's declared policy)"),
         invoice_difference: str = typer.Option(
             None, "--invoice-difference", help="adjust | hold: an invoice that differs from its billed PO"
         ),
@@ -132,8 +111,8 @@ def run_demo(
     schema: str = DEMO_SCHEMA,
     policy: dict[str, str | None] | None = None,
 ) -> DemoResult:
-    """Generate Coupa data, sync it through every asset and the bridge into a fresh sandbox company file, on a
-    fresh DuckDB file or, with `database` (postgresql://...), in a fresh `schema` of that server."""
+    """Generate every demo source's data, sync it through every asset and the bridge into a fresh sandbox company
+    file, on a fresh DuckDB file or, with `database` (postgresql://...), in a fresh `schema` of that server."""
     from warehouse.config import home
 
     if database and database.startswith("duckdb:"):
@@ -152,7 +131,7 @@ def run_demo(
         policy=policy,
     )
     with env:
-        progress("pulling Coupa and queueing QuickBooks requests")
+        progress("pulling the sources and queueing QuickBooks requests")
         env.sync()
         trips = 0 if stage_only else env.deliver()
         return env.result(round_trips=trips, seconds=round(time.monotonic() - started, 1))
@@ -160,12 +139,12 @@ def run_demo(
 
 class DemoEnvironment:
     """The demo's parts, alive from `with` to its end so a run can be repeated on the same state: a fresh folder
-    with the DuckDB warehouse and the company file, the generated Coupa dataset served by the sandbox Coupa API,
-    the demo company, and one Dagster instance.
+    with the DuckDB warehouse and the company file, each source's generated data served by its simulator (its
+    hook: `systems[name]`, see sandbox.demo_system), the demo company, and one Dagster instance.
 
-    `sync()` pulls Coupa (only what changed since the last pull) through staging, matching and checks into the
-    outbox; `deliver()` runs the Web Connector rounds until nothing is left. Between steps a caller may edit
-    `dataset` (an upstream fix) or set `qb_faults` (the company file's fault knobs for the next deliveries).
+    `sync()` pulls every source (only what changed since the last pull) through staging, matching and checks into
+    the outbox; `deliver()` runs the Web Connector rounds until nothing is left. Between steps a caller may edit a
+    system's data (an upstream fix) or set `qb_faults` (the company file's fault knobs for the next deliveries).
     """
 
     def __init__(
@@ -182,8 +161,9 @@ class DemoEnvironment:
         database: str | None = None,
         schema: str = DEMO_SCHEMA,
         dagster_home: Path | None = None,
+        sources: list[str] | None = None,
     ):
-        from sandbox.coupa.generator import generate
+        from sandbox.demo_system import DemoOptions, demo_systems
         from sandbox.quickbooks.faults import Faults
 
         self.folder = folder
@@ -195,9 +175,8 @@ class DemoEnvironment:
         self.requested_policy = {k: v for k, v in (policy or {}).items() if v}
         self.progress = progress
         self.country = country
-        self.dataset = generate(
-            seed, suppliers=max(5, records // 8), purchase_orders=records, bad_share=bad_share, country=country
-        )
+        options = DemoOptions(records=records, seed=seed, faults=faults, bad_share=bad_share, country=country)
+        self.systems = demo_systems(options, only=sources)
         self.password = secrets.token_urlsafe(12)
         self.company_path = folder / "company.sqlite"
         self.qb_faults = Faults(seed=seed, transient_rate=0.05, lose_response_rate=0.05) if faults else None
@@ -205,7 +184,9 @@ class DemoEnvironment:
     def __enter__(self) -> DemoEnvironment:
         import dagster as dg
 
+        from sandbox.demo_system import DEMO_INSTANCE
         from sandbox.quickbooks.company import CompanyFile
+        from warehouse.connections import save
         from warehouse.store import Warehouse
 
         shutil.rmtree(self.folder, ignore_errors=True)  # the demo's own folder: every run starts from nothing
@@ -218,23 +199,28 @@ class DemoEnvironment:
         else:
             self.warehouse = Warehouse(f"duckdb:///{self.folder / 'warehouse.duckdb'}")
         self.warehouse.migrate()
-        _add_company(self.warehouse, self.dataset, self.password, self.country)
-        if self.requested_policy:
-            from operations.company_policy import set_policy
+        _add_company(self.warehouse, self.password, self.country)
+        with self.warehouse.connect() as conn:
+            for system in self.systems.values():
+                system.configure(conn, DEMO_COMPANY)
+            if self.requested_policy:
+                from operations.company_policy import set_policy
 
-            with self.warehouse.connect() as conn:
                 set_policy(conn, DEMO_COMPANY, [], **self.requested_policy)
         CompanyFile.create(self.company_path, country=self.country).close()
         with ExitStack() as stack:
-            coupa_secret = secrets.token_urlsafe(16)
-            coupa = stack.enter_context(_coupa(self.dataset, coupa_secret, self.faults, self.seed))
+            for name, system in self.systems.items():
+                system.running = stack.enter_context(system.simulator())
+                stack.callback(setattr, system, "running", None)
+                settings, hidden = system.connection(system.running.base_url)
+                with self.warehouse.connect() as conn:  # as an operator's `qbsync connection add <name>` would
+                    save(conn, name, DEMO_INSTANCE, settings, hidden)
             if self.dagster_home:
                 instance = stack.enter_context(dg.DagsterInstance.from_config(str(self.dagster_home)))
             else:
                 instance = stack.enter_context(dg.DagsterInstance.ephemeral())
-            self.instance, self.coupa = instance, coupa
-            self.coupa_secret = coupa_secret
-            resources = _resources(self.warehouse, coupa.base_url, coupa_secret)
+            self.instance = instance
+            resources = demo_resources(self.warehouse, list(self.systems))
             self._materialize = partial(_materialize, resources=resources, instance=instance)
             self._stack = stack.pop_all()
         return self
@@ -244,8 +230,8 @@ class DemoEnvironment:
         self.warehouse.close()
 
     def sync(self) -> None:
-        """Land what changed in Coupa, restage, match, check (quarantine/release) and queue the requests."""
-        self._materialize(_sync_assets())
+        """Land what changed in every source, restage, match, check (quarantine/release) and queue the requests."""
+        self._materialize(sync_assets(list(self.systems)))
 
     def deliver(self) -> int:
         """Rounds of Web Connector sessions, folding and re-queueing, until a re-queue added nothing and a last
@@ -293,21 +279,32 @@ class DemoEnvironment:
         self._materialize(_response_assets())
         return trips
 
-    def policy(self) -> dict[str, str]:
-        """The demo company's procure-to-pay policy for Coupa (bill_on, invoice_difference)."""
+    def policy(self, source: str) -> dict[str, str]:
+        """The demo company's procure-to-pay policy for `source` (bill_on, invoice_difference)."""
         row = self.warehouse.records(
-            "SELECT bill_on, invoice_difference FROM company_sources WHERE company = ? AND source_system = 'coupa'",
-            [DEMO_COMPANY],
+            "SELECT bill_on, invoice_difference FROM company_sources WHERE company = ? AND source_system = ?",
+            [DEMO_COMPANY, source],
         )[0]
         return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
 
     def result(self, *, round_trips: int, seconds: float) -> DemoResult:
         """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine."""
+        from sandbox.demo_system import Books
+
         wh = self.warehouse
+        books = Books.read(self.company_path)
+        verdicts = {name: system.verify(books, self.policy(name)) for name, system in self.systems.items()}
+        explained = set().union(*(v.bills for v in verdicts.values()))
+        unexplained = sum(1 for b in books.bills if b.get("RefNumber") not in explained)
         return DemoResult(
-            sources={"coupa": _source_counts(wh)},
+            sources={name: system.landed(wh) for name, system in self.systems.items()},
+            verified={name: v.figures for name, v in verdicts.items()},
+            faults_fired={name: system.faults_fired() for name, system in self.systems.items()},
             outbox=_outbox_counts(wh),
-            **_company_file_figures(self.company_path, self.dataset, self.policy()),
+            quickbooks={"vendors": len(books.vendors), "bills": len(books.bills), "bill_payments": len(books.payments)},
+            duplicates=_duplicates(books),
+            double_booked=sum(v.figures.get("double_booked", 0) for v in verdicts.values()),
+            unreconciled=unexplained + sum(v.figures.get("unreconciled", 0) for v in verdicts.values()),
             round_trips=round_trips,
             quarantined=wh.scalar("SELECT count(DISTINCT record_key) FROM quarantine WHERE released_at IS NULL"),
             seconds=seconds,
@@ -320,87 +317,45 @@ class DemoEnvironment:
 # -- pieces ----------------------------------------------------------------------------------------
 
 
-def _add_company(wh, dataset, password: str, country: str) -> None:
-    """The demo company (Web Connector user `demo`) with Coupa accounts mapped onto the sandbox chart (and, in a
-    country with purchase tax, Coupa tax codes onto the file's sales tax codes)."""
-    import pandas as pd
-
+def _add_company(wh, password: str, country: str) -> None:
+    """The demo company (Web Connector user `demo`), fed by every declared source, paying from the sandbox bank."""
     from qbwc_bridge.companies import add
     from sandbox.quickbooks.seed import BANK_ACCOUNT
 
-    codes = [a["code"] for a in dataset.accounts]
-    accounts = pd.DataFrame(
-        {"company": DEMO_COMPANY, "source_system": "coupa", "source_account_code": codes,
-         "qb_account_name": [GL_TO_QB.get(c.split("-")[0]) for c in codes]}
-    ).dropna()  # fmt: skip
-    classes = pd.DataFrame(
-        {"company": DEMO_COMPANY, "source_system": "coupa", "cost_centre": list(CC_TO_CLASS),
-         "qb_class_name": list(CC_TO_CLASS.values())}
-    )  # fmt: skip
-    taxes = TAX_TO_QB.get(country, {})
-    tax_codes = pd.DataFrame(
-        {"company": DEMO_COMPANY, "source_system": "coupa", "source_tax_code": list(taxes),
-         "qb_sales_tax_code": list(taxes.values())}
-    )  # fmt: skip
     with wh.connect() as conn:
         add(conn, DEMO_COMPANY, DEMO_USER, password, country=country)
         conn.execute("UPDATE companies SET payment_bank_account = ? WHERE company = ?", [BANK_ACCOUNT, DEMO_COMPANY])
-        conn.load("account_mappings", accounts)
-        conn.load("cost_centre_mappings", classes)
-        if taxes:
-            conn.load("tax_code_mappings", tax_codes)
 
 
-COUPA_CLIENT_ID = "qbsync-demo"
-DEMO_COUPA_INSTANCE = "demo"
-
-
-def _coupa(dataset, secret: str, faults: bool, seed: int):
-    from sandbox.coupa.faults import CoupaFaults
-    from sandbox.coupa.server import CoupaSandbox
-
-    knobs = (
-        CoupaFaults(seed=seed, revoke_tokens_at=(3,), error_rate=0.05, errors_at=(2,), slow_rate=0.02,
-                    slow_seconds=0.05)
-        if faults
-        else None
-    )  # fmt: skip
-    limit = 25 if faults else None  # Coupa's 25 requests/s (429s) is one of the faults
-    return CoupaSandbox(dataset, client_id=COUPA_CLIENT_ID, client_secret=secret, faults=knobs, rate_limit_per_s=limit)
-
-
-def _resources(wh, coupa_url: str, coupa_secret: str) -> dict[str, Any]:
-    """The demo's resources; the sandbox Coupa's credentials go through the encrypted connection store, as an
-    operator's `qbsync connection add coupa --instance demo` would put them."""
+def demo_resources(wh, sources: list[str]) -> dict[str, Any]:
+    """The demo's resources: the warehouse, and each source's API from its stored connection "demo" (the demo
+    stores it as an operator's `qbsync connection add <source> --instance demo` would)."""
     from resources.source_api import SourceApiResource
     from resources.warehouse import WarehouseResource
-    from warehouse.connections import save
+    from sandbox.demo_system import DEMO_INSTANCE
 
-    with wh.connect() as conn:
-        save(conn, "coupa", DEMO_COUPA_INSTANCE, {"base_url": coupa_url, "client_id": COUPA_CLIENT_ID},
-             {"client_secret": coupa_secret})  # fmt: skip
-
-    return {
-        "warehouse": WarehouseResource(database_url=wh.url, schema_name=wh.schema),
-        "coupa": SourceApiResource(
-            source="coupa", instance=DEMO_COUPA_INSTANCE, database_url=wh.url, schema_name=wh.schema
-        ),
+    apis = {
+        name: SourceApiResource(source=name, instance=DEMO_INSTANCE, database_url=wh.url, schema_name=wh.schema)
+        for name in sources
     }
+    return {"warehouse": WarehouseResource(database_url=wh.url, schema_name=wh.schema), **apis}
 
 
-def _sync_assets() -> list:
+def sync_assets(sources: list[str]) -> list:
+    """Landing of `sources`, then the shared staging, matching and outbox assets."""
     from assets.landing import landing_assets
     from assets.matching import matching_assets
     from assets.outbox import outbox_assets
     from assets.staging import staging_assets
     from sources import registry
 
-    return [*landing_assets(registry.get("coupa")), *staging_assets(), *matching_assets, *outbox_assets]
+    landing = [asset for name in sources for asset in landing_assets(registry.get(name))]
+    return [*landing, *staging_assets(), *matching_assets, *outbox_assets]
 
 
 def _requeue_assets() -> list:
-    """What a fold can unblock (vendors now known, accounts now real, bills now in QuickBooks): Coupa itself
-    does not change during the demo, so landing and staging need not run again."""
+    """What a fold can unblock (vendors now known, accounts now real, bills now in QuickBooks): the sources do
+    not change during the demo, so landing and staging need not run again."""
     from assets.matching import matching_assets
     from assets.outbox import outbox_assets
 
@@ -429,55 +384,28 @@ def _queued_work(wh) -> int:
 
 
 def _live_work(wh) -> int:
-    return wh.scalar(
-        "SELECT count(*) FROM qbxml_outbox WHERE status IN ('pending', 'sent', 'retry', 'unknown') "
-        "AND op NOT LIKE '%Query'"
-    )
+    from warehouse.states import LIVE, sql_list
 
-
-def _source_counts(wh) -> dict[str, int]:
-    return {
-        entity: wh.scalar(f"SELECT count(*) FROM raw_coupa_{entity}")
-        for entity in ("suppliers", "purchase_orders", "invoices", "payments")
-    }
+    return wh.scalar(f"SELECT count(*) FROM qbxml_outbox WHERE status IN {sql_list(*LIVE)} AND op NOT LIKE '%Query'")
 
 
 def _outbox_counts(wh) -> dict[str, int]:
     from warehouse.outbox import status_counts
+    from warehouse.states import LIVE, Request
 
     with wh.connect() as conn:
         by_status: Counter[str] = Counter()
         for row in status_counts(conn):
             by_status[row["status"]] += row["n"]
-    live = sum(by_status.get(s, 0) for s in ("pending", "sent", "retry", "unknown"))
     return {
         "total": sum(by_status.values()),
-        "done": by_status.get("done", 0),
-        "failed": by_status.get("failed", 0),
-        "pending": live,
+        "done": by_status.get(Request.DONE, 0),
+        "failed": by_status.get(Request.FAILED, 0),
+        "pending": sum(by_status.get(s, 0) for s in LIVE),
     }
 
 
-# -- checking the company file against the source ---------------------------------------------------
-
-
-def _company_file_figures(path: Path, dataset, policy: dict[str, str]) -> dict[str, Any]:
-    """Vendors, bills and bill payments in the company file; duplicates, purchases booked twice and unreconciled
-    documents, judged from the company file and the generator's truth only (not from the warehouse)."""
-    from sandbox.coupa.truth import expected
-    from sandbox.quickbooks.company import CompanyFile
-
-    truth = expected(dataset, **policy)
-    with CompanyFile(path) as company:
-        vendors = company.objects("Vendor")
-        bills = company.objects("Bill")
-        payments = company.objects("BillPaymentCheck")
-    return {
-        "quickbooks": {"vendors": len(vendors), "bills": len(bills), "bill_payments": len(payments)},
-        "duplicates": _duplicates(vendors, bills, payments),
-        "double_booked": truth.double_booked([b.get("RefNumber") for b in bills]),
-        "unreconciled": _unreconciled(bills, payments, truth),
-    }
+# -- checking the company file ----------------------------------------------------------------------
 
 
 def _ref(obj: dict, name: str) -> str | None:
@@ -485,34 +413,12 @@ def _ref(obj: dict, name: str) -> str | None:
     return value.get("FullName") if isinstance(value, dict) else None
 
 
-def _duplicates(vendors: list[dict], bills: list[dict], payments: list[dict]) -> int:
+def _duplicates(books) -> int:
     """Objects that repeat another: vendors by AccountNumber, bills by (vendor, RefNumber), payments by RefNumber."""
-    keys = Counter(("vendor", v.get("AccountNumber")) for v in vendors if v.get("AccountNumber"))
-    keys += Counter(("bill", _ref(b, "VendorRef"), b.get("RefNumber")) for b in bills)
-    keys += Counter(("payment", p.get("RefNumber")) for p in payments if p.get("RefNumber"))
+    keys = Counter(("vendor", v.get("AccountNumber")) for v in books.vendors if v.get("AccountNumber"))
+    keys += Counter(("bill", _ref(b, "VendorRef"), b.get("RefNumber")) for b in books.bills)
+    keys += Counter(("payment", p.get("RefNumber")) for p in books.payments if p.get("RefNumber"))
     return sum(n - 1 for n in keys.values())
-
-
-def _unreconciled(bills: list[dict], payments: list[dict], truth) -> int:
-    """Expected bills missing or with another amount, bills no source document explains, and payments of
-    expected invoices missing from the company file."""
-    expected = {ref: bill.amount for ref, bill in truth.bills.items()}
-    seen: dict[str, Decimal] = {}
-    for bill in bills:
-        amount = sum(Decimal(str(line.get("Amount", "0"))) for line in _lines(bill))
-        seen[bill.get("RefNumber")] = amount
-    off = sum(1 for ref, amount in expected.items() if seen.get(ref) != amount)
-    off += sum(1 for ref in seen if ref not in expected)
-    paid_refs = {p.get("RefNumber") for p in payments}
-    for pay in truth.payments:
-        if pay["payment-identifier"][-11:] not in paid_refs:
-            off += 1
-    return off
-
-
-def _lines(bill: dict) -> list[dict]:
-    lines = bill.get("ExpenseLineRet") or []
-    return lines if isinstance(lines, list) else [lines]
 
 
 # -- output ----------------------------------------------------------------------------------------
@@ -532,9 +438,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
 
 
 def _print_summary(result: DemoResult, stage_only: bool) -> None:
+    from sources import registry
+
     out = result.as_json()
     typer.echo(f"qbsync demo finished in {result.seconds}s")
-    typer.echo(f"  Coupa:       {out['sources']['coupa']}")
+    for name, landed in out["sources"].items():
+        title = registry.get(name).title
+        typer.echo(f"  {title + ':':<12} {landed}")
+        typer.echo(f"  {'':<12} verified {out['verified'][name]}")
+        if any(out["faults_fired"][name].values()):
+            typer.echo(f"  {'':<12} faults fired {out['faults_fired'][name]}")
     typer.echo(f"  outbox:      {out['outbox']}")
     if stage_only:
         typer.echo("  bridge:      not started (--stage-only); the outbox waits for the Web Connector")
@@ -550,6 +463,6 @@ def _print_summary(result: DemoResult, stage_only: bool) -> None:
         where = "QBSYNC_DATABASE_URL=duckdb://" + result.warehouse.removeprefix("duckdb:")
     else:
         where = f"QBSYNC_DATABASE_URL=<the --database URL> QBSYNC_DATABASE_SCHEMA={DEMO_SCHEMA}"
-    typer.echo(f"  look closer: {where} qbsync report   (or: qbsync audit coupa:po:<id>)")
+    typer.echo(f"  look closer: {where} qbsync report   (or: qbsync audit <record key>)")
     typer.echo(f"  company:     {result.company_file}")
     typer.echo(f"  Web Connector user {DEMO_USER}, password {result.password}")

@@ -42,6 +42,9 @@ class Entity:
     line_numbers: dict[str, LineNumber] = field(default_factory=dict)  # line text field -> its rule
     require_lines: bool = False  # a document without lines is quarantined
     line_total_check: bool = False  # line total must be quantity x price (fields quantity, price, total)
+    # canonical column -> the payload field it comes from, as a reason in a shared check names it (a column of the
+    # lines: shown as <lines_key>[n].<label>), e.g. a payment detail's invoice_source_id -> "payable-id"
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ class Source:
     The client (`module:Class`) is built as Class(base_url, client_id, client_secret[, page_size=]) and used as a
     context manager; it serves `iter_<entity>(updated_after=cursor)` per entity and, with feedback flows,
     `deliver(op, payload)` (the write, idempotent at the target where it can be) and `delivered(op, payload)` (read
-    back whether it already happened, asked before re-sending a write whose outcome a killed run left unknown).
+    back whether it already happened, asked before re-sending a write whose outcome a killed run left unknown);
+    `check()` answers `qbsync connection test`: a token, then one cheap read, as (step, worked, plain words) rows.
     """
 
     name: str  # source_system value and record-key prefix, lower case
@@ -92,6 +96,7 @@ class Source:
     billable: tuple[Billable, ...] = ()
     client: str = ""  # "module:Class" of the API client (connectors.core.ApiClient)
     simulator: str = ""  # "module:function" of its simulator harness for the contract test (tests/test_contract.py)
+    demo: str = ""  # "module:Class" of its hook in `qbsync demo` (a sandbox.demo_system.DemoSystem)
     id_field: str = "id"
     cursor_field: str = "updated-at"  # incremental pulls resume after the newest value seen
     cursor_overlap: timedelta = timedelta(0)  # re-read this far behind the watermark (clock skew, late commits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def record_key(source_system: str, kind: str, source_id: object) -> str:
-    """e.g. record_key("coupa", "po", 4711) == "coupa:po:4711"."""
+    """e.g. record_key("acme", "po", 4711) == "acme:po:4711"."""
     return f"{source_system}:{kind}:{source_id}"
 
 

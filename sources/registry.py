@@ -51,6 +51,12 @@ def get(name: str) -> Source:
     raise KeyError(f"no source system {name!r} is declared (known: {', '.join(names())})")
 
 
+def client_class(name: str) -> type:
+    """The declared API client class (`Source.client`, "module:Class") of source `name`."""
+    module, _, attr = get(name).client.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 @contextmanager
 def registered(source: Source, module_file: str | None = None) -> Iterator[Source]:
     """Declare `source` for the duration of the block (a source that lives outside this package, e.g. in a test)."""

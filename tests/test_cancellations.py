@@ -24,16 +24,20 @@ def demo(tmp_path):
 
 def _pos(env: DemoEnvironment) -> tuple[dict, dict]:
     """An issued PO nothing invoices, and a PO whose bill a Coupa payment (of its invoice) pays."""
-    truth = expected(env.dataset, **env.policy())
-    invoiced = {line.get("po-number") for i in env.dataset.invoices for line in i["invoice-lines"]}
-    unpaid = next(p for p in env.dataset.purchase_orders if p["status"] == "issued" and p["po-number"] not in invoiced)
-    invoices = {i["id"]: i for i in env.dataset.invoices}
+    truth = expected(env.systems["coupa"].dataset, **env.policy("coupa"))
+    invoiced = {line.get("po-number") for i in env.systems["coupa"].dataset.invoices for line in i["invoice-lines"]}
+    unpaid = next(
+        p
+        for p in env.systems["coupa"].dataset.purchase_orders
+        if p["status"] == "issued" and p["po-number"] not in invoiced
+    )
+    invoices = {i["id"]: i for i in env.systems["coupa"].dataset.invoices}
     paid_refs = {
         truth.booked_on.get(invoices[d["payable-id"]]["invoice-number"])
         for p in truth.payments
         for d in p["payment-details"]
     }
-    paid = next(p for p in env.dataset.purchase_orders if p["po-number"] in paid_refs)
+    paid = next(p for p in env.systems["coupa"].dataset.purchase_orders if p["po-number"] in paid_refs)
     return unpaid, paid
 
 
@@ -60,7 +64,7 @@ def test_a_cancelled_po_is_held_then_voided_by_policy_and_a_paid_one_stays_held(
     unpaid, paid = _pos(demo)
     assert Decimal(_bill(demo, paid["po-number"])["OpenAmount"]) < Decimal(_bill(demo, paid["po-number"])["AmountDue"])
     for po in (unpaid, paid):
-        demo.dataset.touch("purchase_orders", po["id"], status="cancelled")
+        demo.systems["coupa"].dataset.touch("purchase_orders", po["id"], status="cancelled")
     demo.sync()
     demo.deliver()
     unpaid_key, paid_key = f"coupa:po:{unpaid['id']}", f"coupa:po:{paid['id']}"

@@ -6,9 +6,9 @@ import httpx
 import pytest
 
 from connectors.core import AuthenticationError, RetryPolicy, later
-from sandbox.coupa.faults import CoupaFaults
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
+from sandbox.scaffold import ApiFaults
 from sources.coupa.client import CoupaClient
 
 CID, SECRET = "qbsync-test", "sandbox-secret-value"
@@ -82,7 +82,7 @@ def test_status_filter(client, dataset):
 
 
 def test_token_revoked_mid_run_is_renewed_once(dataset):
-    faults = CoupaFaults(revoke_tokens_at=(2,))
+    faults = ApiFaults(revoke_tokens_at=(2,))
     with (
         CoupaSandbox(dataset, client_id=CID, client_secret=SECRET, rate_limit_per_s=None, faults=faults) as api,
         CoupaClient(api.base_url, CID, SECRET, retry=quick_retry()) as coupa,
@@ -93,13 +93,13 @@ def test_token_revoked_mid_run_is_renewed_once(dataset):
 
 
 def test_5xx_bursts_and_slow_answers_are_survived(dataset):
-    faults = CoupaFaults(seed=3, errors_at=(1, 3), burst_length=2, slow_rate=0.3, slow_seconds=0.01)
+    faults = ApiFaults(seed=3, errors_at=(1, 3), burst_length=2, slow_rate=0.3, slow_seconds=0.01)
     with (
         CoupaSandbox(dataset, client_id=CID, client_secret=SECRET, rate_limit_per_s=None, faults=faults) as api,
         CoupaClient(api.base_url, CID, SECRET, retry=quick_retry()) as coupa,
     ):
         assert list(coupa.iter_purchase_orders()) == dataset.purchase_orders
-    assert api.stats["faults_injected"] == 4
+    assert api.stats["server_errors"] == 4
 
 
 def test_rate_limit_answers_429_with_retry_after_and_the_client_waits(dataset):

@@ -10,9 +10,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 
 KEYS = {
-    "sources", "outbox", "quickbooks", "round_trips", "duplicates", "double_booked", "unreconciled", "quarantined",
-    "seconds",
-    "warehouse", "company_file",
+    "sources", "verified", "faults_fired", "outbox", "quickbooks", "round_trips", "duplicates", "double_booked",
+    "unreconciled", "quarantined", "seconds", "warehouse", "company_file",
 }  # fmt: skip
 
 
@@ -36,6 +35,8 @@ def test_demo_json_delivers_everything_exactly_once(home):
     assert out["outbox"]["failed"] == 0 and out["outbox"]["pending"] == 0
     assert out["outbox"]["done"] > 0 and out["round_trips"] > 0
     assert out["duplicates"] == 0 and out["unreconciled"] == 0 and out["double_booked"] == 0
+    assert out["verified"]["coupa"] == {"double_booked": 0, "unreconciled": 0, "vendors_missing": 0}  # its truth
+    assert not any(out["faults_fired"]["coupa"].values())
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     assert out["quarantined"] > 0  # the generator plants bad records; they are held, not sent
     assert out["warehouse"].startswith("duckdb:") and str(home) in out["company_file"]
@@ -44,6 +45,8 @@ def test_demo_json_delivers_everything_exactly_once(home):
 def test_demo_with_every_fault_still_has_no_duplicate_and_no_loss(home):
     out = _demo("--records", "40", "--faults", "--seed", "3")
     assert out["duplicates"] == 0 and out["unreconciled"] == 0
+    fired = out["faults_fired"]["coupa"]
+    assert fired["server_errors"] >= 2 and fired["token_revocations"] == 1 and fired["unauthorized"] >= 1
     assert out["outbox"]["pending"] == 0
 
 

@@ -7,7 +7,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from qbwc_bridge.settings import BridgeSettings
-from sources import registry
+from sources import env_example, registry
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = [
@@ -40,3 +40,10 @@ def _read_by_code() -> set[str]:
 
 def test_every_variable_the_code_reads_is_listed():
     assert _read_by_code() - _listed() == set()
+
+
+def test_the_source_block_is_generated_from_the_registry():
+    text = (ROOT / ".env.example").read_text()
+    assert env_example.render(text) == text, "run `python -m sources.env_example` to regenerate .env.example"
+    for source in registry.all_sources():
+        assert f"{source.env['base_url']}=" in text

@@ -27,7 +27,7 @@ def demo(tmp_path):
 
 
 def test_each_invoice_of_a_payment_gets_its_share_and_an_unbilled_detail_holds_the_payment(demo):
-    payments = demo.dataset.payments
+    payments = demo.systems["coupa"].dataset.payments
     assert any(len(p["payment-details"]) > 1 for p in payments)  # the generator pays several invoices at once
     single = next(p for p in payments if len(p["payment-details"]) == 1)
     key = f"coupa:payment:{single['id']}"
@@ -42,15 +42,19 @@ def test_each_invoice_of_a_payment_gets_its_share_and_an_unbilled_detail_holds_t
     assert f"invoice {UNKNOWN_INVOICE}, which is not in the warehouse" in held[0]["reason"]
     assert not demo.warehouse.scalar("SELECT count(*) FROM qbxml_outbox WHERE record_key = ?", [key])
     assert _recon(demo)[str(single["id"])] == "quarantined"
-    _each_bill_reduced_by_its_share(demo, [p for p in demo.dataset.payments if p["id"] != single["id"]])
+    _each_bill_reduced_by_its_share(
+        demo, [p for p in demo.systems["coupa"].dataset.payments if p["id"] != single["id"]]
+    )
 
-    demo.dataset.touch("payments", single["id"], **{k: single[k] for k in ("payment-details", "pay-to-total")})
+    demo.systems["coupa"].dataset.touch(
+        "payments", single["id"], **{k: single[k] for k in ("payment-details", "pay-to-total")}
+    )
     demo.sync()
     demo.deliver()
     assert not demo.warehouse.scalar("SELECT count(*) FROM quarantine WHERE released_at IS NULL")
-    _each_bill_reduced_by_its_share(demo, demo.dataset.payments)
+    _each_bill_reduced_by_its_share(demo, demo.systems["coupa"].dataset.payments)
     recon = _recon(demo)
-    assert set(recon.values()) == {"matched"} and len(recon) == len(demo.dataset.payments)
+    assert set(recon.values()) == {"matched"} and len(recon) == len(demo.systems["coupa"].dataset.payments)
     figures = demo.result(round_trips=0, seconds=0)
     assert figures.duplicates == 0 and figures.unreconciled == 0 and figures.outbox["failed"] == 0
 
@@ -61,7 +65,7 @@ def _add_unbilled_detail(env: DemoEnvironment, payment: dict) -> None:
     detail = dict(first, id=first["id"] + 1, **{"payable-id": UNKNOWN_INVOICE, "payment-total": "5.00"})
     detail["source-transaction-id"] = str(UNKNOWN_INVOICE)
     total = money(Decimal(payment["pay-to-total"]) + Decimal("5.00"))
-    env.dataset.touch(
+    env.systems["coupa"].dataset.touch(
         "payments", payment["id"], **{"payment-details": [*payment["payment-details"], detail], "pay-to-total": total}
     )
 
@@ -72,8 +76,8 @@ def _each_bill_reduced_by_its_share(env: DemoEnvironment, payments: list[dict]) 
     with CompanyFile(env.company_path) as company:
         bills = {b["RefNumber"]: b for b in company.objects("Bill")}
         checks = {c["RefNumber"]: c for c in company.objects("BillPaymentCheck")}
-    invoices = {i["id"]: i for i in env.dataset.invoices}
-    booked_on = expected_truth(env.dataset).booked_on
+    invoices = {i["id"]: i for i in env.systems["coupa"].dataset.invoices}
+    booked_on = expected_truth(env.systems["coupa"].dataset).booked_on
     paid: dict[str, Decimal] = defaultdict(Decimal)
     for payment in payments:
         check = checks[payment["payment-identifier"][-11:]]

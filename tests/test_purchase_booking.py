@@ -26,8 +26,8 @@ def demo(tmp_path):
 
 
 def _invoice_with_po(env: DemoEnvironment) -> tuple[dict, dict]:
-    pos = {po["po-number"]: po for po in env.dataset.purchase_orders}
-    for invoice in env.dataset.invoices:
+    pos = {po["po-number"]: po for po in env.systems["coupa"].dataset.purchase_orders}
+    for invoice in env.systems["coupa"].dataset.invoices:
         number = invoice["invoice-lines"][0].get("po-number")
         if invoice["status"] == "approved" and number in pos and pos[number]["status"] == "issued":
             return invoice, pos[number]
@@ -80,7 +80,7 @@ def _settled(env: DemoEnvironment) -> None:
 def test_an_invoice_after_its_po_bill_adjusts_that_bill_once(demo):
     demo.warehouse.execute("UPDATE company_sources SET invoice_difference = 'adjust'")
     invoice, po = _invoice_with_po(demo)
-    demo.dataset.records["invoices"].pop(invoice["id"])  # Coupa has the PO only
+    demo.systems["coupa"].dataset.records["invoices"].pop(invoice["id"])  # Coupa has the PO only
     _settled(demo)
     bills = _bills(demo)
     po_ref, invoice_ref = po["po-number"], invoice["invoice-number"]
@@ -92,15 +92,15 @@ def test_an_invoice_after_its_po_bill_adjusts_that_bill_once(demo):
     price = Decimal(lines[0]["price"]) + Decimal("1.00")
     lines[0].update(price=money(price), total=money(price * Decimal(lines[0]["quantity"])))
     net = money(sum(Decimal(line["total"]) for line in lines))
-    demo.dataset.records["invoices"][invoice["id"]] = invoice
-    demo.dataset.touch("invoices", invoice["id"], **{"invoice-lines": lines, "gross-total": net})
+    demo.systems["coupa"].dataset.records["invoices"][invoice["id"]] = invoice
+    demo.systems["coupa"].dataset.touch("invoices", invoice["id"], **{"invoice-lines": lines, "gross-total": net})
     _settled(demo)
 
     bills = _bills(demo)
     assert invoice_ref not in bills and len(bills[po_ref]) == 1
     assert bills[po_ref][0]["TxnID"] == txn_id and _amount(bills[po_ref][0]) == Decimal(net)
     assert bills[po_ref][0]["DueDate"] == OTHER_USERS_DUE_DATE  # the other user's edit survives our BillMod
-    assert expected(demo.dataset).bills[po_ref].amount == Decimal(net)
+    assert expected(demo.systems["coupa"].dataset).bills[po_ref].amount == Decimal(net)
     mods = demo.warehouse.records(
         "SELECT status, dedup_key, request_id FROM qbxml_outbox WHERE record_key = ? AND op = 'BillMod'",
         [f"coupa:po:{po['id']}"],
@@ -122,14 +122,14 @@ def test_an_invoice_after_its_po_bill_adjusts_that_bill_once(demo):
 
 def test_an_invoice_staged_before_its_po_waits_and_is_booked_on_the_po_bill(demo):
     invoice, po = _invoice_with_po(demo)
-    demo.dataset.records["purchase_orders"].pop(po["id"])  # the invoice lands first
+    demo.systems["coupa"].dataset.records["purchase_orders"].pop(po["id"])  # the invoice lands first
     _settled(demo)
     invoice_key = f"coupa:invoice:{invoice['id']}"
     assert _open_holds(demo, invoice_key) == ["invoice_po_known"]
     assert invoice["invoice-number"] not in _bills(demo)
 
-    demo.dataset.records["purchase_orders"][po["id"]] = po
-    demo.dataset.touch("purchase_orders", po["id"])
+    demo.systems["coupa"].dataset.records["purchase_orders"][po["id"]] = po
+    demo.systems["coupa"].dataset.touch("purchase_orders", po["id"])
     _settled(demo)
     bills = _bills(demo)
     assert _open_holds(demo, invoice_key) == []

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from qbwc_bridge import companies
+from sandbox.coupa.demo import TAX_TO_QB
 from sandbox.coupa.generator import generate
-from sandbox.demo import TAX_TO_QB, DemoEnvironment, DemoResult
+from sandbox.demo import DemoEnvironment, DemoResult
 from sandbox.quickbooks.company import CompanyFile
 
 SEED, RECORDS = 3, 16
@@ -50,7 +51,7 @@ def _sync_and_deliver(env: DemoEnvironment, monkeypatch) -> tuple[DemoResult, li
 def test_bills_carry_the_mapped_sales_tax_code_on_every_line(tmp_path, monkeypatch, country):
     env = DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0, country=country)
     result, bills, sent = _sync_and_deliver(env, monkeypatch)
-    docs = _documents(env.dataset)
+    docs = _documents(env.systems["coupa"].dataset)
     # reconciled: Coupa's payments of the total with tax settle bills whose total the file computed with the tax
     assert bills and result.unreconciled == 0 and result.duplicates == 0
     for bill in bills:
@@ -72,7 +73,7 @@ def test_an_unmapped_tax_code_holds_its_documents_naming_the_field(tmp_path, mon
             "SELECT record_key, field, reason FROM quarantine WHERE check_name = 'tax_code_mapped' "
             "AND released_at IS NULL"
         )
-    docs = _documents(env.dataset)
+    docs = _documents(env.systems["coupa"].dataset)
     with_gst = {ref for ref, lines in docs.items() if any(line["tax-code"]["code"] == "GST" for line in lines)}
     assert with_gst and not bills & with_gst  # no document with a GST line became a bill
     assert bills  # the others did
@@ -82,7 +83,9 @@ def test_an_unmapped_tax_code_holds_its_documents_naming_the_field(tmp_path, mon
 def test_a_us_company_fed_taxed_coupa_lines_gets_bills_without_tax_codes(tmp_path, monkeypatch):
     env = DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0)
     # no payments: Coupa pays the total with its tax, which a US file's bill (net lines, no tax codes) does not have
-    env.dataset = generate(SEED, suppliers=5, purchase_orders=RECORDS, bad_share=0.0, payment_share=0.0, country="CA")
+    env.systems["coupa"].dataset = generate(
+        SEED, suppliers=5, purchase_orders=RECORDS, bad_share=0.0, payment_share=0.0, country="CA"
+    )
     result, bills, sent = _sync_and_deliver(env, monkeypatch)
     assert bills and result.unreconciled == 0
     assert all(code is None for bill in bills for code in _line_codes(bill))

@@ -27,7 +27,7 @@ COUPA = registry.get("coupa")
 HELD_BY = {
     "unknown_account_code": ("account_mapped", "lines[", "'9999-999' has no QuickBooks account mapping"),
     "missing_supplier": ("staging:supplier", "supplier", "names no supplier"),
-    "negative_quantity": ("amounts_non_negative", "", "is negative"),
+    "negative_quantity": ("amounts_non_negative", "quantity", "quantity -"),  # the cause, not the line total
     "totals_mismatch": ("", "total", ""),  # PO: a line total that is not quantity x price; invoice: header total
     "non_latin1_name": ("staging:latin1", "name", "Latin-1"),
 }
@@ -54,7 +54,7 @@ def test_bad_records_held_fix_releases_and_replay_after_a_fault_never_duplicates
 
 
 def _held_exactly_the_planted_records(env: DemoEnvironment) -> None:
-    planted = dict(env.dataset.bad_records)
+    planted = dict(env.systems["coupa"].dataset.bad_records)
     assert set(planted.values()) == set(HELD_BY)
     for key in planted:  # the seed's promise: each planted document would otherwise become a bill
         if not key.startswith("coupa:supplier:"):
@@ -81,10 +81,14 @@ def _held_exactly_the_planted_records(env: DemoEnvironment) -> None:
     figures = env.result(round_trips=0, seconds=0)
     assert figures.duplicates == 0 and figures.unreconciled == 0 and figures.outbox["failed"] == 0
     refs = _bill_refs(env)
-    assert sorted(refs) == sorted(expected(env.dataset).bills)  # each purchase once, as the generator says
+    assert sorted(refs) == sorted(
+        expected(env.systems["coupa"].dataset).bills
+    )  # each purchase once, as the generator says
     assert not any(_ref(env, k) in refs for k in set(planted) - _suppliers(planted))
     vendors = {v["Name"] for v in _objects(env, "Vendor")}
-    assert not any(env.dataset.get("suppliers", _id(k))["name"] in vendors for k in _suppliers(planted))
+    assert not any(
+        env.systems["coupa"].dataset.get("suppliers", _id(k))["name"] in vendors for k in _suppliers(planted)
+    )
 
 
 def _upstream_fix_releases_and_delivers_once(env: DemoEnvironment, key: str) -> None:
@@ -127,7 +131,7 @@ def _replay_after_a_fault_delivers_once(env: DemoEnvironment, fixed: list[str]) 
     assert {recon[k] for k in fixed} == {"matched"}
     figures = env.result(round_trips=0, seconds=0)
     assert figures.duplicates == 0 and figures.unreconciled == 0
-    assert figures.quarantined == len(env.dataset.bad_records)
+    assert figures.quarantined == len(env.systems["coupa"].dataset.bad_records)
 
 
 # -- the upstream fix --------------------------------------------------------------------------------------------
@@ -138,17 +142,17 @@ def _fix(env: DemoEnvironment, key: str) -> None:
     kind, _, lines_field = KIND[key.split(":")[1]]
     doc = _doc(env, key)
     lines = [dict(line) for line in doc[lines_field]]
-    defect = env.dataset.bad_records.pop(key)
+    defect = env.systems["coupa"].dataset.bad_records.pop(key)
     last = lines[-1]
     if defect == "unknown_account_code":
-        last["account"] = lines[0]["account"] if len(lines) > 1 else env.dataset.accounts[0]
+        last["account"] = lines[0]["account"] if len(lines) > 1 else env.systems["coupa"].dataset.accounts[0]
     elif defect in ("negative_quantity", "totals_mismatch"):
         quantity = abs(Decimal(last["quantity"]))
         last["quantity"] = f"{quantity:.2f}"
         last["total"] = money(quantity * Decimal(last["price"]))
     else:
         raise AssertionError(f"no fix written for {defect}")
-    env.dataset.touch(kind, _id(key), **{lines_field: lines})
+    env.systems["coupa"].dataset.touch(kind, _id(key), **{lines_field: lines})
 
 
 # -- reading the warehouse and the company file ------------------------------------------------------------------
@@ -159,7 +163,7 @@ def _id(key: str) -> int:
 
 
 def _doc(env: DemoEnvironment, key: str) -> dict:
-    return env.dataset.get(KIND[key.split(":")[1]][0], _id(key))
+    return env.systems["coupa"].dataset.get(KIND[key.split(":")[1]][0], _id(key))
 
 
 def _ref(env: DemoEnvironment, key: str) -> str:
@@ -176,14 +180,16 @@ def _suppliers(keys) -> set[str]:
 
 def _billable_keys(env: DemoEnvironment) -> set[str]:
     """Approved documents without a planted defect, from the generated source data alone."""
-    bad = set(env.dataset.bad_records)
+    bad = set(env.systems["coupa"].dataset.bad_records)
     keys = {
         f"coupa:po:{p['id']}"
-        for p in env.dataset.purchase_orders
+        for p in env.systems["coupa"].dataset.purchase_orders
         if p["status"] in COUPA.billable_statuses("purchase_orders")
     }
     keys |= {
-        f"coupa:invoice:{i['id']}" for i in env.dataset.invoices if i["status"] in COUPA.billable_statuses("invoices")
+        f"coupa:invoice:{i['id']}"
+        for i in env.systems["coupa"].dataset.invoices
+        if i["status"] in COUPA.billable_statuses("invoices")
     }
     return keys - bad
 

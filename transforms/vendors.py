@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from qbxml.schema import max_length
 from sources.keys import external_id_sql, record_key_sql
 from transforms.policy import setting
 from transforms.sqltext import ts
 
 # (company, source_system) for every source system that feeds a company, whatever its instances.
 FEEDS = "(SELECT DISTINCT company, source_system FROM company_sources)"
-NAME_MAX = 41  # QuickBooks name-list limit (VendorAdd/Name maxLength)
+NAME_MAX = max_length(("VendorAdd", "Name"))  # QuickBooks name-list limit
 LEGAL_SUFFIXES = (
     "inc", "incorporated", "llc", "l l c", "llp", "lp", "ltd", "limited", "gmbh", "corp", "corporation", "co",
     "company", "plc", "sa", "ag", "bv", "nv", "pty", "srl", "sarl", "oy", "ab", "kg",

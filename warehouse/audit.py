@@ -35,7 +35,7 @@ def record_from_query(conn: Conn, actor: str, event: str, select_sql: str, param
 
 
 def story(conn: Conn, record_key: str) -> list[dict[str, Any]]:
-    """Every event of one record (and of keys below it, e.g. coupa:po:4711 and coupa:po:4711:v2), in order."""
+    """Every event of one record (and of keys below it, e.g. <source>:po:4711 and <source>:po:4711:v2), in order."""
     return conn.records(
         "SELECT occurred_at, actor, company, record_key, event, request_id, detail FROM audit_log "
         "WHERE record_key = ? OR record_key LIKE ? ORDER BY occurred_at, audit_id",

@@ -28,10 +28,10 @@ def read_secrets(text: str, names: tuple[str, ...]) -> dict[str, str]:
 
 @app.command("add")
 def add(
-    source: Annotated[str, typer.Argument(help="Source system, e.g. coupa")],
+    source: Annotated[str, typer.Argument(help="Source system (its declared name, lower case)")],
     instance: str = typer.Option(..., "--instance", help="Your name for this instance, e.g. acme-prod"),
     setting: Annotated[
-        list[str] | None, typer.Option("--set", help="A setting as name=value, e.g. base_url=https://x.coupahost.com")
+        list[str] | None, typer.Option("--set", help="A setting as name=value, e.g. base_url=https://acme.example.com")
     ] = None,
     secrets_file: Annotated[
         Path | None, typer.Option("--secrets-file", help="Read the secrets from this file instead of stdin")
@@ -75,7 +75,7 @@ def list_connections() -> None:
             f"{c.source_system}\t{c.instance}\t{shown}\tsecrets: encrypted\tupdated {c.updated_at:%Y-%m-%d %H:%M}"
         )
     if not rows:
-        typer.echo("no connections yet: qbsync connection add coupa --instance NAME --set base_url=... < secrets")
+        typer.echo("no connections yet: qbsync connection add SOURCE --instance NAME --set base_url=... < secrets")
 
 
 @app.command("test")
@@ -84,22 +84,24 @@ def test(
     source: str = typer.Option("", "--source", help="Source system, when two sources share the instance name"),
 ) -> None:
     """Get a token and make one cheap read; say in plain words what works and what does not (exit 1 if not)."""
-    from sources.coupa.client import CoupaClient
+    from sources import registry
     from warehouse import connections
 
     wh = migrated_warehouse()
     with wh.connect() as conn:
-        sources = [c.source_system for c in connections.list_all(conn) if c.instance == instance]
-        sources = [source] if source else sources or ["coupa"]
+        stored = [c.source_system for c in connections.list_all(conn) if c.instance == instance]
+        sources = [source] if source else stored or registry.names()  # none stored: the environment may hold it
         if len(sources) > 1:
-            typer.echo(f"{instance} names connections of {', '.join(sources)}: pick one with --source", err=True)
+            what = f"{instance} names connections of" if stored else f"no connection {instance} is stored; sources:"
+            typer.echo(f"{what} {', '.join(sources)}: pick one with --source", err=True)
             raise typer.Exit(1)
         try:
             found = connections.resolve(conn, sources[0], instance, connections.env_values(sources[0]))
         except (connections.ConnectionMissing, connections.UndecryptableSecret, ValueError) as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
-    with CoupaClient(found.value("base_url"), found.value("client_id"), found.value("client_secret")) as client:
+    client_class = registry.client_class(found.source_system)
+    with client_class(found.value("base_url"), found.value("client_id"), found.value("client_secret")) as client:
         steps = client.check()
     for step, ok, text in steps:
         typer.echo(f"{'ok  ' if ok else 'FAIL'} {step}: {text}")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from warehouse.audit import now, record, record_from_query
+from warehouse.states import FINISHED, SENDABLE, sql_list
 from warehouse.store import Array, Conn
 
 ENQUEUE_COLUMNS = ["company", "op", "dedup_key", "record_key", "payload"]
@@ -84,7 +85,6 @@ def enqueue_query(conn: Conn, select_sql: str, actor: str = "outbox") -> int:
 # `next_action` says what a claimed row sends: send (the request), lookup (is an Add already in QuickBooks?),
 # requery (fresh EditSequence before a Mod), continue (the next page of an iterator).
 
-SENDABLE = ("pending", "retry", "unknown")
 ROW_COLUMNS = (
     "request_id, company, op, dedup_key, record_key, payload, depends_on, status, attempts, ticket, batch_id, "
     "qb_id, qb_edit_sequence, last_status_code, last_error, next_attempt_at, next_action, sent_action, "
@@ -134,7 +134,7 @@ def dependencies(conn: Conn, company: str) -> dict[str, dict]:
     wanted = sorted(
         r[0]
         for r in conn.fetchall(
-            f"SELECT DISTINCT depends_on FROM qbxml_outbox WHERE company = ? AND status IN {SENDABLE} "
+            f"SELECT DISTINCT depends_on FROM qbxml_outbox WHERE company = ? AND status IN {sql_list(*SENDABLE)} "
             "AND depends_on IS NOT NULL",
             [company],
         )
@@ -162,7 +162,7 @@ def fail_blocked(conn: Conn, company: str, actor: str = "bridge", deps: dict[str
             return total
         blocked = _rows(
             conn,
-            f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE company = ? AND status IN {SENDABLE} "
+            f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE company = ? AND status IN {sql_list(*SENDABLE)} "
             f"AND {_among('depends_on')} ORDER BY request_id",
             [company, Array(failed)],
         )
@@ -195,7 +195,7 @@ def claim(conn: Conn, company: str, limit: int, deps: dict[str, dict] | None = N
     lock = " FOR UPDATE SKIP LOCKED" if conn.backend == "postgres" else ""
     return _rows(
         conn,
-        f"SELECT {ROW_COLUMNS} FROM qbxml_outbox WHERE company = ? AND status IN {SENDABLE} "
+        f"SELECT {ROW_COLUMNS} FROM qbxml_outbox WHERE company = ? AND status IN {sql_list(*SENDABLE)} "
         "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
         f"AND (depends_on IS NULL OR {_among('depends_on')}) "
         f"ORDER BY created_at, request_id LIMIT ?{lock}",
@@ -250,7 +250,7 @@ def answer_rows(conn: Conn, batch_id: str) -> list[dict]:
     return _rows(
         conn,
         f"SELECT {columns} "
-        f"FROM qbxml_outbox WHERE {mine} OR (add_batch_id = ? AND status NOT IN ('done', 'superseded')) "
+        f"FROM qbxml_outbox WHERE {mine} OR (add_batch_id = ? AND status NOT IN {sql_list(*FINISHED)}) "
         "ORDER BY request_id",
         [batch_id, batch_id, batch_id],
     )
@@ -338,7 +338,7 @@ def workable(conn: Conn, company: str, deps: dict[str, dict] | None = None) -> i
         or (d["status"] == "retry" and (d["next_attempt_at"] is None or d["next_attempt_at"] <= stamp))
     ]
     return conn.scalar(
-        f"SELECT count(*) FROM qbxml_outbox WHERE company = ? AND (status = 'sent' OR (status IN {SENDABLE} "
+        f"SELECT count(*) FROM qbxml_outbox WHERE company = ? AND (status = 'sent' OR (status IN {sql_list(*SENDABLE)} "
         f"AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (depends_on IS NULL OR {_among('depends_on')})))",
         [company, stamp, Array(moving)],
     )
@@ -362,7 +362,8 @@ def sendable_rows(conn: Conn) -> list[dict]:
     """Every row still to be sent (pending, retry, unknown), per company in queue order; nothing is locked."""
     return _rows(
         conn,
-        f"SELECT {ROW_COLUMNS} FROM qbxml_outbox WHERE status IN {SENDABLE} ORDER BY company, created_at, request_id",
+        f"SELECT {ROW_COLUMNS} FROM qbxml_outbox WHERE status IN {sql_list(*SENDABLE)} "
+        "ORDER BY company, created_at, request_id",
         [],
     )
 

@@ -39,7 +39,7 @@ class TokenProvider(Protocol):
 class ClientCredentials:
     """A client-credentials token from `token_url`, renewed once `refresh_ahead` of its lifetime is left.
 
-    Coupa tokens live 24 h; with the default 1/6 the token is renewed after about 20 h. A token without
+    Tokens commonly live 24 h; with the default 1/6 the token is renewed after about 20 h. A token without
     `expires_in` is kept until the API answers 401.
     """
 

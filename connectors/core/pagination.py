@@ -17,7 +17,7 @@ Items = Callable[[httpx.Response], list[dict[str, Any]]]
 
 
 def json_list(response: httpx.Response) -> list[dict[str, Any]]:
-    """The body is a JSON array of records (Coupa's list shape)."""
+    """The body is a JSON array of records (the plain list shape)."""
     body = response.json()
     if not isinstance(body, list):
         raise ApiError(

@@ -16,7 +16,7 @@ from sources.declaration import Source
 from warehouse.store import Warehouse
 
 MAX_BODY_BYTES = 1024 * 1024
-MAX_JSON_DEPTH = 32  # Coupa payloads nest a few levels; deeper is an attack on whoever reads the payload next
+MAX_JSON_DEPTH = 32  # Source payloads nest a few levels; deeper is an attack on whoever reads the payload next
 
 
 def webhook_path(source: str) -> str:

@@ -23,9 +23,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Serve a seeded Coupa R39 API on 127.0.0.1 until Ctrl-C."""
-        from sandbox.coupa.faults import CoupaFaults
         from sandbox.coupa.generator import generate
         from sandbox.coupa.server import CoupaSandbox
+        from sandbox.scaffold import ApiFaults
 
         dataset = generate(
             seed, suppliers=max(5, records // 20), purchase_orders=records, bad_share=bad_share, country=country.upper()
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
             client_id=client_id,
             client_secret=client_secret,
             rate_limit_per_s=rate_limit or None,
-            faults=CoupaFaults.preset(seed) if faults else None,
+            faults=ApiFaults.preset(seed) if faults else None,
             port=port,
         )
         typer.echo(

@@ -12,12 +12,12 @@ from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
 
 # What each planted defect breaks, as the generator planted it (sandbox.coupa.generator): the fields a quarantine
-# reason may name (a negative quantity is planted with its line total, quantity x price, negative too).
+# reason must name (a negative quantity makes its line total negative too; the reason names the quantity, the cause).
 BROKEN_FIELD = {
     "non_latin1_name": ("name",),
     "missing_supplier": ("supplier",),
     "totals_mismatch": ("total",),
-    "negative_quantity": ("quantity", "amount"),
+    "negative_quantity": ("quantity",),
     "unknown_account_code": ("account",),
 }
 KEY_KINDS = {"purchase_orders": "po", "invoices": "invoice", "payments": "payment"}

@@ -1,5 +1,6 @@
 """What a generated Coupa company must become in QuickBooks, from the generator's own records: which purchase
-becomes which bill under each procure-to-pay policy, its vendor and its total (the demo's and the tests' oracle)."""
+becomes which bill under each procure-to-pay policy, its vendor and its total, which payments follow, which suppliers
+become vendors and which records are planted bad and how (the demo's, the soak's and the tests' oracle)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ class Truth:
     purchase_of: dict[str, str] = field(default_factory=dict)  # any document's RefNumber -> its purchase
     payments: list[dict[str, Any]] = field(default_factory=list)  # Coupa payments QuickBooks must hold
     booked_on: dict[str, str] = field(default_factory=dict)  # a booked document's RefNumber -> its bill's
+    bad: dict[str, str] = field(default_factory=dict)  # record key -> the defect the generator planted in it
+
+    @property
+    def vendors(self) -> set[int]:
+        """Coupa supplier ids that must be QuickBooks vendors: the supplier of every expected bill."""
+        return {bill.supplier_id for bill in self.bills.values()}
 
     def bills_per_purchase(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -78,7 +85,7 @@ def expected(dataset: CoupaDataset, *, bill_on: str = "po", invoice_difference: 
     """
     bad = set(dataset.bad_records)
     bad_suppliers = {int(k.rsplit(":", 1)[1]) for k in bad if k.startswith("coupa:supplier:")}
-    truth = Truth()
+    truth = Truth(bad=dict(dataset.bad_records))
 
     def good(kind: str, doc: dict[str, Any]) -> bool:
         supplier = doc.get("supplier") or {}

@@ -50,6 +50,7 @@ SOURCE = Source(
     title="Coupa",
     client="sources.coupa.client:CoupaClient",
     simulator="sandbox.coupa.contract:harness",
+    demo="sandbox.coupa.demo:CoupaDemo",
     cursor_overlap=timedelta(0),
     policy=Policy(bill_on="po", invoice_difference="hold", vendor_policy="create", vendor_sync="on_demand"),
     feedback=("purchase_order", "invoice", "payment"),
@@ -160,6 +161,7 @@ SOURCE = Source(
                 "source_transaction_id": ("source-transaction-id",),
                 "payment_total": ("payment-total",),
             },
+            labels={"invoice_source_id": "payable-id"},
             required={"total": ("pay-to-total", "payment has no pay-to-total")},
             numbers={"total": "pay-to-total"},
             line_numbers={

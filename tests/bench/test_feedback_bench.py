@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from sandbox.coupa.faults import CoupaFaults
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
+from sandbox.scaffold import ApiFaults
 from sources import registry
 from sources.coupa.client import CoupaClient
 from warehouse import cloud_outbox
@@ -36,7 +36,7 @@ def _deliver(tmp_path, workers: int) -> tuple[float, int]:
     wh.migrate()
     dataset = generate(3, suppliers=20, purchase_orders=WRITES, invoice_share=0.0, payment_share=0.0)
     _queue(wh, [po["id"] for po in dataset.purchase_orders])
-    faults = CoupaFaults(seed=1, slow_rate=1.0, slow_seconds=LATENCY_S)
+    faults = ApiFaults(seed=1, slow_rate=1.0, slow_seconds=LATENCY_S)
     source = dataclasses.replace(COUPA, feedback_workers=workers)
     with (
         CoupaSandbox(dataset, client_id="b", client_secret="s", faults=faults, rate_limit_per_s=25) as api,

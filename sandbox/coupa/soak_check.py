@@ -1,14 +1,12 @@
-"""The soak's independent checker: what the Coupa generator made against what the company file holds, per kind."""
+"""Coupa's independent soak checker (CoupaDemo.soak_check): what the generator made against what the company file
+holds, per kind."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-FINISHED = ("done", "superseded")
 
 
 @dataclass
@@ -66,20 +64,22 @@ class SoakReport:
         return out
 
 
-def check(company_path: Path, dataset, wh, policy: dict[str, str]) -> SoakReport:
-    """Judge the run from the generator's truth and the company file; the warehouse only names reasons."""
+def check(env, dataset) -> SoakReport:
+    """Judge the run of a sandbox.demo.DemoEnvironment from the Coupa generator's truth (`dataset`) and the company
+    file; the warehouse only names reasons."""
     from sandbox.coupa.truth import expected
-    from sandbox.demo import _lines
-    from sandbox.quickbooks.company import CompanyFile
+    from sandbox.demo_system import Books
+    from warehouse.states import FINISHED, sql_list
 
-    with CompanyFile(company_path) as books:
-        vendors, bills, payments = books.objects("Vendor"), books.objects("Bill"), books.objects("BillPaymentCheck")
-    truth = expected(dataset, **policy)
+    books = Books.read(env.company_path)
+    vendors, bills, payments = books.vendors, books.bills, books.payments
+    wh = env.warehouse
+    truth = expected(dataset, **env.policy("coupa"))
     expected_bills = {ref: bill.amount for ref, bill in truth.bills.items()}
     bill_figures = _compare(
         expected_bills,
         Counter(b.get("RefNumber") for b in bills),
-        {b.get("RefNumber"): sum(Decimal(str(x.get("Amount", "0"))) for x in _lines(b)) for b in bills},
+        books.bill_amounts(),
     )
     kinds = {
         "vendors": _vendors(vendors, truth),
@@ -94,7 +94,7 @@ def check(company_path: Path, dataset, wh, policy: dict[str, str]) -> SoakReport
     )
     held_keys = {k for (k,) in wh.fetchall("SELECT record_key FROM quarantine WHERE released_at IS NULL")}
     rows = wh.records(
-        "SELECT record_key, op, status, last_error FROM qbxml_outbox WHERE status NOT IN ('done', 'superseded')"
+        f"SELECT record_key, op, status, last_error FROM qbxml_outbox WHERE status NOT IN {sql_list(*FINISHED)}"
     )
     leftovers: Counter[str] = Counter()
     unexplained = 0
@@ -102,7 +102,7 @@ def check(company_path: Path, dataset, wh, policy: dict[str, str]) -> SoakReport
         leftovers[f"{row['op']} {row['status']}: {row['last_error'] or 'no reason'}"[:160]] += 1
         if row["status"] != "failed" or row["record_key"] not in held_keys:
             unexplained += 1
-    planted = set(dataset.bad_records)
+    planted = set(truth.bad)
     billed = {(f"coupa:{kind}", b) for kind, b in _billed_ids(dataset, {b.get("RefNumber") for b in bills})}
     planted_not_held = sum(1 for key in planted if key not in held_keys and tuple(key.rsplit(":", 1)) in billed)
     return SoakReport(
@@ -137,7 +137,7 @@ def _billed_ids(dataset, refs: set) -> list[tuple[str, str]]:
 
 def _vendors(vendors: list[dict], truth) -> KindFigures:
     """Vendors by the external ID we store (AccountNumber COUPA-<id>): one per supplier of an expected bill."""
-    wanted = {f"COUPA-{bill.supplier_id}" for bill in truth.bills.values()}
+    wanted = {f"COUPA-{supplier}" for supplier in truth.vendors}
     ours = Counter(v.get("AccountNumber") for v in vendors if str(v.get("AccountNumber") or "").startswith("COUPA-"))
     return _compare(dict.fromkeys(wanted, Decimal(0)), ours, dict.fromkeys(ours, Decimal(0)))
 

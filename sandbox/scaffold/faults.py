@@ -1,4 +1,9 @@
-"""Seeded fault injection for the Coupa sandbox: 401 mid-run, 5xx bursts, slow answers, reproducible per seed."""
+"""Seeded fault knobs for simulated cloud APIs: 5xx bursts, slow answers, token revocation mid-run (reproducible).
+
+`ApiFaults(seed=..., ...)` decides the fate of each guarded API request in order (numbered from 1; token requests
+do not count); `Simulator` applies the decision and counts what fired in its `stats`. The same seed gives the same
+faults for the same request sequence. Token expiry is the issuer's `ttl`, not a fault knob.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,13 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class CoupaFaults:
-    """Which API requests (numbered from 1, token requests excluded) misbehave.
+class ApiFaults:
+    """Which API requests misbehave.
 
     - `revoke_tokens_at`: at these request numbers every issued token is revoked (the client sees a 401 mid-run);
     - `error_rate`: chance that a request starts a burst of `burst_length` answers with a status from
       `error_statuses`; `errors_at`: request numbers that start a burst regardless of chance;
     - `slow_rate` / `slow_seconds`: chance of a delayed answer and the delay.
-    The same seed gives the same faults for the same request sequence.
     """
 
     seed: int = 0
@@ -35,9 +39,15 @@ class CoupaFaults:
         self._rng = random.Random(self.seed)
 
     @classmethod
-    def preset(cls, seed: int = 0) -> CoupaFaults:
+    def preset(cls, seed: int = 0) -> ApiFaults:
         """The operator's `--faults` mix: a token revocation, rare short 5xx bursts, occasional slow answers."""
         return cls(seed=seed, revoke_tokens_at=(40,), error_rate=0.02, burst_length=2, slow_rate=0.01, slow_seconds=0.5)
+
+    @classmethod
+    def demo(cls, seed: int = 0) -> ApiFaults:
+        """`qbsync demo --faults` for every simulator: a 401 on the third request, a burst on the second, more
+        bursts at 5%, short slow answers at 2% (quick enough for a demo of a few hundred requests)."""
+        return cls(seed=seed, revoke_tokens_at=(3,), error_rate=0.05, errors_at=(2,), slow_rate=0.02, slow_seconds=0.05)
 
     def next_request(self) -> Decision:
         """Draw the fate of the next API request."""
@@ -61,6 +71,8 @@ class CoupaFaults:
 
 @dataclass(frozen=True)
 class Decision:
+    """One request's fate: revoke every token first, then wait `delay` seconds, then answer `error_status`."""
+
     number: int
     revoke_tokens: bool
     error_status: int | None

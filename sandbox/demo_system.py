@@ -1,0 +1,162 @@
+"""The demo's hook per source system: what `qbsync demo` asks of each source's simulator (the shape is below).
+
+A source takes part in the demo by naming its hook in its declaration, `Source(..., demo="sandbox.<name>.demo:
+<Class>")`: a subclass of `DemoSystem` in `sandbox/<name>/demo.py` (the declared sources' hooks are examples)::
+
+    class AcmeDemo(DemoSystem):
+        source = "acme"                                  # the declared name
+
+        def __init__(self, options: DemoOptions):       # generate the data with the simulator's own generator
+            super().__init__(options)
+            self.dataset = generate(options.seed, records=options.records, bad_share=options.bad_share)
+
+        def simulator(self) -> Simulator:               # built, not started: the demo enters and leaves it
+            return AcmeSandbox(self.dataset, client_id=self.client_id, client_secret=self.client_secret,
+                               faults=self.faults(), rate_limit_per_s=self.rate_limit())
+
+        def configure(self, conn, company: str) -> None:   # optional: this source's mappings for the demo company
+            conn.load("account_mappings", frame)
+
+        def verify(self, books: Books, policy: dict[str, str]) -> Verdict:  # its own truth vs the company file
+            truth = expected(self.dataset, **policy)
+            return Verdict(bills=set(truth.bills), figures={"double_booked": 0, "unreconciled": 0})
+
+What the demo does with each hook, in order: builds it with `DemoOptions` (records, seed, faults, bad_share,
+country); adds the demo company on a fresh warehouse (every declared source enrolled with its default policy,
+`--bill-on` / `--invoice-difference` applied to all) and calls `configure`; enters `simulator()` and stores the
+hook's `connection(base_url)` as instance "demo" in the encrypted connection store, which the source's
+SourceApiResource (resource key: the source name) reads; materializes `<source>/raw_*` beside the shared staging,
+matching and outbox assets; delivers to the sandbox company file; then reports `landed(warehouse)` (rows per raw
+table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`; `qbsync soak` also asks each
+hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
+`double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
+hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
+"""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sources import registry
+
+if TYPE_CHECKING:
+    from sandbox.scaffold import ApiFaults, Simulator
+
+DEMO_INSTANCE = "demo"  # the stored connection every demo source reads
+CLIENT_ID = "qbsync-demo"
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What `qbsync demo` was asked for: records to generate (each hook decides what a record is, e.g. a PO),
+    the seed of data and faults, whether every fault knob is on, the share of planted bad records, the company
+    file's country."""
+
+    records: int
+    seed: int = 7
+    faults: bool = False
+    bad_share: float = 0.05
+    country: str = "US"
+
+
+@dataclass(frozen=True)
+class Books:
+    """The sandbox company file as the demo read it after delivery: Vendor, Bill and BillPaymentCheck objects."""
+
+    vendors: list[dict[str, Any]]
+    bills: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+
+    @classmethod
+    def read(cls, path: Path) -> Books:
+        from sandbox.quickbooks.company import CompanyFile
+
+        with CompanyFile(path) as company:
+            return cls(company.objects("Vendor"), company.objects("Bill"), company.objects("BillPaymentCheck"))
+
+    def bill_amounts(self) -> dict[str, Decimal]:
+        """RefNumber -> the bill's total (the sum of its expense lines)."""
+        return {b.get("RefNumber"): sum((_amount(x) for x in bill_lines(b)), Decimal(0)) for b in self.bills}
+
+
+@dataclass
+class Verdict:
+    """A source's judgement of the company file: the bills it explains (RefNumbers) and its named figures."""
+
+    bills: set[str]
+    figures: dict[str, int] = field(default_factory=dict)
+
+
+class DemoSystem:
+    """One source system in the demo (see the module docstring); subclasses set `source` and implement
+    `simulator` and `verify`."""
+
+    source: str = ""
+
+    def __init__(self, options: DemoOptions):
+        self.options = options
+        self.client_id = CLIENT_ID
+        self.client_secret = secrets.token_urlsafe(16)
+        self.running: Simulator | None = None  # set by the demo while the simulator serves
+
+    def simulator(self) -> Simulator:
+        raise NotImplementedError
+
+    def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
+        raise NotImplementedError
+
+    def configure(self, conn, company: str) -> None:
+        """This source's mappings (accounts, classes, tax codes) for the demo company; none by default."""
+
+    def connection(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
+        """(settings, secrets) stored as the source's connection "demo" once the simulator runs at `base_url`."""
+        return {"base_url": base_url, "client_id": self.client_id}, {"client_secret": self.client_secret}
+
+    def faults(self) -> ApiFaults | None:
+        """The scaffold's demo fault mix when the demo runs with --faults."""
+        from sandbox.scaffold import ApiFaults
+
+        return ApiFaults.demo(self.options.seed) if self.options.faults else None
+
+    def rate_limit(self) -> float | None:
+        """The declared request budget (429s beyond it) when the demo runs with --faults; else none."""
+        return registry.get(self.source).rate_limit_per_s if self.options.faults else None
+
+    def landed(self, wh) -> dict[str, int]:
+        """Rows landed per entity (raw_<source>_<entity>)."""
+        declared = registry.get(self.source)
+        return {entity: wh.scalar(f"SELECT count(*) FROM {declared.raw_table(entity)}") for entity in declared.entities}
+
+    def soak_check(self, env) -> Any:
+        """`qbsync soak`'s verdict on this source's documents (an object with `clean`, `lines()`, `as_json()`), judged
+        from its own truth and the company file of `env` (a sandbox.demo.DemoEnvironment); None: no soak checker."""
+        return None
+
+    def faults_fired(self) -> dict[str, int]:
+        return self.running.faults_fired() if self.running is not None else {}
+
+
+def demo_systems(options: DemoOptions, only: list[str] | None = None) -> dict[str, DemoSystem]:
+    """A hook per declared source that names one (`Source.demo`), by source name; `only` restricts them."""
+    found: dict[str, DemoSystem] = {}
+    for source in registry.all_sources():
+        if not source.demo or (only is not None and source.name not in only):
+            continue
+        module, _, name = source.demo.partition(":")
+        found[source.name] = getattr(importlib.import_module(module), name)(options)
+    return found
+
+
+def bill_lines(bill: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Bill's expense lines (one line comes back as a dict, several as a list)."""
+    lines = bill.get("ExpenseLineRet") or []
+    return lines if isinstance(lines, list) else [lines]
+
+
+def _amount(line: dict[str, Any]) -> Decimal:
+    return Decimal(str(line.get("Amount", "0")))
