@@ -23,7 +23,7 @@ from transforms.landing import RAW_COLUMNS, raw_frame
 from transforms.sqltext import ts
 from warehouse import qb_clock
 from warehouse.audit import now, record_from_query
-from warehouse.outbox import enqueue
+from warehouse.outbox import enqueue, enqueue_query
 from warehouse.store import Conn, Warehouse
 
 LAND_BATCH = 5_000
@@ -202,7 +202,7 @@ def build_bill_drafts(wh: Warehouse, full: bool = False) -> dict[str, Any]:
 
 
 def _enqueue(conn: Conn, sql: str, actor: str) -> int:
-    return enqueue(conn, conn.df(sql), actor=actor)
+    return enqueue_query(conn, sql, actor=actor)
 
 
 def enqueue_vendors(wh: Warehouse) -> dict[str, int]:

@@ -10,6 +10,7 @@ from qbxml.text import QbxmlFieldError, check_length, to_latin1
 from warehouse.store import Conn
 
 DEFAULT_VERSION = "16.0"
+BEYOND_ASCII = r"[^\x20-\x7e\t\n\r]"  # a character outside printable ASCII
 
 # warehouse column -> the qbXML element path it is written to (the schema says how long it may be)
 DOCUMENT_FIELDS = {
@@ -37,53 +38,48 @@ JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
 LEFT JOIN companies c ON c.company = d.company
 WHERE {{scope}}
 """
+_VERSIONS = """
+SELECT DISTINCT COALESCE(c.max_qbxml_version, '{version}')
+FROM bill_drafts d LEFT JOIN companies c ON c.company = d.company
+"""
 
 
 def latin1_and_lengths(conn: Conn, company: str | None) -> pd.DataFrame:
     """Faults for text that has no faithful Latin-1 form or is longer than the schema allows."""
-    docs = _long(conn, _DOCUMENTS, company, DOCUMENT_FIELDS, lambda row, col: col)
-    lines = _long(conn, _LINES, company, LINE_FIELDS, lambda row, col: f"lines[{int(row['line_number'])}].{col}")
-    candidates = pd.concat([docs, lines], ignore_index=True)
+    versions = [v for (v,) in conn.fetchall(_VERSIONS.format(version=DEFAULT_VERSION))]
+    line_field = "'lines[' || CAST(t.line_number AS TEXT) || '].{col}'"
+    candidates = [
+        *_suspicious(conn, _DOCUMENTS, company, DOCUMENT_FIELDS, "'{col}'", versions),
+        *_suspicious(conn, _LINES, company, LINE_FIELDS, line_field, versions),
+    ]
     faults = [
-        (row.company, row.record_key, row.field, reason)
-        for row in candidates.itertuples(index=False)
-        if (reason := _problem(row.value, row.version, row.path, row.field))
+        (row["company"], row["record_key"], row["field"], reason)
+        for row in candidates
+        if (reason := _problem(row["value"], row["version"], row["path"], row["field"]))
     ]
     return pd.DataFrame(faults, columns=FAULT_COLUMNS)
 
 
-def _long(conn: Conn, sql: str, company: str | None, fields: dict, name_of) -> pd.DataFrame:
-    """The text columns of `sql` as (company, record_key, version, field, path, value), only the suspicious ones."""
+def _suspicious(
+    conn: Conn, sql: str, company: str | None, fields: dict, name_sql: str, versions: list[str]
+) -> list[dict]:
+    """The text columns of `sql` as rows (company, record_key, version, field, path, value): only those beyond
+    printable ASCII or longer than the schema of their version allows, picked in SQL (the rest never leave it)."""
     text, params = scoped(sql.format(version=DEFAULT_VERSION), company)
-    frame = conn.df(text, params)
-    parts = []
-    for col, path in fields.items():
-        values = frame[col]
-        present = values.notna()
-        if not present.any():
-            continue
-        sub = frame[present]
-        text_values = sub[col].astype(str)
-        limits = sub["version"].map(lambda v, p=path: schema.max_length(p, v))
-        unusual = text_values.str.contains(r"[^\x20-\x7e\t\n\r]", regex=True)  # beyond printable ASCII
-        suspicious = unusual | (text_values.str.len() > limits.fillna(10**9))
-        sub = sub[suspicious]
-        if sub.empty:
-            continue
+    unusual = "regexp_matches({v}, ?)" if conn.backend == "duckdb" else "{v} ~ ?"
+    parts, paths = [], []
+    for index, (col, path) in enumerate(fields.items()):
+        limits = [(v, n) for v in versions if (n := schema.max_length(path, v)) is not None]
+        cases = " ".join("WHEN ? THEN ?" for _ in limits)
+        too_long = f"length(t.{col}) > CASE t.version {cases} END" if limits else "FALSE"
         parts.append(
-            pd.DataFrame(
-                {
-                    "company": sub["company"],
-                    "record_key": sub["record_key"],
-                    "version": sub["version"],
-                    "field": [name_of(row, col) for _, row in sub.iterrows()],
-                    "path": [path] * len(sub),
-                    "value": text_values[suspicious],
-                }
-            )
+            f"SELECT {index} AS field_index, t.company, t.record_key, t.version, {name_sql.format(col=col)} AS field, "
+            f"t.{col} AS value FROM t WHERE t.{col} IS NOT NULL AND ({unusual.format(v=f't.{col}')} OR {too_long})"
         )
-    columns = ["company", "record_key", "version", "field", "path", "value"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        params += [BEYOND_ASCII, *(x for limit in limits for x in limit)]
+        paths.append(path)
+    rows = conn.records(f"WITH t AS ({text}) {' UNION ALL '.join(parts)} ORDER BY field_index", params)
+    return [{**row, "path": paths[row["field_index"]]} for row in rows]
 
 
 def _problem(value: str, version: str, path: tuple[str, ...], field: str) -> str | None:

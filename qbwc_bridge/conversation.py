@@ -93,8 +93,7 @@ class Conversation:
             outbox.sweep_abandoned(conn, name, s.session_idle_seconds, s.max_attempts)
             if sessions.live_holder(conn, name, s.session_idle_seconds):
                 return [self._closed_ticket(conn, company, "busy: another session holds this company"), "busy"]
-            outbox.fail_blocked(conn, name)
-            if outbox.workable(conn, name) == 0:
+            if outbox.workable(conn, name, outbox.unblocked_dependencies(conn, name)) == 0:
                 return [self._closed_ticket(conn, company, "nothing to do"), "none", *self._postpone()]
             ticket, _ = sessions.open_session(conn, name, company.qbwc_user, s.ticket_ttl_seconds)
             return [ticket, ""]
@@ -115,23 +114,18 @@ class Conversation:
 
         def run(conn: Conn) -> str:
             session = sessions.require(conn, ticket)
-            self._lose_outstanding(conn, session, "the Web Connector asked for more work without answering")
+            changes = self._lose_outstanding(conn, session, "the Web Connector asked for more work without answering")
             if session.qbxml_version is None:
                 company = companies.get(conn, session.company)
                 version, info = negotiate(company.max_qbxml_version, major, minor, hcp_response)
                 session.country = editions.country_of(
                     country or info.get("country"), info.get("supported_versions", ()), company.country
                 )
-                sessions.update(
-                    conn,
-                    ticket,
-                    qbxml_version=version,
-                    country=session.country,
-                    company_file=company_file,
-                    host_info=info,
-                )
                 session.qbxml_version = version
-            outbox.fail_blocked(conn, session.company)
+                changes.update(
+                    qbxml_version=version, country=session.country, company_file=company_file, host_info=info
+                )
+            deps = outbox.unblocked_dependencies(conn, session.company)
             batch = delivery.next_batch(
                 conn,
                 session.company,
@@ -140,15 +134,15 @@ class Conversation:
                 s.batch_max_requests,
                 s.batch_max_bytes,
                 editions.edition(session.country),
+                deps,
             )
             if batch is not None:
-                sessions.update(conn, ticket, batch_id=batch.batch_id)
-                sessions.count(conn, ticket, sent=len(batch.rows), failed=batch.failed)
+                changes["batch_id"] = batch.batch_id
+                sessions.save(conn, ticket, sent=len(batch.rows), failed=batch.failed, **changes)
                 return batch.xml
-            if outbox.workable(conn, session.company) > 0:
-                sessions.update(conn, ticket, last_error=NOOP)
-            else:
-                sessions.update(conn, ticket, last_error="Nothing left to send in this session")
+            # afresh: a row failed at render time may have blocked others
+            left = outbox.workable(conn, session.company) > 0
+            sessions.save(conn, ticket, last_error=NOOP if left else "Nothing left to send in this session", **changes)
             return ""
 
         return self._guarded(run, "", ticket)
@@ -160,7 +154,7 @@ class Conversation:
         def run(conn: Conn) -> int:
             session = sessions.require(conn, ticket)
             if not session.batch_id:
-                sessions.update(conn, ticket, last_error="receiveResponseXML without an outstanding request message")
+                sessions.save(conn, ticket, last_error="receiveResponseXML without an outstanding request message")
                 return -1
             batch_id = session.batch_id
             if hresult:
@@ -170,17 +164,19 @@ class Conversation:
                     "UPDATE qbxml_messages SET hresult = ?, hresult_message = ?, answered_at = ? WHERE batch_id = ?",
                     [hresult_text, message_text, now(), batch_id],
                 )
-                self._lose_outstanding(conn, session, f"QuickBooks answered with HRESULT {reason}")
-                sessions.update(conn, ticket, last_error=f"QuickBooks could not run the request: {reason}")
+                lost = self._lose_outstanding(conn, session, f"QuickBooks answered with HRESULT {reason}")
+                sessions.save(conn, ticket, last_error=f"QuickBooks could not run the request: {reason}", **lost)
                 return -1
             responses = _parse(response or "", s.max_body_bytes)
+            stamp = now()  # answered: QuickBooks is done with the message
             conn.execute(
-                "UPDATE qbxml_messages SET response_xml = ?, answered_at = ? WHERE batch_id = ?",
-                [_bounded(response, s.max_stored_answer_bytes), now(), batch_id],
+                "UPDATE qbxml_messages SET response_xml = ?, answered_at = ?, ended_at = coalesce(ended_at, ?) "
+                "WHERE batch_id = ?",
+                [_bounded(response, s.max_stored_answer_bytes), stamp, stamp, batch_id],
             )
             if isinstance(responses, str):
-                self._lose_outstanding(conn, session, responses)
-                sessions.update(conn, ticket, last_error=responses)
+                lost = self._lose_outstanding(conn, session, responses)
+                sessions.save(conn, ticket, last_error=responses, **lost)
                 return -1
             settled = intake.settle_answer(
                 conn,
@@ -192,8 +188,7 @@ class Conversation:
                 s.retry_delay_seconds,
                 s.answer_wait_seconds,
             )
-            sessions.update(conn, ticket, batch_id=None)
-            sessions.count(conn, ticket, done=settled.done, failed=settled.failed)
+            sessions.save(conn, ticket, batch_id=None, done=settled.done, failed=settled.failed)
             processed = session.requests_done + session.requests_failed + settled.done + settled.failed
             return _progress(processed, outbox.workable(conn, session.company))
 
@@ -205,9 +200,9 @@ class Conversation:
         def run(conn: Conn) -> str:
             session = sessions.require(conn, ticket)
             reason = " ".join(filter(None, [hresult_message(hresult), _bounded(message, MAX_MESSAGE)]))
-            self._lose_outstanding(conn, session, f"connection error {reason}")
+            lost = self._lose_outstanding(conn, session, f"connection error {reason}")
             errors = session.connection_errors + 1
-            sessions.update(conn, ticket, connection_errors=errors, last_error=f"Connection error: {reason}")
+            sessions.save(conn, ticket, connection_errors=errors, last_error=f"Connection error: {reason}", **lost)
             return "done" if errors > self.settings.connection_error_retries else ""
 
         return self._guarded(run, "done", ticket)
@@ -230,9 +225,10 @@ class Conversation:
             session = sessions.load(conn, ticket)
             if session is None:
                 return "Invalid ticket: no such session"
-            self._lose_outstanding(conn, session, "the session closed before QuickBooks' answer arrived")
+            changes = self._lose_outstanding(conn, session, "the session closed before QuickBooks' answer arrived")
             if session.closed_at is None:
-                sessions.update(conn, ticket, closed_at=now())
+                changes["closed_at"] = now()
+            sessions.update(conn, ticket, **changes)
             return f"{session.requests_sent} sent, {session.requests_done} done, {session.requests_failed} failed"
 
         return self._guarded(run, "OK", ticket)
@@ -261,12 +257,14 @@ class Conversation:
         except Exception:
             log.exception("could not record the last error")
 
-    def _lose_outstanding(self, conn: Conn, session: sessions.Session, reason: str) -> None:
-        if session.batch_id:
-            outbox.end_message(conn, session.batch_id)
-            outbox.mark_unknown(conn, session.batch_id, reason, self.settings.max_attempts)
-            sessions.update(conn, session.ticket, batch_id=None)
-            session.batch_id = None
+    def _lose_outstanding(self, conn: Conn, session: sessions.Session, reason: str) -> dict[str, Any]:
+        """The session's outstanding message, if any, is lost; returns the session change to save with the call's."""
+        if not session.batch_id:
+            return {}
+        outbox.end_message(conn, session.batch_id)
+        outbox.mark_unknown(conn, session.batch_id, reason, self.settings.max_attempts)
+        session.batch_id = None
+        return {"batch_id": None}
 
     def _closed_ticket(self, conn: Conn, company: companies.Company, reason: str) -> str:
         """A ticket for an answer that opens no session (none, busy): valid for closeConnection only."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,12 @@ ENTITY_REFS = ("VendorRef", "PayeeEntityRef", "CustomerRef", "EntityRef")
 def external_guid(company: str, dedup_key: str) -> str:
     """The ExternalGUID an Add of this dedup key carries, in QuickBooks' GUIDTYPE form ({8-4-4-4-12})."""
     return "{" + str(uuid.uuid5(GUID_NAMESPACE, f"{company}\0{dedup_key}")).upper() + "}"
+
+
+def new_batch_id() -> str:
+    """A message id ordered by time ("b" + nanoseconds + random, 33 characters): the outbox rows a message touches
+    sit together, so looking them up skips the history (DuckDB's zone maps) instead of scanning it."""
+    return f"b{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
 
 
 def carries_guid(op: str, version: str) -> bool:
@@ -153,9 +160,10 @@ def next_batch(
     max_requests: int,
     max_bytes: int,
     edition: Edition | None = None,
+    deps: dict[str, dict] | None = None,
 ) -> Batch | None:
     """Claim, render (for the session's edition) and mark sent the next message for `company`; None when nothing is
-    sendable now.
+    sendable now (`deps`: outbox.dependencies(), when the caller has it).
 
     At least one request goes even if it alone exceeds `max_bytes`; rows that cannot render are failed here.
     """
@@ -163,7 +171,7 @@ def next_batch(
     elements: list[etree._Element] = []
     failures: list[dict] = []
     size = 0
-    for row in outbox.claim(conn, company, max_requests):
+    for row in outbox.claim(conn, company, max_requests, deps):
         try:
             action, element = render_row(row, ticket, version, edition)
         except Unsendable as exc:
@@ -180,7 +188,7 @@ def next_batch(
     outbox.settle(conn, failures)
     if not chosen:
         return None
-    batch_id = "b" + uuid.uuid4().hex
+    batch_id = new_batch_id()
     written = edition.version_string if edition else None
     xml = envelope.message(elements, version=version, on_error="continueOnError", written=written).decode("utf-8")
     outbox.mark_sent(conn, chosen, ticket, batch_id)

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import pandas as pd
-
 from qbwc_bridge.delivery import is_ours
 from qbxml.responses import Record, Response
 from qbxml.status import Outcome
@@ -149,8 +147,7 @@ def settle_answer(
     A late answer (the message was swept as abandoned while QuickBooks still ran it) settles the Adds it carried
     that are still open, whatever they were waiting for; nothing QuickBooks answered is dropped.
     """
-    rows = {r["request_id"]: r for r in outbox.late_rows(conn, batch_id)}
-    rows.update({r["request_id"]: r for r in outbox.batch_rows(conn, batch_id)})
+    rows = {r["request_id"]: r for r in outbox.answer_rows(conn, batch_id)}
     open_origins = outbox.open_messages(
         conn,
         {r["add_batch_id"] for r in rows.values() if r["sent_action"] == "lookup" and r.get("add_batch_id")},
@@ -171,10 +168,9 @@ def settle_answer(
             to_fold.extend(records)
         row = {**_with_prior_code(row), "origin_open_until": open_origins.get(row.get("add_batch_id"))}
         changes.append(_final(decide(row, rs, ticket, max_attempts, retry_delay)))
-    _store_responses(conn, stored)
+    conn.insert_rows("qbxml_responses", stored)
     fold(conn, company, to_fold)
     outbox.settle(conn, [{k: v for k, v in c.items() if k not in PRIVATE} for c in changes])
-    outbox.end_message(conn, batch_id)
     if any(r["status"] == "sent" for r in rows.values()):
         outbox.mark_unknown(conn, batch_id, "QuickBooks answered the message without this request", max_attempts)
     return Settled(
@@ -234,9 +230,3 @@ def _response_row(company: str, batch_id: str, rs: Response, records: list[dict]
         "received_at": stamp,
         "folded_at": stamp if folded else None,
     }
-
-
-def _store_responses(conn: Conn, rows: list[dict]) -> None:
-    if rows:
-        counts = {"ret_count": "Int64", "iterator_remaining": "Int64"}  # a None among ints must not make them 0.0
-        conn.load("qbxml_responses", pd.DataFrame(rows).astype(counts))

@@ -73,17 +73,14 @@ def load(conn: Conn, ticket: str) -> Session | None:
 
 
 def require(conn: Conn, ticket: str) -> Session:
-    """The live session of `ticket`, its last_seen_at refreshed; TicketRefused otherwise."""
+    """The live session of `ticket` (the call's save() refreshes its last_seen_at); TicketRefused otherwise."""
     session = load(conn, ticket)
-    stamp = now()
     if session is None:
         raise TicketRefused("Invalid ticket: no such session (authenticate first)")
     if session.closed_at is not None:
         raise TicketRefused("Invalid ticket: the session was closed")
-    if session.expires_at <= stamp:
+    if session.expires_at <= now():
         raise TicketRefused("Invalid ticket: the session expired; the next scheduled run starts a new one")
-    conn.execute("UPDATE qbwc_sessions SET last_seen_at = ? WHERE ticket = ?", [stamp, ticket])
-    session.last_seen_at = stamp
     return session
 
 
@@ -95,11 +92,13 @@ def update(conn: Conn, ticket: str, **values: Any) -> None:
     conn.execute(f"UPDATE qbwc_sessions SET {sets} WHERE ticket = ?", [*values.values(), ticket])
 
 
-def count(conn: Conn, ticket: str, *, sent: int = 0, done: int = 0, failed: int = 0) -> None:
+def save(conn: Conn, ticket: str, *, sent: int = 0, done: int = 0, failed: int = 0, **values: Any) -> None:
+    """The one session write of a call on a live session: last_seen_at now, `values` set, the counters added to."""
+    sets = "".join(f"{k} = ?, " for k in values)
     conn.execute(
-        "UPDATE qbwc_sessions SET requests_sent = requests_sent + ?, requests_done = requests_done + ?, "
-        "requests_failed = requests_failed + ? WHERE ticket = ?",
-        [sent, done, failed, ticket],
+        f"UPDATE qbwc_sessions SET {sets}last_seen_at = ?, requests_sent = requests_sent + ?, "
+        "requests_done = requests_done + ?, requests_failed = requests_failed + ? WHERE ticket = ?",
+        [*values.values(), now(), sent, done, failed, ticket],
     )
 
 

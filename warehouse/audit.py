@@ -6,8 +6,6 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import pandas as pd
-
 from warehouse.store import Conn
 
 COLUMNS = ["occurred_at", "actor", "company", "record_key", "event", "request_id", "detail"]
@@ -18,18 +16,11 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def record(conn: Conn, events: Iterable[Mapping[str, Any]] | pd.DataFrame) -> int:
-    """Append events (actor, record_key, event required; company, request_id, detail optional) in one load."""
-    frame = events if isinstance(events, pd.DataFrame) else pd.DataFrame(list(events))
-    if frame.empty:
-        return 0
-    frame = frame.copy()
-    if "occurred_at" not in frame:
-        frame["occurred_at"] = now()
-    for col in COLUMNS:
-        if col not in frame:
-            frame[col] = None
-    return conn.load("audit_log", frame[COLUMNS])
+def record(conn: Conn, events: Iterable[Mapping[str, Any]]) -> int:
+    """Append events (actor, record_key, event required; company, request_id, detail optional) in one statement."""
+    stamp = now()
+    rows = [{col: e.get(col) for col in COLUMNS} | {"occurred_at": e.get("occurred_at") or stamp} for e in events]
+    return conn.insert_rows("audit_log", rows)
 
 
 def record_from_query(conn: Conn, actor: str, event: str, select_sql: str, params: list | None = None) -> None:

@@ -4,51 +4,80 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import pandas as pd
 
 from warehouse.audit import now, record, record_from_query
 from warehouse.states import FINISHED, SENDABLE, sql_list
-from warehouse.store import Conn
+from warehouse.store import Array, Conn
 
 ENQUEUE_COLUMNS = ["company", "op", "dedup_key", "record_key", "payload"]
 
 
 def request_id_for(company: str, dedup_key: str) -> str:
-    """The outbox request_id of a dedup key: stable, so dependents can name it before it exists (33 chars)."""
-    return "q" + hashlib.sha1(f"{company}\0{dedup_key}".encode()).hexdigest()[:32]
+    """The outbox request_id of a dedup key: stable, so dependents can name it before it exists (33 chars).
+    The same as request_id_sql computes in the warehouse."""
+    return "q" + hashlib.sha256(f"{company}\0{dedup_key}".encode()).hexdigest()[:32]
+
+
+def request_id_sql(backend: str, company: str, dedup_key: str) -> str:
+    """SQL: request_id_for(company, dedup_key) of two text expressions."""
+    if backend == "postgres":
+        digest = f"sha256(convert_to({company}, 'UTF8') || '\\x00'::bytea || convert_to({dedup_key}, 'UTF8'))"
+        return f"'q' || substr(encode({digest}, 'hex'), 1, 32)"
+    return f"'q' || substr(sha256({company} || chr(0) || {dedup_key}), 1, 32)"
 
 
 def enqueue(conn: Conn, requests: pd.DataFrame, actor: str = "outbox") -> int:
     """Queue requests (columns: company, op, dedup_key, record_key, payload[, depends_on]); returns rows added.
 
-    A dedup key already queued for the company is left as it is, whatever its status. `depends_on` is the
-    request_id (see request_id_for) that must be done before this one is sent.
+    A dedup key already queued for the company is left as it is, whatever its status (the last of a key given
+    twice counts). `depends_on` is the request_id (see request_id_for) that must be done before this one is sent.
     """
     if requests.empty:
         return 0
     missing = [c for c in ENQUEUE_COLUMNS if c not in requests]
     if missing:
         raise ValueError(f"enqueue needs columns {missing}")
-    frame = requests.drop_duplicates(subset=["company", "dedup_key"], keep="last").copy()
-    frame["request_id"] = [request_id_for(c, k) for c, k in zip(frame["company"], frame["dedup_key"], strict=True)]
-    if "depends_on" not in frame:
-        frame["depends_on"] = None
+    frame = requests.drop_duplicates(subset=["company", "dedup_key"], keep="last")
+    frame = frame[[*ENQUEUE_COLUMNS, "depends_on"]] if "depends_on" in frame else frame.assign(depends_on=None)
+    staged = conn.stage(frame[[*ENQUEUE_COLUMNS, "depends_on"]], like="qbxml_outbox")
+    return enqueue_query(conn, f"SELECT * FROM {staged}", actor)
+
+
+def enqueue_query(conn: Conn, select_sql: str, actor: str = "outbox") -> int:
+    """Queue the requests `select_sql` yields (company, op, dedup_key, record_key, payload as JSON or JSON text,
+    depends_on) as enqueue() does, all in the warehouse: ids hashed in SQL, the dedup key's unique index deciding
+    what is new (one of a key given twice counts); returns rows added."""
     stamp = now()
-    frame["status"] = "pending"
-    frame["created_at"] = stamp
-    frame["updated_at"] = stamp
-    staged = conn.stage(frame, like="qbxml_outbox")
-    new_rows = (
-        f"SELECT s.company, s.record_key, s.request_id, NULL AS detail FROM {staged} s "
-        "WHERE NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = s.company AND o.dedup_key = s.dedup_key)"
+    name = f"_queue_{uuid.uuid4().hex}"
+    keep = " ON COMMIT DROP" if conn.backend == "postgres" else ""
+    json_type = "JSONB" if conn.backend == "postgres" else "JSON"
+    conn.execute(
+        f"CREATE TEMP TABLE {name}{keep} AS SELECT company, op, dedup_key, record_key, payload, depends_on, "
+        f"{request_id_sql(conn.backend, 'company', 'dedup_key')} AS request_id FROM (SELECT r.*, "
+        f"row_number() OVER (PARTITION BY r.company, r.dedup_key) AS n FROM ({select_sql}) r) q WHERE n = 1"
     )
-    before = conn.scalar("SELECT count(*) FROM qbxml_outbox")
-    record_from_query(conn, actor, "queued", new_rows)
-    cols = ", ".join(frame.columns)
-    conn.execute(f"INSERT INTO qbxml_outbox ({cols}) SELECT {cols} FROM {staged} ON CONFLICT DO NOTHING")
-    return conn.scalar("SELECT count(*) FROM qbxml_outbox") - before
+    added = conn.changed(
+        "INSERT INTO qbxml_outbox (request_id, company, op, dedup_key, record_key, payload, depends_on, status, "
+        f"created_at, updated_at) SELECT request_id, company, op, dedup_key, record_key, CAST(payload AS {json_type}), "
+        f"depends_on, 'pending', ?, ? FROM {name} ON CONFLICT (company, dedup_key) DO NOTHING",
+        [stamp, stamp],
+    )
+    record_from_query(
+        conn,
+        actor,
+        "queued",
+        "SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE o.created_at = ? "
+        f"AND o.request_id IN (SELECT request_id FROM {name}) ORDER BY o.request_id",
+        [stamp],
+    )
+    if conn.backend == "duckdb":
+        conn.execute(f"DROP TABLE {name}")
+    return added
 
 
 # -- delivery: the state machine the bridge drives ------------------------------------------------------------
@@ -63,20 +92,21 @@ ROW_COLUMNS = (
 )
 # What settling reads of a sent row: all but the payload (decoding 200 JSON payloads per answer is the costly part).
 SENT_COLUMNS = ", ".join(c.strip() for c in ROW_COLUMNS.split(",") if c.strip() != "payload")
-# Columns settle() writes, with their SQL types (casts keep both backends' staged types honest).
-SETTLE_TYPES = {
-    "status": "TEXT",
-    "next_action": "TEXT",
-    "qb_id": "TEXT",
-    "qb_edit_sequence": "TEXT",
-    "last_status_code": "INTEGER",
-    "last_error": "TEXT",
-    "next_attempt_at": "TIMESTAMP",
-    "iterator_id": "TEXT",
-    "iterator_ticket": "TEXT",
-    "watermark": "TEXT",
-    "add_batch_id": "TEXT",
-}
+# Columns settle() writes.
+SETTLE_COLUMNS = (
+    "status",
+    "next_action",
+    "qb_id",
+    "qb_edit_sequence",
+    "last_status_code",
+    "last_error",
+    "next_attempt_at",
+    "iterator_id",
+    "iterator_ticket",
+    "watermark",
+    "add_batch_id",
+)
+LOOKUP_CHUNK = 1000  # request ids per primary-key lookup
 FINAL = ("done", "failed")
 
 
@@ -88,56 +118,93 @@ def _rows(conn: Conn, sql: str, params: list) -> list[dict]:
     return rows
 
 
-def fail_blocked(conn: Conn, company: str, actor: str = "bridge") -> int:
-    """Fail every waiting row whose dependency failed ("blocked: ..."), along whole chains; returns rows failed."""
-    total = 0
-    while True:
-        blocked = conn.records(
-            "SELECT o.request_id, o.company, o.record_key, d.op AS dep_op, d.record_key AS dep_key, "
-            "d.last_error AS dep_error FROM qbxml_outbox o JOIN qbxml_outbox d ON d.request_id = o.depends_on "
-            f"WHERE o.company = ? AND o.status IN {sql_list(*SENDABLE)} AND d.status = 'failed'",
+def _among(column: str) -> str:
+    """SQL: `column` is one of the values of an array parameter (a short list the outbox is filtered by)."""
+    return f"{column} IN (SELECT unnest(CAST(? AS TEXT[])))"
+
+
+def _by_id(ids: Sequence[str]) -> tuple[str, list]:
+    """(SQL condition, parameters): request_id is one of `ids`, as literals a primary-key lookup can use."""
+    return f"request_id IN ({', '.join('?' for _ in ids)})", list(ids)
+
+
+def dependencies(conn: Conn, company: str) -> dict[str, dict]:
+    """request_id -> (op, record_key, status, last_error, next_attempt_at) of each row a sendable row of `company`
+    waits on. Looked up by key from the live rows, so the cost follows the work in the outbox, not its history."""
+    wanted = sorted(
+        r[0]
+        for r in conn.fetchall(
+            f"SELECT DISTINCT depends_on FROM qbxml_outbox WHERE company = ? AND status IN {sql_list(*SENDABLE)} "
+            "AND depends_on IS NOT NULL",
             [company],
         )
-        if not blocked:
+    )
+    found: dict[str, dict] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        where, params = _by_id(wanted[start : start + LOOKUP_CHUNK])
+        rows = conn.records(
+            f"SELECT request_id, op, record_key, status, last_error, next_attempt_at FROM qbxml_outbox WHERE {where}",
+            params,
+        )
+        found.update((r["request_id"], r) for r in rows)
+    return found
+
+
+def fail_blocked(conn: Conn, company: str, actor: str = "bridge", deps: dict[str, dict] | None = None) -> int:
+    """Fail every waiting row whose dependency failed ("blocked: ..."), along whole chains; returns rows failed.
+    `deps`: dependencies(), when the caller has it."""
+    total = 0
+    while True:
+        deps = dependencies(conn, company) if deps is None else deps
+        failed = {k: d for k, d in deps.items() if d["status"] == "failed"}
+        deps = None
+        if not failed:
             return total
-        stamp = now()
-        reasons = [
-            f"blocked: {b['dep_op'].removesuffix('Add').lower()} {b['dep_key']} failed: {b['dep_error']}"
-            for b in blocked
-        ]
-        conn.executemany(
-            "UPDATE qbxml_outbox SET status = 'failed', last_error = ?, updated_at = ?, settled_at = ? "
-            "WHERE request_id = ?",
-            [[r, stamp, stamp, b["request_id"]] for r, b in zip(reasons, blocked, strict=True)],
-        )
-        record(
+        blocked = _rows(
             conn,
-            [{**_event(b, actor, "failed"), "detail": {"reason": r}} for r, b in zip(reasons, blocked, strict=True)],
+            f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE company = ? AND status IN {sql_list(*SENDABLE)} "
+            f"AND {_among('depends_on')} ORDER BY request_id",
+            [company, Array(failed)],
         )
-        total += len(blocked)
+        changes = []
+        for row in blocked:
+            dep = failed[row["depends_on"]]
+            reason = f"blocked: {dep['op'].removesuffix('Add').lower()} {dep['record_key']} failed: {dep['last_error']}"
+            changes.append(
+                {**row, "status": "failed", "last_error": reason, "event": "failed", "detail": {"reason": reason}}
+            )
+        total += settle(conn, changes, actor)
 
 
-def claim(conn: Conn, company: str, limit: int) -> list[dict]:
-    """Up to `limit` sendable rows of `company`, oldest first, whose dependency is done.
+def unblocked_dependencies(conn: Conn, company: str, actor: str = "bridge") -> dict[str, dict]:
+    """fail_blocked, then the dependencies() of the rows still waiting: what claim and workable are given."""
+    deps = dependencies(conn, company)
+    if any(d["status"] == "failed" for d in deps.values()):
+        fail_blocked(conn, company, actor, deps)
+        deps = dependencies(conn, company)
+    return deps
+
+
+def claim(conn: Conn, company: str, limit: int, deps: dict[str, dict] | None = None) -> list[dict]:
+    """Up to `limit` sendable rows of `company`, oldest first, whose dependency is done (`deps`: dependencies()).
 
     On PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED until this transaction ends, so concurrent bridge
     processes never hand out the same row; mark the ones sent with mark_sent in the same transaction.
     """
-    lock = " FOR UPDATE OF o SKIP LOCKED" if conn.backend == "postgres" else ""
-    cols = ", ".join(f"o.{c.strip()}" for c in ROW_COLUMNS.split(","))
+    deps = dependencies(conn, company) if deps is None else deps
+    lock = " FOR UPDATE SKIP LOCKED" if conn.backend == "postgres" else ""
     return _rows(
         conn,
-        f"SELECT {cols} FROM qbxml_outbox o WHERE o.company = ? AND o.status IN {sql_list(*SENDABLE)} "
-        "AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) "
-        "AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM qbxml_outbox d "
-        "WHERE d.request_id = o.depends_on AND d.status = 'done')) "
-        f"ORDER BY o.created_at, o.request_id LIMIT ?{lock}",
-        [company, now(), limit],
+        f"SELECT {ROW_COLUMNS} FROM qbxml_outbox WHERE company = ? AND status IN {sql_list(*SENDABLE)} "
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+        f"AND (depends_on IS NULL OR {_among('depends_on')}) "
+        f"ORDER BY created_at, request_id LIMIT ?{lock}",
+        [company, now(), Array(k for k, d in deps.items() if d["status"] == "done"), limit],
     )
 
 
 def mark_sent(conn: Conn, rows: list[dict], ticket: str, batch_id: str, actor: str = "bridge") -> None:
-    """The rows (each with the `sent_action` it carries) went out in `batch_id`: status sent.
+    """The rows (each with the `sent_action` it carries) went out in `batch_id`: status sent, in one statement.
 
     A send, a re-query or a page counts as one more attempt; a lookup never changes QuickBooks and does not.
     An Add sent remembers `batch_id` (add_batch_id) and its ExternalGUID until its outcome is known.
@@ -145,53 +212,48 @@ def mark_sent(conn: Conn, rows: list[dict], ticket: str, batch_id: str, actor: s
     if not rows:
         return
     stamp = now()
-    frame = pd.DataFrame(
-        {
-            "request_id": [r["request_id"] for r in rows],
-            "sent_action": [r["sent_action"] for r in rows],
-            "external_guid": [r.get("external_guid") for r in rows],
-        }
-    )
-    staged = conn.stage(frame, like="qbxml_outbox")
+    sent = [{k: r.get(k) for k in ("request_id", "sent_action", "external_guid")} for r in rows]
+    values, params = conn.rows_sql("qbxml_outbox", sent, ("request_id", "sent_action", "external_guid"))
+    where, ids = _by_id([r["request_id"] for r in rows])
     adds = "s.sent_action = 'send' AND qbxml_outbox.op LIKE '%Add'"
     conn.execute(
         "UPDATE qbxml_outbox SET status = 'sent', "
         "attempts = attempts + CASE WHEN s.sent_action = 'lookup' THEN 0 ELSE 1 END, "
         f"ticket = ?, batch_id = ?, add_batch_id = CASE WHEN {adds} THEN ? ELSE qbxml_outbox.add_batch_id END, "
         f"external_guid = CASE WHEN {adds} THEN s.external_guid ELSE qbxml_outbox.external_guid END, "
-        f"sent_action = s.sent_action, sent_at = ?, updated_at = ? FROM {staged} s "
-        "WHERE qbxml_outbox.request_id = s.request_id",
-        [ticket, batch_id, batch_id, stamp, stamp],
+        f"sent_action = s.sent_action, sent_at = ?, updated_at = ? FROM ({values}) s "
+        f"WHERE qbxml_outbox.request_id = s.request_id AND qbxml_outbox.{where}",
+        [ticket, batch_id, batch_id, stamp, stamp, *params, *ids],
     )
-    json_object = "json_build_object" if conn.backend == "postgres" else "json_object"
-    record_from_query(  # one event per row, built from the staged rows in SQL (no second bulk load)
-        conn,
-        actor,
-        "sent",
-        f"SELECT o.company, o.record_key, o.request_id, {json_object}('batch_id', o.batch_id, 'action', s.sent_action) "
-        f"AS detail FROM {staged} s JOIN qbxml_outbox o ON o.request_id = s.request_id ORDER BY o.request_id",
-    )
+    events = [
+        {**_event(r, actor, "sent"), "detail": {"batch_id": batch_id, "action": r["sent_action"]}}
+        for r in sorted(rows, key=lambda r: r["request_id"])
+    ]
+    record(conn, events)
 
 
 def batch_rows(conn: Conn, batch_id: str) -> list[dict]:
     """The rows still waiting for the answer to `batch_id` (every column but the payload)."""
     return _rows(
         conn,
-        f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE batch_id = ? AND status = 'sent' ORDER BY request_id",
+        f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE status = 'sent' AND batch_id = ? ORDER BY request_id",
         [batch_id],
     )
 
 
-def late_rows(conn: Conn, batch_id: str) -> list[dict]:
-    """Adds `batch_id` carried whose outcome is still open although the row moved on (swept as abandoned, waiting
-    for a lookup, failed after its attempts): a late answer to `batch_id` settles them, each as a sent Add."""
-    rows = _rows(
+def answer_rows(conn: Conn, batch_id: str) -> list[dict]:
+    """What an answer to `batch_id` settles: the rows still waiting for it, and the Adds it carried whose outcome is
+    still open although the row moved on (swept as abandoned, waiting for a lookup, failed after its attempts),
+    each of those as a sent Add (sent_action 'send'). Every column but the payload."""
+    mine = "(status = 'sent' AND batch_id = ?)"
+    columns = SENT_COLUMNS.replace("sent_action", f"CASE WHEN {mine} THEN sent_action ELSE 'send' END AS sent_action")
+    return _rows(
         conn,
-        f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE add_batch_id = ? "
-        f"AND NOT (batch_id = ? AND status = 'sent') AND status NOT IN {sql_list(*FINISHED)} ORDER BY request_id",
-        [batch_id, batch_id],
+        f"SELECT {columns} "
+        f"FROM qbxml_outbox WHERE {mine} OR (add_batch_id = ? AND status NOT IN {sql_list(*FINISHED)}) "
+        "ORDER BY request_id",
+        [batch_id, batch_id, batch_id],
     )
-    return [{**r, "sent_action": "send"} for r in rows]
 
 
 def end_message(conn: Conn, batch_id: str) -> None:
@@ -218,22 +280,28 @@ def open_messages(conn: Conn, batch_ids: set[str], wait_seconds: float) -> dict[
 
 def settle(conn: Conn, changes: list[dict], actor: str = "bridge") -> int:
     """Apply new states in one statement. Each change is a row dict (request_id, company, record_key and every
-    SETTLE_TYPES column, e.g. the claimed row updated) plus `event` and optional `detail` for the audit log."""
+    SETTLE_COLUMNS column, e.g. the claimed row updated) plus `event` and optional `detail` for the audit log."""
     if not changes:
         return 0
     stamp = now()
-    frame = pd.DataFrame([{k: c.get(k) for k in ("request_id", *SETTLE_TYPES)} for c in changes])
-    frame["last_status_code"] = frame["last_status_code"].astype("Int64")  # never 3170.0 in COPY's CSV
-    frame["settled_at"] = [stamp if c["status"] in FINAL else None for c in changes]
-    staged = conn.stage(frame, like="qbxml_outbox")
-    sets = ", ".join(f"{col} = CAST(s.{col} AS {kind})" for col, kind in SETTLE_TYPES.items())
+    rows = [
+        {"request_id": c["request_id"], **{k: c.get(k) for k in SETTLE_COLUMNS}, "settled_at": _settled(c, stamp)}
+        for c in changes
+    ]
+    values, params = conn.rows_sql("qbxml_outbox", rows, list(rows[0]))
+    where, ids = _by_id([c["request_id"] for c in changes])
+    sets = ", ".join(f"{col} = s.{col}" for col in (*SETTLE_COLUMNS, "settled_at"))
     conn.execute(
-        f"UPDATE qbxml_outbox SET {sets}, settled_at = CAST(s.settled_at AS TIMESTAMP), updated_at = ? "
-        f"FROM {staged} s WHERE qbxml_outbox.request_id = s.request_id",
-        [stamp],
+        f"UPDATE qbxml_outbox SET {sets}, updated_at = ? FROM ({values}) s "
+        f"WHERE qbxml_outbox.request_id = s.request_id AND qbxml_outbox.{where}",
+        [stamp, *params, *ids],
     )
     record(conn, [{**_event(c, actor, c["event"]), "detail": c.get("detail")} for c in changes])
     return len(changes)
+
+
+def _settled(change: dict, stamp: datetime) -> datetime | None:
+    return stamp if change["status"] in FINAL else None
 
 
 def mark_unknown(conn: Conn, batch_id: str, reason: str, max_attempts: int, actor: str = "bridge") -> int:
@@ -257,17 +325,22 @@ def mark_unknown(conn: Conn, batch_id: str, reason: str, max_attempts: int, acto
     return settle(conn, changes, actor)
 
 
-def workable(conn: Conn, company: str) -> int:
+def workable(conn: Conn, company: str, deps: dict[str, dict] | None = None) -> int:
     """Rows of `company` this session can still move: sendable now, waiting on a dependency that is on its way,
-    or in flight. Retries not yet due and rows blocked on a missing dependency wait for a later session."""
+    or in flight. Retries not yet due and rows blocked on a missing dependency wait for a later session.
+    `deps`: dependencies(), when the caller has it."""
     stamp = now()
+    deps = dependencies(conn, company) if deps is None else deps
+    moving = [
+        k
+        for k, d in deps.items()
+        if d["status"] in ("done", "sent", "pending", "unknown")
+        or (d["status"] == "retry" and (d["next_attempt_at"] is None or d["next_attempt_at"] <= stamp))
+    ]
     return conn.scalar(
-        "SELECT count(*) FROM qbxml_outbox o LEFT JOIN qbxml_outbox d ON d.request_id = o.depends_on "
-        f"WHERE o.company = ? AND (o.status = 'sent' OR (o.status IN {sql_list(*SENDABLE)} "
-        "AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) "
-        "AND (o.depends_on IS NULL OR d.status IN ('done', 'sent', 'pending', 'unknown') "
-        "OR (d.status = 'retry' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)))))",
-        [company, stamp, stamp],
+        f"SELECT count(*) FROM qbxml_outbox WHERE company = ? AND (status = 'sent' OR (status IN {sql_list(*SENDABLE)} "
+        f"AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (depends_on IS NULL OR {_among('depends_on')})))",
+        [company, stamp, Array(moving)],
     )
 
 

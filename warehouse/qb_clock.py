@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import pandas as pd
 
 from warehouse.store import Conn
 
@@ -29,24 +28,23 @@ def filter_time(watermark: datetime, time_zone: str | None, utc_offset_minutes: 
     return (local - OVERLAP).strftime(FILTER_FORMAT)
 
 
-def newest_offset(texts: pd.Series, utc: pd.Series) -> tuple[datetime, int] | None:
-    """(UTC time, offset in minutes) of the newest of QuickBooks' time `texts` (`utc`: the same times in UTC)."""
-    if not utc.notna().any():
+def offset_minutes(text: Any) -> int | None:
+    """The UTC offset, in minutes, that a QuickBooks time text carries (None when it carries none)."""
+    try:
+        offset = datetime.fromisoformat(str(text)).utcoffset()
+    except ValueError:
         return None
-    at = utc.idxmax()
-    reported = datetime.fromisoformat(str(texts[at]))
-    if reported.tzinfo is None:
-        return None
-    return utc[at].to_pydatetime(), int(reported.utcoffset().total_seconds() // 60)
+    return None if offset is None else int(offset.total_seconds() // 60)
 
 
 def learn(conn: Conn, company: str, seen: tuple[datetime, int] | None) -> None:
-    """Keep the offset of the newest time QuickBooks reported for `company`."""
+    """Keep the offset of the newest time QuickBooks reported for `company`: (UTC time, offset in minutes)."""
     if seen is None:
         return
     observed_at, offset = seen
-    known = conn.scalar("SELECT observed_at FROM qb_clock WHERE company = ?", [company])
-    if known is not None and pd.Timestamp(known) >= pd.Timestamp(observed_at):
-        return
-    frame = pd.DataFrame([{"company": company, "utc_offset_minutes": offset, "observed_at": observed_at}])
-    conn.upsert("qb_clock", frame, key=["company"])
+    conn.insert_rows(
+        "qb_clock",
+        [{"company": company, "utc_offset_minutes": offset, "observed_at": observed_at}],
+        "ON CONFLICT (company) DO UPDATE SET utc_offset_minutes = EXCLUDED.utc_offset_minutes, "
+        "observed_at = EXCLUDED.observed_at WHERE qb_clock.observed_at < EXCLUDED.observed_at",
+    )

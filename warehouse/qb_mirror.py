@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from typing import Any
-
-import pandas as pd
 
 from warehouse import qb_clock
 from warehouse.audit import now
-from warehouse.store import Conn
+from warehouse.store import Array, Conn
 
 Row = dict[str, Any]
 
@@ -256,9 +255,20 @@ def _as_dict(record: Any) -> Row:
     }
 
 
-def _utc(series: pd.Series) -> pd.Series:
-    """QuickBooks timestamps carry a UTC offset; the warehouse keeps naive UTC."""
-    return pd.to_datetime(series, utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
+def _utc(text: Any) -> datetime | None:
+    """A QuickBooks timestamp (with its UTC offset; none read as UTC) as naive UTC, as the warehouse keeps it."""
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _date(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None
 
 
 def fold(conn: Conn, company: str, records: Iterable[Any]) -> dict[str, int]:
@@ -276,82 +286,76 @@ def fold(conn: Conn, company: str, records: Iterable[Any]) -> dict[str, int]:
         grouped.setdefault("Item" if target[0] == "qb_items" else rec["type"], []).append(rec)
     stamp = now()
     counts: dict[str, int] = {}
-    seen: list[tuple] = []
+    seen: list[tuple[datetime, int]] = []
     # Deletions last, so a record deleted after it was read ends up removed.
     for recs in sorted(grouped.values(), key=lambda rs: _table_of(rs[0]["type"])[0] == "qb_deleted"):
         table, key, convert, stamps = _table_of(recs[0]["type"])
-        frame = pd.DataFrame([convert(r) for r in recs]).drop_duplicates(subset=[key], keep="last")
+        rows = list({row[key]: row for row in map(convert, recs)}.values())
         for col in stamps:
-            reported = frame[col]
-            frame[col] = _utc(reported)
-            seen.append(qb_clock.newest_offset(reported, frame[col]))
-        frame = _changed(conn, company, table, key, frame)
-        if frame.empty:
+            reported = [row[col] for row in rows]
+            for row in rows:
+                row[col] = _utc(row[col])
+            newest = max(range(len(rows)), key=lambda i: rows[i][col] or datetime.min)
+            offset = qb_clock.offset_minutes(reported[newest])
+            if rows[newest][col] is not None and offset is not None:
+                seen.append((rows[newest][col], offset))
+        rows = _changed(conn, company, table, key, rows)
+        if not rows:
             continue
-        for col in ("txn_date", "due_date"):
-            if col in frame:
-                frame[col] = pd.to_datetime(frame[col], errors="coerce").dt.date
-        frame.insert(0, "company", company)
-        frame["synced_at"] = stamp
-        conn.upsert(table, frame, key=["company", key])
-        counts[table] = counts.get(table, 0) + len(frame)
+        for row in rows:
+            for col in ("txn_date", "due_date"):
+                if col in row:
+                    row[col] = _date(row[col])
+        conn.upsert_rows(table, [{"company": company, **row, "synced_at": stamp} for row in rows], ["company", key])
+        counts[table] = counts.get(table, 0) + len(rows)
         if recs[0]["type"] in LINES:
-            _replace_lines(conn, company, recs, frame[key], stamp, counts)
+            _replace_lines(conn, company, recs, {row[key] for row in rows}, stamp, counts)
         if table == "qb_deleted":
-            _remove_deleted(conn, company, frame)
-    qb_clock.learn(conn, company, max(filter(None, seen), default=None))
+            _remove_deleted(conn, company, rows)
+    qb_clock.learn(conn, company, max(seen, default=None))
     return counts
 
 
-def _changed(conn: Conn, company: str, table: str, key: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `frame` the mirror does not hold yet in this version (ListID/TxnID + EditSequence; a deletion by
-    its id and time): a modified-date query re-reads an overlap on purpose, and what repeats must change nothing.
-    """
+def _changed(conn: Conn, company: str, table: str, key: str, rows: list[Row]) -> list[Row]:
+    """The rows the mirror does not hold yet in this version (ListID/TxnID + EditSequence; a deletion by its id and
+    time): a modified-date query re-reads an overlap on purpose, and what repeats must change nothing."""
     version = "time_deleted" if table == "qb_deleted" else "edit_sequence"
-    staged = conn.stage(frame[[key]], like=table)
-    held = conn.df(
-        f"SELECT t.{key}, t.{version} FROM {table} t JOIN {staged} s ON s.{key} = t.{key} WHERE t.company = ?",
-        [company],
+    held = dict(
+        conn.fetchall(
+            f"SELECT {key}, {version} FROM {table} WHERE company = ? AND {key} IN (SELECT unnest(CAST(? AS TEXT[])))",
+            [company, Array(row[key] for row in rows)],
+        )
     )
-    if held.empty:
-        return frame
-    if version == "time_deleted":
-        held[version] = pd.to_datetime(held[version])
-    merged = frame.merge(held, on=key, how="left", suffixes=("", "_held"), indicator=True)
-    same = (merged["_merge"] == "both") & (merged[version].astype(str) == merged[f"{version}_held"].astype(str))
-    return frame.loc[~same.to_numpy()]
+    return [row for row in rows if row[key] not in held or held[row[key]] != row[version]]
 
 
 def _replace_lines(
-    conn: Conn, company: str, recs: list[Row], changed: pd.Series, stamp: Any, counts: dict[str, int]
+    conn: Conn, company: str, recs: list[Row], changed: set[str], stamp: datetime, counts: dict[str, int]
 ) -> None:
     """The lines of the changed records that carry lines replace what the mirror held for them."""
     table, convert = LINES[recs[0]["type"]]
-    wanted = set(changed)
-    newest = {r["id"]: convert(r) for r in recs if r["id"] in wanted}  # the last answer of each record wins
+    newest = {r["id"]: convert(r) for r in recs if r["id"] in changed}  # the last answer of each record wins
     newest = {txn_id: lines for txn_id, lines in newest.items() if lines is not None}
     if not newest:
         return
-    staged = conn.stage(pd.DataFrame({"txn_id": list(newest)}), like=table)
-    conn.execute(f"DELETE FROM {table} WHERE company = ? AND txn_id IN (SELECT txn_id FROM {staged})", [company])
-    lines = pd.DataFrame([line for rows in newest.values() for line in rows])
-    if lines.empty:
-        return
-    lines.insert(0, "company", company)
-    lines["synced_at"] = stamp
-    conn.upsert(table, lines, key=["company", "txn_line_id"])
-    counts[table] = counts.get(table, 0) + len(lines)
+    conn.execute(
+        f"DELETE FROM {table} WHERE company = ? AND txn_id IN (SELECT unnest(CAST(? AS TEXT[])))",
+        [company, Array(newest)],
+    )
+    lines = [{"company": company, **line, "synced_at": stamp} for rows in newest.values() for line in rows]
+    if lines:
+        conn.upsert_rows(table, lines, ["company", "txn_line_id"])
+        counts[table] = counts.get(table, 0) + len(lines)
 
 
-def _remove_deleted(conn: Conn, company: str, frame: pd.DataFrame) -> None:
+def _remove_deleted(conn: Conn, company: str, rows: list[Row]) -> None:
     for kind, targets in DELETED_FROM.items():
-        ids = frame.loc[frame["object_kind"] == kind, ["object_id"]]
-        if ids.empty:
+        ids = Array(row["object_id"] for row in rows if row["object_kind"] == kind)
+        if not ids:
             continue
-        staged = conn.stage(ids, like="qb_deleted")
         for table, key in targets:
             conn.execute(
-                f"DELETE FROM {table} WHERE company = ? AND {key} IN (SELECT object_id FROM {staged})", [company]
+                f"DELETE FROM {table} WHERE company = ? AND {key} IN (SELECT unnest(CAST(? AS TEXT[])))", [company, ids]
             )
 
 
@@ -368,10 +372,8 @@ def fold_pending(conn: Conn) -> int:
         by_company.setdefault(company, []).extend(parsed)
     for company, records in by_company.items():
         fold(conn, company, records)
-    ids = pd.DataFrame({"response_id": [r[0] for r in rows]})
-    staged = conn.stage(ids, like="qbxml_responses")
     conn.execute(
-        f"UPDATE qbxml_responses SET folded_at = ? WHERE response_id IN (SELECT response_id FROM {staged})",
-        [now()],
+        "UPDATE qbxml_responses SET folded_at = ? WHERE response_id IN (SELECT unnest(CAST(? AS BIGINT[])))",
+        [now(), Array(r[0] for r in rows)],
     )
     return len(rows)

@@ -23,6 +23,13 @@ from warehouse import config
 from warehouse.duckdb_files import OPEN_FILES
 
 Params = Sequence[Any] | None
+JSON_TYPES = ("JSON", "jsonb")
+PLAIN = frozenset({str, int, bool, datetime, date, Decimal})  # bound as they are
+_COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+class Array(list):
+    """A parameter bound as an SQL array (a plain list or dict parameter is bound as JSON text)."""
 
 
 class Conn:
@@ -36,6 +43,14 @@ class Conn:
 
     def execute(self, sql: str, params: Params = None) -> None:
         self._run(sql, params)
+
+    def changed(self, sql: str, params: Params = None) -> int:
+        """Run an INSERT/UPDATE/DELETE; the number of rows it wrote."""
+        if self.backend == "duckdb":
+            return self._run(sql, params).fetchone()[0]
+        with self.raw.cursor() as cur:
+            cur.execute(_pg_sql(sql) if params is not None else sql, _py(params))
+            return cur.rowcount
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -99,6 +114,63 @@ class Conn:
         else:
             self._copy(table, frame, cols)
         return len(frame)
+
+    def insert_rows(self, table: str, rows: Sequence[dict[str, Any]], on_conflict: str = "") -> int:
+        """Append `rows` (dicts with the same keys, columns of `table`) in one statement, without pandas: each column
+        travels as one array parameter (`rows_sql`). `on_conflict`: an ON CONFLICT clause to add."""
+        if not rows:
+            return 0
+        names = list(rows[0])
+        select, params = self.rows_sql(table, rows, names)
+        cols = ", ".join(_q(c) for c in names)
+        self.execute(f"INSERT INTO {_q(table)} ({cols}) {select} {on_conflict}", params)
+        return len(rows)
+
+    def upsert_rows(self, table: str, rows: Sequence[dict[str, Any]], key: Sequence[str], update: bool = True) -> int:
+        """`upsert` for a list of dicts (the last row of a key wins), without pandas."""
+        unique = list({tuple(r[k] for k in key): r for r in rows}.values())
+        if not unique:
+            return 0
+        rest = [c for c in unique[0] if c not in key]
+        keys = ", ".join(_q(k) for k in key)
+        if update and rest:
+            action = "DO UPDATE SET " + ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in rest)
+        else:
+            action = "DO NOTHING"
+        return self.insert_rows(table, unique, f"ON CONFLICT ({keys}) {action}")
+
+    def rows_sql(self, table: str, rows: Sequence[dict[str, Any]], names: Sequence[str]) -> tuple[str, list]:
+        """(SELECT of `rows` as a derived table with columns `names` typed as `table`'s, its parameters): one array
+        per column, unnested side by side, so a batch costs one parameter per column on both backends."""
+        types = self.column_types(table)
+        if not set(names) <= set(types):  # a migration added columns since they were read
+            _COLUMN_TYPES.pop((self.backend, table))
+            types = self.column_types(table)
+        parts, params = [], []
+        for name in names:
+            kind = types[name]
+            array = "VARCHAR" if kind in JSON_TYPES else kind
+            value = f"unnest(CAST(? AS {array}[]))"
+            parts.append(f"CAST({value} AS {kind}) AS {_q(name)}" if kind in JSON_TYPES else f"{value} AS {_q(name)}")
+            params.append(Array(_cell(r.get(name), kind) for r in rows))
+        return "SELECT " + ", ".join(parts), params
+
+    def column_types(self, table: str) -> dict[str, str]:
+        """Column -> SQL type of `table` (cached per backend: migrations define one shape for every schema)."""
+        cached = _COLUMN_TYPES.get((self.backend, table))
+        if cached is None:
+            if self.backend == "duckdb":
+                sql = "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?"
+            else:
+                sql = (
+                    "SELECT column_name, CASE WHEN data_type = 'numeric' THEN 'numeric' ELSE udt_name END "
+                    "FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()"
+                )
+            cached = dict(self.fetchall(sql, [table]))
+            if not cached:
+                raise ValueError(f"no table {table}")
+            _COLUMN_TYPES[(self.backend, table)] = cached
+        return cached
 
     def stage(self, frame: pd.DataFrame, like: str) -> str:
         """Put `frame` in a temporary table shaped like table `like` (dropped at commit); returns its name.
@@ -342,7 +414,24 @@ def _py(params: Params):
     """Parameters as plain Python values both drivers accept (dicts/lists become JSON text)."""
     if params is None:
         return None
-    return [json.dumps(p, default=str) if isinstance(p, dict | list) else p for p in params]
+    return [
+        list(p) if isinstance(p, Array) else json.dumps(p, default=str) if isinstance(p, dict | list) else p
+        for p in params
+    ]
+
+
+def _cell(value: Any, kind: str) -> Any:
+    """One value for an array parameter: dicts/lists as JSON text for JSON columns, NaN/NaT as NULL, numpy scalars
+    as Python values."""
+    if value is None or type(value) in PLAIN:
+        return value
+    if value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "dtype") and hasattr(value, "item"):
+        value = value.item()
+    if kind in JSON_TYPES and value is not None and not isinstance(value, str):
+        return json.dumps(value, default=_json_default)
+    return value
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
