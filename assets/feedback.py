@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from assets.metadata import result, sample
-from assets.policies import API_RETRY, WAREHOUSE_POOL
+from assets.policies import API_RETRY, WAREHOUSE_POOL, api_failures_final
 from connectors.core.pacing import Pacer
 from sources import registry
 from sources.declaration import Source
@@ -79,7 +79,7 @@ def _feedback_asset(source: Source) -> dg.AssetsDefinition:
     )
     def feedback(context: dg.AssetExecutionContext):
         wh = context.resources.warehouse.get()
-        with getattr(context.resources, source.name).client() as client:
+        with api_failures_final(), getattr(context.resources, source.name).client() as client:
             counts = deliver_writes(wh, source, client)
         by_status = dict(wh.fetchall(f"SELECT status, count(*) FROM cloud_outbox WHERE {mine} GROUP BY status"))
         with wh.connect() as conn:

@@ -9,7 +9,7 @@ import dagster as dg
 
 from assets import steps
 from assets.metadata import result, sample
-from assets.policies import API_RETRY, LANDING_FRESHNESS, WAREHOUSE_POOL
+from assets.policies import API_RETRY, LANDING_FRESHNESS, WAREHOUSE_POOL, api_failures_final
 from connectors.core.watermark import later, load_watermark, parse_timestamp, save_watermark
 from sources import registry
 from sources.declaration import Source
@@ -59,7 +59,7 @@ def _landing_asset(source: Source, entity: str) -> dg.AssetsDefinition:
         wh = context.resources.warehouse.get()
         with wh.connect() as conn:
             start = load_watermark(conn, source.name, entity)
-        with getattr(context.resources, source.name).client() as client:
+        with api_failures_final(), getattr(context.resources, source.name).client() as client:
             pulled = getattr(client, f"iter_{entity}")(updated_after=resume_from(start, source.cursor_overlap))
             fetched = _Watermarked(pulled, start, source.cursor_field)
             figures = steps.land(wh, source, entity, fetched)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +13,7 @@ from typing import Annotated
 import typer
 
 from warehouse.config import migrated_warehouse
+from warehouse.errors import OperatorError
 
 company_app = typer.Typer(no_args_is_help=True, help="Companies: one QuickBooks company file per Web Connector user.")
 outbox_app = typer.Typer(no_args_is_help=True, help="The qbXML outbox: what waits, what went, what failed.")
@@ -71,7 +74,7 @@ def company_list() -> None:
 
 def bridge(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (put TLS in front of it)"),
-    port: int = typer.Option(8085, "--port", help="TCP port"),
+    port: int = typer.Option(8085, "--port", min=0, max=65535, help="TCP port"),
 ) -> None:
     """Serve the Web Connector SOAP endpoint (/qbwc), its support page and /healthz with waitress; for each source
     whose QBSYNC_<SOURCE>_WEBHOOK_SECRET is set, also its signed webhook deliveries at POST /webhooks/<source>."""
@@ -82,7 +85,11 @@ def bridge(
 
     wh = migrated_warehouse()
     settings = BridgeSettings.from_env()
-    server = make_server(wh, settings, host, port)
+    try:
+        server = make_server(wh, settings, host, port)
+    except (OSError, ValueError) as exc:  # waitress turns an unknown host name into ValueError
+        cause = exc if isinstance(exc, OSError) else exc.__context__
+        raise OperatorError(cannot_listen(host, port, cause if isinstance(cause, OSError) else exc)) from None
     base = f"http://{host}:{server.effective_port}"
     typer.echo(f"bridge on {base}/qbwc, warehouse {wh.describe()}", err=True)
     for source in (s for s in registry.all_sources() if s.webhook):
@@ -94,6 +101,22 @@ def bridge(
     # The bridge's own warnings (failed logins, refused tickets, internal errors) go to stderr with a time stamp.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server.run()
+
+
+def cannot_listen(host: str, port: int, exc: Exception) -> str:
+    """Why the bridge cannot listen on host:port, and what to do, in one line."""
+    code = getattr(exc, "errno", None)
+    reason = getattr(exc, "strerror", None) or str(exc)
+    if code == errno.EADDRINUSE:
+        return f"port {port} on {host} is in use by another program: stop it or choose another with --port"
+    if code == errno.EACCES:
+        return f"not allowed to listen on port {port}: ports below 1024 need privileges; choose another with --port"
+    if isinstance(exc, socket.gaierror) or code == errno.EADDRNOTAVAIL:
+        return (
+            f"--host {host} is not an address of this machine ({reason}): use 127.0.0.1 behind a "
+            "local TLS proxy, 0.0.0.0 for every interface, or one of this machine's addresses"
+        )
+    return f"cannot listen on {host}:{port}: {reason}; check --host and --port"
 
 
 def qwc(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from warehouse.errors import OperatorError
+
 
 def home() -> Path:
     """The working folder for the warehouse file, sandbox company files and reports (default ./.qbsync);
@@ -15,9 +17,31 @@ def home() -> Path:
 
 
 def database_url() -> str:
-    """postgresql://... when QBSYNC_DATABASE_URL is set, else duckdb://<QBSYNC_HOME>/warehouse.duckdb."""
+    """QBSYNC_DATABASE_URL (postgresql://... or duckdb:///path) when set, else duckdb://<QBSYNC_HOME>/warehouse.duckdb."""
     url = os.environ.get("QBSYNC_DATABASE_URL", "").strip()
-    return url or f"duckdb://{home() / 'warehouse.duckdb'}"
+    if url:
+        check_url(url, "QBSYNC_DATABASE_URL")
+        return url
+    return f"duckdb://{home() / 'warehouse.duckdb'}"
+
+
+URL_SCHEMES = ("postgresql://", "postgres://", "duckdb://")
+
+
+def check_url(url: str, where: str = "the database URL") -> None:
+    """Refuse a URL that names neither PostgreSQL nor DuckDB, saying what would work."""
+    if not url.startswith(URL_SCHEMES):
+        scheme = url.partition("://")[0] if "://" in url else url.partition(":")[0]
+        raise OperatorError(
+            f"{where} starts with {scheme!r}, neither postgresql:// nor duckdb://: set it to "
+            "postgresql://USER@HOST:5432/DB or duckdb:///PATH/warehouse.duckdb, or unset it for the DuckDB file "
+            "under QBSYNC_HOME"
+        )
+
+
+def connect_timeout_seconds() -> int:
+    """How long to wait for PostgreSQL to answer a new connection (libpq counts whole seconds, at least 2)."""
+    return max(2, round(float(os.environ.get("QBSYNC_DATABASE_CONNECT_TIMEOUT", "10"))))
 
 
 def lock_timeout_seconds() -> float:
