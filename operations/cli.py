@@ -96,12 +96,13 @@ def mappings_list(
     """Every mapping: kind, company, source, source code, QuickBooks name."""
     from operations.mappings import list_all
 
-    with migrated_warehouse().connect() as conn:
+    wh = migrated_warehouse()
+    with wh.connect() as conn:
         rows = list_all(conn, company)
     for row in rows:
         typer.echo("\t".join(row))
     if not rows:
-        typer.echo("no mappings yet: qbsync mappings import accounts FILE.csv")
+        typer.echo(f"no mappings yet in {wh.describe()}: qbsync mappings import accounts FILE.csv")
 
 
 @vendors_app.command("link")
@@ -122,8 +123,24 @@ def vendors_link(
         typer.echo(f"linked {line}")
 
 
+def doctor(
+    offline: Annotated[bool, typer.Option("--offline", help="Do not contact the sources")] = False,
+) -> None:
+    """Which warehouse and why, which variables (never a secret's value; whether .env or the exported value wins),
+    which companies and sources, and whether each source answers. Exit 1 when something needs doing."""
+    from operations.doctor import diagnose
+
+    findings = diagnose(reach_sources=not offline)
+    width = max(len(f.topic) for f in findings)
+    for f in findings:
+        typer.echo(f"{'ok  ' if f.ok else 'FAIL'}  {f.topic:<{width}}  {f.text}")
+    if not all(f.ok for f in findings):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer, company_app: typer.Typer) -> None:
-    """Add `company set` to the company group and the mappings and vendors groups to the root CLI."""
+    """Add `company set` to the company group, the mappings and vendors groups and `doctor` to the root CLI."""
     company_app.command("set")(company_set)
+    app.command("doctor")(doctor)
     app.add_typer(mappings_app, name="mappings")
     app.add_typer(vendors_app, name="vendors")

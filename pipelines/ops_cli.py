@@ -21,9 +21,10 @@ def register(app: typer.Typer) -> None:
         """Show one document's story from landing to its QuickBooks TxnID."""
         from data_checks.timeline import document_story, format_story, to_json
 
-        with migrated_warehouse().connect() as conn:
+        wh = migrated_warehouse()
+        with wh.connect() as conn:
             data = document_story(conn, key)
-        typer.echo(to_json(data) if as_json else format_story(data))
+        typer.echo(to_json(data) if as_json else format_story(data, wh.describe()))
         if not data["events"] and not data["requests"]:
             raise typer.Exit(1)
 
@@ -74,6 +75,9 @@ def register(app: typer.Typer) -> None:
         from warehouse.config import home
 
         path = out or home() / "reports" / "finance.html"
-        summary = write_report(migrated_warehouse(), path)
+        wh = migrated_warehouse()
+        summary = write_report(wh, path)
         by_status = ", ".join(f"{s} {n}" for s, n in summary["documents_by_status"].items() if n)
-        typer.echo(f"{summary['documents']} documents ({by_status or 'none'}); report at {summary['path']}")
+        typer.echo(
+            f"{summary['documents']} documents ({by_status or 'none'}) in {wh.describe()}; report at {summary['path']}"
+        )

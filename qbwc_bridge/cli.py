@@ -64,12 +64,13 @@ def company_list() -> None:
     """Companies with their Web Connector user, country and qbXML ceiling."""
     from qbwc_bridge import companies
 
-    with migrated_warehouse().connect() as conn:
+    wh = migrated_warehouse()
+    with wh.connect() as conn:
         rows = companies.list_all(conn)
     for c in rows:
         typer.echo(f"{c.company}\t{c.qbwc_user}\t{c.country}\t{c.max_qbxml_version}")
     if not rows:
-        typer.echo("no companies yet: qbsync company add --name N --user U --password-stdin")
+        typer.echo(f"no companies yet in {wh.describe()}: qbsync company add --name N --user U --password-stdin")
 
 
 def bridge(
@@ -129,10 +130,11 @@ def qwc(
     from qbwc_bridge import companies
     from qbwc_bridge.qwc import qwc_document
 
-    with migrated_warehouse().connect() as conn:
+    wh = migrated_warehouse()
+    with wh.connect() as conn:
         found = companies.get(conn, company)
     if found is None:
-        typer.echo(f"no company {company!r}: add it with qbsync company add", err=True)
+        typer.echo(f"no company {company!r} in {wh.describe()}: add it with qbsync company add", err=True)
         raise typer.Exit(1)
     try:
         document = qwc_document(found, url, every_minutes or None)
@@ -149,7 +151,8 @@ def outbox_status(as_json: bool = typer.Option(False, "--json", help="Machine-re
     """Rows per company and status."""
     from warehouse.outbox import status_counts
 
-    with migrated_warehouse().connect() as conn:
+    wh = migrated_warehouse()
+    with wh.connect() as conn:
         counts = status_counts(conn)
     if as_json:
         typer.echo(json.dumps(counts))
@@ -157,7 +160,7 @@ def outbox_status(as_json: bool = typer.Option(False, "--json", help="Machine-re
     for row in counts:
         typer.echo(f"{row['company']}\t{row['status']}\t{row['n']}")
     if not counts:
-        typer.echo("the outbox is empty")
+        typer.echo(f"the outbox is empty in {wh.describe()}")
 
 
 @outbox_app.command("export")

@@ -150,7 +150,7 @@ def lock_holder(message: str) -> str:
             argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
     except OSError:
         argv = []
-    command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv))
+    command = " ".join(" ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv)).split())
     return f"process {pid}" + (f" ({command[:80]})" if command else "")
 
 
