@@ -46,6 +46,11 @@ def database_url(environ: Mapping[str, str] | None = None) -> str:
 URL_SCHEMES = ("postgresql://", "postgres://", "duckdb://")
 
 
+def storage_kind() -> str:
+    """postgres or duckdb: what QBSYNC_DATABASE_URL names (Dagster shows it as the assets' storage kind)."""
+    return "postgres" if os.environ.get("QBSYNC_DATABASE_URL", "").strip().startswith("postgres") else "duckdb"
+
+
 def check_url(url: str, where: str = "the database URL") -> None:
     """Refuse a URL that names neither PostgreSQL nor DuckDB, saying what would work."""
     if not url.startswith(URL_SCHEMES):
