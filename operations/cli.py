@@ -36,9 +36,13 @@ def company_set(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="system[:instance] to feed the company and set (repeat)")
     ] = None,
+    payment_account: Annotated[
+        str | None, typer.Option("--payment-account", help="QuickBooks bank account bill payments are drawn on")
+    ] = None,
 ) -> None:
-    """Set a company's procure-to-pay policy (all its sources, or those named with --source, enrolling them)."""
-    from operations.company_policy import set_policy, show
+    """Set a company's procure-to-pay policy (all its sources, or those named with --source, enrolling them) and
+    the bank account its bill payments are drawn on."""
+    from operations.company_policy import set_payment_account, set_policy, show
 
     try:
         with migrated_warehouse().connect() as conn:
@@ -52,6 +56,8 @@ def company_set(
                 vendor_sync=vendor_sync,
                 on_cancel=on_cancel,
             )
+            if payment_account is not None:
+                changes += filter(None, [set_payment_account(conn, name, payment_account)])
             rows = show(conn, name)
     except ValueError as exc:
         raise _fail(str(exc)) from exc

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from connectors.core.errors import ApiError
 from operations import cli as operations_cli
-from pipelines import ops_cli, recover, soak
+from pipelines import ops_cli, recover, run_now, soak
 from qbwc_bridge import cli as bridge_cli
 from qbxml.cli import app as qbxml_app
 from sandbox import demo
@@ -64,6 +64,7 @@ demo.register(app)
 ops_cli.register(app)
 operations_cli.register(app, bridge_cli.company_app)
 recover.register(app)
+run_now.register(app)
 soak.register(app)
 
 
