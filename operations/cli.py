@@ -105,6 +105,8 @@ def mappings_list(
     wh = migrated_warehouse()
     with wh.connect() as conn:
         rows = list_all(conn, company)
+    if rows:
+        typer.echo("kind\tcompany\tsource\tsource code\tQuickBooks name")
     for row in rows:
         typer.echo("\t".join(row))
     if not rows:

@@ -42,6 +42,53 @@ def company_add(
     typer.echo(f"company {company.company}: user {company.qbwc_user}, {company.country}, qbXML <= {max_version}")
 
 
+@company_app.command("password")
+def company_password(
+    name: str = typer.Option(..., "--name", help="Company name"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the new password from standard input"),
+) -> None:
+    """Rotate the company's Web Connector password (stored scrypt-hashed; open sessions end)."""
+    from qbwc_bridge import companies
+
+    if not password_stdin:
+        raise typer.BadParameter("pass the new password on standard input with --password-stdin", param_hint="password")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with migrated_warehouse().connect() as conn:
+            closed = companies.set_password(conn, name, password)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"company {name}: new Web Connector password stored; {closed} open session(s) ended")
+    typer.echo(
+        "now, in the QuickBooks Web Connector on the QuickBooks machine: select this company's application, type the "
+        "new password in its Password column and answer Yes to save it (the .qwc file holds no password: no "
+        "re-import needed)"
+    )
+
+
+@company_app.command("remove")
+def company_remove(
+    name: str = typer.Option(..., "--name", help="Company name"),
+    force: bool = typer.Option(False, "--force", help="Also when requests are open: they are failed"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation at a terminal"),
+) -> None:
+    """Forget a company: its Web Connector user, sources, mappings and sessions (history stays for audit)."""
+    from qbwc_bridge import companies
+
+    if not yes and sys.stdin.isatty() and not typer.confirm(f"remove company {name} and its settings?"):
+        typer.echo("nothing was changed")
+        raise typer.Exit(1)
+    try:
+        with migrated_warehouse().connect() as conn:
+            removed = companies.remove(conn, name, force=force)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    detail = ", ".join(f"{n} {what}" for what, n in removed.items() if n)
+    typer.echo(f"company {name} removed" + (f" ({detail})" if detail else "") + "; its history stays in the audit log")
+
+
 @company_app.command("time-zone")
 def company_time_zone(
     name: str = typer.Option(..., "--name", help="Company name"),
@@ -67,6 +114,8 @@ def company_list() -> None:
     wh = migrated_warehouse()
     with wh.connect() as conn:
         rows = companies.list_all(conn)
+    if rows:
+        typer.echo("company\tWeb Connector user\tcountry\tqbXML <=")
     for c in rows:
         typer.echo(f"{c.company}\t{c.qbwc_user}\t{c.country}\t{c.max_qbxml_version}")
     if not rows:
@@ -157,10 +206,38 @@ def outbox_status(as_json: bool = typer.Option(False, "--json", help="Machine-re
     if as_json:
         typer.echo(json.dumps(counts))
         return
+    if counts:
+        typer.echo("company\tstatus\trequests")
     for row in counts:
         typer.echo(f"{row['company']}\t{row['status']}\t{row['n']}")
     if not counts:
         typer.echo(f"the outbox is empty in {wh.describe()}")
+
+
+@outbox_app.command("failed")
+def outbox_failed(
+    company: str = typer.Option("", "--company", help="Only this company"),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output"),
+) -> None:
+    """Failed requests with their errors (fix the cause, then qbsync replay --failed --key KEY)."""
+    from warehouse.outbox import failed_rows
+
+    wh = migrated_warehouse()
+    with wh.connect() as conn:
+        rows = failed_rows(conn, company or None)
+    if as_json:
+        typer.echo(json.dumps(rows, default=str))
+        return
+    if not rows:
+        typer.echo(f"no failed requests in {wh.describe()}")
+        return
+    typer.echo("company\top\trecord\tattempts\tstatus code\terror")
+    for r in rows:
+        error = " ".join(str(r["last_error"] or "-").split())
+        typer.echo(
+            f"{r['company']}\t{r['op']}\t{r['record_key']}\t{r['attempts']}\t{r['last_status_code'] or '-'}\t{error}"
+        )
+    typer.echo(f"{len(rows)} failed: after fixing the cause, qbsync replay --failed --key KEY re-queues one")
 
 
 @outbox_app.command("export")

@@ -33,7 +33,11 @@ def test_company_add_and_list(cli, warehouse):
         "13.0",
         stdin="other\n",
     )
-    assert cli("company", "list").output.splitlines() == ["acme\tacme-qbwc\tUS\t16.0", "beta\tbeta-qbwc\tCA\t13.0"]
+    assert cli("company", "list").output.splitlines() == [
+        "company\tWeb Connector user\tcountry\tqbXML <=",
+        "acme\tacme-qbwc\tUS\t16.0",
+        "beta\tbeta-qbwc\tCA\t13.0",
+    ]
     again = cli("company", "add", "--name", "acme", "--user", "x", "--password-stdin", stdin="p\n", ok=False)
     assert again.exit_code == 1
     with warehouse.connect() as conn:

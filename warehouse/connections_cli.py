@@ -70,6 +70,8 @@ def list_connections() -> None:
     wh = migrated_warehouse()
     with wh.connect() as conn:
         rows = connections.list_all(conn)
+    if rows:
+        typer.echo("source\tinstance\tsettings\tsecrets\tupdated")
     for c in rows:
         shown = " ".join(f"{k}={v}" for k, v in sorted(c.settings.items()))
         typer.echo(
