@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import socket
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -148,9 +150,32 @@ def bridge(
             typer.echo(f"webhooks on: POST {base}{path}", err=True)
         else:
             typer.echo(f"webhooks off: set {source.env['webhook_secret']} to accept deliveries at {path}", err=True)
-    # The bridge's own warnings (failed logins, refused tickets, internal errors) go to stderr with a time stamp.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Sessions (start, messages, answers, close), failed logins, refused tickets and internal errors go to stderr,
+    # as text lines or (QBSYNC_BRIDGE_LOG_FORMAT=json) one JSON object per line.
+    handler = logging.StreamHandler()
+    handler.setFormatter(log_formatter(os.environ.get("QBSYNC_BRIDGE_LOG_FORMAT", "text")))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     server.run()
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per log record: time (UTC, ISO 8601), level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        entry = {"time": stamp, "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def log_formatter(kind: str) -> logging.Formatter:
+    """text (time level logger: message) or json (JSON lines); anything else is refused, naming the variable."""
+    if kind.strip().lower() == "json":
+        return JsonLines()
+    if kind.strip().lower() in ("", "text"):
+        return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    raise OperatorError(f"QBSYNC_BRIDGE_LOG_FORMAT={kind!r}: use text or json")
 
 
 def cannot_listen(host: str, port: int, exc: Exception) -> str:

@@ -64,7 +64,7 @@ def test_qwc_file(cli, tmp_path):
     assert doc.tag == "QBWCXML"
     fields = {e.tag: e.text for e in doc}
     assert fields["AppURL"] == "https://bridge.example.com/qbwc"
-    assert fields["AppSupport"] == "https://bridge.example.com/support"
+    assert fields["AppSupport"] == "https://bridge.example.com/support?company=acme"
     assert fields["UserName"] == "acme-qbwc"
     assert fields["QBType"] == "QBFS"
     assert re.fullmatch(r"\{[0-9A-F-]{36}\}", fields["OwnerID"]) and re.fullmatch(
