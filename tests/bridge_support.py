@@ -10,6 +10,7 @@ import pandas as pd
 from zeep import Client, Settings
 from zeep.transports import Transport
 
+from assets import steps
 from qbwc_bridge import companies
 from qbwc_bridge.server import RunningBridge, start_in_thread
 from qbwc_bridge.settings import BridgeSettings
@@ -18,6 +19,7 @@ from qbxml.responses import parse_message
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.webconnector.client import ClientFaults, WebConnector
 from warehouse.outbox import enqueue, request_id_for
+from warehouse.qb_mirror import fold_pending
 from warehouse.store import Warehouse
 
 COMPANY, USER, PASSWORD = "acme", "acme-qbwc", "s3cret-pass"
@@ -87,3 +89,14 @@ def zeep_service(soap_url: str):
 def statuses(wh: Warehouse) -> dict[str, int]:
     with wh.connect() as conn:
         return dict(conn.fetchall("SELECT status, count(*) FROM qbxml_outbox GROUP BY status"))
+
+
+def pull_reference(wh: Warehouse, company: CompanyFile) -> dict:
+    """Queue every reference query, play Web Connector sessions until idle and fold the answers into qb_*."""
+    queued = steps.enqueue_reference_queries(wh)
+    with running_bridge(wh, **FAST) as bridge:
+        WebConnector(bridge.soap_url, USER, PASSWORD, company, noop_wait=0.01).run_until_idle()
+    with wh.connect() as conn:
+        fold_pending(conn)
+        assert conn.fetchall("SELECT DISTINCT status FROM qbxml_outbox") == [("done",)]
+    return queued

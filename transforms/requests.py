@@ -303,29 +303,33 @@ def bill_payments(d: Dialect) -> str:
 # op -> (mirror table whose newest time_modified is the watermark, how the op takes a modified-since filter)
 REFERENCE_QUERIES = {
     "VendorQuery": ("qb_vendors", "list"),
+    "CustomerQuery": ("qb_customers", "list"),
     "AccountQuery": ("qb_accounts", "list_no_iterator"),
     "ItemQuery": ("qb_items", "list"),
     "BillQuery": ("qb_bills", "txn"),
     "BillPaymentCheckQuery": ("qb_bill_payments", "txn"),
-    "TxnDeletedQuery": ("qb_deleted", "deleted"),
+    "InvoiceQuery": ("qb_invoices", "txn_lines"),
+    "TxnDeletedQuery": ("qb_deleted", "deleted_txn"),
+    "ListDeletedQuery": ("qb_deleted", "deleted_list"),
 }
-DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck"]
+DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck", "Invoice"]
+DELETED_LIST_TYPES = ["Account", "Customer", "Vendor", "ItemService", "ItemNonInventory", "ItemOtherCharge",
+                      "ItemInventory"]  # fmt: skip
 
 
 def reference_query_payload(op: str, stamp: str | None) -> dict[str, Any]:
     """The `<{op}Rq>` content reading everything changed since the local time `stamp` (None: everything)."""
     _, kind = REFERENCE_QUERIES[op]
-    if kind == "deleted":
-        return {
-            "TxnDelType": DELETED_TXN_TYPES,
-            "DeletedDateRangeFilter": {"FromDeletedDate": stamp} if stamp else None,
-        }
-    if kind == "txn":
-        return {
+    if kind.startswith("deleted"):
+        types = {"TxnDelType": DELETED_TXN_TYPES} if kind == "deleted_txn" else {"ListDelType": DELETED_LIST_TYPES}
+        return {**types, "DeletedDateRangeFilter": {"FromDeletedDate": stamp} if stamp else None}
+    if kind.startswith("txn"):
+        payload = {
             "@iterator": "Start",
             "MaxReturned": MAX_RETURNED,
             "ModifiedDateRangeFilter": {"FromModifiedDate": stamp} if stamp else None,
         }
+        return {**payload, "IncludeLineItems": "true"} if kind == "txn_lines" else payload
     payload: dict[str, Any] = {"ActiveStatus": "All", "FromModifiedDate": stamp}
     if kind == "list":
         payload = {"@iterator": "Start", "MaxReturned": MAX_RETURNED, **payload}
@@ -336,10 +340,13 @@ def reference_watermarks() -> str:
     """SQL: (company, op, watermark, live, time_zone, utc_offset_minutes) for every company and reference query."""
     parts = []
     for op, (table, kind) in REFERENCE_QUERIES.items():
-        column = "time_deleted" if kind == "deleted" else "time_modified"
+        column, only = "time_modified", ""
+        if kind.startswith("deleted"):
+            column, only = "time_deleted", f" AND t.object_kind = '{kind.removeprefix('deleted_')}'"
         parts.append(
-            f"SELECT c.company, '{op}' AS op, (SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company) "
-            "AS watermark, EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = c.company "
+            f"SELECT c.company, '{op}' AS op, "
+            f"(SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company{only}) AS watermark, "
+            "EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = c.company "
             f"AND o.op = '{op}' AND o.status IN {LIVE}) AS live, c.time_zone, k.utc_offset_minutes "
             "FROM companies c LEFT JOIN qb_clock k ON k.company = c.company"
         )

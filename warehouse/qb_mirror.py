@@ -1,4 +1,4 @@
-"""Fold parsed QuickBooks records (…Ret) into the qb_* mirror tables, set-wise; deletions remove mirrored rows."""
+"""Fold parsed QuickBooks records (…Ret) into the qb_* mirror tables, set-wise; deletions are kept as facts."""
 
 from __future__ import annotations
 
@@ -44,9 +44,22 @@ def _vendor(rec: Row) -> Row:
         "vendor_name": _get(d, "Name") or rec.get("name"),
         "company_name": _get(d, "CompanyName"),
         "account_number": _get(d, "AccountNumber"),
-        "address_line1": _get(d, "VendorAddress.Addr1"),
-        "city": _get(d, "VendorAddress.City"),
-        "postal_code": _get(d, "VendorAddress.PostalCode"),
+        **_name_entry(rec, "VendorAddress", lines=1),
+    }
+
+
+def _name_entry(rec: Row, address: str, lines: int) -> Row:
+    """What vendors and customers share: the address (its first `lines` street lines), contact, terms, versions."""
+    d = rec["data"]
+    return {
+        **{f"address_line{i}": _get(d, f"{address}.Addr{i}") for i in range(1, lines + 1)},
+        "city": _get(d, f"{address}.City"),
+        "state": _get(d, f"{address}.State"),
+        "postal_code": _get(d, f"{address}.PostalCode"),
+        "country": _get(d, f"{address}.Country"),
+        "phone": _get(d, "Phone"),
+        "email": _get(d, "Email"),
+        "terms": _get(d, "TermsRef.FullName"),
         "is_active": _bool(_get(d, "IsActive")),
         "edit_sequence": rec["edit_sequence"],
         "time_created": _get(d, "TimeCreated"),
@@ -73,10 +86,77 @@ def _item(rec: Row) -> Row:
         "list_id": rec["id"],
         "full_name": _get(d, "FullName") or rec.get("name"),
         "item_type": rec["type"].removesuffix("Ret"),
+        "description": _first(d, "SalesOrPurchase.Desc", "SalesAndPurchase.SalesDesc", "SalesDesc"),
+        "price": _first(d, "SalesOrPurchase.Price", "SalesAndPurchase.SalesPrice", "SalesPrice"),
         "is_active": _bool(_get(d, "IsActive")),
         "edit_sequence": rec["edit_sequence"],
         "time_modified": _get(d, "TimeModified"),
     }
+
+
+def _first(data: dict, *paths: str) -> Any:
+    """The first of `paths` present in `data` (item kinds keep their sales fields in different aggregates)."""
+    return next((value for value in (_get(data, p) for p in paths) if value is not None), None)
+
+
+def _customer(rec: Row) -> Row:
+    d = rec["data"]
+    sublevel = _get(d, "Sublevel")
+    return {
+        "list_id": rec["id"],
+        "full_name": _get(d, "FullName") or rec.get("name"),
+        "customer_name": _get(d, "Name"),
+        "parent_list_id": _get(d, "ParentRef.ListID"),
+        "sublevel": int(sublevel) if sublevel is not None else None,
+        "company_name": _get(d, "CompanyName"),
+        "balance": _get(d, "Balance"),
+        "total_balance": _get(d, "TotalBalance"),
+        **_name_entry(rec, "BillAddress", lines=2),
+    }
+
+
+def _invoice(rec: Row) -> Row:
+    d = rec["data"]
+    return {
+        "txn_id": rec["id"],
+        "ref_number": _get(d, "RefNumber"),
+        "customer_list_id": _get(d, "CustomerRef.ListID"),
+        "customer_name": _get(d, "CustomerRef.FullName"),
+        "txn_date": _get(d, "TxnDate"),
+        "due_date": _get(d, "DueDate"),
+        "terms": _get(d, "TermsRef.FullName"),
+        "subtotal": _get(d, "Subtotal"),
+        "sales_tax_total": _get(d, "SalesTaxTotal"),
+        "applied_amount": _get(d, "AppliedAmount"),
+        "balance_remaining": _get(d, "BalanceRemaining"),
+        "is_paid": _bool(_get(d, "IsPaid")),
+        "memo": _get(d, "Memo"),
+        "edit_sequence": rec["edit_sequence"],
+        "time_created": _get(d, "TimeCreated"),
+        "time_modified": _get(d, "TimeModified"),
+    }
+
+
+def _invoice_lines(rec: Row) -> list[Row] | None:
+    """The invoice's lines; None when the answer carries none (a query without IncludeLineItems)."""
+    if "InvoiceLineRet" not in rec["data"]:
+        return None
+    lines = rec["data"]["InvoiceLineRet"] or []
+    return [
+        {
+            "txn_id": rec["id"],
+            "txn_line_id": _get(line, "TxnLineID"),
+            "line_number": n,
+            "item_list_id": _get(line, "ItemRef.ListID"),
+            "item_name": _get(line, "ItemRef.FullName"),
+            "description": _get(line, "Desc"),
+            "quantity": _get(line, "Quantity"),
+            "rate": _get(line, "Rate"),
+            "amount": _get(line, "Amount"),
+        }
+        for n, line in enumerate(lines if isinstance(lines, list) else [lines], 1)
+        if isinstance(line, dict)
+    ]
 
 
 def _bill(rec: Row) -> Row:
@@ -128,6 +208,7 @@ def _deleted(kind: str) -> Callable[[Row], Row]:
             "del_type": _get(d, f"{prefix}DelType"),
             "ref_or_name": _get(d, "RefNumber") if kind == "txn" else _get(d, "FullName"),
             "time_deleted": _get(d, "TimeDeleted"),
+            "deleted_by": f"{prefix}DeletedQuery",
         }
 
     return convert
@@ -136,6 +217,8 @@ def _deleted(kind: str) -> Callable[[Row], Row]:
 # record type -> (table, key column, converter, timestamp columns)
 TABLES: dict[str, tuple[str, str, Callable[[Row], Row], tuple[str, ...]]] = {
     "VendorRet": ("qb_vendors", "list_id", _vendor, ("time_created", "time_modified")),
+    "CustomerRet": ("qb_customers", "list_id", _customer, ("time_created", "time_modified")),
+    "InvoiceRet": ("qb_invoices", "txn_id", _invoice, ("time_created", "time_modified")),
     "AccountRet": ("qb_accounts", "list_id", _account, ("time_modified",)),
     "BillRet": ("qb_bills", "txn_id", _bill, ("time_created", "time_modified")),
     "BillPaymentCheckRet": ("qb_bill_payments", "txn_id", _payment("check"), ("time_modified",)),
@@ -143,7 +226,9 @@ TABLES: dict[str, tuple[str, str, Callable[[Row], Row], tuple[str, ...]]] = {
     "TxnDeletedRet": ("qb_deleted", "object_id", _deleted("txn"), ("time_deleted",)),
     "ListDeletedRet": ("qb_deleted", "object_id", _deleted("list"), ("time_deleted",)),
 }
-# What a deletion removes from the mirror, by its kind.
+# Line tables filled from a record type: (table, rows of one record); a changed record replaces all its lines.
+LINES: dict[str, tuple[str, Callable[[Row], list[Row] | None]]] = {"InvoiceRet": ("qb_invoice_lines", _invoice_lines)}
+# What a deletion removes from the mirror, by its kind (customers and invoices stay: their deletion is the fact).
 DELETED_FROM = {
     "txn": (("qb_bills", "txn_id"), ("qb_bill_payments", "txn_id")),
     "list": (("qb_vendors", "list_id"), ("qb_accounts", "list_id"), ("qb_items", "list_id")),
@@ -180,7 +265,7 @@ def fold(conn: Conn, company: str, records: Iterable[Any]) -> dict[str, int]:
     """Upsert QuickBooks records (qbxml Record objects or their dicts) into qb_*; returns rows per table.
 
     Types without a mirror table are skipped. A TxnDeletedRet/ListDeletedRet lands in qb_deleted and removes the
-    mirrored bill, payment, vendor, account or item.
+    mirrored bill, payment, vendor, account or item; deleted customers and invoices stay, the fact beside them.
     """
     grouped: dict[str, list[Row]] = {}
     for raw in records:
@@ -210,6 +295,8 @@ def fold(conn: Conn, company: str, records: Iterable[Any]) -> dict[str, int]:
         frame["synced_at"] = stamp
         conn.upsert(table, frame, key=["company", key])
         counts[table] = counts.get(table, 0) + len(frame)
+        if recs[0]["type"] in LINES:
+            _replace_lines(conn, company, recs, frame[key], stamp, counts)
         if table == "qb_deleted":
             _remove_deleted(conn, company, frame)
     qb_clock.learn(conn, company, max(filter(None, seen), default=None))
@@ -233,6 +320,27 @@ def _changed(conn: Conn, company: str, table: str, key: str, frame: pd.DataFrame
     merged = frame.merge(held, on=key, how="left", suffixes=("", "_held"), indicator=True)
     same = (merged["_merge"] == "both") & (merged[version].astype(str) == merged[f"{version}_held"].astype(str))
     return frame.loc[~same.to_numpy()]
+
+
+def _replace_lines(
+    conn: Conn, company: str, recs: list[Row], changed: pd.Series, stamp: Any, counts: dict[str, int]
+) -> None:
+    """The lines of the changed records that carry lines replace what the mirror held for them."""
+    table, convert = LINES[recs[0]["type"]]
+    wanted = set(changed)
+    newest = {r["id"]: convert(r) for r in recs if r["id"] in wanted}  # the last answer of each record wins
+    newest = {txn_id: lines for txn_id, lines in newest.items() if lines is not None}
+    if not newest:
+        return
+    staged = conn.stage(pd.DataFrame({"txn_id": list(newest)}), like=table)
+    conn.execute(f"DELETE FROM {table} WHERE company = ? AND txn_id IN (SELECT txn_id FROM {staged})", [company])
+    lines = pd.DataFrame([line for rows in newest.values() for line in rows])
+    if lines.empty:
+        return
+    lines.insert(0, "company", company)
+    lines["synced_at"] = stamp
+    conn.upsert(table, lines, key=["company", "txn_line_id"])
+    counts[table] = counts.get(table, 0) + len(lines)
 
 
 def _remove_deleted(conn: Conn, company: str, frame: pd.DataFrame) -> None:

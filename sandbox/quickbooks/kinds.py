@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sandbox.quickbooks.seed import AP_ACCOUNT, AR_ACCOUNT
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -41,6 +43,7 @@ KINDS: dict[str, Kind] = {
         ),
         Kind("BillPaymentCheck", entity_ref="PayeeEntityRef", amount_field="Amount"),
         Kind("BillPaymentCreditCard", entity_ref="PayeeEntityRef", amount_field="Amount"),
+        Kind("ReceivePayment", entity_ref="CustomerRef", amount_field="TotalAmount"),
         Kind("PurchaseOrder", entity_ref="VendorRef", lines=("PurchaseOrderLine",), amount_field="TotalAmount"),
         Kind(
             "Invoice",
@@ -52,7 +55,25 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-PAYMENT_KINDS = ("BillPaymentCheck", "BillPaymentCreditCard")
+PAYMENT_KINDS = ("BillPaymentCheck", "BillPaymentCreditCard", "ReceivePayment")
+
+
+@dataclass(frozen=True)
+class Pays:
+    """What a payment kind pays: the transaction kind, the field naming its vendor/customer, the A/P or A/R account."""
+
+    target: str
+    target_entity: str
+    account_field: str
+    account: str
+
+
+# payment kind -> what it pays (bill payments pay bills of their payee; received payments pay the customer's invoices)
+PAYS: dict[str, Pays] = {
+    "BillPaymentCheck": Pays("Bill", "VendorRef", "APAccountRef", AP_ACCOUNT),
+    "BillPaymentCreditCard": Pays("Bill", "VendorRef", "APAccountRef", AP_ACCOUNT),
+    "ReceivePayment": Pays("Invoice", "CustomerRef", "ARAccountRef", AR_ACCOUNT),
+}
 
 # Which list a reference field points into: (name space, kinds it may name, the word QuickBooks uses in 3140).
 _ACCOUNT = ("account", ("Account",), "Account")

@@ -7,7 +7,7 @@ from typing import Any
 
 from sandbox.quickbooks import editions, statuses
 from sandbox.quickbooks.context import Context, full_name
-from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS, PAYMENT_KINDS, REF_TARGETS, Kind
+from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS, PAYMENT_KINDS, PAYS, REF_TARGETS, Kind
 from sandbox.quickbooks.seed import AP_ACCOUNT, AR_ACCOUNT
 from sandbox.quickbooks.values import as_list, money, money_text
 
@@ -239,7 +239,8 @@ def _defaults(ctx: Context, kind: Kind, doc: dict[str, Any]) -> None:
     elif kind.name == "PurchaseOrder":
         doc.update({"IsManuallyClosed": "false", "IsFullyReceived": "false"})
     elif kind.name in PAYMENT_KINDS:
-        doc.setdefault("APAccountRef", _account_ref(ctx, AP_ACCOUNT, kind.name))
+        pays = PAYS[kind.name]
+        doc.setdefault(pays.account_field, _account_ref(ctx, pays.account, kind.name))
 
 
 # Address -> the block QuickBooks prints from it (the name first, then the street lines, then "City, State Zip").
@@ -287,30 +288,37 @@ def _derive_amounts(kind: Kind, doc: dict[str, Any], country: str) -> None:
             raise statuses.invalid_value(kind.amount_field, money_text(total), f"It is less than the {paid} paid.")
         doc[kind.open_field] = money_text(left)
         doc["IsPaid"] = "true" if left == 0 else "false"
+        if kind.name == "Invoice":
+            doc["AppliedAmount"] = money_text(-paid)  # QuickBooks shows what payments applied as a negative amount
 
 
 def _apply_payment(ctx: Context, kind: Kind, doc: dict[str, Any], applications: list[dict]) -> None:
-    """A bill payment pays bills of its payee; more than a bill's open amount is 3210."""
+    """A payment pays transactions of its payee (bills of a vendor, invoices of a customer); more than what is open
+    is 3210."""
+    pays = PAYS[kind.name]
+    target = KINDS[pays.target]
     total = Decimal("0.00")
     applied = []
     for app in applications:
         found = ctx.store.get(app["TxnID"])
-        if found is None or found[0] != "Bill":
+        if found is None or found[0] != pays.target:
             raise statuses.not_found(app["TxnID"])
-        bill = found[1]
-        if bill["VendorRef"]["ListID"] != doc["PayeeEntityRef"]["ListID"]:
-            raise statuses.invalid_value("TxnID", app["TxnID"], "The bill belongs to another vendor than the payee.")
-        open_amount = money(bill["OpenAmount"])
-        amount = money(app.get("PaymentAmount", bill["OpenAmount"]), "PaymentAmount")
+        paid = found[1]
+        if paid[pays.target_entity]["ListID"] != doc[kind.entity_ref]["ListID"]:
+            raise statuses.invalid_value(
+                "TxnID", app["TxnID"], f"The {pays.target.lower()} belongs to another name than the payee."
+            )
+        open_amount = money(paid[target.open_field])
+        name = paid.get("RefNumber") or paid["TxnID"]
+        amount = money(app.get("PaymentAmount", paid[target.open_field]), "PaymentAmount")
         if amount <= 0 or amount > open_amount:
             raise statuses.invalid_value(
                 "PaymentAmount",
                 money_text(amount),
-                f"The bill {bill.get('RefNumber') or bill['TxnID']} has {money_text(open_amount)} open.",
+                f"The {pays.target.lower()} {name} has {money_text(open_amount)} open.",
             )
-        bill.setdefault("LinkedTxn", [])
-        bill["LinkedTxn"] = [
-            *as_list(bill["LinkedTxn"]),
+        paid["LinkedTxn"] = [
+            *as_list(paid.get("LinkedTxn")),
             {
                 "TxnID": doc["TxnID"],
                 "TxnType": kind.name,
@@ -320,16 +328,16 @@ def _apply_payment(ctx: Context, kind: Kind, doc: dict[str, Any], applications: 
                 "Amount": money_text(-amount),
             },
         ]
-        ctx.touch(bill)
-        _derive_amounts(KINDS["Bill"], bill, ctx.country)
-        ctx.save(KINDS["Bill"], bill)
+        ctx.touch(paid)
+        _derive_amounts(target, paid, ctx.country)
+        ctx.save(target, paid)
         applied.append(
             {
-                "TxnID": bill["TxnID"],
-                "TxnType": "Bill",
-                "TxnDate": bill["TxnDate"],
-                "RefNumber": bill.get("RefNumber"),
-                "BalanceRemaining": bill["OpenAmount"],
+                "TxnID": paid["TxnID"],
+                "TxnType": pays.target,
+                "TxnDate": paid["TxnDate"],
+                "RefNumber": paid.get("RefNumber"),
+                "BalanceRemaining": paid[target.open_field],
                 "Amount": money_text(amount),
             }
         )
@@ -342,9 +350,9 @@ def _unapply_payment(ctx: Context, payment: dict[str, Any]) -> None:
     for app in as_list(payment.get("AppliedToTxnRet")):
         found = ctx.store.get(app["TxnID"])
         if found is None:
-            continue  # the bill was deleted first
-        bill = found[1]
-        bill["LinkedTxn"] = [t for t in as_list(bill.get("LinkedTxn")) if t["TxnID"] != payment["TxnID"]]
-        ctx.touch(bill)
-        _derive_amounts(KINDS["Bill"], bill, ctx.country)
-        ctx.save(KINDS["Bill"], bill)
+            continue  # the bill or invoice was deleted first
+        kind, paid = KINDS[found[0]], found[1]
+        paid["LinkedTxn"] = [t for t in as_list(paid.get("LinkedTxn")) if t["TxnID"] != payment["TxnID"]]
+        ctx.touch(paid)
+        _derive_amounts(kind, paid, ctx.country)
+        ctx.save(kind, paid)
