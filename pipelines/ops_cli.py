@@ -99,9 +99,12 @@ def register(app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", help="HTML file (default QBSYNC_HOME/reports/finance.html)")
         ] = None,
+        csv: Annotated[
+            Path | None, typer.Option("--csv", help="Also every document as a CSV file, in plain words")
+        ] = None,
     ) -> None:
-        """Write the self-contained HTML reconciliation report for finance."""
-        from data_checks.finance_report import write_report
+        """Write the self-contained HTML reconciliation report for finance (and, with --csv, a spreadsheet)."""
+        from data_checks.finance_report import write_csv, write_report
         from warehouse.config import home
 
         path = out or home() / "reports" / "finance.html"
@@ -111,3 +114,5 @@ def register(app: typer.Typer) -> None:
         typer.echo(
             f"{summary['documents']} documents ({by_status or 'none'}) in {wh.describe()}; report at {summary['path']}"
         )
+        if csv is not None:
+            typer.echo(f"{write_csv(wh, csv)} documents written to {csv}")
