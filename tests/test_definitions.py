@@ -147,3 +147,9 @@ def test_webhook_sensor_pulls_the_touched_entities_and_consumes_the_deliveries(w
     assert "coupa/raw_purchase_orders" in keys and "coupa/raw_suppliers" not in keys and "outbox_bills" in keys
     with warehouse.connect() as conn:
         assert pending_events(conn, "coupa") == []
+
+
+def test_sample_dagster_yaml_loads_with_the_duckdb_pool_limit(tmp_path):
+    (tmp_path / "dagster.yaml").write_text((ROOT / "deploy" / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
