@@ -100,6 +100,8 @@ def test_bridge_command_serves_with_waitress(cli, tmp_path):
     )
     try:
         line = proc.stderr.readline()
+        while "bridge on" not in line and line:  # lines before it say what it waits for (a DuckDB lock)
+            line = proc.stderr.readline()
         url = re.search(r"http://[\d.]+:\d+", line).group(0)
         assert "webhooks off: set QBSYNC_COUPA_WEBHOOK_SECRET" in proc.stderr.readline()
         deadline = time.monotonic() + 20

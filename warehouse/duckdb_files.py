@@ -114,7 +114,8 @@ def _open_private(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def _connect(path: str, timeout: float) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     delay = 0.01
     told = False
     while True:
@@ -129,7 +130,7 @@ def _connect(path: str, timeout: float) -> duckdb.DuckDBPyConnection:
                     f"DuckDB file {path} is locked by {holder} for more than {timeout:g}s: "
                     "let it finish (or stop it) and retry, or raise QBSYNC_DUCKDB_LOCK_TIMEOUT"
                 ) from None
-            if not told and delay >= 0.16:  # a lock held for a moment is normal; say so once it lasts
+            if not told and time.monotonic() - started >= min(2.0, timeout / 2):  # a moment's wait is normal
                 log.warning(
                     "process %s waits for DuckDB file %s, locked by %s (up to %gs)", os.getpid(), path, holder, timeout
                 )
