@@ -116,6 +116,6 @@ def test_bridge_command_serves_with_waitress(cli, tmp_path):
         assert response.headers["server"] == "qbsync-bridge"  # waitress, not Flask's development server
         assert "TroubleshootWebServiceFSSoap" in httpx.get(url + "/qbwc?wsdl").text
     finally:
-        proc.terminate()
+        proc.kill()  # not terminate(): a pytest-xdist worker's children inherit SIGTERM ignored
         proc.wait(timeout=10)
         proc.stderr.close()

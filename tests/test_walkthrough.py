@@ -74,6 +74,6 @@ def test_connect_your_first_company_with_commands_only(tmp_path, monkeypatch):
                     if len(refs) >= len(truth.bills):
                         break
         finally:
-            bridge.terminate()
+            bridge.kill()  # not terminate(): a pytest-xdist worker's children inherit SIGTERM ignored
             bridge.wait(timeout=30)
     assert sorted(refs) == sorted(truth.bills)  # every expected bill, none twice
