@@ -9,8 +9,9 @@ from typing import Any
 
 import dagster as dg
 
-from assets.metadata import result, sample
-from assets.policies import API_RETRY, WAREHOUSE_POOL
+from assets.metadata import columns, result, sample, table
+from assets.policies import API_RETRY, SOURCE_OWNERS, WAREHOUSE_POOL, api_failures_final, stored
+from assets.staging import staged
 from connectors.core.pacing import Pacer
 from sources import registry
 from sources.declaration import Source
@@ -94,9 +95,11 @@ def _feedback_asset(source: Source) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=feedback_key(source),
-        deps=["qb_bills", "qb_bill_payments"],
+        deps=["qb_bills", "qb_bill_payments", "bill_drafts", *staged("stg_payments")],
         group_name=f"{source.name}_feedback",
-        kinds={source.name, "python"},
+        kinds=stored(source.name, "python"),
+        owners=SOURCE_OWNERS,
+        metadata=table("cloud_outbox"),
         pool=WAREHOUSE_POOL,
         retry_policy=API_RETRY,
         required_resource_keys={"warehouse", source.name},
@@ -105,13 +108,14 @@ def _feedback_asset(source: Source) -> dg.AssetsDefinition:
     )
     def feedback(context: dg.AssetExecutionContext):
         wh = context.resources.warehouse.get()
-        with getattr(context.resources, source.name).client() as client:
+        with api_failures_final(), getattr(context.resources, source.name).client() as client:
             counts = deliver_writes(wh, source, client)
         by_status = dict(wh.fetchall(f"SELECT status, count(*) FROM cloud_outbox WHERE {mine} GROUP BY status"))
         with wh.connect() as conn:
             failed = cloud_outbox.failed(conn, source.name)
         yield result(
             sum(by_status.values()),
+            schema=columns(wh, "cloud_outbox"),
             this_run=counts,
             by_status=by_status,
             sample=sample(wh, "cloud_outbox", "updated_at DESC, record_key", mine),

@@ -8,8 +8,8 @@ from typing import Any
 import dagster as dg
 
 from assets import steps
-from assets.metadata import result, sample
-from assets.policies import API_RETRY, LANDING_FRESHNESS, WAREHOUSE_POOL
+from assets.metadata import columns, result, sample, table
+from assets.policies import API_RETRY, LANDING_FRESHNESS, SOURCE_OWNERS, WAREHOUSE_POOL, api_failures_final, stored
 from connectors.core.watermark import later, load_watermark, parse_timestamp, save_watermark
 from sources import registry
 from sources.declaration import Source
@@ -42,24 +42,26 @@ def landing_key(source: Source, entity: str) -> dg.AssetKey:
 
 
 def _landing_asset(source: Source, entity: str) -> dg.AssetsDefinition:
-    table = source.raw_table(entity)
+    raw = source.raw_table(entity)
 
     @dg.asset(
         key=landing_key(source, entity),
         group_name=f"{source.name}_landing",
-        kinds={source.name, "python"},
+        kinds=stored(source.name, "python"),
+        owners=SOURCE_OWNERS,
+        metadata=table(raw),
         pool=WAREHOUSE_POOL,
         retry_policy=API_RETRY,
         freshness_policy=LANDING_FRESHNESS,
         required_resource_keys={"warehouse", source.name},
-        description=f"{source.title} {entity} as fetched ({table}), pulled incrementally from the "
+        description=f"{source.title} {entity} as fetched ({raw}), pulled incrementally from the "
         f"{source.cursor_field} watermark",
     )
     def landing(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         wh = context.resources.warehouse.get()
         with wh.connect() as conn:
             start = load_watermark(conn, source.name, entity)
-        with getattr(context.resources, source.name).client() as client:
+        with api_failures_final(), getattr(context.resources, source.name).client() as client:
             pulled = getattr(client, f"iter_{entity}")(updated_after=resume_from(start, source.cursor_overlap))
             fetched = _Watermarked(pulled, start, source.cursor_field)
             figures = steps.land(wh, source, entity, fetched)
@@ -68,11 +70,12 @@ def _landing_asset(source: Source, entity: str) -> dg.AssetsDefinition:
                 save_watermark(conn, source.name, entity, fetched.latest)
         return result(
             figures["rows"],
+            schema=columns(wh, raw),
             fetched=figures["fetched"],
             changed=figures["changed"],
             rejected=figures["rejected"][:20] or None,
             watermark=fetched.latest,
-            sample=sample(wh, table, "fetched_at DESC, source_id"),
+            sample=sample(wh, raw, "fetched_at DESC, source_id"),
         )
 
     return landing

@@ -7,25 +7,28 @@ from collections.abc import Iterator
 import dagster as dg
 
 from assets import steps
-from assets.metadata import result, sample
-from assets.policies import EAGER, WAREHOUSE_POOL
+from assets.metadata import columns, result, sample, table
+from assets.policies import BOOKS_OWNERS, WAREHOUSE_POOL, stored
+from assets.staging import staged
 from resources.warehouse import WarehouseResource
 
 
 @dg.asset(
-    deps=["stg_suppliers"],
+    deps=["stg_suppliers", "qb_vendors"],
     group_name="matching",
-    kinds={"sql"},
+    kinds=stored("sql"),
+    owners=BOOKS_OWNERS,
+    metadata=table("vendor_matches"),
     pool=WAREHOUSE_POOL,
-    automation_condition=EAGER,
-    description="Source supplier -> QuickBooks vendor by external ID, normalized name, address; else create/review "
-    "(reads qb_vendors from the last folded responses)",
+    description="Source supplier -> QuickBooks vendor by operator link, external ID, normalized name, address; else "
+    "create or review, per company (reads qb_vendors as last folded)",
 )
 def vendor_matches(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
     figures = steps.match_vendors(wh)
     return result(
         figures["rows"],
+        schema=columns(wh, "vendor_matches"),
         by_method=figures["by_method"],
         changed=figures["changed"],
         sample=sample(wh, "vendor_matches", "company, supplier_source_id"),
@@ -37,16 +40,22 @@ def vendor_matches(warehouse: WarehouseResource) -> dg.MaterializeResult:
     specs=[
         dg.AssetSpec(
             "bill_drafts",
-            deps=["vendor_matches", "stg_purchase_orders", "stg_po_lines", "stg_invoices", "stg_invoice_lines"],
-            kinds={"sql"},
-            automation_condition=EAGER,
+            deps=[
+                "vendor_matches",
+                "qb_accounts",
+                *staged("stg_purchase_orders", "stg_po_lines", "stg_invoices", "stg_invoice_lines"),
+            ],
+            kinds=stored("sql"),
+            owners=BOOKS_OWNERS,
+            metadata=table("bill_drafts"),
             description="Approved POs and invoices per company as bills; vendor resolved or held",
         ),
         dg.AssetSpec(
             "bill_draft_lines",
             deps=["bill_drafts"],
-            kinds={"sql"},
-            automation_condition=EAGER,
+            kinds=stored("sql"),
+            owners=BOOKS_OWNERS,
+            metadata=table("bill_draft_lines"),
             description="Bill lines on the company's QuickBooks accounts (NULL account: unmapped, document held)",
         ),
     ],
@@ -59,12 +68,16 @@ def bill_drafts(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     yield result(
         figures["rows"],
         asset_key="bill_drafts",
+        schema=columns(wh, "bill_drafts"),
         rebuilt=figures["rebuilt"],
         held=figures["held"],
         sample=sample(wh, "bill_drafts", "company, record_key"),
     )
     yield result(
-        figures["lines"], asset_key="bill_draft_lines", sample=sample(wh, "bill_draft_lines", "company, record_key")
+        figures["lines"],
+        asset_key="bill_draft_lines",
+        schema=columns(wh, "bill_draft_lines"),
+        sample=sample(wh, "bill_draft_lines", "company, record_key"),
     )
 
 

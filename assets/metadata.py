@@ -19,9 +19,30 @@ def sample(wh: Warehouse, table: str, order_by: str, where: str = "TRUE") -> dg.
     return dg.MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "_no rows_")
 
 
-def result(rows: int, *, asset_key: str | None = None, **extra: Any) -> dg.MaterializeResult:
-    """A MaterializeResult with `dagster/row_count` and the other figures as metadata (dicts as JSON)."""
+def table(name: str) -> dict[str, Any]:
+    """Definition metadata of an asset kept in warehouse table `name`."""
+    return {"dagster/table_name": name}
+
+
+def columns(wh: Warehouse, table_name: str) -> dg.TableSchema:
+    """The table's columns and types as the warehouse has them now (the UI's column schema)."""
+    current = " AND table_schema = current_schema()" if wh.backend == "postgres" else ""
+    rows = wh.fetchall(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?"
+        f"{current} ORDER BY ordinal_position",
+        [table_name],
+    )
+    return dg.TableSchema(columns=[dg.TableColumn(name, str(kind).lower()) for name, kind in rows])
+
+
+def result(
+    rows: int, *, asset_key: str | None = None, schema: dg.TableSchema | None = None, **extra: Any
+) -> dg.MaterializeResult:
+    """A MaterializeResult with `dagster/row_count`, the column `schema` and the other figures as metadata (dicts
+    as JSON)."""
     metadata: dict[str, Any] = {"dagster/row_count": int(rows)}
+    if schema is not None:
+        metadata["dagster/column_schema"] = schema
     for key, value in extra.items():
         if value is None:
             continue

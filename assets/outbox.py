@@ -5,12 +5,34 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import steps
-from assets.metadata import result, sample
-from assets.policies import EAGER, WAREHOUSE_POOL
+from assets.metadata import columns, result, sample, table
+from assets.policies import BOOKS_OWNERS, WAREHOUSE_POOL, stored
+from assets.staging import staged
 from resources.warehouse import WarehouseResource
 from transforms.requests import REFERENCE_QUERIES
 
-OUTBOX_KINDS = {"sql", "qbxml"}
+OUTBOX = {"kinds": stored("sql", "qbxml"), "owners": BOOKS_OWNERS, "metadata": table("qbxml_outbox")}
+MIRROR = ["qb_vendors", "qb_accounts", "qb_items", "qb_bills", "qb_bill_payments", "qb_deleted"]
+# The blocking data checks (quarantine.evaluate), which the vendor and bill assets run first, read every document,
+# its lines and payments, the drafts, the vendor matches and what QuickBooks holds.
+CHECKED = [
+    "vendor_matches",
+    "bill_drafts",
+    "bill_draft_lines",
+    "qb_vendors",
+    "qb_accounts",
+    "qb_bills",
+    "qb_bill_payments",
+    *staged(
+        "stg_suppliers",
+        "stg_purchase_orders",
+        "stg_po_lines",
+        "stg_invoices",
+        "stg_invoice_lines",
+        "stg_payments",
+        "stg_payment_details",
+    ),
+]
 
 
 def _outbox_result(wh, ops: tuple[str, ...], **figures) -> dg.MaterializeResult:
@@ -18,6 +40,7 @@ def _outbox_result(wh, ops: tuple[str, ...], **figures) -> dg.MaterializeResult:
     by_status = dict(wh.fetchall(f"SELECT status, count(*) FROM qbxml_outbox WHERE op IN ({names}) GROUP BY status"))
     return result(
         sum(by_status.values()),
+        schema=columns(wh, "qbxml_outbox"),
         queued_now=figures,
         by_status=by_status,
         sample=sample(wh, "qbxml_outbox", "created_at DESC, request_id", where=f"op IN ({names})"),
@@ -25,11 +48,10 @@ def _outbox_result(wh, ops: tuple[str, ...], **figures) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=["vendor_matches", "bill_drafts"],
+    deps=CHECKED,
     group_name="outbox",
-    kinds=OUTBOX_KINDS,
+    **OUTBOX,
     pool=WAREHOUSE_POOL,
-    automation_condition=EAGER,
     description="VendorAdd for suppliers to create that a bill needs; VendorMod when a known vendor moved",
 )
 def outbox_vendors(warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -38,11 +60,10 @@ def outbox_vendors(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=["bill_drafts", "bill_draft_lines", "outbox_vendors"],
+    deps=[*CHECKED, "outbox_vendors"],
     group_name="outbox",
-    kinds=OUTBOX_KINDS,
+    **OUTBOX,
     pool=WAREHOUSE_POOL,
-    automation_condition=EAGER,
     description="BillAdd per ready document version; BillMod once QuickBooks has an older version; quarantined "
     "documents never queued",
 )
@@ -52,11 +73,10 @@ def outbox_bills(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=["stg_payments", "outbox_bills"],
+    deps=[*staged("stg_payments", "stg_payment_details"), "bill_drafts", "qb_bills", "outbox_bills"],
     group_name="outbox",
-    kinds=OUTBOX_KINDS,
+    **OUTBOX,
     pool=WAREHOUSE_POOL,
-    automation_condition=EAGER,
     description="BillPaymentCheckAdd for source payments once the paid invoice's bill is in QuickBooks",
 )
 def outbox_bill_payments(warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -65,8 +85,9 @@ def outbox_bill_payments(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
+    deps=MIRROR,
     group_name="outbox",
-    kinds=OUTBOX_KINDS,
+    **OUTBOX,
     pool=WAREHOUSE_POOL,
     description="VendorQuery, AccountQuery, ItemQuery, BillQuery, BillPaymentCheckQuery, TxnDeletedQuery per company "
     "from each mirror table's modified-date watermark",

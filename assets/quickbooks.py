@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from assets.metadata import result, sample
-from assets.policies import WAREHOUSE_POOL
+from assets.metadata import columns, result, sample, table
+from assets.policies import BOOKS_OWNERS, WAREHOUSE_POOL, stored
 from resources.warehouse import WarehouseResource
 from warehouse.qb_mirror import fold_pending
 
@@ -20,12 +20,35 @@ MIRROR_TABLES = {
     "qb_deleted": "company, object_id",
 }
 
-qbxml_responses = dg.AssetSpec(
-    "qbxml_responses",
+MIRRORED = {
+    "qb_vendors": "QuickBooks vendors (ListID, name, addresses, EditSequence) as the company file last answered",
+    "qb_accounts": "QuickBooks chart of accounts as the company file last answered: what bill lines may post to",
+    "qb_items": "QuickBooks items as the company file last answered (purchase order lines need one)",
+    "qb_bills": "QuickBooks bills (TxnID, amounts, OpenAmount, EditSequence, our ExternalGUID) as last answered",
+    "qb_bill_payments": "QuickBooks bill payments (checks) and the bills they apply to, as last answered",
+    "qb_deleted": "Objects deleted in QuickBooks (TxnDeletedQuery/ListDeletedQuery), so the mirror forgets them",
+}
+
+# The Web Connector round trip is outside Dagster: the outbox assets feed the company file, and the bridge writes
+# the file's answers to qbxml_responses. The graph is cut there, so what QuickBooks holds (qb_*) can be an
+# upstream of matching and the outbox without a cycle.
+quickbooks_company_file = dg.AssetSpec(
+    "quickbooks_company_file",
     deps=["outbox_vendors", "outbox_bills", "outbox_bill_payments", "qb_reference_queries"],
     group_name="quickbooks",
     kinds={"quickbooks"},
-    description="QuickBooks answers to the outbox, written by the bridge as the Web Connector delivers them",
+    owners=BOOKS_OWNERS,
+    description="The QuickBooks Desktop company file: the Web Connector runs the outbox's requests against it "
+    "through the bridge (qbsync bridge); its answers come back as qbxml_responses",
+)
+qbxml_responses = dg.AssetSpec(
+    "qbxml_responses",
+    group_name="quickbooks",
+    kinds=stored("quickbooks"),
+    owners=BOOKS_OWNERS,
+    metadata=table("qbxml_responses"),
+    description="QuickBooks answers to the outbox, written by the bridge as the Web Connector delivers them "
+    "(one row per answered request; the company file is upstream of it outside Dagster's graph)",
 )
 
 
@@ -33,9 +56,14 @@ qbxml_responses = dg.AssetSpec(
     name="qb_mirror",
     specs=[
         dg.AssetSpec(
-            table, deps=["qbxml_responses"], kinds={"quickbooks", "sql"}, description=f"QuickBooks {table[3:]}"
+            name,
+            deps=["qbxml_responses"],
+            kinds=stored("quickbooks", "sql"),
+            owners=BOOKS_OWNERS,
+            metadata=table(name),
+            description=MIRRORED[name],
         )
-        for table in MIRROR_TABLES
+        for name in MIRROR_TABLES
     ],
     group_name="quickbooks",
     pool=WAREHOUSE_POOL,
@@ -45,16 +73,17 @@ def qb_mirror(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     wh = warehouse.get()
     with wh.connect() as conn:
         folded = fold_pending(conn)
-    for table, order_by in MIRROR_TABLES.items():
+    for name, order_by in MIRROR_TABLES.items():
         yield result(
-            wh.scalar(f"SELECT count(*) FROM {table}"),
-            asset_key=table,
+            wh.scalar(f"SELECT count(*) FROM {name}"),
+            asset_key=name,
+            schema=columns(wh, name),
             responses_folded=folded,
             watermark=wh.scalar(
-                f"SELECT max({'time_deleted' if table == 'qb_deleted' else 'time_modified'}) FROM {table}"
+                f"SELECT max({'time_deleted' if name == 'qb_deleted' else 'time_modified'}) FROM {name}"
             ),
-            sample=sample(wh, table, order_by),
+            sample=sample(wh, name, order_by),
         )
 
 
-quickbooks_assets = [qbxml_responses, qb_mirror]
+quickbooks_assets = [quickbooks_company_file, qbxml_responses, qb_mirror]

@@ -2,15 +2,30 @@
 
 import dagster as dg
 
+from assets.feedback import feedback_key
+from assets.policies import FINANCE_OWNERS
+from assets.staging import staged
 from data_checks.finance_report import write_report
+from sources import registry
 from warehouse.config import home
 
 
 @dg.asset(
-    deps=["bill_drafts"],
+    deps=[
+        "bill_drafts",
+        "vendor_matches",
+        "qb_vendors",
+        "qb_bills",
+        "qb_bill_payments",
+        *staged("stg_invoices", "stg_payments", "stg_payment_details"),
+        *(feedback_key(s) for s in registry.all_sources() if s.feedback),
+    ],
     required_resource_keys={"warehouse"},
     group_name="reconciliation",
-    description="Self-contained HTML page for finance: totals per status, mismatches, volume and amounts by day",
+    kinds={"html"},
+    owners=FINANCE_OWNERS,
+    description="Self-contained HTML page for finance from the recon_* views (documents, vendors, payments, "
+    "purchases, cloud writes): totals per status, mismatches, volume and amounts by day",
 )
 def finance_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     summary = write_report(context.resources.warehouse.get(), home() / "reports" / "finance.html")

@@ -13,6 +13,10 @@ from sources import registry
 from warehouse.store import Warehouse
 
 BILL_DRAFTS = "bill_drafts"
+BLOCKS = (
+    "Blocks: an offending document is quarantined (no VendorAdd, BillAdd or BillMod for it) while the others flow "
+    "on; an offender that escaped quarantine fails the check as ERROR and stops the outbox assets of the run"
+)
 STAGING_ASSETS = ("stg_suppliers", "stg_purchase_orders", "stg_po_lines")
 
 
@@ -57,7 +61,7 @@ def to_check_result(
         passed=result.passed,
         severity=severity,
         description=description,
-        metadata=result.metadata(),
+        metadata={**result.metadata(), "offenders": dg.MetadataValue.md(result.markdown())},
     )
 
 
@@ -68,7 +72,7 @@ def blocking_results(report: CheckReport) -> Iterator[dg.AssetCheckResult]:
 
 def _blocking_check() -> dg.AssetChecksDefinition:
     specs = [
-        dg.AssetCheckSpec(rule.name, asset=BILL_DRAFTS, blocking=True, description=rule.description)
+        dg.AssetCheckSpec(rule.name, asset=BILL_DRAFTS, blocking=True, description=f"{rule.description}. {BLOCKS}")
         for rule in quarantine.BLOCKING_RULES
     ]
 
@@ -83,6 +87,43 @@ def _blocking_check() -> dg.AssetChecksDefinition:
         yield from blocking_results(report)
 
     return bill_drafts_blocking_rules
+
+
+NO_COMPANY = (
+    "no company is registered: run qbsync company add --name NAME --user USER --password-stdin (every declared source "
+    "feeds it; qbsync company set NAME --source SYSTEM:INSTANCE names others), then qbsync doctor"
+)
+
+
+def _company_check() -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=BILL_DRAFTS,
+        name="company_registered",
+        blocking=True,
+        required_resource_keys={"warehouse"},
+        description="A company fed by a source exists; without one nothing can become a bill, so the run fails "
+        "(blocks the outbox) instead of passing with zero bills",
+    )
+    def company_registered(context) -> dg.AssetCheckResult:
+        """At least one company is registered and fed by a source (ERROR, blocking: names the command to run)."""
+        with _warehouse(context).connect() as conn:
+            companies = conn.scalar("SELECT count(*) FROM companies")
+            fed = conn.scalar("SELECT count(DISTINCT company) FROM company_sources")
+        if not companies:
+            description = NO_COMPANY
+        elif not fed:
+            description = "no company is fed by a source: qbsync company set NAME --source SYSTEM:INSTANCE"
+        else:
+            description = f"{fed} compan{'y' if fed == 1 else 'ies'} fed by a source"
+        return dg.AssetCheckResult(
+            check_name="company_registered",
+            passed=bool(companies and fed),
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=description,
+            metadata={"companies": int(companies or 0), "fed_by_a_source": int(fed or 0)},
+        )
+
+    return company_registered
 
 
 def _name_only_check() -> dg.AssetChecksDefinition:
@@ -162,7 +203,7 @@ def build_asset_checks(
     staging_assets: Iterable[str] = STAGING_ASSETS, raw_assets: Iterable[tuple[list[str], str]] | None = None
 ) -> list[dg.AssetChecksDefinition]:
     """Every data check as an asset check; each declared source's billable landing gets freshness and volume."""
-    checks = [_blocking_check(), _name_only_check(), _unmapped_check()]
+    checks = [_company_check(), _blocking_check(), _name_only_check(), _unmapped_check()]
     checks += [_suite_check(t) for t in staging_assets]
     for key, table in watched_landing() if raw_assets is None else raw_assets:
         checks += _source_checks(key, table)

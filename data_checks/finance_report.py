@@ -26,6 +26,27 @@ COLORS = {
     "unmatched": "#c62828",
 }
 MISMATCHES = ("amount_differs", "missing_in_quickbooks", "quarantined")
+# What each status means to a person reading the report or its CSV.
+PLAIN = {
+    "matched": "in QuickBooks, amounts agree",
+    "amount_differs": "in QuickBooks, amount differs",
+    "missing_in_quickbooks": "not in QuickBooks",
+    "quarantined": "held: needs a fix",
+    "pending": "on its way to QuickBooks",
+}
+CSV_COLUMNS = {
+    "company": "company",
+    "document_number": "document",
+    "record_key": "record",
+    "vendor_name": "vendor",
+    "txn_date": "date",
+    "source_amount": "source amount",
+    "qb_amount": "QuickBooks amount",
+    "difference": "difference",
+    "plain_status": "status",
+    "reason": "reason",
+    "story": "its story",
+}
 
 
 @dataclass
@@ -116,6 +137,33 @@ def render(data: ReportData) -> str:
         ".status{display:inline-block;padding:0 6px;border-radius:3px;color:#fff}"
         "</style></head><body>" + "".join(sections) + "</body></html>"
     )
+
+
+def document_rows(data: ReportData) -> pd.DataFrame:
+    """One row per document in plain words: status, reason and the command that tells its story."""
+    docs = data.documents.copy()
+    docs["plain_status"] = docs["status"].map(lambda s: PLAIN.get(s, s))
+    docs["reason"] = [_text(q) or _text(e) for q, e in zip(docs["quarantine_reason"], docs["last_error"], strict=True)]
+    docs["story"] = "qbsync audit " + docs["record_key"]
+    return docs[list(CSV_COLUMNS)].rename(columns=CSV_COLUMNS)
+
+
+def causes(data: ReportData) -> pd.DataFrame:
+    """Documents not (yet) right, grouped by cause: how many and how much, the largest amount first."""
+    rows = document_rows(data)
+    wrong = rows[rows["status"] != PLAIN["matched"]].copy()
+    wrong["cause"] = [r or s for r, s in zip(wrong["reason"], wrong["status"], strict=True)]
+    grouped = wrong.groupby("cause").agg(documents=("record", "count"), amount=("source amount", "sum"))
+    return grouped.sort_values(["amount", "documents"], ascending=False).reset_index()
+
+
+def write_csv(wh: Warehouse, path: Path) -> int:
+    """Every document as a CSV row (see CSV_COLUMNS) for a spreadsheet; returns the rows written."""
+    with wh.connect() as conn:
+        rows = document_rows(gather(conn))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(path, index=False)
+    return len(rows)
 
 
 def write_report(wh: Warehouse, path: Path) -> dict[str, Any]:

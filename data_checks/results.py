@@ -38,6 +38,20 @@ class CheckResult:
         out.update(self.metrics)
         return out
 
+    def markdown(self) -> str:
+        """The first offenders as a table a person reads (record, reason), with how many more there are."""
+        if not self.offenders:
+            return "_no offending records_"
+        first = self.offenders[:FIRST_KEYS]
+        rows = "".join(f"| {key} | {_cell(self.details.get(key, ''))} |\n" for key in first)
+        more = f"\n{self.count - len(first)} more: qbsync report lists them all" if self.count > len(first) else ""
+        return "| record | reason |\n|---|---|\n" + rows + more
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
 
 @dataclass
 class CheckReport:

@@ -48,11 +48,12 @@ def document_story(conn: Conn, key: str) -> dict[str, Any]:
     }
 
 
-def format_story(data: dict[str, Any]) -> str:
-    """A readable timeline: one line per event, then where the document stands now."""
+def format_story(data: dict[str, Any], warehouse: str = "the warehouse") -> str:
+    """A readable timeline: one line per event, then where the document stands now; when there is none, which
+    warehouse was searched."""
     key = data["record_key"]
     if not data["events"] and not data["requests"]:
-        return f"{key}: no audit events (check the key, e.g. <source>:po:4711)"
+        return f"{key}: no audit events in {warehouse} (check the key, e.g. <source>:po:4711, and qbsync doctor)"
     lines = [f"{key}: {len(data['events'])} events"]
     for e in data["events"]:
         when = _when(e["occurred_at"])

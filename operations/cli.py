@@ -36,9 +36,13 @@ def company_set(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="system[:instance] to feed the company and set (repeat)")
     ] = None,
+    payment_account: Annotated[
+        str | None, typer.Option("--payment-account", help="QuickBooks bank account bill payments are drawn on")
+    ] = None,
 ) -> None:
-    """Set a company's procure-to-pay policy (all its sources, or those named with --source, enrolling them)."""
-    from operations.company_policy import set_policy, show
+    """Set a company's procure-to-pay policy (all its sources, or those named with --source, enrolling them) and
+    the bank account its bill payments are drawn on."""
+    from operations.company_policy import set_payment_account, set_policy, show
 
     try:
         with migrated_warehouse().connect() as conn:
@@ -52,6 +56,8 @@ def company_set(
                 vendor_sync=vendor_sync,
                 on_cancel=on_cancel,
             )
+            if payment_account is not None:
+                changes += filter(None, [set_payment_account(conn, name, payment_account)])
             rows = show(conn, name)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
@@ -96,12 +102,15 @@ def mappings_list(
     """Every mapping: kind, company, source, source code, QuickBooks name."""
     from operations.mappings import list_all
 
-    with migrated_warehouse().connect() as conn:
+    wh = migrated_warehouse()
+    with wh.connect() as conn:
         rows = list_all(conn, company)
+    if rows:
+        typer.echo("kind\tcompany\tsource\tsource code\tQuickBooks name")
     for row in rows:
         typer.echo("\t".join(row))
     if not rows:
-        typer.echo("no mappings yet: qbsync mappings import accounts FILE.csv")
+        typer.echo(f"no mappings yet in {wh.describe()}: qbsync mappings import accounts FILE.csv")
 
 
 @vendors_app.command("link")
@@ -122,8 +131,24 @@ def vendors_link(
         typer.echo(f"linked {line}")
 
 
+def doctor(
+    offline: Annotated[bool, typer.Option("--offline", help="Do not contact the sources")] = False,
+) -> None:
+    """Which warehouse and why, which variables (never a secret's value; whether .env or the exported value wins),
+    which companies and sources, and whether each source answers. Exit 1 when something needs doing."""
+    from operations.doctor import diagnose
+
+    findings = diagnose(reach_sources=not offline)
+    width = max(len(f.topic) for f in findings)
+    for f in findings:
+        typer.echo(f"{'ok  ' if f.ok else 'FAIL'}  {f.topic:<{width}}  {f.text}")
+    if not all(f.ok for f in findings):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer, company_app: typer.Typer) -> None:
-    """Add `company set` to the company group and the mappings and vendors groups to the root CLI."""
+    """Add `company set` to the company group, the mappings and vendors groups and `doctor` to the root CLI."""
     company_app.command("set")(company_set)
+    app.command("doctor")(doctor)
     app.add_typer(mappings_app, name="mappings")
     app.add_typer(vendors_app, name="vendors")

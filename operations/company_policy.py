@@ -81,6 +81,23 @@ def set_policy(conn: Conn, company: str, sources: list[str], **policy: str | Non
     return changes
 
 
+def set_payment_account(conn: Conn, company: str, account: str) -> str | None:
+    """The QuickBooks bank account (full name) the company's bill payments are drawn on; a change line, audited."""
+    account = account.strip()
+    if not account:
+        raise ValueError("--payment-account: give the QuickBooks bank account's full name, e.g. Checking")
+    before = conn.scalar("SELECT payment_bank_account FROM companies WHERE company = ?", [company])
+    if before == account:
+        return None
+    conn.execute("UPDATE companies SET payment_bank_account = ? WHERE company = ?", [account, company])
+    record(
+        conn,
+        [{"actor": ACTOR, "company": company, "record_key": f"company:{company}", "event": "payment_account set",
+          "detail": {"from": before, "to": account}}],
+    )  # fmt: skip
+    return f"{company}: payment account {before or '(none)'} -> {account}"
+
+
 def show(conn: Conn, company: str) -> list[dict]:
     """The company's source rows with their policy."""
     return conn.records(

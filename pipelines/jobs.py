@@ -17,6 +17,12 @@ RESPONSE_ASSETS = (
     "qb_bills",
     "qb_bill_payments",
     "qb_deleted",
+    # what the answers unblock (vendors now known, the chart now real, bills now in QuickBooks) is queued at once
+    "vendor_matches",
+    "bill_drafts",
+    "bill_draft_lines",
+    "outbox_vendors",
+    "outbox_bills",
     "outbox_bill_payments",
 )
 
@@ -41,7 +47,8 @@ quickbooks_responses_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(
         *RESPONSE_ASSETS, *(feedback_key(s) for s in registry.all_sources() if s.feedback)
     ),
-    description="Fold new QuickBooks responses into qb_*, queue payments of bills now in QuickBooks, tell each source",
+    description="Fold new QuickBooks responses into qb_*, queue what they unblock (vendors, bills, payments), tell "
+    "each source",
 )
 
 jobs = [*sync_jobs.values(), quickbooks_responses_job]

@@ -1,4 +1,7 @@
-"""Schedules: one per declared source, its cron from the declaration unless QBSYNC_<SOURCE>_CRON overrides it (UTC)."""
+"""Schedules: one per declared source, its cron from the declaration unless QBSYNC_<SOURCE>_CRON overrides it (UTC).
+
+The automation story: these schedules are on by default and pull each source; the sensors fold QuickBooks' answers
+(and queue what they unblock) and pull what webhooks name. No asset carries an automation condition."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ schedules = [
         job=sync_jobs[source.name],
         cron_schedule=source_cron(source),
         execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
         description=f"Pull {source.title} and queue QuickBooks requests on a cadence ({source.env['cron']})",
     )
     for source in registry.all_sources()

@@ -126,6 +126,61 @@ def set_time_zone(conn: Conn, name: str, zone: str | None) -> None:
     record(conn, [{**event, "detail": {"time_zone": zone or None}}])
 
 
+SETTINGS_TABLES = ("company_sources", "account_mappings", "cost_centre_mappings", "item_mappings", "tax_code_mappings")
+OPEN_STATUSES = ("pending", "retry", "unknown", "sent")
+
+
+def set_password(conn: Conn, name: str, password: str) -> int:
+    """A new Web Connector password (scrypt hash); open sessions end, since they logged in with the old one.
+    Returns how many sessions were closed."""
+    if not password:
+        raise ValueError(f"company {name}: the Web Connector password must not be empty")
+    if not conn.scalar("SELECT 1 FROM companies WHERE company = ?", [name]):
+        raise ValueError(f"company {name}: no such company")
+    conn.execute("UPDATE companies SET password_hash = ? WHERE company = ?", [hash_password(password), name])
+    stamp = now()
+    open_sessions = conn.scalar("SELECT count(*) FROM qbwc_sessions WHERE company = ? AND closed_at IS NULL", [name])
+    conn.execute(
+        "UPDATE qbwc_sessions SET closed_at = ?, last_error = 'password changed' "
+        "WHERE company = ? AND closed_at IS NULL",
+        [stamp, name],
+    )
+    record(conn, [{"actor": "cli:company", "company": name, "record_key": f"company:{name}", "event": "password_set"}])
+    return int(open_sessions or 0)
+
+
+def remove(conn: Conn, name: str, force: bool = False) -> dict[str, int]:
+    """Forget a company's registration, Web Connector user and settings (sources, mappings, sessions); its history
+    (outbox, audit log, QuickBooks mirror) stays. Refused while requests are open, unless `force` fails them."""
+    if not conn.scalar("SELECT 1 FROM companies WHERE company = ?", [name]):
+        raise ValueError(f"company {name}: no such company")
+    marks = ", ".join("?" for _ in OPEN_STATUSES)
+    open_rows = conn.scalar(
+        f"SELECT count(*) FROM qbxml_outbox WHERE company = ? AND status IN ({marks})", [name, *OPEN_STATUSES]
+    )
+    if open_rows and not force:
+        raise ValueError(
+            f"company {name}: {open_rows} request(s) still open in the outbox; let the Web Connector deliver them "
+            "(qbsync outbox status) or remove with --force, which fails them"
+        )
+    conn.execute(
+        f"UPDATE qbxml_outbox SET status = 'failed', last_error = 'company removed', updated_at = ? "
+        f"WHERE company = ? AND status IN ({marks})",
+        [now(), name, *OPEN_STATUSES],
+    )
+    removed = {
+        table: conn.scalar(f"SELECT count(*) FROM {table} WHERE company = ?", [name]) for table in SETTINGS_TABLES
+    }
+    for table in (*SETTINGS_TABLES, "qbwc_sessions", "companies"):
+        conn.execute(f"DELETE FROM {table} WHERE company = ?", [name])
+    record(
+        conn,
+        [{"actor": "cli:company", "company": name, "record_key": f"company:{name}", "event": "removed",
+          "detail": {"failed_open_requests": int(open_rows or 0), **removed}}],
+    )  # fmt: skip
+    return {"failed_open_requests": int(open_rows or 0), **removed}
+
+
 def list_all(conn: Conn) -> list[Company]:
     rows = conn.records(
         "SELECT company, qbwc_user, country, max_qbxml_version, owner_id, file_id FROM companies ORDER BY company"

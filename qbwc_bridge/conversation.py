@@ -98,7 +98,17 @@ class Conversation:
             ticket, _ = sessions.open_session(conn, name, company.qbwc_user, s.ticket_ttl_seconds)
             return [ticket, ""]
 
-        return self._tx(run)
+        answer = self._tx(run)
+        started = answer[1] == ""
+        log.info(
+            "session %s: company %s, user %r from %s: %s",
+            _sid(answer[0]) if started else "-",
+            name,
+            company.qbwc_user,
+            client,
+            "started" if started else f"not started ({answer[1]})",
+        )
+        return answer
 
     def send_request_xml(
         self,
@@ -139,6 +149,13 @@ class Conversation:
             if batch is not None:
                 changes["batch_id"] = batch.batch_id
                 sessions.save(conn, ticket, sent=len(batch.rows), failed=batch.failed, **changes)
+                log.info(
+                    "session %s: message with %d request(s) for %s (qbXML %s)",
+                    ticket[:8],
+                    len(batch.rows),
+                    session.company,
+                    session.qbxml_version,
+                )
                 return batch.xml
             # afresh: a row failed at render time may have blocked others
             left = outbox.workable(conn, session.company) > 0
@@ -165,6 +182,7 @@ class Conversation:
                     [hresult_text, message_text, now(), batch_id],
                 )
                 lost = self._lose_outstanding(conn, session, f"QuickBooks answered with HRESULT {reason}")
+                log.warning("session %s: QuickBooks could not run the message: %s", ticket[:8], reason)
                 sessions.save(conn, ticket, last_error=f"QuickBooks could not run the request: {reason}", **lost)
                 return -1
             responses = _parse(response or "", s.max_body_bytes)
@@ -189,6 +207,7 @@ class Conversation:
                 s.answer_wait_seconds,
             )
             sessions.save(conn, ticket, batch_id=None, done=settled.done, failed=settled.failed)
+            log.info("session %s: answer: %d done, %d failed", ticket[:8], settled.done, settled.failed)
             processed = session.requests_done + session.requests_failed + settled.done + settled.failed
             return _progress(processed, outbox.workable(conn, session.company))
 
@@ -229,7 +248,9 @@ class Conversation:
             if session.closed_at is None:
                 changes["closed_at"] = now()
             sessions.update(conn, ticket, **changes)
-            return f"{session.requests_sent} sent, {session.requests_done} done, {session.requests_failed} failed"
+            result = f"{session.requests_sent} sent, {session.requests_done} done, {session.requests_failed} failed"
+            log.info("session %s: closed for %s: %s", ticket[:8], session.company, result)
+            return result
 
         return self._guarded(run, "OK", ticket)
 
@@ -280,6 +301,11 @@ class Conversation:
             return []
         extra = [str(s.postpone_seconds) if s.postpone_seconds is not None else ""]
         return extra + ([str(s.min_run_seconds)] if s.min_run_seconds is not None else [])
+
+
+def _sid(ticket: str) -> str:
+    """A session's name in the logs: the start of its ticket's keyed hash (never the ticket itself)."""
+    return sessions.key(ticket)[:8]
 
 
 def negotiate(ceiling: str, major: int, minor: int, hcp_response: str | None) -> tuple[str, dict]:

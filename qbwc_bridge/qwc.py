@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -12,10 +12,10 @@ from qbwc_bridge.companies import Company
 APP_NAME = "qbsync"
 
 
-def support_url(app_url: str) -> str:
-    """AppSupport on the same host as AppURL (the Web Connector insists), answered by the bridge's support page."""
+def support_url(app_url: str, company: str) -> str:
+    """AppSupport on the same host as AppURL (the Web Connector insists): the bridge's support page for `company`."""
     parts = urlsplit(app_url)
-    return urlunsplit((parts.scheme, parts.netloc, SUPPORT_PATH, "", ""))
+    return urlunsplit((parts.scheme, parts.netloc, SUPPORT_PATH, urlencode({"company": company}), ""))
 
 
 def check_url(app_url: str) -> None:
@@ -43,7 +43,7 @@ def qwc_document(company: Company, app_url: str, every_minutes: int | None = 15)
         ("AppID", ""),
         ("AppURL", app_url),
         ("AppDescription", f"Cloud procurement and AP into QuickBooks ({company.company})"),
-        ("AppSupport", support_url(app_url)),
+        ("AppSupport", support_url(app_url, company.company)),
         ("UserName", company.qbwc_user),
         ("OwnerID", company.owner_id),
         ("FileID", company.file_id),

@@ -26,10 +26,11 @@ def _pg_unreachable() -> str | None:
 
 @pytest.fixture(scope="session", autouse=True)
 def test_secrets(tmp_path_factory):
-    """A key file of the test session's own (never ./.qbsync) and a low scrypt cost so logins stay fast;
-    the production default (2**17) is asserted in tests/test_secrets_at_rest.py."""
-    keep = {name: os.environ.get(name) for name in ("QBSYNC_KEY_FILE", "QBSYNC_SCRYPT_N")}
+    """A key file and a QBSYNC_HOME of the test session's own (never the user's data folder) and a low scrypt cost
+    so logins stay fast; the production default (2**17) is asserted in tests/test_secrets_at_rest.py."""
+    keep = {name: os.environ.get(name) for name in ("QBSYNC_KEY_FILE", "QBSYNC_SCRYPT_N", "QBSYNC_HOME")}
     os.environ["QBSYNC_KEY_FILE"] = str(tmp_path_factory.mktemp("keys") / "secret.key")
+    os.environ.setdefault("QBSYNC_HOME", str(tmp_path_factory.mktemp("home")))
     os.environ["QBSYNC_SCRYPT_N"] = str(2**12)
     yield
     for name, value in keep.items():

@@ -62,6 +62,10 @@ def test_replay_command(cli_env):
     with cli_env.connect() as c:
         load(c, "qbxml_outbox", [outbox_row("coupa:po:1", "failed", last_error="3180: save failed")])
     runner = CliRunner()
+    dry = runner.invoke(app, ["replay", "--failed", "--key", "coupa:po:1", "--dry-run"])
+    assert dry.exit_code == 0 and "would re-queue BillAdd coupa:po:1" in dry.output
+    assert "re-queued" not in dry.output and dry.output.splitlines()[-1] == "nothing was changed (--dry-run)"
+    assert cli_env.scalar("SELECT status FROM qbxml_outbox") == "failed"
     out = runner.invoke(app, ["replay", "--failed", "--key", "coupa:po:1", "--since", "3650d"])
     assert out.exit_code == 0, out.output
     assert "re-queued BillAdd coupa:po:1" in out.output and "was: 3180: save failed" in out.output

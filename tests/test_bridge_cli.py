@@ -34,7 +34,11 @@ def test_company_add_and_list(cli, warehouse):
         "13.0",
         stdin="other\n",
     )
-    assert cli("company", "list").output.splitlines() == ["acme\tacme-qbwc\tUS\t16.0", "beta\tbeta-qbwc\tCA\t13.0"]
+    assert cli("company", "list").output.splitlines() == [
+        "company\tWeb Connector user\tcountry\tqbXML <=",
+        "acme\tacme-qbwc\tUS\t16.0",
+        "beta\tbeta-qbwc\tCA\t13.0",
+    ]
     again = cli("company", "add", "--name", "acme", "--user", "x", "--password-stdin", stdin="p\n", ok=False)
     assert again.exit_code == 1
     with warehouse.connect() as conn:
@@ -61,7 +65,7 @@ def test_qwc_file(cli, tmp_path):
     assert doc.tag == "QBWCXML"
     fields = {e.tag: e.text for e in doc}
     assert fields["AppURL"] == "https://bridge.example.com/qbwc"
-    assert fields["AppSupport"] == "https://bridge.example.com/support"
+    assert fields["AppSupport"] == "https://bridge.example.com/support?company=acme"
     assert fields["UserName"] == "acme-qbwc"
     assert fields["QBType"] == "QBFS"
     assert re.fullmatch(r"\{[0-9A-F-]{36}\}", fields["OwnerID"]) and re.fullmatch(
@@ -97,6 +101,8 @@ def test_bridge_command_serves_with_waitress(cli, tmp_path):
     )
     try:
         line = proc.stderr.readline()
+        while "bridge on" not in line and line:  # lines before it say what it waits for (a DuckDB lock)
+            line = proc.stderr.readline()
         url = re.search(r"http://[\d.]+:\d+", line).group(0)
         offs = [proc.stderr.readline() for s in registry.all_sources() if s.webhook]  # one line per such source
         assert any("webhooks off: set QBSYNC_COUPA_WEBHOOK_SECRET" in off for off in offs), offs
@@ -112,6 +118,6 @@ def test_bridge_command_serves_with_waitress(cli, tmp_path):
         assert response.headers["server"] == "qbsync-bridge"  # waitress, not Flask's development server
         assert "TroubleshootWebServiceFSSoap" in httpx.get(url + "/qbwc?wsdl").text
     finally:
-        proc.terminate()
+        proc.kill()  # not terminate(): a pytest-xdist worker's children inherit SIGTERM ignored
         proc.wait(timeout=10)
         proc.stderr.close()

@@ -79,6 +79,8 @@ def test_bad_documents_are_quarantined_and_the_rest_reach_the_outbox(warehouse):
     assert totals.metadata["first_offending_keys"].value == ["coupa:po:2"]
     assert totals.metadata["offending_count"].value == 1
     assert "differs from the sum" in totals.metadata["first_reasons"].value["coupa:po:2"]
+    table = totals.metadata["offenders"].value  # readable in the UI: a markdown table of records and reasons
+    assert table.startswith("| record | reason |") and "| coupa:po:2 | " in table and "differs from the sum" in table
     assert checks["account_mapped"].metadata["first_offending_keys"].value == ["coupa:po:3"]
     assert checks["dedup_unique"].passed and checks["vendor_resolved"].passed
     gx = checks["gx_stg_po_lines"]
@@ -101,4 +103,13 @@ def test_an_offender_outside_quarantine_fails_as_blocking_error():
 def test_blocking_specs_are_declared_blocking():
     specs = {s.name: s for c in build_asset_checks() for s in c.check_specs}
     assert specs["account_mapped"].blocking and specs["latin1_and_lengths"].blocking
+    assert "Blocks:" in specs["account_mapped"].description and specs["company_registered"].blocking
     assert not specs["source_freshness"].blocking and not specs["gx_stg_po_lines"].blocking
+
+
+def test_no_company_fails_the_run_naming_the_command(warehouse):
+    result, sent = _run(warehouse)
+    assert not result.success and sent == []  # blocking: nothing reaches the outbox
+    check = _evaluations(result)["company_registered"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "no company is registered: run qbsync company add --name NAME" in check.description

@@ -17,6 +17,7 @@ import pytest
 from sources import registry
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.json"
+STORAGE_KINDS = {"duckdb", "postgres"}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,7 +28,7 @@ def describe(defs: dg.Definitions) -> dict:
         node = graph.get(key)
         assets[key.to_user_string()] = {
             "group": node.group_name,
-            "kinds": sorted(node.kinds),
+            "kinds": sorted(node.kinds - STORAGE_KINDS),  # the storage kind follows QBSYNC_DATABASE_URL
             "deps": sorted(k.to_user_string() for k in node.parent_keys),
             "pool": sorted(node.pools or ()),
             "materializable": node.is_materializable,
@@ -74,17 +75,20 @@ def test_definitions_match_snapshot():
 
 @pytest.mark.parametrize("source", registry.all_sources(), ids=lambda s: s.name)
 def test_graph_reads_source_landing_staging_outbox_quickbooks_feedback(source):
-    """<source>/raw_* -> staging -> matching -> outbox -> quickbooks -> <source>/feedback, for every source."""
+    """<source>/raw_* -> staging -> matching -> outbox -> the company file; its answers -> qb_* -> outbox and
+    <source>/feedback, for every source."""
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
     upstream = graph.get(dg.AssetKey("qb_bills")).parent_keys
     assert upstream == {dg.AssetKey("qbxml_responses")}
     landed, _ = source.entity_for("purchase_orders") or source.entity_for("invoices")
-    chain = [[source.name, f"raw_{landed}"], ["bill_drafts"], ["outbox_bills"], ["qbxml_responses"], ["qb_bills"]]
+    chain = [[source.name, f"raw_{landed}"], ["bill_drafts"], ["outbox_bills"], ["quickbooks_company_file"]]
+    # the Web Connector closes the loop outside the graph: the company file's answers feed the mirror, the outbox
+    edges = [*itertools.pairwise(chain), (["qbxml_responses"], ["qb_bills"]), (["qb_bills"], ["outbox_bills"])]
     if source.feedback:
-        chain.append([source.name, "feedback"])
-    for before, after in itertools.pairwise(chain):
+        edges.append((["qb_bills"], [source.name, "feedback"]))
+    for before, after in edges:
         assert dg.AssetKey(before) in _ancestors(graph, dg.AssetKey(after)), (before, after)
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups >= {f"{source.name}_landing", "staging", "matching", "outbox", "quickbooks"}
@@ -144,3 +148,9 @@ def test_webhook_sensor_pulls_the_touched_entities_and_consumes_the_deliveries(w
     assert "coupa/raw_purchase_orders" in keys and "coupa/raw_suppliers" not in keys and "outbox_bills" in keys
     with warehouse.connect() as conn:
         assert pending_events(conn, "coupa") == []
+
+
+def test_sample_dagster_yaml_loads_with_the_duckdb_pool_limit(tmp_path):
+    (tmp_path / "dagster.yaml").write_text((ROOT / "deploy" / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1

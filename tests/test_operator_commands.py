@@ -81,6 +81,7 @@ def test_mappings_import_whole_file_or_nothing_and_list(cli, warehouse, tmp_path
 
     listed = cli("mappings", "list", "--company", "acme").stdout.splitlines()
     assert listed == [
+        "kind\tcompany\tsource\tsource code\tQuickBooks name",
         "accounts\tacme\tcoupa\t6100-100\tOffice Supplies",
         "accounts\tacme\tcoupa\t6300-200\tTravel",
         "cost-centres\tacme\tcoupa\t100\tAdmin",

@@ -78,3 +78,25 @@ def test_finance_report_asset_puts_the_path_in_metadata(warehouse, tmp_path, mon
     assert "<h1>QuickBooks reconciliation</h1>" in Path(path).read_text()
     assert meta["mismatches"].value == 3
     assert meta["documents_by_status"].value["pending"] == 1
+
+
+def test_csv_export_in_plain_words_and_causes_grouped(warehouse, tmp_path, monkeypatch):
+    import csv
+
+    from data_checks.finance_report import causes, gather
+
+    _scenario(warehouse)
+    monkeypatch.setenv("QBSYNC_DATABASE_URL", warehouse.url)
+    if warehouse.schema:
+        monkeypatch.setenv("QBSYNC_DATABASE_SCHEMA", warehouse.schema)
+    out = tmp_path / "docs.csv"
+    result = CliRunner().invoke(app, ["report", "--out", str(tmp_path / "r.html"), "--csv", str(out)])
+    assert result.exit_code == 0 and f"5 documents written to {out}" in result.output
+    rows = {r["record"]: r for r in csv.DictReader(out.open())}
+    assert rows["coupa:po:1"]["status"] == "in QuickBooks, amounts agree"
+    assert rows["coupa:po:4"]["status"] == "not in QuickBooks" and rows["coupa:po:4"]["reason"].startswith("3170")
+    assert rows["coupa:po:3"]["status"] == "held: needs a fix" and "totals_match" in rows["coupa:po:3"]["reason"]
+    assert rows["coupa:po:2"]["its story"] == "qbsync audit coupa:po:2"
+    with warehouse.connect() as conn:
+        grouped = causes(gather(conn))
+    assert grouped["documents"].sum() == 4 and "in QuickBooks, amounts agree" not in set(grouped["cause"])

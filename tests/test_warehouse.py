@@ -140,7 +140,7 @@ def test_duckdb_lock_held_by_another_process_is_waited_for_then_reported(tmp_pat
     try:
         assert holder.stdout.readline().strip() == "locked"
         wh = Warehouse(f"duckdb:///{path}", lock_timeout=0.3)
-        with pytest.raises(WarehouseBusy, match="locked by another process"):
+        with pytest.raises(WarehouseBusy, match=rf"is locked by process {holder.pid} \(python[0-9.]* -c import duckdb"):
             wh.migrate()
         holder.stdin.close()
         holder.wait(timeout=20)

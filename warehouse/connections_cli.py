@@ -67,15 +67,21 @@ def list_connections() -> None:
     """Stored connections with their settings (secrets are never shown)."""
     from warehouse import connections
 
-    with migrated_warehouse().connect() as conn:
+    wh = migrated_warehouse()
+    with wh.connect() as conn:
         rows = connections.list_all(conn)
+    if rows:
+        typer.echo("source\tinstance\tsettings\tsecrets\tupdated")
     for c in rows:
         shown = " ".join(f"{k}={v}" for k, v in sorted(c.settings.items()))
         typer.echo(
             f"{c.source_system}\t{c.instance}\t{shown}\tsecrets: encrypted\tupdated {c.updated_at:%Y-%m-%d %H:%M}"
         )
     if not rows:
-        typer.echo("no connections yet: qbsync connection add SOURCE --instance NAME --set base_url=... < secrets")
+        typer.echo(
+            f"no connections yet in {wh.describe()}: qbsync connection add SOURCE --instance NAME --set base_url=... "
+            "< secrets"
+        )
 
 
 @app.command("test")

@@ -9,15 +9,21 @@ released `linger` seconds after the last one, so the bridge and Dagster runs in 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 
 import duckdb
 
+from warehouse.errors import OperatorError
 
-class WarehouseBusy(RuntimeError):
+log = logging.getLogger("qbsync.warehouse")
+
+
+class WarehouseBusy(OperatorError):
     """Another process held the DuckDB file lock for longer than the configured wait."""
 
 
@@ -108,21 +114,45 @@ def _open_private(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def _connect(path: str, timeout: float) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     delay = 0.01
+    told = False
     while True:
         try:
             return _open_private(path)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
+            holder = lock_holder(str(exc))
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
-                    f"DuckDB file {path} is locked by another process for more than {timeout:.0f}s "
-                    "(a Dagster run or the bridge); retry later or raise QBSYNC_DUCKDB_LOCK_TIMEOUT"
-                ) from exc
+                    f"DuckDB file {path} is locked by {holder} for more than {timeout:g}s: "
+                    "let it finish (or stop it) and retry, or raise QBSYNC_DUCKDB_LOCK_TIMEOUT"
+                ) from None
+            if not told and time.monotonic() - started >= min(2.0, timeout / 2):  # a moment's wait is normal
+                log.warning(
+                    "process %s waits for DuckDB file %s, locked by %s (up to %gs)", os.getpid(), path, holder, timeout
+                )
+                told = True
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+
+
+def lock_holder(message: str) -> str:
+    """Who holds the lock, from DuckDB's message ("... held in /usr/bin/python3 (PID 4711)"): the process id and,
+    where this machine can see it, its command line; DuckDB's own words otherwise."""
+    found = re.search(r"\(PID (\d+)\)", message)
+    if not found:
+        return "another process"
+    pid = found.group(1)
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        argv = []
+    command = " ".join(" ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv)).split())
+    return f"process {pid}" + (f" ({command[:80]})" if command else "")
 
 
 OPEN_FILES = DuckDbFiles()

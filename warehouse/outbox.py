@@ -375,6 +375,16 @@ def status_counts(conn: Conn) -> list[dict]:
     )
 
 
+def failed_rows(conn: Conn, company: str | None = None) -> list[dict]:
+    """Failed requests, newest first, with what QuickBooks (or the bridge) said."""
+    where, params = ("AND company = ? ", [company]) if company else ("", [])
+    return conn.records(
+        "SELECT company, op, record_key, request_id, attempts, last_status_code, last_error, updated_at "
+        f"FROM qbxml_outbox WHERE status = 'failed' {where}ORDER BY updated_at DESC, record_key",
+        params,
+    )
+
+
 def _event(row: dict, actor: str, event: str) -> dict:
     return {
         "actor": actor,

@@ -21,6 +21,7 @@ import pandas as pd
 
 from warehouse import config
 from warehouse.duckdb_files import OPEN_FILES
+from warehouse.errors import OperatorError
 
 Params = Sequence[Any] | None
 JSON_TYPES = ("JSON", "jsonb")
@@ -237,6 +238,7 @@ class Warehouse:
     """The staging warehouse at `url` (duckdb:///path or postgresql://...), optionally in a PostgreSQL schema."""
 
     def __init__(self, url: str, schema: str | None = None, lock_timeout: float | None = None):
+        config.check_url(url)
         self.url = url
         self.backend = "duckdb" if url.startswith("duckdb:") else "postgres"
         self.schema = schema
@@ -246,8 +248,12 @@ class Warehouse:
         if self.backend == "duckdb":
             rest = url[len("duckdb:") :].removeprefix("//")
             self.path = ("/" + rest.lstrip("/")) if rest.startswith("/") else (rest or ":memory:")
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(self.path).parent
+            if self.path != ":memory:" and not folder.is_dir():
+                raise OperatorError(
+                    f"the folder of DuckDB warehouse {self.path} does not exist: create {folder} or fix the path "
+                    "(QBSYNC_DATABASE_URL, or QBSYNC_HOME for the default file)"
+                )
 
     @classmethod
     def from_env(cls) -> Warehouse:
@@ -300,7 +306,10 @@ class Warehouse:
     def _connect_postgres(self):
         import psycopg
 
-        raw = psycopg.connect(self.url, autocommit=False)
+        try:
+            raw = psycopg.connect(self.url, autocommit=False, connect_timeout=config.connect_timeout_seconds())
+        except psycopg.OperationalError as exc:
+            raise OperatorError(f"PostgreSQL warehouse {self.describe()}: {postgres_trouble(exc)}") from None
         if self.schema:
             with raw.cursor() as cur:
                 cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}")
@@ -385,6 +394,33 @@ class _IdleConnections:
             idle, self._idle = self._idle, []
         for raw, _ in idle:
             raw.close()
+
+
+def postgres_trouble(exc: Exception) -> str:
+    """Why a PostgreSQL connection failed and what to do, in one line (libpq's own words kept short)."""
+    text = " ".join(str(exc).split())
+    lowered = text.lower()
+    if "timeout expired" in lowered:
+        return (
+            f"no answer within {config.connect_timeout_seconds()}s (connect timeout): check the host and port, or "
+            "that the server is not overloaded; QBSYNC_DATABASE_CONNECT_TIMEOUT sets the wait"
+        )
+    if "connection refused" in lowered:
+        return "connection refused: is the server running, and on this host and port?"
+    if "role" in lowered and "does not exist" in lowered:
+        return f"{_libpq_detail(text)}: create the role (createuser) or fix the user in QBSYNC_DATABASE_URL"
+    if "database" in lowered and "does not exist" in lowered:
+        return f"{_libpq_detail(text)}: create the database (createdb) or fix its name in QBSYNC_DATABASE_URL"
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return f"{_libpq_detail(text)}: fix the password (PGPASSWORD or ~/.pgpass) or the user"
+    if "could not translate host name" in lowered or "name or service not known" in lowered:
+        return "unknown host name: fix the host in QBSYNC_DATABASE_URL"
+    return f"{_libpq_detail(text)}: check QBSYNC_DATABASE_URL and that the server is reachable"
+
+
+def _libpq_detail(text: str) -> str:
+    """libpq's reason without its 'connection to server at ... failed:' preamble."""
+    return text.rsplit("FATAL:", 1)[-1].strip() if "FATAL:" in text else text.rsplit("failed:", 1)[-1].strip()
 
 
 def _env_schema() -> str | None:

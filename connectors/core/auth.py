@@ -18,9 +18,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client
 
-from connectors.core.errors import AuthenticationError, RetriesExhausted
+from connectors.core.errors import ApiError, AuthenticationError, RetriesExhausted
 from connectors.core.logs import log_event
-from connectors.core.retry import RETRYABLE_STATUSES, RetryableStatus, RetryPolicy
+from connectors.core.retry import RETRYABLE_STATUSES, RetryableStatus, RetryPolicy, is_misconfigured, transport_cause
 
 
 class TokenProvider(Protocol):
@@ -110,16 +110,26 @@ class ClientCredentials:
                     )
         except OAuthError as exc:
             raise AuthenticationError(
-                f"{self.source} token request refused: {exc.error}", source=self.source, path=self.token_url
+                f"{self.source} token request to {self.token_url} refused: {exc.error}",
+                source=self.source,
+                path=self.token_url,
             ) from None
         except httpx.HTTPStatusError as exc:
             status = exc.response.status_code
             raise AuthenticationError(
-                f"{self.source} token request failed: HTTP {status}", status=status, source=self.source
+                f"{self.source} token request to {self.token_url} failed: HTTP {status}",
+                status=status,
+                source=self.source,
+                path=self.token_url,
             ) from None
         except (RetryableStatus, httpx.TransportError) as exc:
+            where = f"{self.source} token request to {self.token_url}"
+            if is_misconfigured(exc):
+                raise ApiError(
+                    f"{where}: {_describe(exc, self.token_url)}", source=self.source, path=self.token_url
+                ) from None
             raise RetriesExhausted(
-                f"{self.source} token request failed after {attempts} attempts: {_describe(exc)}",
+                f"{where} failed after {attempts} attempts: {_describe(exc, self.token_url)}",
                 attempts=attempts,
                 status=getattr(getattr(exc, "response", None), "status_code", None),
                 source=self.source,
@@ -140,7 +150,7 @@ def _raise_retryable(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, url: str) -> str:
     if isinstance(exc, RetryableStatus):
         return f"HTTP {exc.response.status_code}"
-    return type(exc).__name__
+    return transport_cause(exc, httpx.URL(url).host)

@@ -11,7 +11,13 @@ import httpx
 from connectors.core.auth import TokenProvider
 from connectors.core.errors import ApiError, AuthenticationError, RetriesExhausted
 from connectors.core.logs import log_event
-from connectors.core.retry import RETRYABLE_STATUSES, RetryableStatus, RetryPolicy
+from connectors.core.retry import (
+    RETRYABLE_STATUSES,
+    RetryableStatus,
+    RetryPolicy,
+    is_misconfigured,
+    transport_cause,
+)
 
 Params = Mapping[str, Any] | None
 
@@ -91,8 +97,12 @@ class ApiClient:
                 path=_path(path),
             ) from None
         except (httpx.TimeoutException, httpx.TransportError) as exc:
+            where = f"{self.source} {method} {self._url(path)}"
+            cause = transport_cause(exc, self.base_url.host)
+            if is_misconfigured(exc):
+                raise ApiError(f"{where}: {cause}", source=self.source, method=method, path=_path(path)) from None
             raise RetriesExhausted(
-                f"{self.source} {method} {_path(path)} failed after {attempts} attempts: {type(exc).__name__}",
+                f"{where} failed after {attempts} attempts: {cause}",
                 attempts=attempts,
                 source=self.source,
                 method=method,
@@ -160,6 +170,10 @@ class ApiClient:
             data=call["data"],
             content=call["content"],
         )
+
+    def _url(self, path: str) -> str:
+        """The address called, without its query string (which may carry filters but never a secret)."""
+        return _path(path) if "://" in path else str(self.base_url).rstrip("/") + "/" + _path(path).lstrip("/")
 
     def _check_same_origin(self, path: str) -> None:
         """Never send our token to another host (a next-page link pointing elsewhere, for instance)."""

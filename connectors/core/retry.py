@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -42,8 +44,51 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """429/5xx answers, timeouts and broken connections are retried; everything else fails at once."""
-    return isinstance(exc, RetryableStatus | httpx.TimeoutException | httpx.TransportError)
+    """429/5xx answers, timeouts and broken connections are retried; a host name that does not exist, a refused
+    TLS certificate and everything else fail at once (no wait mends a wrong setting)."""
+    return isinstance(exc, RetryableStatus | httpx.TimeoutException | httpx.TransportError) and not is_misconfigured(
+        exc
+    )
+
+
+def is_misconfigured(exc: BaseException) -> bool:
+    """The host name is unknown to DNS (not a passing resolver failure) or the server's certificate is refused."""
+    for cause in _chain(exc):
+        if isinstance(cause, socket.gaierror) and cause.errno in _UNKNOWN_NAME:
+            return True
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+    return False
+
+
+def transport_cause(exc: BaseException, host: str = "") -> str:
+    """A transport failure in plain words: what went wrong and what to check."""
+    for cause in _chain(exc):
+        if isinstance(cause, socket.gaierror):
+            if cause.errno in _UNKNOWN_NAME:
+                return f"host {host or 'name'} not found (DNS): check the base_url setting"
+            return f"name lookup of {host or 'the host'} failed for now ({cause.strerror})"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS certificate refused ({cause.verify_message}): check the base_url's host name"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused: nothing listens at that host and port"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer in time ({type(exc).__name__})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+_UNKNOWN_NAME = frozenset(
+    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code is not None
+)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import typer
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
 from sandbox.webconnector.client import ClientFaults, WebConnector
+from warehouse.errors import OperatorError
 
 
 def webconnector(
@@ -32,7 +33,8 @@ def webconnector(
     slow_seconds: Annotated[float, typer.Option(help="How late a slow message starts.")] = 0.0,
     quickbooks_not_running: Annotated[bool, typer.Option(help="The company file cannot be opened.")] = False,
 ) -> None:
-    """Drive the endpoint as the QuickBooks Web Connector does; one JSON summary line per session."""
+    """Drive the endpoint as the QuickBooks Web Connector does; one JSON summary line per session. Exits 1 when a
+    session failed (bridge unreachable, user or version refused, QuickBooks' answer not taken)."""
     books = CompanyFile.create(
         company,
         country=country,
@@ -65,6 +67,9 @@ def webconnector(
         summaries = connector.run_until_idle(max_sessions) if until_idle else [connector.run_session()]
         for summary in summaries:
             typer.echo(json.dumps(summary.as_dict()))
+    failed = [s.failure for s in summaries if s.failure]
+    if failed:
+        raise OperatorError(f"Web Connector session failed: {failed[-1]}")
 
 
 def register(app: typer.Typer) -> None:

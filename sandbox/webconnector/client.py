@@ -48,6 +48,7 @@ class SessionSummary:
     dropped: bool = False  # the session ended like a dropped connection (no receiveResponseXML)
     dropped_applied: bool | None = None  # whether the request of the dropped round trip was applied
     percent: int | None = None  # the last receiveResponseXML answer
+    failure: str | None = None  # why the session failed (unreachable, refused, answer not taken); None if it did not
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()}
@@ -99,6 +100,7 @@ class WebConnector:
             pass
         except (ZeepError, requests.RequestException) as exc:
             summary.errors.append(f"{type(exc).__name__}: {exc}")
+            summary.failure = f"cannot talk to the bridge at {self.url}: {type(exc).__name__}: {exc}"
         summary.seconds = round(time.monotonic() - started, 3)
         return summary
 
@@ -117,6 +119,7 @@ class WebConnector:
         answer = svc.clientVersion(strVersion=self.client_version) or ""
         if answer.startswith(("E:", "O:")):
             summary.errors.append(f"clientVersion: {answer}")
+            summary.failure = f"the bridge refused this Web Connector version: {answer[2:]}"
             raise _Stop
         if answer.startswith("W:"):
             summary.errors.append(f"clientVersion warning: {answer}")  # the user chose to go on
@@ -124,6 +127,8 @@ class WebConnector:
         ticket = auth[0] if auth else ""
         status = (auth[1] if len(auth) > 1 else "") or ""
         summary.authenticated = status
+        if status == "nvu":
+            summary.failure = f"the bridge refused user {self.user!r}: wrong user name or password"
         if status in STOP_ANSWERS:
             raise _Stop
         company_path = self._open_company(svc, ticket, status, summary)
@@ -142,6 +147,7 @@ class WebConnector:
                 else ("0x80040408", CANNOT_START_MESSAGE)
             )
             summary.errors.append(f"{hresult}: {message}")
+            summary.failure = f"QuickBooks could not open the company file: {hresult} {message}"
             answer = svc.connectionError(ticket=ticket, hresult=hresult, message=message) or ""
             if answer == "done":
                 break
@@ -178,7 +184,10 @@ class WebConnector:
             percent = svc.receiveResponseXML(ticket=ticket, response=response, hresult=hresult, message=message)
             summary.percent = percent
             if percent < 0:
-                summary.errors.append(f"getLastError: {svc.getLastError(ticket=ticket) or ''}")
+                last_error = svc.getLastError(ticket=ticket) or ""
+                summary.errors.append(f"getLastError: {last_error}")
+                if not hresult:  # an HRESULT we reported is QuickBooks' failure, which the bridge survives
+                    summary.failure = f"the bridge could not take QuickBooks' answer: {last_error}"
                 return
             if percent >= 100:
                 return
