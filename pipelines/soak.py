@@ -252,7 +252,7 @@ def run_soak(
                 progress(f"round {number}: Web Connector sessions")
                 _session_round(env, procs, ports, number, run.kills)
                 progress(f"round {number}: folding answers and queueing what they unblock")
-                env._materialize(_response_assets())
+                env._materialize(_response_assets(list(env.systems)))
                 queued = _queued_work(env.warehouse)
                 env._materialize(_requeue_assets())
                 if number > 2 and _queued_work(env.warehouse) == queued and _live_work(env.warehouse) == 0:
@@ -265,7 +265,7 @@ def run_soak(
                 _due_wait(env.warehouse)
                 progress("last rounds: draining what is still open")
                 _session_round(env, procs, ports, 0, run.kills)
-                env._materialize(_response_assets())
+                env._materialize(_response_assets(list(env.systems)))
         finally:
             procs.close()
         progress("checking")

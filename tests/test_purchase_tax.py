@@ -49,7 +49,9 @@ def _sync_and_deliver(env: DemoEnvironment, monkeypatch) -> tuple[DemoResult, li
 
 @pytest.mark.parametrize("country", ["CA", "UK"])
 def test_bills_carry_the_mapped_sales_tax_code_on_every_line(tmp_path, monkeypatch, country):
-    env = DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0, country=country)
+    env = DemoEnvironment(
+        tmp_path / "demo", sources=["coupa"], records=RECORDS, seed=SEED, bad_share=0.0, country=country
+    )
     result, bills, sent = _sync_and_deliver(env, monkeypatch)
     docs = _documents(env.systems["coupa"].dataset)
     # reconciled: Coupa's payments of the total with tax settle bills whose total the file computed with the tax
@@ -62,7 +64,9 @@ def test_bills_carry_the_mapped_sales_tax_code_on_every_line(tmp_path, monkeypat
 
 
 def test_an_unmapped_tax_code_holds_its_documents_naming_the_field(tmp_path, monkeypatch):
-    with DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0, country="CA") as env:
+    with DemoEnvironment(
+        tmp_path / "demo", sources=["coupa"], records=RECORDS, seed=SEED, bad_share=0.0, country="CA"
+    ) as env:
         monkeypatch.setenv("QBSYNC_DATABASE_URL", env.warehouse.url)
         with env.warehouse.connect() as conn:
             conn.execute("DELETE FROM tax_code_mappings WHERE source_tax_code = 'GST'")
@@ -81,7 +85,7 @@ def test_an_unmapped_tax_code_holds_its_documents_naming_the_field(tmp_path, mon
 
 
 def test_a_us_company_fed_taxed_coupa_lines_gets_bills_without_tax_codes(tmp_path, monkeypatch):
-    env = DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0)
+    env = DemoEnvironment(tmp_path / "demo", sources=["coupa"], records=RECORDS, seed=SEED, bad_share=0.0)
     # no payments: Coupa pays the total with its tax, which a US file's bill (net lines, no tax codes) does not have
     env.systems["coupa"].dataset = generate(
         SEED, suppliers=5, purchase_orders=RECORDS, bad_share=0.0, payment_share=0.0, country="CA"

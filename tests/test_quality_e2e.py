@@ -39,7 +39,7 @@ KIND = {
 
 @pytest.fixture
 def demo(tmp_path, monkeypatch):
-    with DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=BAD_SHARE) as env:
+    with DemoEnvironment(tmp_path / "demo", sources=["coupa"], records=RECORDS, seed=SEED, bad_share=BAD_SHARE) as env:
         monkeypatch.setenv("QBSYNC_DATABASE_URL", env.warehouse.url)
         yield env
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
 import threading
 import uuid
 from collections import Counter
@@ -244,7 +243,7 @@ def _page(state: BaswareState, key: str, rows: list[dict[str, Any]], *, redirect
             return Response(status=404)
         token = None
         if offset + size < len(ordered):
-            token = secrets.token_urlsafe(24)
+            token = uuid.uuid4().hex  # a place in a list, not a secret
             state.cursors[token] = (query, offset + size)
     body = {key: page}
     if redirect:
@@ -254,7 +253,7 @@ def _page(state: BaswareState, key: str, rows: list[dict[str, Any]], *, redirect
 
 
 def _stored(state: BaswareState, body: dict[str, Any], token: str | None) -> Response:
-    key = secrets.token_urlsafe(16)
+    key = uuid.uuid4().hex  # where the answer is stored, not a secret
     with state.lock:
         state.results[key] = (json.dumps(body).encode(), token)
     return Response(status=302, headers={"Location": f"{RESULTS}/{key}"})
