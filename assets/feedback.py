@@ -95,7 +95,7 @@ def _feedback_asset(source: Source) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=feedback_key(source),
-        deps=["qb_bills", "qb_bill_payments", "bill_drafts", *staged("stg_payments")],
+        deps=["qb_bills", "qb_bill_payments", "bill_drafts", *staged("stg_payments"), *source.writes_read],
         group_name=f"{source.name}_feedback",
         kinds=stored(source.name, "python"),
         owners=SOURCE_OWNERS,

@@ -224,6 +224,7 @@ def run_soak(
 ) -> SoakRun:
     """One soak on DuckDB (database None) or PostgreSQL (two bridges), checked by the independent checker."""
     from sandbox.demo import DemoEnvironment, _live_work, _queued_work, _requeue_assets, _response_assets
+    from sandbox.demo_system import soaked_sources
 
     started = time.monotonic()
     dagster_home = folder / "dagster"
@@ -232,7 +233,7 @@ def run_soak(
     run = SoakRun(backend="postgres" if database else "duckdb", records=records)
     env = DemoEnvironment(
         folder / "run", records=records, faults=True, seed=seed, database=database, schema=schema,
-        dagster_home=dagster_home, progress=progress,
+        dagster_home=dagster_home, progress=progress, sources=soaked_sources(),
     )  # fmt: skip
     with env:
         procs = Processes(env, folder)

@@ -28,6 +28,9 @@ def company_add(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input"),
     country: str = typer.Option("US", "--country", help="US, CA, UK or AU"),
     max_version: str = typer.Option("16.0", "--max-version", help="Highest qbXML version to send"),
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="A source system feeding it (repeat); default: every one")
+    ] = None,
 ) -> None:
     """Register a company and its Web Connector user (the password is stored scrypt-hashed)."""
     from qbwc_bridge import companies
@@ -37,7 +40,9 @@ def company_add(
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         with migrated_warehouse().connect() as conn:
-            company = companies.add(conn, name, user, password, country=country, max_version=max_version)
+            company = companies.add(
+                conn, name, user, password, country=country, max_version=max_version, sources=source or None
+            )
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc

@@ -143,12 +143,21 @@ class DemoSystem:
 
 def demo_systems(options: DemoOptions, only: list[str] | None = None) -> dict[str, DemoSystem]:
     """A hook per declared source that names one (`Source.demo`), by source name; `only` restricts them."""
-    found: dict[str, DemoSystem] = {}
+    return {name: hook(options) for name, hook in _hooks().items() if only is None or name in only}
+
+
+def soaked_sources() -> list[str]:
+    """The sources whose demo hook has a soak checker: the ones `qbsync soak` can judge."""
+    return [name for name, hook in _hooks().items() if hook.soak_check is not DemoSystem.soak_check]
+
+
+def _hooks() -> dict[str, type[DemoSystem]]:
+    """Each declared source's demo hook class (`Source.demo`), by source name."""
+    found: dict[str, type[DemoSystem]] = {}
     for source in registry.all_sources():
-        if not source.demo or (only is not None and source.name not in only):
-            continue
-        module, _, name = source.demo.partition(":")
-        found[source.name] = getattr(importlib.import_module(module), name)(options)
+        if source.demo:
+            module, _, name = source.demo.partition(":")
+            found[source.name] = getattr(importlib.import_module(module), name)
     return found
 
 

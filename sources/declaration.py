@@ -111,6 +111,7 @@ class Source:
     policy: Policy = Policy()
     feedback: tuple[str, ...] = ()  # document kinds (purchase_order, invoice, payment) marked back once in QuickBooks
     writes: str = ""  # "module:function"(dialect, source) -> SQL of the writes due (default transforms.exports)
+    writes_read: tuple[str, ...] = ()  # warehouse tables its writes' SQL reads beyond bills, payments and drafts
     rate_limit_per_s: float | None = None  # the API's request budget; feedback writes are paced under it
     feedback_workers: int = 4  # concurrent writes (within the rate limit) hiding each call's latency
     feedback_seconds: float = 60.0  # a feedback run stops claiming after this; the rest waits for the next run

@@ -31,7 +31,18 @@ def qbsync(monkeypatch, tmp_path):
 def test_default_warehouse_is_the_users_not_the_folders(qbsync, tmp_path, monkeypatch):
     expected = tmp_path / "user" / ".local" / "share" / "qbsync"
     assert config.home() == expected
-    qbsync("company", "add", "--name", "acme", "--user", "u", "--password-stdin", stdin=PASSWORD + "\n")
+    qbsync(
+        "company",
+        "add",
+        "--name",
+        "acme",
+        "--user",
+        "u",
+        "--source",
+        "coupa",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -81,7 +92,18 @@ def test_doctor_shows_settings_without_secrets_and_which_wins(qbsync, tmp_path, 
 
 def test_doctor_reaches_each_source_of_each_company(qbsync, tmp_path, monkeypatch):
     monkeypatch.setenv("QBSYNC_HOME", str(tmp_path / "home"))
-    qbsync("company", "add", "--name", "acme", "--user", "u", "--password-stdin", stdin=PASSWORD + "\n")
+    qbsync(
+        "company",
+        "add",
+        "--name",
+        "acme",
+        "--user",
+        "u",
+        "--source",
+        "coupa",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     with CoupaSandbox(generate(1, suppliers=2, purchase_orders=1), client_id="id", client_secret="right") as api:
         url = api.base_url
         settings = ["--set", f"base_url={url}", "--set", "client_id=id"]

@@ -4,8 +4,10 @@ warehouse fed by the Coupa sandbox while every SQL statement it sends is recorde
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import defaultdict
+from contextlib import ExitStack
 
 import dagster as dg
 import pytest
@@ -14,8 +16,7 @@ from test_transforms import _company
 from pipelines.definitions import ASSETS, defs
 from resources.source_api import SourceApiResource
 from resources.warehouse import WarehouseResource
-from sandbox.coupa.generator import generate
-from sandbox.coupa.server import CoupaSandbox
+from sources import registry
 from warehouse.store import Conn, Warehouse
 
 READ = re.compile(r'\b(DELETE\s+FROM|FROM|JOIN)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?', re.I)
@@ -72,12 +73,14 @@ def observed(tmp_path, monkeypatch):
     monkeypatch.setattr(Conn, "_run", recording_run)
     monkeypatch.setattr(Conn, "_from_frame", recording_frame)
     reads: dict[str, list[str]] = {}
-    dataset = generate(5, suppliers=4, purchase_orders=6, bad_share=0)
-    with CoupaSandbox(dataset, client_id="id", client_secret="s", rate_limit_per_s=None) as api:
-        resources = {
-            "warehouse": WarehouseResource(database_url=wh.url),
-            "coupa": SourceApiResource(source="coupa", base_url=api.base_url, client_id="id", client_secret="s"),
-        }
+    with ExitStack() as stack:  # every declared source's own simulator, as the contract test starts them
+        resources: dict = {"warehouse": WarehouseResource(database_url=wh.url)}
+        for source in registry.all_sources():
+            module, _, name = source.simulator.partition(":")
+            sim = stack.enter_context(getattr(importlib.import_module(module), name)())
+            resources[source.name] = SourceApiResource(
+                source=source.name, base_url=sim.base_url, client_id=sim.client_id, client_secret=sim.client_secret
+            )
         for asset in (a for a in ASSETS if isinstance(a, dg.AssetsDefinition)):
             recorded.clear()
             result = dg.materialize([asset], resources=resources, instance=dg.DagsterInstance.ephemeral())

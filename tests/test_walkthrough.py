@@ -48,7 +48,18 @@ def test_connect_your_first_company_with_commands_only(tmp_path, monkeypatch):
                "--set", "client_id=acme-api", stdin="client_secret=coupa-secret\n")  # fmt: skip
         assert "works" in qbsync("connection", "test", "default")
         # 2. the company and its Web Connector user; its settings
-        qbsync("company", "add", "--name", "acme", "--user", "acme-qbwc", "--password-stdin", stdin=PASSWORD + "\n")
+        qbsync(
+            "company",
+            "add",
+            "--name",
+            "acme",
+            "--user",
+            "acme-qbwc",
+            "--source",
+            "coupa",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
         qbsync("company", "set", "acme", "--payment-account", "Checking")
         qbsync("mappings", "import", "accounts", "accounts.csv")
         assert "ok" in qbsync("doctor")
