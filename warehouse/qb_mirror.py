@@ -66,30 +66,30 @@ def _name_entry(rec: Row, address: str, lines: int) -> Row:
     }
 
 
-def _account(rec: Row) -> Row:
+def _list_entry(rec: Row) -> Row:
+    """What every list record shares: its ListID, full name, active flag and versions."""
     d = rec["data"]
     return {
         "list_id": rec["id"],
         "full_name": _get(d, "FullName") or rec.get("name"),
-        "account_type": _get(d, "AccountType"),
-        "account_number": _get(d, "AccountNumber"),
         "is_active": _bool(_get(d, "IsActive")),
         "edit_sequence": rec["edit_sequence"],
         "time_modified": _get(d, "TimeModified"),
     }
 
 
+def _account(rec: Row) -> Row:
+    d = rec["data"]
+    return {**_list_entry(rec), "account_type": _get(d, "AccountType"), "account_number": _get(d, "AccountNumber")}
+
+
 def _item(rec: Row) -> Row:
     d = rec["data"]
     return {
-        "list_id": rec["id"],
-        "full_name": _get(d, "FullName") or rec.get("name"),
+        **_list_entry(rec),
         "item_type": rec["type"].removesuffix("Ret"),
         "description": _first(d, "SalesOrPurchase.Desc", "SalesAndPurchase.SalesDesc", "SalesDesc"),
         "price": _first(d, "SalesOrPurchase.Price", "SalesAndPurchase.SalesPrice", "SalesPrice"),
-        "is_active": _bool(_get(d, "IsActive")),
-        "edit_sequence": rec["edit_sequence"],
-        "time_modified": _get(d, "TimeModified"),
     }
 
 
