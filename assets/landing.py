@@ -54,8 +54,12 @@ def _landing_asset(source: Source, entity: str) -> dg.AssetsDefinition:
         retry_policy=API_RETRY,
         freshness_policy=LANDING_FRESHNESS,
         required_resource_keys={"warehouse", source.name},
-        description=f"{source.title} {entity} as fetched ({raw}), pulled incrementally from the "
-        f"{source.cursor_field} watermark",
+        description=f"{source.title} {entity} as fetched ({raw}), "
+        + (
+            "pulled whole (the API has no modified-since filter), landed where it changed"
+            if source.entities[entity].full_pull
+            else f"pulled incrementally from the {source.entity_cursor_field(entity)} watermark"
+        ),
     )
     def landing(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         wh = context.resources.warehouse.get()
@@ -63,7 +67,7 @@ def _landing_asset(source: Source, entity: str) -> dg.AssetsDefinition:
             start = load_watermark(conn, source.name, entity)
         with api_failures_final(), getattr(context.resources, source.name).client() as client:
             pulled = getattr(client, f"iter_{entity}")(updated_after=resume_from(start, source.cursor_overlap))
-            fetched = _Watermarked(pulled, start, source.cursor_field)
+            fetched = _Watermarked(pulled, start, source.entity_cursor_field(entity))
             figures = steps.land(wh, source, entity, fetched)
         if fetched.latest and fetched.latest != start:
             with wh.connect() as conn:

@@ -41,13 +41,19 @@ def _key(source: Source, entity: str, id_expr: str = "source_id") -> str:
 
 
 def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Upsert source records into raw_<source>_<entity>; a row changes (and is restaged) only when its cursor moved."""
+    """Upsert source records into raw_<source>_<entity>; a row changes (and is restaged) only when its cursor moved
+    (or, for an entity pulled whole, its content changed)."""
     stamp = now()
     table = source.raw_table(entity)
     fetched = changed = 0
     rejected: list[str] = []
+    # a full pull compares content too (a record without a stamp is unchanged when its payload is the same)
+    if source.entities[entity].full_pull:
+        changed_content = f"CAST({table}.payload AS TEXT) IS DISTINCT FROM CAST(EXCLUDED.payload AS TEXT)"
+    else:
+        changed_content = f"{table}.source_updated_at IS NULL"
     for batch in _batches(records, LAND_BATCH):
-        frame, bad = raw_frame(batch, stamp, source.entities[entity].id_field or source.id_field, source.cursor_field)
+        frame, bad = raw_frame(batch, stamp, source.entity_id_field(entity), source.entity_cursor_field(entity))
         rejected += bad
         fetched += len(frame)
         if frame.empty:
@@ -60,7 +66,7 @@ def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str,
                 f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staged} ON CONFLICT (source_id) DO UPDATE SET "
                 "payload = EXCLUDED.payload, source_updated_at = EXCLUDED.source_updated_at, "
                 f"fetched_at = EXCLUDED.fetched_at WHERE {table}.source_updated_at IS DISTINCT FROM "
-                f"EXCLUDED.source_updated_at OR {table}.source_updated_at IS NULL"
+                f"EXCLUDED.source_updated_at OR {changed_content}"
             )
             after = conn.scalar(f"SELECT count(*) FROM {table} WHERE fetched_at = {ts(stamp)}")
             changed += after - before

@@ -249,17 +249,23 @@ class DemoEnvironment:
         trips = 0
         try:
             with CompanyFile.create(self.company_path, country=self.country, faults=self.qb_faults) as company:
+                self._between_sessions(company, 0)
                 for number in range(1, MAX_ROUNDS + 1):
                     trips += self._session(bridge, company, number)
                     self.progress(f"round {number}: queueing what the responses unblock")
                     before = _queued_work(wh)
-                    self._materialize(_requeue_assets())
+                    changed = self._between_sessions(company, number)
+                    self._materialize(sync_assets(changed) if changed else _requeue_assets())
                     if _queued_work(wh) == before and _live_work(wh) == 0:
                         break
                 trips += self._session(bridge, company, number + 1)
         finally:
             bridge.stop()
         return trips
+
+    def _between_sessions(self, company, number: int) -> list[str]:
+        """Each source's hook acts between Web Connector rounds; the sources that changed (pulled again)."""
+        return [name for name, system in self.systems.items() if system.between_sessions(company, number)]
 
     def _session(self, bridge, company, number: int) -> int:
         """Web Connector sessions until the bridge has nothing more, then the fold of their answers; round trips."""
@@ -354,8 +360,8 @@ def sync_assets(sources: list[str]) -> list:
 
 
 def _requeue_assets() -> list:
-    """What a fold can unblock (vendors now known, accounts now real, bills now in QuickBooks): the sources do
-    not change during the demo, so landing and staging need not run again."""
+    """What a fold can unblock (vendors now known, accounts now real, bills now in QuickBooks): landing and staging
+    run again only for a source its hook changed between rounds (sync_assets)."""
     from assets.matching import matching_assets
     from assets.outbox import outbox_assets
 

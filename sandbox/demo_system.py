@@ -26,8 +26,10 @@ country); adds the demo company on a fresh warehouse (every declared source enro
 `--bill-on` / `--invoice-difference` applied to all) and calls `configure`; enters `simulator()` and stores the
 hook's `connection(base_url)` as instance "demo" in the encrypted connection store, which the source's
 SourceApiResource (resource key: the source name) reads; materializes `<source>/raw_*` beside the shared staging,
-matching and outbox assets; delivers to the sandbox company file; then reports `landed(warehouse)` (rows per raw
-table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`; `qbsync soak` also asks each
+matching and outbox assets; delivers to the sandbox company file in rounds, asking `between_sessions` before
+the first and after each (what people do in QuickBooks and in the source meanwhile); then reports
+`landed(warehouse)` (rows per raw table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`;
+`qbsync soak` also asks each
 hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
 `double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
 hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
@@ -112,6 +114,12 @@ class DemoSystem:
 
     def configure(self, conn, company: str) -> None:
         """This source's mappings (accounts, classes, tax codes) for the demo company; none by default."""
+
+    def between_sessions(self, company, number: int) -> bool:
+        """What people do after Web Connector round `number` (0: before the first): in QuickBooks (`company`, the
+        sandbox CompanyFile: key in vendors, pay bills) and in the source (revise a document in `self.running`).
+        True when the source changed, so the demo pulls it again before queueing; nothing by default."""
+        return False
 
     def connection(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         """(settings, secrets) stored as the source's connection "demo" once the simulator runs at `base_url`."""

@@ -34,6 +34,10 @@ class Entity:
     canonical: str
     paths: dict[str, Path_]
     id_field: str | None = None  # the record's id when it is not the source's `id_field`
+    cursor_field: str | None = None  # the record's modification stamp when it is not the source's `cursor_field`
+    # the API has no modified-since filter for this list: every pull reads it whole, and a record is landed again
+    # only when its stamp or its content changed
+    full_pull: bool = False
     lines_key: str | None = None
     line_paths: dict[str, Path_] = field(default_factory=dict)
     lines_sql: str | None = None  # a lines SELECT shared by several entities (`<sql_dir>/<lines_sql>.sql`)
@@ -143,6 +147,14 @@ class Source:
     def billable_statuses(self, canonical: str) -> tuple[str, ...]:
         """The statuses in which documents of canonical kind `canonical` become bills (empty: never)."""
         return next((b.statuses for b in self.billable if b.canonical == canonical), ())
+
+    def entity_id_field(self, entity: str) -> str:
+        """The field that identifies a record of `entity`."""
+        return self.entities[entity].id_field or self.id_field
+
+    def entity_cursor_field(self, entity: str) -> str:
+        """The field that stamps a record of `entity` with its last change."""
+        return self.entities[entity].cursor_field or self.cursor_field
 
     def landing_key(self, entity: str) -> list[str]:
         """The Dagster asset key path of the entity's landing asset: <name>/raw_<entity>."""

@@ -101,6 +101,8 @@ def test_source_contract(warehouse, declared):
         "UPDATE qbxml_outbox SET status = 'done', qb_id = upper(substr(md5(record_key), 1, 8)) || '-1733500000' "
         "WHERE op = 'BillAdd'"
     )
+    if hasattr(sim, "quickbooks_did"):  # writes that wait on more than the bills (their payments, say)
+        sim.quickbooks_did(warehouse)
     with SourceApiResource(**resources[source.name].model_dump()).client() as client:
         with warehouse.connect() as conn:
             cloud_outbox.enqueue(conn, writes_due(dialect(warehouse.backend), source), "contract")

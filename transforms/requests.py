@@ -60,7 +60,8 @@ def _address(d: Dialect, op: str) -> str:
 def vendor_adds(d: Dialect) -> str:
     """VendorAdd for every supplier to create, not yet queued: all of them when the company's vendor_sync for the
     source is `all`, else (on_demand) those some draft of the company not held in quarantine needs (a supplier
-    whose only documents are held gets no vendor)."""
+    whose only documents are held gets no vendor). None before the company's vendor list was first read from
+    QuickBooks: until then a supplier the file already has (under another spelling) cannot have been matched."""
     vendor = d.json_object(
         ("Name", "vm.qb_vendor_name"),
         ("CompanyName", "coalesce(s.qb_name, vm.qb_vendor_name)"),
@@ -81,6 +82,7 @@ def vendor_adds(d: Dialect) -> str:
         "AND s.source_id = vm.supplier_source_id "
         f"JOIN {_titles()} src ON src.source_system = s.source_system "
         "WHERE vm.match_method = 'create' "
+        f"AND ({_lists_read('vm.company')}) "
         f"AND ({setting('vendor_sync', 'vm.company', 'vm.source_system')} = 'all' "
         "OR EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
         "AND b.source_system = vm.source_system AND b.supplier_source_id = vm.supplier_source_id "
@@ -88,6 +90,16 @@ def vendor_adds(d: Dialect) -> str:
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.dedup_key = "
         f"{vendor_add_key('s.source_system', 's.source_id')})"
+    )
+
+
+def _lists_read(company: str) -> str:
+    """SQL condition: QuickBooks' lists of `company` were read (its VendorQuery answered, or its mirror holds
+    vendors or accounts, the reference queries being answered together)."""
+    return (
+        f"EXISTS (SELECT 1 FROM qbxml_outbox r WHERE r.company = {company} AND r.op = 'VendorQuery' "
+        f"AND r.status = 'done') OR EXISTS (SELECT 1 FROM qb_vendors r WHERE r.company = {company}) "
+        f"OR EXISTS (SELECT 1 FROM qb_accounts r WHERE r.company = {company})"
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 import httpx
+from authlib.common.urls import url_decode
 from authlib.deprecate import AuthlibDeprecationWarning
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.oauth2.rfc6749 import OAuth2Token
@@ -41,7 +43,9 @@ class ClientCredentials:
 
     Tokens commonly live 24 h; with the default 1/6 the token is renewed after about 20 h. A token without
     `expires_in` lives `assumed_lifetime` seconds when one is given (Salesforce answers no expiry, yet its sessions
-    time out), else it is kept until the API answers 401.
+    time out), else it is kept until the API answers 401. `auth_method` is how the client presents its id and
+    secret: "client_secret_post" (form fields), "client_secret_basic" (HTTP Basic) or "client_secret_json" (every
+    field of the request, extra parameters included, as one JSON body, as Procurify wants it).
     """
 
     def __init__(
@@ -74,7 +78,7 @@ class ClientCredentials:
             scope=" ".join(scopes) or None,
             token_endpoint=token_url,
             grant_type="client_credentials",
-            token_endpoint_auth_method=auth_method,
+            token_endpoint_auth_method=_json_body if auth_method == "client_secret_json" else auth_method,
             timeout=timeout,
         )
         self._oauth.register_compliance_hook("access_token_response", _raise_retryable)
@@ -141,6 +145,14 @@ class ClientCredentials:
         self.fetches += 1
         log_event("token.fetched", source=self.source, expires_in=token.get("expires_in"), scope=token.get("scope"))
         return token
+
+
+def _json_body(auth, method: str, uri: str, headers, body) -> tuple[str, dict[str, str], bytes]:
+    """authlib client authentication: the token request's form fields plus the client id and secret as JSON."""
+    text = body.decode() if isinstance(body, bytes) else body or ""
+    fields = {**dict(url_decode(text)), "client_id": auth.client_id, "client_secret": auth.client_secret}
+    kept = {k: v for k, v in dict(headers).items() if k.lower() not in ("content-type", "content-length")}
+    return uri, {**kept, "Content-Type": "application/json"}, json.dumps(fields).encode()
 
 
 def _raise_retryable(response: httpx.Response) -> httpx.Response:

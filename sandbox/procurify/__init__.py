@@ -1,0 +1,1 @@
+"""Procurify simulator: a seeded manufacturer's domain (generator) served on the shared scaffold (server)."""

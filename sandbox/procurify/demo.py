@@ -1,0 +1,161 @@
+"""Procurify in `qbsync demo` (the hook of sandbox.demo_system): a generated manufacturer's domain served by
+ProcurifySandbox, its account codes and departments mapped onto the sandbox company file's accounts and classes; the
+file starts with a few vendors of its own (look-alikes of Procurify vendors); between rounds accounting pays some bills
+in QuickBooks and buyers revise some POs in Procurify. Verified from the generator's truth, the company file and the
+simulator's own state (which bills Procurify was told are paid)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from qbxml import envelope, requests
+from qbxml.responses import parse_message
+from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict, bill_lines
+from sandbox.procurify.generator import generate, po_key
+from sandbox.procurify.server import ProcurifySandbox
+from sandbox.quickbooks.seed import BANK_ACCOUNT
+
+# Generated account codes onto the sandbox company's chart (sandbox.quickbooks.seed), departments onto classes.
+GL_TO_QB = {"5000": "Cost of Goods Sold", "6100": "Office Supplies", "6300": "Travel", "6400": "Professional Fees",
+            "6600": "Rent Expense", "6700": "Utilities", "6800": "Repairs and Maintenance"}  # fmt: skip
+CENTRE_TO_CLASS = {"Vancouver HQ / Administration": "Admin", "Vancouver HQ / Sales": "Sales",
+                   "Vancouver HQ / Engineering": "R&D", "Tacoma Plant / Production": "Operations",
+                   "Tacoma Plant / Maintenance": "Operations"}  # fmt: skip
+VERSION = "16.0"
+ATTEMPTS = 8  # a request the file answers with a transient error (its fault knobs) is tried again
+
+
+class ProcurifyDemo(DemoSystem):
+    """`records` purchase orders (one vendor per 8, at least 5), AP bills for about a third of the good ones."""
+
+    source = "procurify"
+
+    def __init__(self, options: DemoOptions):
+        super().__init__(options)
+        self.dataset = generate(options.seed, vendors=max(5, options.records // 8), purchase_orders=options.records,
+                                bad_share=options.bad_share)  # fmt: skip
+        self.paid: set[int] = set()  # POs whose bill accounting paid in QuickBooks
+        self.revised: set[int] = set()  # POs the buyers revised after QuickBooks had their bill
+
+    def simulator(self) -> ProcurifySandbox:
+        return ProcurifySandbox(
+            self.dataset, client_id=self.client_id, client_secret=self.client_secret, faults=self.faults(),
+            rate_limit_per_s=self.rate_limit(),
+        )  # fmt: skip
+
+    def configure(self, conn, company: str) -> None:
+        mine = {"company": company, "source_system": self.source}
+        accounts = {"source_account_code": list(GL_TO_QB), "qb_account_name": list(GL_TO_QB.values())}
+        classes = {"cost_centre": list(CENTRE_TO_CLASS), "qb_class_name": list(CENTRE_TO_CLASS.values())}
+        conn.load("account_mappings", pd.DataFrame({**mine, **accounts}))
+        conn.load("cost_centre_mappings", pd.DataFrame({**mine, **classes}))
+
+    def between_sessions(self, company, number: int) -> bool:
+        """Before the first round the file gets its own vendors; after each, accounting pays the bills of the POs
+        planned to be paid and buyers revise those planned to be revised, once QuickBooks has their bill."""
+        if number == 0:
+            for vendor in self.dataset.qb_vendors:
+                _apply(company, "VendorAdd", vendor)
+            return False
+        bills = {b.get("RefNumber"): b for b in company.objects("Bill")}
+        for po_id in self.dataset.to_pay:
+            bill = bills.get(self._bill_ref(po_id)) or bills.get(self.dataset.purchase_orders[po_id]["number"])
+            if bill is not None and po_id not in self.paid:
+                _pay(company, bill, f"PRC-{po_id}")
+                self.paid.add(po_id)
+        due = [p for p in self.dataset.to_revise if p not in self.revised and self.dataset.purchase_orders[p]["number"]
+               in bills]  # fmt: skip
+        with self.running.lock:
+            for po_id in due:
+                self.dataset.revise(po_id)
+                self.revised.add(po_id)
+        return bool(due)
+
+    def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
+        """Each good approved PO (bill_on = po) or approved AP bill (invoice) one bill with its vendor as matched
+        or created and its (account, class, amount) lines at its current version; vendors created only for
+        unmatched vendors; nothing billed twice; every bill paid in QuickBooks marked paid in Procurify once."""
+        truth = self._truth(policy.get("bill_on", "po"))
+        count = Counter(b.get("RefNumber") for b in books.bills)
+        by_ref = {b.get("RefNumber"): b for b in books.bills}
+        wrong = 0
+        for want in truth.values():
+            bill = by_ref.get(want["ref_number"])
+            lines = sorted((_name(x, "AccountRef"), _name(x, "ClassRef"), Decimal(str(x.get("Amount", "0"))))
+                           for x in bill_lines(bill)) if bill else []  # fmt: skip
+            expected = sorted((GL_TO_QB[a], CENTRE_TO_CLASS[c], amount) for a, c, amount in want["lines"])
+            wrong += bill is None or _name(bill, "VendorRef") != want["vendor_name"] or lines != expected
+        others = {b["invoice_number"] for b in self.dataset.bills.values()} | {
+            p["number"] for p in self.dataset.purchase_orders.values()
+        }
+        created = {v.get("AccountNumber") for v in books.vendors if str(v.get("AccountNumber", "")).startswith("PROC")}
+        wanted = {f"PROCURIFY-{w['vendor_id']}" for w in truth.values() if w["vendor_id"] not in self.dataset.matched}
+        stamped = {v["AccountNumber"] for v in self.dataset.qb_vendors if v.get("AccountNumber")}
+        marks = self.running.paid_marks if self.running is not None else Counter()
+        paid_uuids = {b["uuid"] for b in self.dataset.bills.values() if self._po_of(b) in self.paid}
+        return Verdict(
+            bills={w["ref_number"] for w in truth.values()},
+            figures={
+                "bills_expected": len(truth),
+                "unreconciled": wrong,
+                "double_booked": sum(n - 1 for ref, n in count.items() if ref in others and n > 1)
+                + sum(1 for ref in count if ref in others and ref not in {w["ref_number"] for w in truth.values()}),
+                "revised_after_booking": len(self.revised),
+                "vendors_matched": len(self.dataset.matched),
+                "vendors_created": len(created - stamped),
+                "vendors_created_wrongly": len((created - stamped) ^ (wanted - stamped)),
+                "bills_paid_in_quickbooks": len(self.paid),
+                "marked_paid_not_once": sum(1 for u in paid_uuids if marks[u] != 1)
+                + sum(n for u, n in marks.items() if u not in paid_uuids),
+            },
+        )
+
+    def _truth(self, bill_on: str) -> dict[str, dict[str, Any]]:
+        """The bills QuickBooks must hold: the good POs' (bill_on = po), else the approved AP bills'."""
+        pos = self.dataset.expected_bills()
+        if bill_on == "po":
+            return pos
+        out = {}
+        for bill in self.dataset.bills.values():
+            po = pos.get(po_key(self._po_of(bill)))
+            if po is not None:
+                out[bill["invoice_number"]] = {**po, "ref_number": bill["invoice_number"]}
+        return out
+
+    def _bill_ref(self, po_id: int) -> str | None:
+        return next((b["invoice_number"] for b in self.dataset.bills.values() if self._po_of(b) == po_id), None)
+
+    @staticmethod
+    def _po_of(bill: dict[str, Any]) -> int:
+        return bill["added_purchase_orders"][0]["id"]
+
+
+def _apply(company, op: str, fields: dict[str, Any]) -> None:
+    """One request against the company file, tried again while it answers a transient error (not applied)."""
+    for attempt in range(ATTEMPTS):
+        element = requests.render(op, {op: fields}, version=VERSION, request_id=str(attempt))
+        result = company.process(envelope.message([element], version=VERSION, on_error="stopOnError"))
+        answer = parse_message(result.response_xml)[0] if result.response_xml else None
+        if answer is not None and answer.status_code == 0:
+            return
+    raise RuntimeError(f"the sandbox company file refused {op} {fields} {ATTEMPTS} times")
+
+
+def _pay(company, bill: dict[str, Any], ref_number: str) -> None:
+    """Accounting pays the bill in full by check from the sandbox bank account."""
+    open_amount = str(bill.get("OpenAmount") or bill.get("AmountDue"))
+    _apply(company, "BillPaymentCheckAdd", {
+        "PayeeEntityRef": {"ListID": bill["VendorRef"]["ListID"]}, "TxnDate": date.today().isoformat(),
+        "BankAccountRef": {"FullName": BANK_ACCOUNT}, "RefNumber": ref_number, "Memo": "Paid by accounting",
+        "AppliedToTxnAdd": [{"TxnID": bill["TxnID"], "PaymentAmount": open_amount}],
+    })  # fmt: skip
+
+
+def _name(obj: dict, ref: str) -> str | None:
+    value = obj.get(ref)
+    return value.get("FullName") if isinstance(value, dict) else None
