@@ -130,17 +130,20 @@ class Source:
     @property
     def env(self) -> dict[str, str]:
         """The environment variables of a deployed source: base_url, client_id, client_secret (its API resource),
-        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>),
-        webhook_signature_header (where an unconfirmed signature header turns out to differ), instance (the
-        stored connection its resource reads when the three API variables are not all set)."""
+        cron (overrides the declared schedule), instance (the stored connection its resource reads when the three
+        API variables are not all set); with webhooks declared, webhook_secret (turns on POST /webhooks/<name>) and
+        webhook_signature_header (where an unconfirmed signature header turns out to differ)."""
         prefix = self.name.upper()
+        hooks = {
+            "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
+            "webhook_signature_header": f"QBSYNC_{prefix}_WEBHOOK_SIGNATURE_HEADER",  # overrides the declared one
+        }
         return {
             "base_url": f"{prefix}_BASE_URL",
             "client_id": f"{prefix}_CLIENT_ID",
             "client_secret": f"{prefix}_CLIENT_SECRET",
             "cron": f"QBSYNC_{prefix}_CRON",
-            "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
-            "webhook_signature_header": f"QBSYNC_{prefix}_WEBHOOK_SIGNATURE_HEADER",  # overrides the declared one
+            **(hooks if self.webhook is not None else {}),
             "instance": f"QBSYNC_{prefix}_INSTANCE",  # the stored connection (qbsync connection add) it reads
         }
 

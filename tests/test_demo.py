@@ -36,15 +36,28 @@ def test_demo_json_delivers_everything_exactly_once(home):
     assert out["outbox"]["done"] > 0 and out["round_trips"] > 0
     assert out["duplicates"] == 0 and out["unreconciled"] == 0 and out["double_booked"] == 0
     assert out["verified"]["coupa"] == {"double_booked": 0, "unreconciled": 0, "vendors_missing": 0}  # its truth
+    _procurify_verified(out["verified"]["procurify"])
     assert not any(out["faults_fired"]["coupa"].values())
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     assert out["quarantined"] > 0  # the generator plants bad records; they are held, not sent
     assert out["warehouse"].startswith("duckdb:") and str(home) in out["company_file"]
 
 
+def _procurify_verified(figures: dict[str, int]) -> None:
+    """Procurify's own truth: every approved PO one bill (revised ones modified), vendors matched or created as
+    its policy says, every bill paid in QuickBooks marked paid in Procurify exactly once."""
+    assert figures["unreconciled"] == 0 and figures["double_booked"] == 0, figures
+    assert figures["bills_expected"] > 0 and figures["revised_after_booking"] > 0, figures
+    assert figures["vendors_matched"] > 0 and figures["vendors_created"] > 0, figures
+    assert figures["vendors_created_wrongly"] == 0, figures
+    assert figures["bills_paid_in_quickbooks"] > 0 and figures["marked_paid_not_once"] == 0, figures
+
+
 def test_demo_with_every_fault_still_has_no_duplicate_and_no_loss(home):
     out = _demo("--records", "40", "--faults", "--seed", "3")
     assert out["duplicates"] == 0 and out["unreconciled"] == 0
+    _procurify_verified(out["verified"]["procurify"])
+    assert out["faults_fired"]["procurify"]["server_errors"] >= 2
     fired = out["faults_fired"]["coupa"]
     assert fired["server_errors"] >= 2 and fired["token_revocations"] == 1 and fired["unauthorized"] >= 1
     assert out["outbox"]["pending"] == 0
@@ -63,3 +76,4 @@ def test_demo_on_postgresql_with_every_fault_has_no_duplicate_and_no_loss(home, 
     assert out["duplicates"] == 0 and out["unreconciled"] == 0
     assert out["outbox"]["pending"] == 0 and out["outbox"]["failed"] == 0
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
+    _procurify_verified(out["verified"]["procurify"])
