@@ -415,15 +415,12 @@ def _outbox_counts(wh) -> dict[str, int]:
 # -- checking the company file ----------------------------------------------------------------------
 
 
-def _ref(obj: dict, name: str) -> str | None:
-    value = obj.get(name)
-    return value.get("FullName") if isinstance(value, dict) else None
-
-
 def _duplicates(books) -> int:
     """Objects that repeat another: vendors by AccountNumber, bills by (vendor, RefNumber), payments by RefNumber."""
+    from sandbox.demo_system import ref_name
+
     keys = Counter(("vendor", v.get("AccountNumber")) for v in books.vendors if v.get("AccountNumber"))
-    keys += Counter(("bill", _ref(b, "VendorRef"), b.get("RefNumber")) for b in books.bills)
+    keys += Counter(("bill", ref_name(b, "VendorRef"), b.get("RefNumber")) for b in books.bills)
     keys += Counter(("payment", p.get("RefNumber")) for p in books.payments if p.get("RefNumber"))
     return sum(n - 1 for n in keys.values())
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import importlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -167,6 +168,26 @@ def _hooks() -> dict[str, type[DemoSystem]]:
             module, _, name = source.demo.partition(":")
             found[source.name] = getattr(importlib.import_module(module), name)
     return found
+
+
+def misbilled(books: Books, truth: Iterable[dict[str, Any]], accounts: dict[str, str], classes: dict[str, str]) -> int:
+    """How many expected bills (`ref_number`, `vendor_name`, `lines` as (source account, cost centre, amount)) the
+    company file lacks or holds with another vendor or other lines, the source's codes read through `accounts` and
+    `classes` (what the hook mapped them onto)."""
+    by_ref = {b.get("RefNumber"): b for b in books.bills}
+    wrong = 0
+    for want in truth:
+        bill = by_ref.get(want["ref_number"])
+        held = sorted((ref_name(x, "AccountRef"), ref_name(x, "ClassRef"), _amount(x)) for x in bill_lines(bill or {}))
+        expected = sorted((accounts[a], classes[c], amount) for a, c, amount in want["lines"])
+        wrong += bill is None or ref_name(bill, "VendorRef") != want["vendor_name"] or held != expected
+    return wrong
+
+
+def ref_name(obj: dict[str, Any], ref: str) -> str | None:
+    """The FullName of an object's `...Ref` (VendorRef, AccountRef, ClassRef), if any."""
+    value = obj.get(ref)
+    return value.get("FullName") if isinstance(value, dict) else None
 
 
 def bill_lines(bill: dict[str, Any]) -> list[dict[str, Any]]:

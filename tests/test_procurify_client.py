@@ -69,21 +69,21 @@ def test_lists_page_through_the_envelope_and_keep_inactive_vendors(dataset):
 
 
 def test_purchase_orders_come_with_items_read_in_bounded_windows_from_the_cursor(dataset):
-    with ProcurifySandbox(dataset, client_id="id", client_secret="secret") as api:
-        with _client(api, window_days=5, history_days=60) as client:
-            orders = list(client.iter_purchase_orders())
-            assert sorted(o["procurify_PO"] for o in orders) == sorted(dataset.purchase_orders)
-            assert all(o["order_items"] for o in orders)
-            windows = _queries(api, "/api/v2/purchase_orders/purchased/all/")
-            spans = [(datetime.fromisoformat(w["modified_date_1"][0]) - datetime.fromisoformat(w["modified_date_0"][0]))
-                     for w in windows]  # fmt: skip
-            assert max(spans) <= timedelta(days=4) and len(windows) >= 60 // 5
-            newest = max(o["last_modified"] for o in orders)
-            dataset.touch(orders[0]["procurify_PO"], comment="edited")
-            again = [o["procurify_PO"] for o in client.iter_purchase_orders(updated_after=newest)]
-            assert orders[0]["procurify_PO"] in again and len(again) < len(orders)
-            bills = list(client.iter_bills(updated_after=(datetime.now(UTC) - timedelta(days=90)).isoformat()))
-            assert sorted(b["id"] for b in bills) == sorted(dataset.bills) and all(b["items"] for b in bills)
+    api = ProcurifySandbox(dataset, client_id="id", client_secret="secret")
+    with api, _client(api, window_days=5, history_days=60) as client:
+        orders = list(client.iter_purchase_orders())
+        assert sorted(o["procurify_PO"] for o in orders) == sorted(dataset.purchase_orders)
+        assert all(o["order_items"] for o in orders)
+        windows = _queries(api, "/api/v2/purchase_orders/purchased/all/")
+        spans = [(datetime.fromisoformat(w["modified_date_1"][0]) - datetime.fromisoformat(w["modified_date_0"][0]))
+                 for w in windows]  # fmt: skip
+        assert max(spans) <= timedelta(days=4) and len(windows) >= 60 // 5
+        newest = max(o["last_modified"] for o in orders)
+        dataset.touch(orders[0]["procurify_PO"], comment="edited")
+        again = [o["procurify_PO"] for o in client.iter_purchase_orders(updated_after=newest)]
+        assert orders[0]["procurify_PO"] in again and len(again) < len(orders)
+        bills = list(client.iter_bills(updated_after=(datetime.now(UTC) - timedelta(days=90)).isoformat()))
+        assert sorted(b["id"] for b in bills) == sorted(dataset.bills) and all(b["items"] for b in bills)
 
 
 def test_server_errors_are_retried_and_a_revoked_token_is_renewed_once(dataset):

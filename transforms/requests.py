@@ -58,8 +58,8 @@ def _address(d: Dialect, op: str) -> str:
 
 
 def vendor_adds(d: Dialect) -> str:
-    """VendorAdd for every supplier to create, not yet queued: all of them when the company's vendor_sync for the
-    source is `all`, else (on_demand) those some draft of the company not held in quarantine needs (a supplier
+    """VendorAdd for every active supplier to create, not yet queued: all of them when the company's vendor_sync for
+    the source is `all`, else (on_demand) those some draft of the company not held in quarantine needs (a supplier
     whose only documents are held gets no vendor). None before the company's vendor list was first read from
     QuickBooks: until then a supplier the file already has (under another spelling) cannot have been matched."""
     vendor = d.json_object(
@@ -81,7 +81,7 @@ def vendor_adds(d: Dialect) -> str:
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
         f"JOIN {_titles()} src ON src.source_system = s.source_system "
-        "WHERE vm.match_method = 'create' "
+        "WHERE vm.match_method = 'create' AND s.is_active IS NOT FALSE "
         f"AND ({_lists_read('vm.company')}) "
         f"AND ({setting('vendor_sync', 'vm.company', 'vm.source_system')} = 'all' "
         "OR EXISTS (SELECT 1 FROM bill_drafts b WHERE b.company = vm.company "
@@ -110,11 +110,17 @@ def _titles() -> str:
 
 def vendor_mods(d: Dialect) -> str:
     """VendorMod of the address, phone and email of matched vendors (every match kind) when the source changed
-    them."""
+    them, and IsActive false when the source deactivated (or deleted) the supplier and the company's vendor policy
+    for the source is `create` (qbsync keeps its vendor list); a vendor is never deleted."""
     stamp = d.iso_timestamp("s.source_updated_at")
+    deactivate = (
+        f"(s.is_active = FALSE AND v.is_active IS NOT FALSE "
+        f"AND {setting('vendor_policy', 'vm.company', 'vm.source_system')} = 'create')"
+    )
     vendor = d.json_object(
         ("ListID", "v.list_id"),
         ("EditSequence", "v.edit_sequence"),
+        ("IsActive", f"CASE WHEN {deactivate} THEN 'false' END"),
         ("VendorAddress", _address(d, "VendorMod")),
         ("Phone", _cut("s.phone", "VendorMod", "Phone")),
         ("Email", _cut("s.email", "VendorMod", "Email")),
@@ -130,7 +136,7 @@ def vendor_mods(d: Dialect) -> str:
         "AND s.source_updated_at > v.time_modified "
         "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
         "OR coalesce(s.city, '') <> coalesce(v.city, '') "
-        "OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '')) "
+        f"OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '') OR {deactivate}) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.record_key = vm.record_key "
         f"AND o.op = 'VendorMod' AND o.status IN {sql_list(*LIVE)})"

@@ -42,7 +42,8 @@ def match_vendors(matched_at: datetime) -> list[str]:
     """Upsert vendor_matches for every supplier and company it feeds; matched_at moves only when the match changes.
 
     A name chosen for a vendor to create sticks once its VendorAdd is queued, so a bill never names a vendor
-    other than the one queued for creation. An operator's link (vendor_links) wins over every other match.
+    other than the one queued for creation. An operator's link (vendor_links) wins over every other match. An
+    inactive QuickBooks vendor matches only a supplier the source deactivated too (it stays that supplier's).
     """
     suffix = "' #' || s.source_id"
     return [
@@ -51,16 +52,16 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "WITH s AS ("
         "  SELECT c.company, CASE WHEN c.vendor_policy = 'review' OR "
         f"  {setting('vendor_policy', 'c.company', 'st.source_system')} = 'review' THEN 'review' END AS vendor_policy, "
-        "  st.source_system, st.source_id, "
+        "  st.source_system, st.source_id, st.is_active IS NOT FALSE AS active, "
         f"  coalesce(st.qb_name, rtrim(substr(trim(st.supplier_name), 1, {NAME_MAX}))) AS supplier_name, "
         f"  {normalized_name('st.supplier_name')} AS nname, "
         f"  {normalized_address('st.address_line1', 'st.postal_code')} AS naddr "
         f"  FROM stg_suppliers st JOIN {FEEDS} fed ON fed.source_system = st.source_system "
         "  JOIN companies c ON c.company = fed.company"
         "), v AS ("
-        "  SELECT company, list_id, vendor_name, account_number, "
+        "  SELECT company, list_id, vendor_name, account_number, is_active IS NOT FALSE AS active, "
         f"  {normalized_name('vendor_name')} AS nname, {normalized_address('address_line1', 'postal_code')} AS naddr "
-        "  FROM qb_vendors WHERE is_active IS NOT FALSE"
+        "  FROM qb_vendors"
         "), op AS ("
         "  SELECT l.company, l.source_system, l.supplier_source_id AS source_id, l.qb_list_id AS list_id, "
         "  v.vendor_name FROM vendor_links l JOIN qb_vendors v ON v.company = l.company AND v.list_id = l.qb_list_id"
@@ -68,16 +69,17 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
         "  min(v.vendor_name) AS vendor_name FROM s "
         f"  JOIN v ON v.company = s.company AND v.account_number = {external_id_sql('s.source_system', 's.source_id')} "
+        " AND (v.active OR NOT s.active) "
         "  GROUP BY s.company, s.source_system, s.source_id"
         "), nm AS ("
         "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
         "  min(v.vendor_name) AS vendor_name FROM s "
-        "  JOIN v ON v.company = s.company AND v.nname = s.nname AND s.nname <> '' "
+        "  JOIN v ON v.company = s.company AND v.nname = s.nname AND s.nname <> '' AND (v.active OR NOT s.active) "
         "  GROUP BY s.company, s.source_system, s.source_id HAVING count(*) = 1"
         "), ad AS ("
         "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
         "  min(v.vendor_name) AS vendor_name FROM s "
-        "  JOIN v ON v.company = s.company AND v.naddr = s.naddr "
+        "  JOIN v ON v.company = s.company AND v.naddr = s.naddr AND (v.active OR NOT s.active) "
         "  GROUP BY s.company, s.source_system, s.source_id HAVING count(*) = 1"
         "), fresh AS ("
         "  SELECT s.company, s.source_system, s.source_id, s.supplier_name AS base, "

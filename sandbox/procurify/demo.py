@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from qbxml import envelope, requests
 from qbxml.responses import parse_message
-from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict, bill_lines
+from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict, misbilled
 from sandbox.procurify.generator import generate, po_key
 from sandbox.procurify.server import ProcurifySandbox
 from sandbox.quickbooks.seed import BANK_ACCOUNT
@@ -41,6 +40,7 @@ class ProcurifyDemo(DemoSystem):
                                 bad_share=options.bad_share)  # fmt: skip
         self.paid: set[int] = set()  # POs whose bill accounting paid in QuickBooks
         self.revised: set[int] = set()  # POs the buyers revised after QuickBooks had their bill
+        self.deactivated: set[int] = set()  # vendors deleted in Procurify once QuickBooks had their bills
 
     def simulator(self) -> ProcurifySandbox:
         return ProcurifySandbox(
@@ -57,24 +57,33 @@ class ProcurifyDemo(DemoSystem):
 
     def between_sessions(self, company, number: int) -> bool:
         """Before the first round the file gets its own vendors; after each, accounting pays the bills of the POs
-        planned to be paid and buyers revise those planned to be revised, once QuickBooks has their bill."""
+        planned to be paid, buyers revise those planned to be revised, once QuickBooks has their bill, and the
+        vendor planned to be deleted is, once QuickBooks has all its bills."""
         if number == 0:
             for vendor in self.dataset.qb_vendors:
                 _apply(company, "VendorAdd", vendor)
             return False
         bills = {b.get("RefNumber"): b for b in company.objects("Bill")}
+        changed = False
         for po_id in self.dataset.to_pay:
             bill = bills.get(self._bill_ref(po_id)) or bills.get(self.dataset.purchase_orders[po_id]["number"])
             if bill is not None and po_id not in self.paid:
                 _pay(company, bill, f"PRC-{po_id}")
                 self.paid.add(po_id)
+        gone = self.dataset.to_deactivate
+        wanted = [w["ref_number"] for w in self.dataset.expected_bills().values() if w["vendor_id"] == gone]
+        if gone is not None and gone not in self.deactivated and all(ref in bills for ref in wanted):
+            with self.running.lock:
+                self.dataset.deactivate(gone)
+            self.deactivated.add(gone)
+            changed = True
         due = [p for p in self.dataset.to_revise if p not in self.revised and self.dataset.purchase_orders[p]["number"]
                in bills]  # fmt: skip
         with self.running.lock:
             for po_id in due:
                 self.dataset.revise(po_id)
                 self.revised.add(po_id)
-        return bool(due)
+        return bool(due) or changed
 
     def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
         """Each good approved PO (bill_on = po) or approved AP bill (invoice) one bill with its vendor as matched
@@ -82,33 +91,28 @@ class ProcurifyDemo(DemoSystem):
         unmatched vendors; nothing billed twice; every bill paid in QuickBooks marked paid in Procurify once."""
         truth = self._truth(policy.get("bill_on", "po"))
         count = Counter(b.get("RefNumber") for b in books.bills)
-        by_ref = {b.get("RefNumber"): b for b in books.bills}
-        wrong = 0
-        for want in truth.values():
-            bill = by_ref.get(want["ref_number"])
-            lines = sorted((_name(x, "AccountRef"), _name(x, "ClassRef"), Decimal(str(x.get("Amount", "0"))))
-                           for x in bill_lines(bill)) if bill else []  # fmt: skip
-            expected = sorted((GL_TO_QB[a], CENTRE_TO_CLASS[c], amount) for a, c, amount in want["lines"])
-            wrong += bill is None or _name(bill, "VendorRef") != want["vendor_name"] or lines != expected
         others = {b["invoice_number"] for b in self.dataset.bills.values()} | {
             p["number"] for p in self.dataset.purchase_orders.values()
         }
         created = {v.get("AccountNumber") for v in books.vendors if str(v.get("AccountNumber", "")).startswith("PROC")}
         wanted = {f"PROCURIFY-{w['vendor_id']}" for w in truth.values() if w["vendor_id"] not in self.dataset.matched}
         stamped = {v["AccountNumber"] for v in self.dataset.qb_vendors if v.get("AccountNumber")}
+        inactive = {v.get("AccountNumber") for v in books.vendors if str(v.get("IsActive")).lower() == "false"}
         marks = self.running.paid_marks if self.running is not None else Counter()
         paid_uuids = {b["uuid"] for b in self.dataset.bills.values() if self._po_of(b) in self.paid}
         return Verdict(
             bills={w["ref_number"] for w in truth.values()},
             figures={
                 "bills_expected": len(truth),
-                "unreconciled": wrong,
+                "unreconciled": misbilled(books, truth.values(), GL_TO_QB, CENTRE_TO_CLASS),
                 "double_booked": sum(n - 1 for ref, n in count.items() if ref in others and n > 1)
                 + sum(1 for ref in count if ref in others and ref not in {w["ref_number"] for w in truth.values()}),
                 "revised_after_booking": len(self.revised),
                 "vendors_matched": len(self.dataset.matched),
                 "vendors_created": len(created - stamped),
                 "vendors_created_wrongly": len((created - stamped) ^ (wanted - stamped)),
+                "vendors_deactivated": len(inactive),
+                "vendors_deactivated_wrongly": len(inactive ^ {f"PROCURIFY-{v}" for v in self.deactivated}),
                 "bills_paid_in_quickbooks": len(self.paid),
                 "marked_paid_not_once": sum(1 for u in paid_uuids if marks[u] != 1)
                 + sum(n for u, n in marks.items() if u not in paid_uuids),
@@ -154,8 +158,3 @@ def _pay(company, bill: dict[str, Any], ref_number: str) -> None:
         "BankAccountRef": {"FullName": BANK_ACCOUNT}, "RefNumber": ref_number, "Memo": "Paid by accounting",
         "AppliedToTxnAdd": [{"TxnID": bill["TxnID"], "PaymentAmount": open_amount}],
     })  # fmt: skip
-
-
-def _name(obj: dict, ref: str) -> str | None:
-    value = obj.get(ref)
-    return value.get("FullName") if isinstance(value, dict) else None

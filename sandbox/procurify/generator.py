@@ -127,11 +127,17 @@ class ProcurifyDataset:
     bad_records: dict[str, str] = field(default_factory=dict)  # record key -> defect (BROKEN_FIELD)
     to_revise: list[int] = field(default_factory=list)  # POs the demo revises once their bill is in QuickBooks
     to_pay: list[int] = field(default_factory=list)  # POs whose bill the demo pays in QuickBooks (each has an AP bill)
+    to_deactivate: int | None = None  # a matched vendor deleted in Procurify once QuickBooks has its bills
     clock: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def tick(self) -> str:
-        self.clock += timedelta(seconds=1)
+        """The stamp of a change now: later than every earlier one."""
+        self.clock = max(self.clock + timedelta(seconds=1), datetime.now(UTC))
         return stamp(self.clock)
+
+    def deactivate(self, vendor_id: int) -> None:
+        """The vendor deleted in Procurify: it moves to the inactive list."""
+        self.vendors[vendor_id].update(active=False, dateModified=self.tick())
 
     def touch(self, po_id: int, **changes: Any) -> None:
         """An edit of a purchase order in Procurify: fields changed and last_modified moved."""
@@ -215,7 +221,10 @@ def generate(seed: int, *, vendors: int = 8, purchase_orders: int = 20, bad_shar
             dataset.revise(po["procurify_PO"])  # revised before the first pull: one bill at version 2
     expected = dataset.expected_bills()
     good = [p for p in dataset.purchase_orders.values() if po_key(p["procurify_PO"]) in expected]
+    dataset.to_deactivate = next(v for v, name in dataset.matched.items() if name == dataset.qb_vendors[-1]["Name"])
     for n, po in enumerate(good):
+        if po["pref_vendor"]["id"] == dataset.to_deactivate:
+            continue  # no later change order or payment for a vendor about to be deleted
         if n % 3 == 0:
             bill = _bill(rng, dataset, 9001 + n, po)
             dataset.bills[bill["id"]] = bill
