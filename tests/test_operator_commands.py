@@ -14,7 +14,8 @@ PASSWORD = "s3cret-pw"
 
 
 def _company(cli, name: str = "acme") -> None:
-    cli("company", "add", "--name", name, "--user", f"{name}-qbwc", "--password-stdin", stdin=PASSWORD + "\n")
+    cli("company", "add", "--name", name, "--user", f"{name}-qbwc", "--source", "coupa", "--password-stdin",
+        stdin=PASSWORD + "\n")  # fmt: skip
 
 
 def _events(warehouse, event: str) -> list[dict]:
@@ -141,6 +142,9 @@ def test_vendor_sync_all_creates_vendors_no_bill_needs_yet(cli, warehouse):
     )
     assert _match(warehouse)["18"] == ("create", None)
     adds = vendor_adds(dialect(warehouse.backend))
+    assert warehouse.records(adds) == []  # not before the company file's lists were read
+    load(warehouse, "qb_accounts", [{"company": "acme", "list_id": "A1", "full_name": "Office Supplies",
+                                     "is_active": True, "synced_at": STAMP}])  # fmt: skip
     assert warehouse.records(adds) == []  # on_demand (Coupa's default): no bill needs it yet
     cli("company", "set", "acme", "--vendor-sync", "all")
     [row] = warehouse.records(adds)
