@@ -32,13 +32,14 @@ class Harness:
         """Change one purchase order in Procurify (its last_modified moves), as a buyer's edit would."""
         self.api.dataset.touch(int(source_id), comment="edited")
 
-    def quickbooks_did(self, warehouse) -> None:
-        """What QuickBooks must show for Procurify's writes to be due: every bill in it paid in full, by a bill
-        payment of today (the mirror's rows, as the Web Connector's answers would fold them)."""
+    def books(self, warehouse, company: str) -> None:
+        """What QuickBooks must show for Procurify's writes to be due: every bill of `company` in it paid in full,
+        by a bill payment of today (the mirror's rows, as the Web Connector's answers would fold them)."""
         warehouse.execute(
             "INSERT INTO qb_bills (company, txn_id, ref_number, amount_due, is_paid, synced_at) "
             "SELECT DISTINCT company, qb_id, record_key, 0, true, current_timestamp FROM qbxml_outbox "
-            "WHERE op = 'BillAdd' AND status = 'done'"
+            "WHERE op = 'BillAdd' AND status = 'done' AND company = ?",
+            [company],
         )
         warehouse.execute(
             "INSERT INTO qb_bill_payments (company, txn_id, payment_kind, txn_date, amount, applied_to_txn_ids, "
