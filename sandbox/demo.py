@@ -391,9 +391,15 @@ def _queued_work(wh) -> int:
 
 
 def _live_work(wh) -> int:
+    """Requests still open: every one but the reference queries, which are asked again each round, except a
+    company's first read of a list (what it unblocks, e.g. its VendorAdds, is not queued before)."""
     from warehouse.states import LIVE, sql_list
 
-    return wh.scalar(f"SELECT count(*) FROM qbxml_outbox WHERE status IN {sql_list(*LIVE)} AND op NOT LIKE '%Query'")
+    return wh.scalar(
+        f"SELECT count(*) FROM qbxml_outbox o WHERE o.status IN {sql_list(*LIVE)} AND (o.op NOT LIKE '%Query' "
+        "OR NOT EXISTS (SELECT 1 FROM qbxml_outbox d WHERE d.company = o.company AND d.op = o.op "
+        "AND d.status = 'done'))"
+    )
 
 
 def _outbox_counts(wh) -> dict[str, int]:

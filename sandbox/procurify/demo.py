@@ -38,6 +38,7 @@ class ProcurifyDemo(DemoSystem):
         super().__init__(options)
         self.dataset = generate(options.seed, vendors=max(5, options.records // 8), purchase_orders=options.records,
                                 bad_share=options.bad_share)  # fmt: skip
+        self.seeded = False  # the company file has its own vendors
         self.paid: set[int] = set()  # POs whose bill accounting paid in QuickBooks
         self.revised: set[int] = set()  # POs the buyers revised after QuickBooks had their bill
         self.deactivated: set[int] = set()  # vendors deleted in Procurify once QuickBooks had their bills
@@ -60,8 +61,10 @@ class ProcurifyDemo(DemoSystem):
         planned to be paid, buyers revise those planned to be revised, once QuickBooks has their bill, and the
         vendor planned to be deleted is, once QuickBooks has all its bills."""
         if number == 0:
-            for vendor in self.dataset.qb_vendors:
-                _apply(company, "VendorAdd", vendor)
+            if not self.seeded:  # a demo may deliver again (after an upstream fix): the file keeps its vendors
+                for vendor in self.dataset.qb_vendors:
+                    _apply(company, "VendorAdd", vendor)
+                self.seeded = True
             return False
         bills = {b.get("RefNumber"): b for b in company.objects("Bill")}
         changed = False
