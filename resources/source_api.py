@@ -43,7 +43,7 @@ class SourceApiResource(dg.ConfigurableResource):
         """The source's declared client (`module:Class`), a context manager over one HTTP session."""
         found = self.connection()
         cls = registry.client_class(self.source)
-        options = {"page_size": self.page_size} if self.page_size else {}
+        options = {**connections.client_options(found), **({"page_size": self.page_size} if self.page_size else {})}
         return cls(found.value("base_url"), found.value("client_id"), found.value("client_secret"), **options)
 
 

@@ -13,6 +13,7 @@ SOURCE = Source(
     name="basware",
     title="Basware",
     client="sources.basware.client:BaswareClient",
+    options={"auth": "oauth2 (tokens from /v1/tokens, the default) or basic (HTTP Basic on every call)"},
     simulator="sandbox.basware.contract:harness",
     demo="sandbox.basware.demo:BaswareDemo",
     id_field="invoiceId",
