@@ -48,23 +48,29 @@ def _handed_over(dataset) -> Books:
     return Books([vendor], bills, payments, [account])
 
 
-def _basware(books: Books) -> tuple[dict, dict]:
+def _basware(books: Books) -> dict[str, dict]:
+    """What Basware holds after a correct run: the QuickBooks vendor and account, the mapped cost centres."""
     [vendor], [account] = books.vendors, books.accounts
-    vendors = {vendor["ListID"]: {"name": vendor["Name"], "processingStatus": {"active": True}}}
-    accounts = {account["ListID"]: {"accountNames": [{"translation": "Travel"}], "companies": [{"active": True}]}}
-    return vendors, accounts
+    centres = {code: {"costCenterCode": code, "costCenterNames": [{"translation": name}]}
+               for code, name in CC_TO_CLASS.items()}  # fmt: skip
+    return {
+        "vendors": {vendor["ListID"]: {"name": vendor["Name"], "processingStatus": {"active": True}}},
+        "accounts": {account["ListID"]: {"accountNames": [{"translation": "Travel"}], "companies": [{"active": True}]}},
+        "costCenters": centres,
+    }
 
 
 @pytest.fixture
 def handed():
     dataset = generate(4, vendors=4, invoices=12, bad_share=0.3)
     books = _handed_over(dataset)
-    return dataset, books, *_basware(books)
+    held = _basware(books)
+    return dataset, books, held
 
 
 def test_a_correct_handoff_is_clean(handed):
-    dataset, books, vendors, accounts = handed
-    report = check(books, dataset, vendors, accounts, (GL_TO_QB, CC_TO_CLASS))
+    dataset, books, held = handed
+    report = check(books, dataset, held, (GL_TO_QB, CC_TO_CLASS))
     assert report.clean, report.lines()
     assert report.figures["paid_partially"] == 1 and report.figures["held_told_why"] == len(dataset.bad_records)
 
@@ -78,23 +84,27 @@ def _first(dataset, books) -> dict:
 @pytest.mark.parametrize(
     ("spoil", "figure"),
     [
-        (lambda d, b, v, a: b.bills.pop(), "bills_lost"),
-        (lambda d, b, v, a: b.bills.append(dict(b.bills[0])), "bills_duplicated"),
-        (lambda d, b, v, a: b.bills[-1]["ExpenseLineRet"][0].update(ClassRef=_ref("Admin?")), "bills_wrong"),
-        (lambda d, b, v, a: _first(d, b)["transferResponses"].append({"success": True}), "transfer_responses_not_one"),
-        (lambda d, b, v, a: b.bills[-1].update(TxnID="9-9"), "transfer_responses_wrong"),
-        (lambda d, b, v, a: _first(d, b)["paymentResponses"].clear(), "payment_responses_not_one"),
+        (lambda d, b, h: b.bills.pop(), "bills_lost"),
+        (lambda d, b, h: b.bills.append(dict(b.bills[0])), "bills_duplicated"),
+        (lambda d, b, h: b.bills[-1]["ExpenseLineRet"][0].update(ClassRef=_ref("Admin?")), "bills_wrong"),
+        (lambda d, b, h: _first(d, b)["transferResponses"].append({"success": True}), "transfer_responses_not_one"),
+        (lambda d, b, h: b.bills[-1].update(TxnID="9-9"), "transfer_responses_wrong"),
+        (lambda d, b, h: _first(d, b)["paymentResponses"].clear(), "payment_responses_not_one"),
         (
-            lambda d, b, v, a: _first(d, b)["paymentResponses"][0].update(responseMessage="Paid"),
+            lambda d, b, h: _first(d, b)["paymentResponses"][0].update(responseMessage="Paid"),
             "payment_responses_wrong",
         ),
-        (lambda d, b, v, a: b.payments.clear(), "payment_responses_unpaid"),
-        (lambda d, b, v, a: v.clear(), "vendors_missing_in_basware"),
-        (lambda d, b, v, a: a[next(iter(a))]["companies"][0].update(active=False), "accounts_missing_in_basware"),
+        (lambda d, b, h: b.payments.clear(), "payment_responses_unpaid"),
+        (lambda d, b, h: h["vendors"].clear(), "vendors_missing_in_basware"),
+        (
+            lambda d, b, h: h["accounts"]["8000001A-1"]["companies"][0].update(active=False),
+            "accounts_missing_in_basware",
+        ),
+        (lambda d, b, h: h["costCenters"].pop("PRJ-102"), "cost_centres_missing_in_basware"),
     ],
 )
 def test_each_way_the_handoff_goes_wrong_is_counted(handed, spoil, figure):
-    dataset, books, vendors, accounts = handed
-    spoil(dataset, books, vendors, accounts)
-    report = check(books, dataset, vendors, accounts, (GL_TO_QB, CC_TO_CLASS))
+    dataset, books, held = handed
+    spoil(dataset, books, held)
+    report = check(books, dataset, held, (GL_TO_QB, CC_TO_CLASS))
     assert not report.clean and report.figures[figure] >= 1, report.lines()

@@ -63,6 +63,7 @@ def _assert_basware_clean(figures: dict) -> None:
     assert figures["bills_expected"] > 0 and figures["held_told_why"] > 0
     assert figures["paid_in_full"] > 0 and figures["paid_partially"] > 0
     assert figures["vendors_in_basware"] > 0 and figures["accounts_in_basware"] > 0
+    assert figures["cost_centres_in_basware"] > 0
     assert figures["second_sync_writes"] == 0
 
 

@@ -56,15 +56,15 @@ class BaswareDemo(DemoSystem):
     def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
         """Each good invoice one bill with its vendor and (account, class, amount) lines; each invoice handed over
         exactly one transfer response, each paid bill one payment response; Basware holding the QuickBooks vendors
-        and accounts (sandbox.basware.verdict: the generator's truth and the simulator's state, not ours)."""
+        and accounts and the mapped cost centres (sandbox.basware.verdict: the generator's truth and the
+        simulator's state, not ours)."""
         report = self.report(books)
         return Verdict(bills={w["ref_number"] for w in self.dataset.expected_bills().values()}, figures=report.figures)
 
     def report(self, books: Books) -> BaswareReport:
         if self.running is None:
             raise RuntimeError("the Basware simulator is not running: its state is the verdict's other witness")
-        imports = self.running.imports.records
-        return check(books, self.dataset, imports["vendors"], imports["accounts"], (GL_TO_QB, CC_TO_CLASS))
+        return check(books, self.dataset, self.running.imports.records, (GL_TO_QB, CC_TO_CLASS))
 
     def soak_check(self, env) -> BaswareReport:
         """The soak's verdict on Basware's documents, from the same checker as the demo's."""

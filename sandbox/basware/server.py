@@ -19,7 +19,8 @@ GUARD_ERRORS = {401: ("ACCESS_TOKEN_VALIDATION_ERROR", "SECURITY"), 403: ("ACCES
 
 class BaswareSandbox(Simulator):
     """`with BaswareSandbox(dataset, client_id=..., client_secret=...) as api: api.base_url`; `api.state` is live,
-    `api.imports` holds the vendors and accounts imported into it, `api.subscribers` the webhook subscriptions.
+    `api.imports` holds the vendors, accounts and cost centres imported into it, `api.subscribers` the webhook
+    subscriptions.
     Tokens last `token_ttl` seconds; `faults` and `rate_limit_per_s` are the scaffold's knobs (Basware documents
     no 429, so none by default)."""
 
@@ -40,7 +41,7 @@ class BaswareSandbox(Simulator):
         )  # fmt: skip
         super().__init__("basware_sandbox", issuer=issuer, rate_limit_per_s=rate_limit_per_s, faults=faults, port=port)
         self.state = BaswareState(dataset)
-        self.imports = Imports({"vendors": dataset.vendors, "accounts": {}})
+        self.imports = Imports({"vendors": dataset.vendors, "accounts": {}, "costCenters": {}})
         self.subscribers: list[dict] = []
         register(self, self.state)
         register_imports(self, self.state, self.imports)

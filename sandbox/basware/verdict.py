@@ -11,11 +11,12 @@ from typing import Any
 from sandbox.basware.generator import BROKEN_FIELD, BaswareDataset, record_key
 from sandbox.demo_system import Books, bill_lines, ref_name
 
+KINDS = {"vendors": "vendors", "accounts": "accounts", "cost_centres": "costCenters"}  # figure -> Basware's list
 # Figures that must be 0 for a clean run; the others count what was checked.
 PROBLEMS = (
     "bills_lost", "bills_duplicated", "bills_wrong", "transfer_responses_not_one", "transfer_responses_wrong",
     "payment_responses_not_one", "payment_responses_wrong", "payment_responses_unpaid", "vendors_missing_in_basware",
-    "accounts_missing_in_basware",
+    "accounts_missing_in_basware", "cost_centres_missing_in_basware",
 )  # fmt: skip
 
 
@@ -53,19 +54,18 @@ class _Tally:
 def check(
     books: Books,
     dataset: BaswareDataset,
-    vendors: dict[str, dict[str, Any]],
-    accounts: dict[str, dict[str, Any]],
+    held: dict[str, dict[str, dict[str, Any]]],
     mapped: tuple[dict[str, str], dict[str, str]],
 ) -> BaswareReport:
     """Judge the company file `books` and the tenant `dataset` (its documents as the simulator left them) from the
-    generator's truth: `vendors` and `accounts` are what Basware holds by externalCode, `mapped` the QuickBooks
-    account of each Basware GL account and the class of each cost centre."""
+    generator's truth: `held` is the master data Basware holds (vendors, accounts, costCenters by externalCode),
+    `mapped` the QuickBooks account of each Basware GL account and the class of each cost centre."""
     tally = _Tally()
     truth = dataset.expected_bills()
     bills = _bills(books, truth, mapped, tally)
     _transfers(dataset, truth, bills, tally)
     _payments(books, dataset, truth, bills, tally)
-    _master_data(books, vendors, accounts, tally)
+    _master_data(books, held, mapped[1], tally)
     figures = {
         "invoices": len(dataset.waiting),
         "bills_expected": len(truth),
@@ -73,8 +73,7 @@ def check(
         "unreconciled": tally.figures["bills_lost"] + tally.figures["bills_wrong"],
         **{name: tally.figures[name] for name in PROBLEMS[3:]},
         **{name: tally.figures[name] for name in ("held_told_why", "paid_in_full", "paid_partially")},
-        "vendors_in_basware": len(vendors),
-        "accounts_in_basware": len(accounts),
+        **{f"{kind}_in_basware": len(held[key]) for kind, key in KINDS.items()},
     }
     return BaswareReport(figures, tally.examples)
 
@@ -149,9 +148,15 @@ def _payments(books: Books, dataset: BaswareDataset, truth: dict, bills: dict, t
             tally.problem("payment_responses_wrong", f"{key} paid {paid}: {answer}")
 
 
-def _master_data(books: Books, vendors: dict, accounts: dict, tally: _Tally) -> None:
+def _master_data(books: Books, held: dict, classes: dict[str, str], tally: _Tally) -> None:
     """Every QuickBooks vendor (but those created from Basware suppliers) and account in Basware by its ListID,
-    with its name and active flag."""
+    with its name and active flag; every cost centre mapped onto a class by its code, named by the class."""
+    vendors, accounts = held["vendors"], held["accounts"]
+    centres = {c.get("costCenterCode"): c for c in held["costCenters"].values()}
+    for code, name in classes.items():
+        names = [n.get("translation") for n in centres.get(code, {}).get("costCenterNames", [])]
+        if names != [name]:
+            tally.problem("cost_centres_missing_in_basware", f"{code} {name}: {names}")
     for vendor in books.vendors:
         if str(vendor.get("AccountNumber") or "").startswith("BASWARE-"):
             continue  # came from Basware: Basware holds it under its own vendor code

@@ -1,5 +1,5 @@
 """BaswareClient: Basware P2P accounting documents and vendors as raw JSON, and the writes back to Basware
-(acknowledge, transfer and payment responses, vendor and account imports, request status)."""
+(acknowledge, transfer and payment responses, vendor, account and cost-centre imports, request status)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ REQUEST_ID = "x-amzn-RequestId"  # response header naming an import for /v1/requ
 MAX_DOCUMENTS = 100  # records per call for accountingDocuments
 MAX_VENDORS = 200  # vendors per POST /v1/vendors and per GET page
 MAX_BODY = 6 * 1024 * 1024  # request bodies Basware takes
-IMPORTS = {"vendor_import": ("/v1/vendors", 200), "account_import": ("/v1/accounts", 500)}  # op -> (path, per call)
+IMPORTS = {"vendor_import": ("/v1/vendors", 200), "account_import": ("/v1/accounts", 500),
+           "cost_centre_import": ("/v1/costCenters", 500)}  # op -> (path, records per call)  # fmt: skip
 STATUS_POLLS = 10  # reads of /v1/requestStatus before an import still in progress is reported as such
 READ_SCOPES = ("accountingDocuments.read", "vendors.read", "accounts.read", "requestStatus.read")
 WRITE_SCOPES = ("accountingDocuments.write", "vendors.write", "accounts.write", "costCenters.write")
@@ -158,9 +159,9 @@ class BaswareClient(ApiClient):
         return self._companies
 
     def deliver_batch(self, op: str, payloads: Sequence[Mapping[str, Any]]) -> list[str | None]:
-        """Import master data (vendor_import, account_import) in calls within Basware's limits (records per call,
-        6 MB), then read each request's outcome back from /v1/requestStatus: per payload, its error or None. A
-        record Basware finds unchanged is not processed, which is success too."""
+        """Import master data (vendor_import, account_import, cost_centre_import) in calls within Basware's limits
+        (records per call, 6 MB), then read each request's outcome back from /v1/requestStatus: per payload, its
+        error or None. A record Basware finds unchanged is not processed, which is success too."""
         path, per_call = IMPORTS[op]
         entities = [self._entity(op, p) for p in payloads]
         outcomes: dict[str, str | None] = {}
@@ -174,10 +175,14 @@ class BaswareClient(ApiClient):
         return [outcomes.get(e["externalCode"]) for e in entities]
 
     def _entity(self, op: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        """A QuickBooks vendor or account (sources/basware/sql/*_imports.sql) as Basware's VendorEntity or
-        AccountEntity, joined to every company unit of the tenant."""
+        """A QuickBooks vendor, account or mapped class (sources/basware/sql/*_imports.sql) as Basware's
+        VendorEntity, AccountEntity or CostCenterEntity, joined to every company unit of the tenant."""
         code, name, active = record["external_code"], record["name"], bool(record["active"])
         companies = self.company_codes()
+        if op == "cost_centre_import":
+            units = [{"companyCode": c, "active": active} for c in companies]
+            return {"externalCode": code, "costCenterCode": record["code"],
+                    "costCenterNames": [{"translation": name, "language": "en-US"}], "companies": units}  # fmt: skip
         if op == "account_import":
             units = [{"companyCode": c, "inherit": True, "active": active} for c in companies]
             return {"externalCode": code, "accountCode": record["code"],
