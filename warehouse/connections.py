@@ -67,7 +67,7 @@ def fields_of(source_system: str) -> SourceFields:
     return SourceFields(SETTINGS, SECRETS, env, tuple(source.options))
 
 
-def client_options(found: Connection) -> dict[str, str]:
+def stored_options(found: Connection) -> dict[str, str]:
     """The optional settings stored with a connection, as the source's client takes them (keyword arguments)."""
     return {n: found.settings[n] for n in fields_of(found.source_system).options if found.settings.get(n)}
 

@@ -109,7 +109,7 @@ def test(
             raise typer.Exit(1) from exc
     client_class = registry.client_class(found.source_system)
     base_url, client_id, secret = (found.value(n) for n in ("base_url", "client_id", "client_secret"))
-    with client_class(base_url, client_id, secret, **connections.client_options(found)) as client:
+    with client_class(base_url, client_id, secret, **connections.stored_options(found)) as client:
         steps = client.check()
     for step, ok, text in steps:
         typer.echo(f"{'ok  ' if ok else 'FAIL'} {step}: {text}")
