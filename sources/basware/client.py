@@ -30,7 +30,7 @@ MAX_BODY = 6 * 1024 * 1024  # request bodies Basware takes
 IMPORTS = {"vendor_import": ("/v1/vendors", 200), "account_import": ("/v1/accounts", 500),
            "cost_centre_import": ("/v1/costCenters", 500)}  # op -> (path, records per call)  # fmt: skip
 STATUS_POLLS = 10  # reads of /v1/requestStatus before an import still in progress is reported as such
-READ_SCOPES = ("accountingDocuments.read", "vendors.read", "accounts.read", "requestStatus.read")
+READ_SCOPES = ("accountingDocuments.read", "vendors.read", "accounts.read", "companies.read", "requestStatus.read")
 WRITE_SCOPES = ("accountingDocuments.write", "vendors.write", "accounts.write", "costCenters.write")
 DEFAULT_SCOPES = READ_SCOPES + WRITE_SCOPES
 WAITING = "WaitingForTransfer"
