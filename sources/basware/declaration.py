@@ -22,7 +22,7 @@ SOURCE = Source(
     policy=Policy(bill_on="invoice", invoice_difference="hold", vendor_policy="create", vendor_sync="on_demand"),
     feedback=("invoice",),
     writes="sources.basware.writes:writes_due",
-    writes_read=("stg_invoices", "qb_vendors", "qb_accounts", "cost_centre_mappings"),  # handoff and master data
+    writes_read=("stg_invoices", "qb_vendors", "qb_accounts"),  # acknowledge/transfer and master-data imports
     feedback_workers=4,
     webhook=Webhook(
         delivery_header="",
