@@ -69,20 +69,21 @@ class DemoOptions:
 
 @dataclass(frozen=True)
 class Books:
-    """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck and Account
-    objects."""
+    """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck, Account and
+    BillPaymentCreditCard objects."""
 
     vendors: list[dict[str, Any]]
     bills: list[dict[str, Any]]
     payments: list[dict[str, Any]]
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    card_payments: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def read(cls, path: Path) -> Books:
         from sandbox.quickbooks.company import CompanyFile
 
         with CompanyFile(path) as company:
-            kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account")
+            kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account", "BillPaymentCreditCard")
             return cls(*(company.objects(kind) for kind in kinds))
 
     def bill_amounts(self) -> dict[str, Decimal]:

@@ -34,9 +34,8 @@ def _handed_over(dataset) -> Books:
         if n == 0:
             half = (want["amount"] / 2).quantize(Decimal("0.01"))
             payments.append({"TxnID": "P-1", "AppliedToTxnRet": {"TxnID": txn, "Amount": str(half)}})
-            doc["paymentResponses"] = [
-                {"success": True, "paidTotal": float(half), "responseMessage": f"Partially paid in QuickBooks: {half}"}
-            ]
+            doc["paymentResponses"] = [{"success": True, "paidTotal": float(half), "paymentMethod": "Check",
+                                        "responseMessage": f"Partially paid in QuickBooks: {half}"}]  # fmt: skip
     for key, defect in dataset.bad_records.items():
         field = {"missing_number": "invoiceNumber", "missing_supplier": "supplierCode", "totals_mismatch": "total",
                  "missing_amount": "netTotal", "unknown_account_code": "account"}[defect]  # fmt: skip
@@ -95,6 +94,7 @@ def _first(dataset, books) -> dict:
             "payment_responses_wrong",
         ),
         (lambda d, b, h: b.payments.clear(), "payment_responses_unpaid"),
+        (lambda d, b, h: b.card_payments.append(b.payments.pop()), "payment_responses_wrong"),  # by card, said check
         (lambda d, b, h: h["vendors"].clear(), "vendors_missing_in_basware"),
         (
             lambda d, b, h: h["accounts"]["8000001A-1"]["companies"][0].update(active=False),

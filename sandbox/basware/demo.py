@@ -31,7 +31,9 @@ class BaswareDemo(DemoSystem):
         super().__init__(options)
         self.dataset = generate(options.seed, vendors=6, invoices=max(8, options.records // 10),
                                 bad_share=options.bad_share)  # fmt: skip
-        self.shares: dict[str, Decimal] = plan([b["ref_number"] for b in self.dataset.expected_bills().values()])
+        self.shares: dict[str, tuple[Decimal, str]] = plan(
+            [b["ref_number"] for b in self.dataset.expected_bills().values()]
+        )
         self.paid: set[str] = set()  # RefNumbers of the bills the clerk has paid
 
     def simulator(self) -> BaswareSandbox:
@@ -47,7 +49,8 @@ class BaswareDemo(DemoSystem):
         conn.load("cost_centre_mappings", pd.DataFrame({**mine, **classes}))
 
     def in_quickbooks(self, company_path: Path) -> int:
-        """The firm's clerk pays some Basware bills in QuickBooks once they are there: a third in full, a third half."""
+        """The firm's clerk pays some Basware bills in QuickBooks once they are there: a third in full (by check or
+        credit card), a third half."""
         return pay(company_path, self.shares, self.paid, country=self.options.country)
 
     def writes_received(self) -> int | None:

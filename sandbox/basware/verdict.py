@@ -123,12 +123,15 @@ def _transfers(dataset: BaswareDataset, truth: dict, bills: dict, tally: _Tally)
 
 
 def _payments(books: Books, dataset: BaswareDataset, truth: dict, bills: dict, tally: _Tally) -> None:
-    """Every bill paid in QuickBooks (in full or in part) exactly one payment response with the paid total, a
-    partial payment reported as partial; an unpaid one none."""
+    """Every bill paid in QuickBooks (in full or in part, by check or credit card) exactly one payment response with
+    the paid total and the method, a partial payment reported as partial; an unpaid one none."""
     applied: Counter[str] = Counter()
-    for payment in books.payments:
-        for app in _as_list(payment.get("AppliedToTxnRet")):
-            applied[app["TxnID"]] += _money(app.get("Amount"))
+    methods: dict[str, set[str]] = {}
+    for method, payments in (("Check", books.payments), ("CreditCard", books.card_payments)):
+        for payment in payments:
+            for app in _as_list(payment.get("AppliedToTxnRet")):
+                applied[app["TxnID"]] += _money(app.get("Amount"))
+                methods.setdefault(app["TxnID"], set()).add(method)
     for key in truth:
         bill = bills.get(key)
         paid = applied.get(bill["TxnID"], Decimal(0)) if bill else Decimal(0)
@@ -144,7 +147,8 @@ def _payments(books: Books, dataset: BaswareDataset, truth: dict, bills: dict, t
             continue
         [answer] = answers
         said_partial = str(answer.get("responseMessage") or "").startswith("Partially paid")
-        if not answer["success"] or _money(answer.get("paidTotal")) != paid or said_partial != partial:
+        method = answer.get("paymentMethod") in methods[bill["TxnID"]]
+        if not answer["success"] or _money(answer.get("paidTotal")) != paid or said_partial != partial or not method:
             tally.problem("payment_responses_wrong", f"{key} paid {paid}: {answer}")
 
 
