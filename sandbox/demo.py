@@ -133,8 +133,12 @@ def run_demo(
     with env:
         progress("pulling the sources and queueing QuickBooks requests")
         env.sync()
-        trips = 0 if stage_only else env.deliver()
-        return env.result(round_trips=trips, seconds=round(time.monotonic() - started, 1))
+        if stage_only:
+            return env.result(round_trips=0, seconds=round(time.monotonic() - started, 1))
+        trips = env.deliver()
+        progress("syncing again with nothing changed at the sources")
+        resent, more = env.sync_again()
+        return env.result(round_trips=trips + more, seconds=round(time.monotonic() - started, 1), resent=resent)
 
 
 class DemoEnvironment:
@@ -249,23 +253,38 @@ class DemoEnvironment:
         trips = 0
         try:
             with CompanyFile.create(self.company_path, country=self.country, faults=self.qb_faults) as company:
-                self._between_sessions(company, 0)
+                self.in_quickbooks()  # the file as its staff keep it before the first run (e.g. its own vendors)
                 for number in range(1, MAX_ROUNDS + 1):
                     trips += self._session(bridge, company, number)
+                    changed = self.in_quickbooks()
+                    edited = self.in_sources()
                     self.progress(f"round {number}: queueing what the responses unblock")
                     before = _queued_work(wh)
-                    changed = self._between_sessions(company, number)
-                    self._materialize(sync_assets(changed) if changed else _requeue_assets())
-                    if _queued_work(wh) == before and _live_work(wh) == 0:
+                    self._materialize(sync_assets(edited) if edited else _requeue_assets())
+                    if not changed and not edited and _queued_work(wh) == before and _live_work(wh) == 0:
                         break
                 trips += self._session(bridge, company, number + 1)
         finally:
             bridge.stop()
         return trips
 
-    def _between_sessions(self, company, number: int) -> list[str]:
-        """Each source's hook acts between Web Connector rounds; the sources that changed (pulled again)."""
-        return [name for name, system in self.systems.items() if system.between_sessions(company, number)]
+    def in_quickbooks(self) -> int:
+        """What each source's hook does in QuickBooks between Web Connector runs (e.g. pays bills): changes made."""
+        return sum(system.in_quickbooks(self.company_path) for system in self.systems.values())
+
+    def in_sources(self) -> list[str]:
+        """What each source's hook changes in its source between Web Connector runs (e.g. revises a document whose
+        bill QuickBooks has): the sources changed, which the demo pulls again."""
+        return [name for name, system in self.systems.items() if system.in_source(self.company_path)]
+
+    def sync_again(self) -> tuple[dict[str, int], int]:
+        """A second sync and delivery with nothing changed at the sources: (per source whose simulator counts the
+        writes it receives, how many arrived meanwhile (0: nothing unchanged is sent again), round trips)."""
+        before = {name: system.writes_received() for name, system in self.systems.items()}
+        self.sync()
+        trips = self.deliver()
+        resent = {name: self.systems[name].writes_received() - n for name, n in before.items() if n is not None}
+        return resent, trips
 
     def _session(self, bridge, company, number: int) -> int:
         """Web Connector sessions until the bridge has nothing more, then the fold of their answers; round trips."""
@@ -293,8 +312,9 @@ class DemoEnvironment:
         )[0]
         return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
 
-    def result(self, *, round_trips: int, seconds: float) -> DemoResult:
-        """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine."""
+    def result(self, *, round_trips: int, seconds: float, resent: dict[str, int] | None = None) -> DemoResult:
+        """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine;
+        `resent` (sync_again) adds each counting source's `second_sync_writes`."""
         from sandbox.demo_system import Books
 
         wh = self.warehouse
@@ -304,7 +324,10 @@ class DemoEnvironment:
         unexplained = sum(1 for b in books.bills if b.get("RefNumber") not in explained)
         return DemoResult(
             sources={name: system.landed(wh) for name, system in self.systems.items()},
-            verified={name: v.figures for name, v in verdicts.items()},
+            verified={
+                name: {**v.figures, **({"second_sync_writes": resent[name]} if name in (resent or {}) else {})}
+                for name, v in verdicts.items()
+            },
             faults_fired={name: system.faults_fired() for name, system in self.systems.items()},
             outbox=_outbox_counts(wh),
             quickbooks={"vendors": len(books.vendors), "bills": len(books.bills), "bill_payments": len(books.payments)},

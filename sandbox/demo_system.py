@@ -26,11 +26,14 @@ country); adds the demo company on a fresh warehouse (every declared source enro
 `--bill-on` / `--invoice-difference` applied to all) and calls `configure`; enters `simulator()` and stores the
 hook's `connection(base_url)` as instance "demo" in the encrypted connection store, which the source's
 SourceApiResource (resource key: the source name) reads; materializes `<source>/raw_*` beside the shared staging,
-matching and outbox assets; delivers to the sandbox company file in rounds, asking `between_sessions` before
-the first and after each (what people do in QuickBooks and in the source meanwhile); then reports
-`landed(warehouse)` (rows per raw table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`;
-`qbsync soak` also asks each
-hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
+matching and outbox assets; delivers to the sandbox company file, letting each hook act in QuickBooks before the
+first Web Connector run and between runs (`in_quickbooks(company_path)`, optional: e.g. key in vendors the file
+already has, pay some of its bills, as the firm's staff would) and in its source between runs
+(`in_source(company_path)`, optional: e.g. revise a PO whose bill is in; the demo pulls that source again);
+syncs and delivers once more with nothing changed (a hook that counts its simulator's writes, `writes_received()`,
+gets the figure `second_sync_writes`, 0 is the goal); then reports `landed(warehouse)` (rows per raw table),
+`faults_fired()` (the scaffold's counters) and `verify(books, policy)`; `qbsync soak` also asks each hook for
+`soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
 `double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
 hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
 """
@@ -69,18 +72,22 @@ class DemoOptions:
 
 @dataclass(frozen=True)
 class Books:
-    """The sandbox company file as the demo read it after delivery: Vendor, Bill and BillPaymentCheck objects."""
+    """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck, Account and
+    BillPaymentCreditCard objects."""
 
     vendors: list[dict[str, Any]]
     bills: list[dict[str, Any]]
     payments: list[dict[str, Any]]
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    card_payments: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def read(cls, path: Path) -> Books:
         from sandbox.quickbooks.company import CompanyFile
 
         with CompanyFile(path) as company:
-            return cls(company.objects("Vendor"), company.objects("Bill"), company.objects("BillPaymentCheck"))
+            kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account", "BillPaymentCreditCard")
+            return cls(*(company.objects(kind) for kind in kinds))
 
     def bill_amounts(self) -> dict[str, Decimal]:
         """RefNumber -> the bill's total (the sum of its expense lines)."""
@@ -116,12 +123,6 @@ class DemoSystem:
     def configure(self, conn, company: str) -> None:
         """This source's mappings (accounts, classes, tax codes) for the demo company; none by default."""
 
-    def between_sessions(self, company, number: int) -> bool:
-        """What people do after Web Connector round `number` (0: before the first): in QuickBooks (`company`, the
-        sandbox CompanyFile: key in vendors, pay bills) and in the source (revise a document in `self.running`).
-        True when the source changed, so the demo pulls it again before queueing; nothing by default."""
-        return False
-
     def connection(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         """(settings, secrets) stored as the source's connection "demo" once the simulator runs at `base_url`."""
         return {"base_url": base_url, "client_id": self.client_id}, {"client_secret": self.client_secret}
@@ -140,6 +141,20 @@ class DemoSystem:
         """Rows landed per entity (raw_<source>_<entity>)."""
         declared = registry.get(self.source)
         return {entity: wh.scalar(f"SELECT count(*) FROM {declared.raw_table(entity)}") for entity in declared.entities}
+
+    def in_quickbooks(self, company_path: Path) -> int:
+        """What the firm's staff do in QuickBooks itself between Web Connector runs (e.g. pay bills) on the company
+        file at `company_path`: the number of changes made (none by default)."""
+        return 0
+
+    def in_source(self, company_path: Path) -> bool:
+        """What people do in the source between Web Connector runs, on seeing the company file at `company_path`
+        (e.g. revise a PO whose bill is in): True when the source changed (none by default)."""
+        return False
+
+    def writes_received(self) -> int | None:
+        """Writes the running simulator has received so far (every attempt); None: it does not count them."""
+        return None
 
     def soak_check(self, env) -> Any:
         """`qbsync soak`'s verdict on this source's documents (an object with `clean`, `lines()`, `as_json()`), judged
@@ -184,16 +199,16 @@ def misbilled(books: Books, truth: Iterable[dict[str, Any]], accounts: dict[str,
     return wrong
 
 
-def ref_name(obj: dict[str, Any], ref: str) -> str | None:
-    """The FullName of an object's `...Ref` (VendorRef, AccountRef, ClassRef), if any."""
-    value = obj.get(ref)
-    return value.get("FullName") if isinstance(value, dict) else None
-
-
 def bill_lines(bill: dict[str, Any]) -> list[dict[str, Any]]:
     """A Bill's expense lines (one line comes back as a dict, several as a list)."""
     lines = bill.get("ExpenseLineRet") or []
     return lines if isinstance(lines, list) else [lines]
+
+
+def ref_name(obj: dict[str, Any], ref: str) -> str | None:
+    """The FullName of a reference field (VendorRef, AccountRef, ClassRef, ...) of a company-file object."""
+    value = obj.get(ref)
+    return value.get("FullName") if isinstance(value, dict) else None
 
 
 def _amount(line: dict[str, Any]) -> Decimal:

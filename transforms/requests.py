@@ -109,21 +109,28 @@ def _titles() -> str:
 
 
 def vendor_mods(d: Dialect) -> str:
-    """VendorMod of the address, phone and email of matched vendors (every match kind) when the source changed
-    them, and IsActive false when the source deactivated (or deleted) the supplier and the company's vendor policy
-    for the source is `create` (qbsync keeps its vendor list); a vendor is never deleted."""
+    """VendorMod of the address, phone and email of matched vendors (every match kind but a QuickBooks ListID the
+    source holds: that vendor came from QuickBooks) when the source changed them; and IsActive false (every match
+    kind) when the source deactivated or deleted the supplier and the company's vendor policy for the source is
+    `create` (qbsync keeps its vendor list). A vendor is never deleted."""
     stamp = d.iso_timestamp("s.source_updated_at")
-    deactivate = (
-        f"(s.is_active = FALSE AND v.is_active IS NOT FALSE "
+    moved = (
+        "(vm.match_method IN ('external_id', 'name', 'address', 'operator') "
+        "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
+        "OR coalesce(s.city, '') <> coalesce(v.city, '') "
+        "OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '')))"
+    )
+    deactivated = (
+        "(s.is_active = FALSE AND v.is_active IS NOT FALSE "
         f"AND {setting('vendor_policy', 'vm.company', 'vm.source_system')} = 'create')"
     )
     vendor = d.json_object(
         ("ListID", "v.list_id"),
         ("EditSequence", "v.edit_sequence"),
-        ("IsActive", f"CASE WHEN {deactivate} THEN 'false' END"),
-        ("VendorAddress", _address(d, "VendorMod")),
-        ("Phone", _cut("s.phone", "VendorMod", "Phone")),
-        ("Email", _cut("s.email", "VendorMod", "Email")),
+        ("IsActive", f"CASE WHEN {deactivated} THEN 'false' END"),
+        ("VendorAddress", f"CASE WHEN {moved} THEN {_address(d, 'VendorMod')} END"),
+        ("Phone", f"CASE WHEN {moved} THEN {_cut('s.phone', 'VendorMod', 'Phone')} END"),
+        ("Email", f"CASE WHEN {moved} THEN {_cut('s.email', 'VendorMod', 'Email')} END"),
     )
     return (
         "SELECT vm.company, 'VendorMod' AS op, "
@@ -132,11 +139,8 @@ def vendor_mods(d: Dialect) -> str:
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
         "JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id "
-        "WHERE vm.match_method IN ('external_id', 'name', 'address', 'operator') "
-        "AND s.source_updated_at > v.time_modified "
-        "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
-        "OR coalesce(s.city, '') <> coalesce(v.city, '') "
-        f"OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '') OR {deactivate}) "
+        "WHERE vm.match_method IN ('list_id', 'external_id', 'name', 'address', 'operator') "
+        f"AND s.source_updated_at > v.time_modified AND ({moved} OR {deactivated}) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.record_key = vm.record_key "
         f"AND o.op = 'VendorMod' AND o.status IN {sql_list(*LIVE)})"
@@ -326,11 +330,14 @@ REFERENCE_QUERIES = {
     "ItemQuery": ("qb_items", "list"),
     "BillQuery": ("qb_bills", "txn"),
     "BillPaymentCheckQuery": ("qb_bill_payments", "txn"),
+    "BillPaymentCreditCardQuery": ("qb_bill_payments", "txn"),
     "InvoiceQuery": ("qb_invoices", "txn_lines"),
     "TxnDeletedQuery": ("qb_deleted", "deleted_txn"),
     "ListDeletedQuery": ("qb_deleted", "deleted_list"),
 }
-DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck", "Invoice"]
+# the qb_bill_payments rows each payment query brings (their watermarks are kept apart)
+PAYMENT_KINDS = {"BillPaymentCheckQuery": "check", "BillPaymentCreditCardQuery": "credit_card"}
+DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck", "BillPaymentCreditCard", "Invoice"]
 DELETED_LIST_TYPES = ["Account", "Customer", "Vendor", "ItemService", "ItemNonInventory", "ItemOtherCharge",
                       "ItemInventory"]  # fmt: skip
 
@@ -361,6 +368,8 @@ def reference_watermarks() -> str:
         column, only = "time_modified", ""
         if kind.startswith("deleted"):
             column, only = "time_deleted", f" AND t.object_kind = '{kind.removeprefix('deleted_')}'"
+        elif op in PAYMENT_KINDS:
+            only = f" AND t.payment_kind = '{PAYMENT_KINDS[op]}'"
         parts.append(
             f"SELECT c.company, '{op}' AS op, "
             f"(SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company{only}) AS watermark, "

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from qbxml import envelope, requests
-from qbxml.responses import parse_message
 from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict, misbilled
 from sandbox.procurify.generator import generate, po_key
 from sandbox.procurify.server import ProcurifySandbox
+from sandbox.quickbooks.company import CompanyFile
+from sandbox.quickbooks.desk import key_in
 from sandbox.quickbooks.seed import BANK_ACCOUNT
 
 # Generated account codes onto the sandbox company's chart (sandbox.quickbooks.seed), departments onto classes.
@@ -25,8 +26,6 @@ GL_TO_QB = {"5000": "Cost of Goods Sold", "6100": "Office Supplies", "6300": "Tr
 CENTRE_TO_CLASS = {"Vancouver HQ / Administration": "Admin", "Vancouver HQ / Sales": "Sales",
                    "Vancouver HQ / Engineering": "R&D", "Tacoma Plant / Production": "Operations",
                    "Tacoma Plant / Maintenance": "Operations"}  # fmt: skip
-VERSION = "16.0"
-ATTEMPTS = 8  # a request the file answers with a transient error (its fault knobs) is tried again
 
 
 class ProcurifyDemo(DemoSystem):
@@ -56,37 +55,45 @@ class ProcurifyDemo(DemoSystem):
         conn.load("account_mappings", pd.DataFrame({**mine, **accounts}))
         conn.load("cost_centre_mappings", pd.DataFrame({**mine, **classes}))
 
-    def between_sessions(self, company, number: int) -> bool:
-        """Before the first round the file gets its own vendors; after each, accounting pays the bills of the POs
-        planned to be paid, buyers revise those planned to be revised, once QuickBooks has their bill, and the
-        vendor planned to be deleted is, once QuickBooks has all its bills."""
-        if number == 0:
+    def in_quickbooks(self, company_path: Path) -> int:
+        """The file's staff: before the first run the file has vendors of its own (look-alikes of Procurify's);
+        later accounting pays in full, by check, the bills of the POs planned to be paid once they are in."""
+        made = 0
+        with CompanyFile(company_path, country=self.options.country) as company:
             if not self.seeded:  # a demo may deliver again (after an upstream fix): the file keeps its vendors
                 for vendor in self.dataset.qb_vendors:
-                    _apply(company, "VendorAdd", vendor)
+                    key_in(company, "VendorAdd", vendor)
                 self.seeded = True
-            return False
-        bills = {b.get("RefNumber"): b for b in company.objects("Bill")}
-        changed = False
-        for po_id in self.dataset.to_pay:
-            bill = bills.get(self._bill_ref(po_id)) or bills.get(self.dataset.purchase_orders[po_id]["number"])
-            if bill is not None and po_id not in self.paid:
-                _pay(company, bill, f"PRC-{po_id}")
-                self.paid.add(po_id)
+                made += len(self.dataset.qb_vendors)
+            bills = {b.get("RefNumber"): b for b in company.objects("Bill")}
+            for po_id in self.dataset.to_pay:
+                bill = bills.get(self._bill_ref(po_id)) or bills.get(self.dataset.purchase_orders[po_id]["number"])
+                if bill is not None and po_id not in self.paid:
+                    key_in(company, "BillPaymentCheckAdd", _payment(bill, f"PRC-{po_id}"))
+                    self.paid.add(po_id)
+                    made += 1
+        return made
+
+    def in_source(self, company_path: Path) -> bool:
+        """Buyers revise the POs planned to be revised once QuickBooks has their bill, and the vendor planned to be
+        deleted is, once QuickBooks has all its bills."""
+        bills = {b.get("RefNumber") for b in Books.read(company_path).bills}
+        revise = [p for p in self.dataset.to_revise if p not in self.revised
+                  and self.dataset.purchase_orders[p]["number"] in bills]  # fmt: skip
         gone = self.dataset.to_deactivate
         wanted = [w["ref_number"] for w in self.dataset.expected_bills().values() if w["vendor_id"] == gone]
-        if gone is not None and gone not in self.deactivated and all(ref in bills for ref in wanted):
-            with self.running.lock:
-                self.dataset.deactivate(gone)
-            self.deactivated.add(gone)
-            changed = True
-        due = [p for p in self.dataset.to_revise if p not in self.revised and self.dataset.purchase_orders[p]["number"]
-               in bills]  # fmt: skip
+        delete = gone is not None and gone not in self.deactivated and all(ref in bills for ref in wanted)
         with self.running.lock:
-            for po_id in due:
+            for po_id in revise:
                 self.dataset.revise(po_id)
                 self.revised.add(po_id)
-        return bool(due) or changed
+            if delete:
+                self.dataset.deactivate(gone)
+                self.deactivated.add(gone)
+        return bool(revise) or delete
+
+    def writes_received(self) -> int | None:
+        return self.running.stats["mark_as_paid_calls"] if self.running is not None else None
 
     def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
         """Each good approved PO (bill_on = po) or approved AP bill (invoice) one bill with its vendor as matched
@@ -142,22 +149,11 @@ class ProcurifyDemo(DemoSystem):
         return bill["added_purchase_orders"][0]["id"]
 
 
-def _apply(company, op: str, fields: dict[str, Any]) -> None:
-    """One request against the company file, tried again while it answers a transient error (not applied)."""
-    for attempt in range(ATTEMPTS):
-        element = requests.render(op, {op: fields}, version=VERSION, request_id=str(attempt))
-        result = company.process(envelope.message([element], version=VERSION, on_error="stopOnError"))
-        answer = parse_message(result.response_xml)[0] if result.response_xml else None
-        if answer is not None and answer.status_code == 0:
-            return
-    raise RuntimeError(f"the sandbox company file refused {op} {fields} {ATTEMPTS} times")
-
-
-def _pay(company, bill: dict[str, Any], ref_number: str) -> None:
-    """Accounting pays the bill in full by check from the sandbox bank account."""
-    open_amount = str(bill.get("OpenAmount") or bill.get("AmountDue"))
-    _apply(company, "BillPaymentCheckAdd", {
+def _payment(bill: dict[str, Any], ref_number: str) -> dict[str, Any]:
+    """A check paying the bill in full from the sandbox bank account."""
+    return {
         "PayeeEntityRef": {"ListID": bill["VendorRef"]["ListID"]}, "TxnDate": date.today().isoformat(),
         "BankAccountRef": {"FullName": BANK_ACCOUNT}, "RefNumber": ref_number, "Memo": "Paid by accounting",
-        "AppliedToTxnAdd": [{"TxnID": bill["TxnID"], "PaymentAmount": open_amount}],
-    })  # fmt: skip
+        "AppliedToTxnAdd": [{"TxnID": bill["TxnID"], "PaymentAmount": str(bill.get("OpenAmount") or
+                                                                           bill["AmountDue"])}],
+    }  # fmt: skip

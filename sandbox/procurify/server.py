@@ -144,6 +144,7 @@ class ProcurifySandbox(Simulator):
         return json_response({"metadata": {"permissions": {"can_edit": True}}, "data": bill}, 200)
 
     def _mark_paid(self) -> Response:
+        self.stats["mark_as_paid_calls"] += 1
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("bill_uuids"), list) or not body.get("payment_date"):
             return json_response({"bill_uuids": ["This field is required."],
