@@ -29,13 +29,13 @@ CENTRE_TO_CLASS = {"Vancouver HQ / Administration": "Admin", "Vancouver HQ / Sal
 
 
 class ProcurifyDemo(DemoSystem):
-    """`records` purchase orders (one vendor per 8, at least 5), AP bills for about a third of the good ones."""
+    """`records` purchase orders (one vendor per 8, at least 8), AP bills for about a third of the good ones."""
 
     source = "procurify"
 
     def __init__(self, options: DemoOptions):
         super().__init__(options)
-        self.dataset = generate(options.seed, vendors=max(5, options.records // 8), purchase_orders=options.records,
+        self.dataset = generate(options.seed, vendors=max(8, options.records // 8), purchase_orders=options.records,
                                 bad_share=options.bad_share)  # fmt: skip
         self.seeded = False  # the company file has its own vendors
         self.paid: set[int] = set()  # POs whose bill accounting paid in QuickBooks
@@ -75,9 +75,14 @@ class ProcurifyDemo(DemoSystem):
         return made
 
     def in_source(self, company_path: Path) -> bool:
-        """Buyers revise the POs planned to be revised once QuickBooks has their bill, and the vendor planned to be
-        deleted is, once QuickBooks has all its bills."""
-        bills = {b.get("RefNumber") for b in Books.read(company_path).bills}
+        """Buyers revise the POs planned to be revised once QuickBooks has their bill; the vendor planned to be
+        deleted is, once QuickBooks has all its bills; the vendor planned to be linked gets its QuickBooks
+        vendor's ListID as external_id once the file has that vendor."""
+        books = Books.read(company_path)
+        bills = {b.get("RefNumber") for b in books.bills}
+        linked = self.dataset.to_link
+        list_id = next((v["ListID"] for v in books.vendors if v.get("Name") == self.dataset.matched.get(linked)), None)
+        link = linked is not None and list_id is not None and not self.dataset.vendors[linked]["external_id"]
         revise = [p for p in self.dataset.to_revise if p not in self.revised
                   and self.dataset.purchase_orders[p]["number"] in bills]  # fmt: skip
         gone = self.dataset.to_deactivate
@@ -90,7 +95,9 @@ class ProcurifyDemo(DemoSystem):
             if delete:
                 self.dataset.deactivate(gone)
                 self.deactivated.add(gone)
-        return bool(revise) or delete
+            if link:
+                self.dataset.link(linked, list_id)
+        return bool(revise) or delete or link
 
     def writes_received(self) -> int | None:
         return self.running.stats["mark_as_paid_calls"] if self.running is not None else None

@@ -76,8 +76,10 @@ BROKEN_FIELD = {
     "missing_amount": ("total",),
     "unknown_account_code": ("account",),
 }
-# How a vendor the QuickBooks file already has differs from the Procurify one (matched anyway).
-LOOKALIKES = ("case", "punctuation", "address")
+# How a vendor the QuickBooks file already has differs from the Procurify one (matched anyway): by case, by
+# punctuation, by name but not address, by everything but the ListID Procurify holds as its external_id, or not at
+# all, with our AccountNumber stamp (a vendor qbsync created from Procurify before).
+LOOKALIKES = ("case", "punctuation", "address", "linked", "stamped")
 STATE = {"purchased": 0, "cancelled": 1, "closed": 3, "paid": 4, "reopened": 5}
 APPROVED_BILL = 2
 CENT = Decimal("0.01")
@@ -128,12 +130,17 @@ class ProcurifyDataset:
     to_revise: list[int] = field(default_factory=list)  # POs the demo revises once their bill is in QuickBooks
     to_pay: list[int] = field(default_factory=list)  # POs whose bill the demo pays in QuickBooks (each has an AP bill)
     to_deactivate: int | None = None  # a matched vendor deleted in Procurify once QuickBooks has its bills
+    to_link: int | None = None  # a vendor whose external_id becomes its QuickBooks vendor's ListID once the file has it
     clock: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def tick(self) -> str:
         """The stamp of a change now: later than every earlier one."""
         self.clock = max(self.clock + timedelta(seconds=1), datetime.now(UTC))
         return stamp(self.clock)
+
+    def link(self, vendor_id: int, list_id: str) -> None:
+        """Someone records the vendor's QuickBooks ListID as its external_id in Procurify."""
+        self.vendors[vendor_id].update(external_id=list_id, dateModified=self.tick())
 
     def deactivate(self, vendor_id: int) -> None:
         """The vendor deleted in Procurify: it moves to the inactive list."""
@@ -221,7 +228,6 @@ def generate(seed: int, *, vendors: int = 8, purchase_orders: int = 20, bad_shar
             dataset.revise(po["procurify_PO"])  # revised before the first pull: one bill at version 2
     expected = dataset.expected_bills()
     good = [p for p in dataset.purchase_orders.values() if po_key(p["procurify_PO"]) in expected]
-    dataset.to_deactivate = next(v for v, name in dataset.matched.items() if name == dataset.qb_vendors[-1]["Name"])
     for n, po in enumerate(good):
         if po["pref_vendor"]["id"] == dataset.to_deactivate:
             continue  # no later change order or payment for a vendor about to be deleted
@@ -253,23 +259,26 @@ def _vendor(rng: random.Random, vid: int, name: str, modified: datetime) -> dict
 
 
 def _lookalikes(dataset: ProcurifyDataset, active: list[int]) -> None:
-    """The QuickBooks file's own vendors: for the first active Procurify vendors, one that differs only by case,
-    punctuation or address (matched by name or address), and one we created earlier (AccountNumber stamp)."""
-    for n, vid in enumerate(active[: len(LOOKALIKES) + 1]):
+    """The QuickBooks file's own vendors: one per kind of LOOKALIKES for the first active Procurify vendors."""
+    for kind, vid in zip(LOOKALIKES, active, strict=False):
         vendor = dataset.vendors[vid]
         name = vendor["name"]
         address = {"Addr1": vendor["addressLineOne"], "City": vendor["city"], "State": vendor["state_province"],
                    "PostalCode": vendor["postalCode"]}  # fmt: skip
-        if n == len(LOOKALIKES):
-            qb = {"Name": name, "AccountNumber": f"PROCURIFY-{vid}", "VendorAddress": address}
-        elif LOOKALIKES[n] == "case":
-            qb = {"Name": name.upper(), "VendorAddress": {**address, "Addr1": "PO Box 17"}}
-        elif LOOKALIKES[n] == "punctuation":
-            qb = {"Name": name.replace(" ", "-", 1) + ",", "VendorAddress": {**address, "Addr1": "PO Box 18"}}
-        else:
-            qb = {"Name": f"{name.split()[0]} Remittance Dept", "VendorAddress": address}
+        box = {**address, "Addr1": f"PO Box {17 + LOOKALIKES.index(kind)}"}
+        qb = {
+            "case": {"Name": name.upper(), "VendorAddress": box},
+            "punctuation": {"Name": name.replace(" ", "-", 1) + ",", "VendorAddress": box},
+            "address": {"Name": f"{name.split()[0]} Remittance Dept", "VendorAddress": address},
+            "linked": {"Name": f"{name.split()[0]} Holdings (AP)", "VendorAddress": {**box, "PostalCode": "99999"}},
+            "stamped": {"Name": name, "AccountNumber": f"PROCURIFY-{vid}", "VendorAddress": address},
+        }[kind]
         dataset.qb_vendors.append(qb)
         dataset.matched[vid] = qb["Name"]
+        if kind == "linked":
+            dataset.to_link = vid
+        elif kind == "stamped":
+            dataset.to_deactivate = vid
 
 
 def _purchase_order(
