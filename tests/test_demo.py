@@ -40,6 +40,11 @@ def test_demo_json_delivers_everything_exactly_once(home):
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     assert out["quarantined"] > 0  # the generator plants bad records; they are held, not sent
     assert out["warehouse"].startswith("duckdb:") and str(home) in out["company_file"]
+    # QuickBooks -> Salesforce, judged from the org's records against the company file (unreconciled counts every
+    # name not one Account, invoice not one Opportunity, line, amount, balance, stage or inactive flag wrong)
+    salesforce = out["verified"]["salesforce"]
+    assert salesforce["unreconciled"] == 0 and salesforce["accounts"] > 0 and salesforce["opportunities"] > 0
+    assert salesforce["sent_again_unchanged"] == 0  # every fold ran the flow again: nothing unchanged was re-sent
 
 
 def test_demo_with_every_fault_still_has_no_duplicate_and_no_loss(home):
@@ -48,6 +53,14 @@ def test_demo_with_every_fault_still_has_no_duplicate_and_no_loss(home):
     fired = out["faults_fired"]["coupa"]
     assert fired["server_errors"] >= 2 and fired["token_revocations"] == 1 and fired["unauthorized"] >= 1
     assert out["outbox"]["pending"] == 0
+    # the org's load took more requests than one (compressed) day allows: a run stopped at its share and the next
+    # one resumed; the org never had to refuse a request for the day, and ended complete
+    salesforce, fired = out["verified"]["salesforce"], out["faults_fired"]["salesforce"]
+    assert salesforce["unreconciled"] == 0 and salesforce["sent_again_unchanged"] == 0
+    assert salesforce["api_requests"] > salesforce["daily_allowance"] and salesforce["org_days_used"] >= 2
+    assert salesforce["refused_over_daily_limit"] == 0
+    assert fired["unauthorized"] >= 1 and fired["server_errors"] >= 2 and fired["rate_limited"] >= 1
+    assert fired["concurrent_limited"] == 1
 
 
 def test_stage_only_stops_with_the_outbox_filled(home):

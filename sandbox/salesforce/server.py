@@ -53,7 +53,8 @@ class SalesforceSandbox(Simulator):
     """An org on 127.0.0.1: `with SalesforceSandbox(client_id=..., client_secret=..., custom=...) as sf:`.
 
     `custom` is what an admin created ({object: fields}); `sf.org` holds the data (read it as the oracle);
-    `daily_limit` the org's API requests per day (`sf.new_day()` starts the next); `session_seconds` when sessions
+    `daily_limit` the org's API requests per day (`sf.new_day()` starts the next, or every `day_seconds` seconds
+    that saw a request); `session_seconds` when sessions
     time out; `busy_at`: the API requests (numbered from 1) refused with 403 REQUEST_LIMIT_EXCEEDED because the org
     already runs its 25 concurrent long-running requests (not counted against the day); `plant(obj, values)` stores
     a record as is (for ambiguous external ids).
@@ -66,17 +67,19 @@ class SalesforceSandbox(Simulator):
         client_secret: str,
         custom: dict[str, tuple[Field, ...]] | None = None,
         daily_limit: int = 15000,
+        day_seconds: float | None = None,
         busy_at: tuple[int, ...] = (),
         session_seconds: int = 7200,
         rate_limit_per_s: float | None = None,
+        burst: int = 20,
         faults: ApiFaults | None = None,
         api_version: str = API_VERSION,
         port: int = 0,
     ):
         self.issuer_sf = SalesforceIssuer({client_id: client_secret}, session_seconds)
         super().__init__("salesforce_sandbox", issuer=self.issuer_sf, rate_limit_per_s=rate_limit_per_s,
-                         faults=faults, port=port)  # fmt: skip
-        self.org = Org(custom=dict(custom or {}), limits=LimitState(allowed=daily_limit))
+                         burst=burst, faults=faults, port=port)  # fmt: skip
+        self.org = Org(custom=dict(custom or {}), limits=LimitState(allowed=daily_limit, day_seconds=day_seconds))
         self.bulk = BulkJobs(self.org, api_version)
         self.api_version = api_version
         data = f"/services/data/{api_version}"
@@ -116,7 +119,7 @@ class SalesforceSandbox(Simulator):
 
     def new_day(self) -> None:
         """Midnight in the org: the daily allowance starts again."""
-        self.org.limits.used = 0
+        self.org.limits.new_day()
 
     def plant(self, obj: str, values: dict[str, Any]) -> str:
         with self.org.lock:
@@ -138,11 +141,11 @@ class SalesforceSandbox(Simulator):
                 self.stats["concurrent_limited"] += 1
                 return json_response([{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
                                        "errorCode": "REQUEST_LIMIT_EXCEEDED"}], 403)  # fmt: skip
-            limits = self.org.limits
-            if limits.used >= limits.allowed:
+            with self.org.lock:
+                spent = not self.org.limits.take()
+            if spent:
                 return json_response([{"message": "TotalRequests Limit exceeded.",
                                        "errorCode": "REQUEST_LIMIT_EXCEEDED"}], 403)  # fmt: skip
-            limits.used += 1
             try:
                 with self.org.lock:
                     return view(**kwargs)
