@@ -245,6 +245,9 @@ class Org:
             raise Ambiguous(found)
         current = self.records[obj][found[0]] if found else None
         clean = self._validate(obj, fields, values, current)
+        if obj == "OpportunityLineItem" and clean.get("Quantity") == 0:
+            message = "field integrity exception: Quantity (quantity must be non-zero)"
+            raise Problem("FIELD_INTEGRITY_EXCEPTION", message, ["Quantity"])
         if current is not None:
             if all(current.get(name) == value for name, value in clean.items()):
                 self.unchanged[obj] += 1
