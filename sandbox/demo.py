@@ -282,6 +282,8 @@ class DemoEnvironment:
             connector(quickbooks_not_running=True).run_session()
         sessions = connector(drop_after_send_rate=0.05, hresult_rate=0.03).run_until_idle()
         trips = sum(s.round_trips for s in sessions)
+        for system in self.systems.values():
+            system.before_fold(self, number)
         self.progress(f"round {number}: folding responses")
         self._materialize(_response_assets(list(self.systems)))
         return trips

@@ -27,13 +27,13 @@ A source takes part in the demo by naming its hook in its declaration, `Source(.
 What the demo does with each hook, in order: builds it with `DemoOptions` (records, seed, faults, bad_share,
 country); adds the demo company on a fresh warehouse (every declared source enrolled with its default policy,
 `--bill-on` / `--invoice-difference` applied to all) and calls `configure`; creates the sandbox company file and
-calls `seed_books`; enters `simulator()` and stores the
-hook's `connection(base_url)` as instance "demo" in the encrypted connection store, which the source's
-SourceApiResource (resource key: the source name) reads; materializes `<source>/raw_*` beside the shared staging,
-matching and outbox assets; delivers to the sandbox company file (folding its answers runs every hook's
-`<source>/feedback`; rounds go on while cloud writes wait in the ledger); then reports `landed(warehouse)` (rows per
-raw table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)` (`books.path` is the company
-file, for a hook that judges more of it); `qbsync soak` also asks each
+calls `seed_books`; enters `simulator()` and stores the hook's `connection(base_url)` as instance "demo" in the
+encrypted connection store, which the source's SourceApiResource (resource key: the source name) reads;
+materializes `<source>/raw_*` beside the shared staging, matching and outbox assets; delivers to the sandbox company
+file (`before_fold` is called ahead of each fold; folding the answers runs every hook's `<source>/feedback`; rounds
+go on while cloud writes wait in the ledger); then reports `landed(warehouse)` (rows per raw table),
+`faults_fired()` (the scaffold's counters) and `verify(books, policy)` (`books.path` is the company file, for a hook
+that judges more of it); `qbsync soak` also asks each
 hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
 `double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
 hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
@@ -124,6 +124,11 @@ class DemoSystem:
 
     def seed_books(self, company: CompanyFile) -> None:
         """What the sandbox company file (a CompanyFile) holds for this source before the demo; nothing by default."""
+
+    def before_fold(self, env, number: int) -> None:
+        """Between round `number`'s Web Connector sessions and the fold of their answers (env: a
+        sandbox.demo.DemoEnvironment): with --faults a source may rehearse a crash of its run here; nothing by
+        default."""
 
     def connection(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         """(settings, secrets) stored as the source's connection "demo" once the simulator runs at `base_url`."""

@@ -2,10 +2,13 @@
 file, an org set up as README says, and the verdict read from the org's records against the company file (never
 from the ledger): one Account per vendor and customer, one Opportunity per invoice with its lines and amount,
 inactive and deleted records inactive, balances and aging right, nothing sent twice unchanged; with --faults the org
-also answers 401s, 429s, 5xx bursts and a concurrent-request 403, and its daily allowance runs out mid-load."""
+also answers 401s, 429s, 5xx bursts and a concurrent-request 403, its daily allowance runs out mid-load, and the
+first run is killed with kill -9 while the org holds the answer of a write it applied."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -36,6 +39,34 @@ class SalesforceDemo(DemoSystem):
         super().__init__(options)
         self.customers = max(4, min(10, options.records // 50))
         self.seeded: dict[str, int] = {}
+        self.killed_runs = 0
+
+    def before_fold(self, env, number: int) -> None:
+        """With --faults, a round's answers are folded and sent by a run in another process, killed with kill -9 once
+        the org has applied its first write and holds the answer: the ledger keeps the run's writes `sending`, and
+        the next run must neither lose them nor duplicate a record. Once: a run with nothing to write yet (its
+        answers lost by the company file's faults) leaves it to the next round."""
+        if not self.options.faults or self.killed_runs or self.running is None:
+            return
+        org = self.running
+        org.stall_write(1)
+        wh = env.warehouse
+        child = subprocess.Popen([sys.executable, "-m", "sandbox.salesforce.crash", wh.url, wh.schema or ""],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            while not org.stalled.wait(0.2):
+                if child.poll() is not None:
+                    if child.returncode:
+                        raise RuntimeError(f"the Salesforce run to kill failed (exit {child.returncode}): "
+                                           f"{child.stderr.read()[-2000:]}")  # fmt: skip
+                    return
+            child.kill()
+            self.killed_runs += 1
+        finally:
+            org.stall_write(0)  # no later write stalls
+            child.wait()
+            child.stderr.close()
+            org.resume()
 
     def seed_books(self, company: CompanyFile) -> None:
         self.seeded = seed_sales(company, customers=self.customers, seed=self.options.seed)
@@ -66,12 +97,14 @@ class SalesforceDemo(DemoSystem):
             today = company.clock.moment().astimezone(company.clock.tz).date()
             truth = sales_truth(company, today)
         org = self.running.org
-        return Verdict(bills=set(), figures={**_judge(org.records, truth), **_limits(org)})
+        killed = {"killed_runs": self.killed_runs, "in_flight_at_kill": self.running.stalled_records}
+        return Verdict(bills=set(), figures={**_judge(org.records, truth), **killed, **_limits(org)})
 
 
 def _limits(org) -> dict[str, int]:
-    """Writes that changed nothing, and how the load spread over the org's days: with --faults it takes more requests
-    than one day allows, so the runs stopped and resumed on later days (none refused for the day)."""
+    """Writes that changed nothing (after a kill, the write whose answer the dead run never read comes again), and how
+    the load spread over the org's days: with --faults it takes more requests than one day allows, so the runs
+    stopped and resumed on later days (none refused for the day)."""
     return {
         "sent_again_unchanged": sum(org.unchanged.values()),
         "api_requests": org.limits.total,
