@@ -85,6 +85,10 @@ class SalesforceDemo(DemoSystem):
             busy_at=FAULT_BUSY_AT if faulty else (),
         )
 
+    def writes_received(self) -> int | None:
+        """Records the org received for upsert, every attempt (the demo's second sync with nothing changed: none)."""
+        return self.running.org.upserts if self.running is not None else None
+
     def landed(self, wh) -> dict[str, int]:
         """Nothing is landed from Salesforce: what the org holds instead, per object."""
         org = self.running.org if self.running is not None else None

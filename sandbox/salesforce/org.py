@@ -173,6 +173,7 @@ class Org:
     _index: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
     _lines_of: dict[str, set[str]] = field(default_factory=dict)  # opportunity Id -> its product lines' Ids
     unchanged: Counter[str] = field(default_factory=Counter)  # object -> upserts that changed nothing (re-sends)
+    upserts: int = 0  # records received for upsert, every attempt
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -233,6 +234,7 @@ class Org:
     def upsert(self, obj: str, ext_field: str, values: dict[str, Any]) -> tuple[str, bool]:
         """Create or update the record whose `ext_field` equals values[ext_field]: (id, created); Problem on a bad
         record, Ambiguous when several records hold the value."""
+        self.upserts += 1
         fields = self.fields(obj)
         spec = fields.get(ext_field)
         if spec is None or not (spec.external_id or ext_field == "Id"):
