@@ -13,8 +13,8 @@ from transforms.requests import REFERENCE_QUERIES
 
 OUTBOX = {"kinds": stored("sql", "qbxml"), "owners": BOOKS_OWNERS, "metadata": table("qbxml_outbox")}
 MIRROR = ["qb_vendors", "qb_accounts", "qb_items", "qb_bills", "qb_bill_payments", "qb_deleted"]
-# The blocking data checks (quarantine.evaluate), which the vendor and bill assets run first, read every document,
-# its lines and payments, the drafts, the vendor matches and what QuickBooks holds.
+# What the vendor and bill requests are built from: the drafts and what the blocking checks left in quarantine when
+# bill_drafts ran them, every document with its lines and payments, the vendor matches and what QuickBooks holds.
 CHECKED = [
     "vendor_matches",
     "bill_drafts",
