@@ -57,7 +57,10 @@ def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path
         elem.text = _text(data, decl, path)
         return
     keys = tuple(data)
-    plan = _plan(decl, keys)
+    plans = decl.__dict__.get("_plans")
+    plan = plans.get(keys) if plans is not None else None
+    if plan is None:
+        plan = _plan(decl, keys)
     if plan is None:  # some key is not a child here: the slow path names it (or drops a newer field)
         plan = _plan_checked(schema, decl, tuple(k for k in keys if data[k] is not None), _joined(path))
     sub = etree.SubElement

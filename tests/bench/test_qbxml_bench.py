@@ -75,16 +75,16 @@ def _seconds(fn, *args) -> float:
 def test_render_10k_bills_vs_hand_built_lxml(benchmark):
     payloads = _payloads()
     assert _schema_driven(payloads[:50]).replace(b"\n", b"") == _by_hand(payloads[:50]).replace(b"\n", b"")
-    baseline = min(_seconds(_by_hand, payloads) for _ in range(3))
+    baseline = min(_seconds(_by_hand, payloads) for _ in range(5))
     rendered = benchmark.pedantic(_schema_driven, args=(payloads,), rounds=3, iterations=1)
-    schema_s = min(_seconds(_schema_driven, payloads) for _ in range(3))
+    schema_s = min(_seconds(_schema_driven, payloads) for _ in range(5))
     ratio = schema_s / baseline
     benchmark.extra_info.update({"baseline_s": baseline, "schema_s": schema_s, "ratio": ratio})
     print(
         f"\n{BILLS} BillAdd x {LINES} lines, CPU: hand-built lxml {baseline:.3f}s, schema-driven {schema_s:.3f}s "
         f"(ratio {ratio:.2f}x), {len(rendered) / 1e6:.1f} MB"
     )
-    assert ratio < 3, "schema-driven rendering is far slower than hand-built lxml: profile xmltree.build"
+    assert ratio <= 1.3, "rendering is over the 1.3x target against hand-built lxml: profile xmltree.build"
 
 
 def _walk(model) -> int:
