@@ -121,12 +121,13 @@ def requery(row: dict) -> tuple[str, dict[str, Any]]:
 
 
 def plan(row: dict, ticket: str, version: str) -> tuple[str, str, dict[str, Any]]:
-    """(action, op, fields) the row sends now; an Add carries its ExternalGUID where the version has one."""
+    """(action, op, fields) the row sends now; an Add carries its ExternalGUID where the version has one, a Mod
+    the EditSequence a query of this session returned (it reads its object first when it has none)."""
     action = row.get("next_action") or "send"
     if action == "lookup":
         return (action, *lookup_query(row))
-    if action == "requery":
-        return (action, *requery(row))
+    if action == "requery" or (row["op"].endswith("Mod") and row.get("edit_sequence_ticket") != ticket):
+        return ("requery", *requery(row))
     payload = dict(row["payload"])
     if action == "continue" and row.get("iterator_id") and row.get("iterator_ticket") == ticket:
         return action, row["op"], {**payload, "@iterator": "Continue", "@iteratorID": row["iterator_id"]}

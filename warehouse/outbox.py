@@ -83,12 +83,13 @@ def enqueue_query(conn: Conn, select_sql: str, actor: str = "outbox") -> int:
 # -- delivery: the state machine the bridge drives ------------------------------------------------------------
 # pending/retry/unknown --claim+mark_sent--> sent --settle--> done | failed | retry | pending | unknown
 # `next_action` says what a claimed row sends: send (the request), lookup (is an Add already in QuickBooks?),
-# requery (fresh EditSequence before a Mod), continue (the next page of an iterator).
+# requery (fresh EditSequence before a Mod: every Mod reads its object in the session it is sent in), continue
+# (the next page of an iterator).
 
 ROW_COLUMNS = (
     "request_id, company, op, dedup_key, record_key, payload, depends_on, status, attempts, ticket, batch_id, "
     "qb_id, qb_edit_sequence, last_status_code, last_error, next_attempt_at, next_action, sent_action, "
-    "iterator_id, iterator_ticket, watermark, external_guid, add_batch_id"
+    "iterator_id, iterator_ticket, watermark, external_guid, add_batch_id, edit_sequence_ticket"
 )
 # What settling reads of a sent row: all but the payload (decoding 200 JSON payloads per answer is the costly part).
 SENT_COLUMNS = ", ".join(c.strip() for c in ROW_COLUMNS.split(",") if c.strip() != "payload")
@@ -105,6 +106,7 @@ SETTLE_COLUMNS = (
     "iterator_ticket",
     "watermark",
     "add_batch_id",
+    "edit_sequence_ticket",
 )
 LOOKUP_CHUNK = 1000  # request ids per primary-key lookup
 FINAL = (Request.DONE, Request.FAILED)
