@@ -202,3 +202,31 @@ FROM docs x
 LEFT JOIN billed bl ON bl.company = x.company AND bl.record_key = x.record_key
 LEFT JOIN qb_bills qb ON qb.company = x.company AND qb.txn_id = bl.txn_id
 GROUP BY x.company, x.purchase;
+
+-- Every staged PO and invoice of every company its source feeds, and what became of it: billed (a bill of its own
+-- in QuickBooks), booked_on_other (on its PO's bill), ordered_only (a PO where the invoice is the bill), held (in
+-- quarantine), not_eligible (its status is not billable: source_status says which), or the recon status of its
+-- bill on the way (pending, missing_in_quickbooks). The demo's summary and the finance report both count from here.
+CREATE OR REPLACE VIEW document_outcomes AS
+WITH staged AS (
+    SELECT source_system, 'purchase_order' AS source_kind, source_id, po_number AS document_number, status,
+           total_amount
+    FROM stg_purchase_orders
+    UNION ALL
+    SELECT source_system, 'invoice', source_id, invoice_number, status, total_amount FROM stg_invoices
+),
+fed AS (SELECT DISTINCT company, source_system FROM company_sources)
+SELECT f.company, s.source_system, s.source_kind, s.source_id, s.document_number, s.status AS source_status,
+       s.total_amount, d.record_key, r.quarantine_reason,
+       CASE WHEN d.record_key IS NULL THEN 'not_eligible'
+            WHEN r.status = 'quarantined' THEN 'held'
+            WHEN d.booked_on IS NOT NULL THEN 'booked_on_other'
+            WHEN d.source_kind = 'purchase_order' AND d.bill_on = 'invoice' THEN 'ordered_only'
+            WHEN r.status IN ('matched', 'amount_differs') THEN 'billed'
+            ELSE r.status
+       END AS outcome
+FROM staged s
+JOIN fed f ON f.source_system = s.source_system
+LEFT JOIN bill_drafts d ON d.company = f.company AND d.source_system = s.source_system
+    AND d.source_kind = s.source_kind AND d.source_id = s.source_id
+LEFT JOIN recon_documents r ON r.company = d.company AND r.record_key = d.record_key;
