@@ -67,6 +67,10 @@ def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str,
             changed += after - before
     with wh.connect() as conn:
         _audit_rows(conn, table, "landed", _key(source, entity), f"fetched_at = {ts(stamp)}")
+        conn.execute(
+            "INSERT INTO source_pulls (source_system, entity, pulled_at, fetched, changed) VALUES (?, ?, ?, ?, ?)",
+            [source.name, entity, stamp, fetched, changed],
+        )
         total = conn.scalar(f"SELECT count(*) FROM {table}")
         watermark = conn.scalar(f"SELECT max(source_updated_at) FROM {table}")
     return {"fetched": fetched, "changed": changed, "rejected": rejected, "rows": total, "watermark": watermark}
