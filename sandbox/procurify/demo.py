@@ -37,7 +37,6 @@ class ProcurifyDemo(DemoSystem):
         super().__init__(options)
         self.dataset = generate(options.seed, vendors=max(8, options.records // 8), purchase_orders=options.records,
                                 bad_share=options.bad_share)  # fmt: skip
-        self.seeded = False  # the company file has its own vendors
         self.paid: set[int] = set()  # POs whose bill accounting paid in QuickBooks
         self.revised: set[int] = set()  # POs the buyers revised after QuickBooks had their bill
         self.deactivated: set[int] = set()  # vendors deleted in Procurify once QuickBooks had their bills
@@ -55,16 +54,15 @@ class ProcurifyDemo(DemoSystem):
         conn.load("account_mappings", pd.DataFrame({**mine, **accounts}))
         conn.load("cost_centre_mappings", pd.DataFrame({**mine, **classes}))
 
+    def seed_books(self, company: CompanyFile) -> None:
+        """The file has vendors of its own before the demo: look-alikes of Procurify's."""
+        for vendor in self.dataset.qb_vendors:
+            key_in(company, "VendorAdd", vendor)
+
     def in_quickbooks(self, company_path: Path) -> int:
-        """The file's staff: before the first run the file has vendors of its own (look-alikes of Procurify's);
-        later accounting pays in full, by check, the bills of the POs planned to be paid once they are in."""
+        """Accounting pays in full, by check, the bills of the POs planned to be paid once they are in."""
         made = 0
         with CompanyFile(company_path, country=self.options.country) as company:
-            if not self.seeded:  # a demo may deliver again (after an upstream fix): the file keeps its vendors
-                for vendor in self.dataset.qb_vendors:
-                    key_in(company, "VendorAdd", vendor)
-                self.seeded = True
-                made += len(self.dataset.qb_vendors)
             bills = {b.get("RefNumber"): b for b in company.objects("Bill")}
             for po_id in self.dataset.to_pay:
                 bill = bills.get(self._bill_ref(po_id)) or bills.get(self.dataset.purchase_orders[po_id]["number"])
