@@ -108,18 +108,29 @@ def _titles() -> str:
     return registry.values_sql(("source_system", "title"), [(s.name, s.title) for s in registry.all_sources()])
 
 
+# What a VendorMod keeps in step with the source: (source column, QuickBooks mirror column). A supplier changed at the
+# source after QuickBooks last changed the vendor, in any of these, sends a VendorMod (its tax id goes along).
+VENDOR_MOD_FIELDS = (
+    ("address_line1", "address_line1"),
+    ("city", "city"),
+    ("state", "state"),
+    ("postal_code", "postal_code"),
+    ("country", "country"),
+    ("phone", "phone"),
+    ("email", "email"),
+)
+
+
 def vendor_mods(d: Dialect) -> str:
-    """VendorMod of the address, phone and email of matched vendors (every match kind but a QuickBooks ListID the
-    source holds: that vendor came from QuickBooks) when the source changed them; and IsActive false (every match
-    kind) when the source deactivated or deleted the supplier and the company's vendor policy for the source is
-    `create` (qbsync keeps its vendor list). A vendor is never deleted."""
+    """VendorMod of the address, phone, email and tax id of matched vendors (every match kind but a QuickBooks ListID
+    the source holds: that vendor came from QuickBooks) when the source changed any of them after QuickBooks last
+    did; and IsActive false (every match kind) when the source deactivated or deleted the supplier and the company's
+    vendor policy for the source is `create` (qbsync keeps its vendor list). The name stays: QuickBooks keys lists by
+    name, and renaming a vendor there is an accountant's decision (`qbsync vendors link` points a supplier at
+    another vendor). A vendor is never deleted."""
     stamp = d.iso_timestamp("s.source_updated_at")
-    moved = (
-        "(vm.match_method IN ('external_id', 'name', 'address', 'operator') "
-        "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
-        "OR coalesce(s.city, '') <> coalesce(v.city, '') "
-        "OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '')))"
-    )
+    changed = " OR ".join(f"coalesce(s.{a}, '') <> coalesce(v.{b}, '')" for a, b in VENDOR_MOD_FIELDS)
+    moved = f"(vm.match_method IN ('external_id', 'name', 'address', 'operator') AND ({changed}))"
     deactivated = (
         "(s.is_active = FALSE AND v.is_active IS NOT FALSE "
         f"AND {setting('vendor_policy', 'vm.company', 'vm.source_system')} = 'create')"
@@ -131,6 +142,8 @@ def vendor_mods(d: Dialect) -> str:
         ("VendorAddress", f"CASE WHEN {moved} THEN {_address(d, 'VendorMod')} END"),
         ("Phone", f"CASE WHEN {moved} THEN {_cut('s.phone', 'VendorMod', 'Phone')} END"),
         ("Email", f"CASE WHEN {moved} THEN {_cut('s.email', 'VendorMod', 'Email')} END"),
+        # each edition has its own name for it: qbxml/editions.json
+        ("VendorTaxIdent", f"CASE WHEN {moved} THEN {_cut('s.tax_id', 'VendorMod', 'VendorTaxIdent')} END"),
     )
     return (
         "SELECT vm.company, 'VendorMod' AS op, "
