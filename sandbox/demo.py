@@ -134,6 +134,10 @@ def run_demo(
         progress("pulling the sources and queueing QuickBooks requests")
         env.sync()
         trips = 0 if stage_only else env.deliver()
+        if not stage_only and env.revise():
+            progress("second act: the sources' corrections and re-deliveries")
+            env.sync()
+            trips += env.deliver()
         return env.result(round_trips=trips, seconds=round(time.monotonic() - started, 1))
 
 
@@ -260,6 +264,10 @@ class DemoEnvironment:
         finally:
             bridge.stop()
         return trips
+
+    def revise(self) -> bool:
+        """Each source's second act (DemoSystem.revise); True when any of them changed its data."""
+        return any([system.revise() for system in self.systems.values()])
 
     def _session(self, bridge, company, number: int) -> int:
         """Web Connector sessions until the bridge has nothing more, then the fold of their answers; round trips."""

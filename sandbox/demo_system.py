@@ -26,8 +26,9 @@ country); adds the demo company on a fresh warehouse (every declared source enro
 `--bill-on` / `--invoice-difference` applied to all) and calls `configure`; enters `simulator()` and stores the
 hook's `connection(base_url)` as instance "demo" in the encrypted connection store, which the source's
 SourceApiResource (resource key: the source name) reads; materializes `<source>/raw_*` beside the shared staging,
-matching and outbox assets; delivers to the sandbox company file; then reports `landed(warehouse)` (rows per raw
-table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`; `qbsync soak` also asks each
+matching and outbox assets; delivers to the sandbox company file; when some hook's `revise()` changed its data,
+syncs and delivers once more (the second act); then reports `landed(warehouse)` (rows per raw table),
+`faults_fired()` (the scaffold's counters) and `verify(books, policy)`; `qbsync soak` also asks each
 hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
 `double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
 hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
@@ -112,6 +113,11 @@ class DemoSystem:
 
     def configure(self, conn, company: str) -> None:
         """This source's mappings (accounts, classes, tax codes) for the demo company; none by default."""
+
+    def revise(self) -> bool:
+        """The source's second act, after the first delivery: what it changes then (corrections, re-deliveries),
+        which the demo syncs and delivers again. True when it changed something; nothing by default."""
+        return False
 
     def connection(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         """(settings, secrets) stored as the source's connection "demo" once the simulator runs at `base_url`."""

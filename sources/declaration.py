@@ -46,6 +46,7 @@ class Entity:
     # canonical column -> the payload field it comes from, as a reason in a shared check names it (a column of the
     # lines: shown as <lines_key>[n].<label>), e.g. a payment detail's invoice_source_id -> "payable-id"
     labels: dict[str, str] = field(default_factory=dict)
+    optional: tuple[str, ...] = ()  # optional canonical line columns its lines SELECT gives (e.g. po_line_number)
 
 
 @dataclass(frozen=True)
@@ -126,17 +127,20 @@ class Source:
     @property
     def env(self) -> dict[str, str]:
         """The environment variables of a deployed source: base_url, client_id, client_secret (its API resource),
-        cron (overrides the declared schedule), webhook_secret (turns on POST /webhooks/<name>),
+        cron (overrides the declared schedule), with webhooks webhook_secret (turns on POST /webhooks/<name>),
         webhook_signature_header (where an unconfirmed signature header turns out to differ), instance (the
         stored connection its resource reads when the three API variables are not all set)."""
         prefix = self.name.upper()
+        webhook = {
+            "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
+            "webhook_signature_header": f"QBSYNC_{prefix}_WEBHOOK_SIGNATURE_HEADER",  # overrides the declared one
+        }
         return {
             "base_url": f"{prefix}_BASE_URL",
             "client_id": f"{prefix}_CLIENT_ID",
             "client_secret": f"{prefix}_CLIENT_SECRET",
             "cron": f"QBSYNC_{prefix}_CRON",
-            "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
-            "webhook_signature_header": f"QBSYNC_{prefix}_WEBHOOK_SIGNATURE_HEADER",  # overrides the declared one
+            **(webhook if self.webhook is not None else {}),  # only a source that pushes has them
             "instance": f"QBSYNC_{prefix}_INSTANCE",  # the stored connection (qbsync connection add) it reads
         }
 
