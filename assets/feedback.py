@@ -1,6 +1,7 @@
 """Feedback assets generated from the registry: `<source>/feedback` queues the source's writes (documents now in
-QuickBooks) in the cloud_outbox ledger and delivers them through the source's client: paced under its rate limit,
-a few at a time, within a time budget per run; a write a killed run left unknown is read back before it is re-sent."""
+QuickBooks, or QuickBooks' records for a write-only source) in the cloud_outbox ledger and delivers them through the
+source's client: paced under its rate limit, a few at a time, within a time budget per run; a write a killed run
+left unknown is read back before it is re-sent. A source that declares its own delivery queues and sends its way."""
 
 import json
 import time
@@ -62,16 +63,26 @@ def _deliver_all(pool: ThreadPoolExecutor, client: Any, pacer: Pacer, rows: list
     return outcomes
 
 
-def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = None) -> dict[str, int]:
+def queue_writes(wh, source: Source) -> int:
+    """Queue the source's due writes in the cloud_outbox ledger; how many were new."""
+    if source.delivery:
+        return registry.delivery(source.name).queue(wh)
+    with wh.connect() as conn:
+        return cloud_outbox.enqueue(conn, writes_due(dialect(wh.backend), source), f"asset:{source.name}/feedback")
+
+
+def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = None) -> dict[str, Any]:
     """Queue the source's due writes, then deliver pending ones until none is left or the time budget is spent;
     writes that wait on earlier ones (a response after its acknowledge) are queued once those are done."""
     actor = f"asset:{source.name}/feedback"
+    budget = source.feedback_seconds if budget_s is None else budget_s
+    queued = queue_writes(wh, source)
+    if source.delivery:
+        return {"queued": queued, **registry.delivery(source.name).deliver(wh, client, budget)}
     due = writes_due(dialect(wh.backend), source)
-    with wh.connect() as conn:
-        queued = cloud_outbox.enqueue(conn, due, actor)
     counts = {"queued": queued, "sent": 0, "found": 0, "error": 0}
     pacer = Pacer(source.rate_limit_per_s)
-    deadline = time.monotonic() + (source.feedback_seconds if budget_s is None else budget_s)
+    deadline = time.monotonic() + budget
     with ThreadPoolExecutor(max_workers=source.feedback_workers) as pool:
         while time.monotonic() < deadline:
             with wh.connect() as conn:
@@ -92,10 +103,12 @@ def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = Non
 
 def _feedback_asset(source: Source) -> dg.AssetsDefinition:
     mine = f"source_system = '{source.name}'"
+    documents = ["qb_bills", "qb_bill_payments", "bill_drafts", *staged("stg_payments")] if source.billable else []
+    what = "told which documents are in QuickBooks" if source.billable else "given QuickBooks' records"
 
     @dg.asset(
         key=feedback_key(source),
-        deps=["qb_bills", "qb_bill_payments", "bill_drafts", *staged("stg_payments"), *source.writes_read],
+        deps=[*documents, *source.writes_read],
         group_name=f"{source.name}_feedback",
         kinds=stored(source.name, "python"),
         owners=SOURCE_OWNERS,
@@ -104,7 +117,7 @@ def _feedback_asset(source: Source) -> dg.AssetsDefinition:
         retry_policy=API_RETRY,
         required_resource_keys={"warehouse", source.name},
         check_specs=[dg.AssetCheckSpec("cloud_writes_delivered", asset=feedback_key(source))],
-        description=f"{source.title} told which documents are in QuickBooks, through the cloud_outbox ledger",
+        description=f"{source.title} {what}, through the cloud_outbox ledger",
     )
     def feedback(context: dg.AssetExecutionContext):
         wh = context.resources.warehouse.get()
@@ -137,5 +150,5 @@ def _feedback_asset(source: Source) -> dg.AssetsDefinition:
 
 
 def feedback_assets() -> list[dg.AssetsDefinition]:
-    """One feedback asset per source that declares feedback flows."""
-    return [_feedback_asset(s) for s in registry.all_sources() if s.feedback]
+    """One feedback asset per source that writes back (feedback flows, or records of its own)."""
+    return [_feedback_asset(s) for s in registry.all_sources() if s.writes_back]

@@ -12,7 +12,8 @@ from resources.warehouse import WarehouseResource
 from transforms.requests import REFERENCE_QUERIES
 
 OUTBOX = {"kinds": stored("sql", "qbxml"), "owners": BOOKS_OWNERS, "metadata": table("qbxml_outbox")}
-MIRROR = ["qb_vendors", "qb_accounts", "qb_items", "qb_bills", "qb_bill_payments", "qb_deleted"]
+MIRROR = ["qb_vendors", "qb_accounts", "qb_items", "qb_bills", "qb_bill_payments", "qb_deleted", "qb_customers",
+          "qb_invoices"]  # fmt: skip
 # The blocking data checks (quarantine.evaluate), which the vendor and bill assets run first, read every document,
 # its lines and payments, the drafts, the vendor matches and what QuickBooks holds.
 CHECKED = [
@@ -89,8 +90,8 @@ def outbox_bill_payments(warehouse: WarehouseResource) -> dg.MaterializeResult:
     group_name="outbox",
     **OUTBOX,
     pool=WAREHOUSE_POOL,
-    description="VendorQuery, AccountQuery, ItemQuery, BillQuery, BillPaymentCheckQuery, TxnDeletedQuery per company "
-    "from each mirror table's modified-date watermark",
+    description="VendorQuery, CustomerQuery, AccountQuery, ItemQuery, BillQuery, BillPaymentCheckQuery, InvoiceQuery "
+    "(with lines), TxnDeletedQuery and ListDeletedQuery per company from each mirror table's modified-date watermark",
 )
 def qb_reference_queries(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()

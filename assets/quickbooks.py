@@ -11,13 +11,17 @@ from assets.policies import BOOKS_OWNERS, WAREHOUSE_POOL, stored
 from resources.warehouse import WarehouseResource
 from warehouse.qb_mirror import fold_pending
 
+# table -> (sample order, the column whose newest value is its watermark)
 MIRROR_TABLES = {
-    "qb_vendors": "company, list_id",
-    "qb_accounts": "company, list_id",
-    "qb_items": "company, list_id",
-    "qb_bills": "company, txn_id",
-    "qb_bill_payments": "company, txn_id",
-    "qb_deleted": "company, object_id",
+    "qb_vendors": ("company, list_id", "time_modified"),
+    "qb_accounts": ("company, list_id", "time_modified"),
+    "qb_items": ("company, list_id", "time_modified"),
+    "qb_bills": ("company, txn_id", "time_modified"),
+    "qb_bill_payments": ("company, txn_id", "time_modified"),
+    "qb_deleted": ("company, object_id", "time_deleted"),
+    "qb_customers": ("company, list_id", "time_modified"),
+    "qb_invoices": ("company, txn_id", "time_modified"),
+    "qb_invoice_lines": ("company, txn_id, line_number", "synced_at"),
 }
 
 MIRRORED = {
@@ -27,6 +31,11 @@ MIRRORED = {
     "qb_bills": "QuickBooks bills (TxnID, amounts, OpenAmount, EditSequence, our ExternalGUID) as last answered",
     "qb_bill_payments": "QuickBooks bill payments (checks) and the bills they apply to, as last answered",
     "qb_deleted": "Objects deleted in QuickBooks (TxnDeletedQuery/ListDeletedQuery), so the mirror forgets them",
+    "qb_customers": "QuickBooks customers and their jobs (ListID, full name, parent, addresses, terms, balance) as "
+    "the company file last answered",
+    "qb_invoices": "QuickBooks invoices (TxnID, customer, dates, subtotal, BalanceRemaining, paid) as last answered",
+    "qb_invoice_lines": "The lines of each QuickBooks invoice (item, quantity, rate, amount) as its newest answer "
+    "lists them",
 }
 
 # The Web Connector round trip is outside Dagster: the outbox assets feed the company file, and the bridge writes
@@ -73,15 +82,13 @@ def qb_mirror(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     wh = warehouse.get()
     with wh.connect() as conn:
         folded = fold_pending(conn)
-    for name, order_by in MIRROR_TABLES.items():
+    for name, (order_by, stamp) in MIRROR_TABLES.items():
         yield result(
             wh.scalar(f"SELECT count(*) FROM {name}"),
             asset_key=name,
             schema=columns(wh, name),
             responses_folded=folded,
-            watermark=wh.scalar(
-                f"SELECT max({'time_deleted' if name == 'qb_deleted' else 'time_modified'}) FROM {name}"
-            ),
+            watermark=wh.scalar(f"SELECT max({stamp}) FROM {name}"),
             sample=sample(wh, name, order_by),
         )
 

@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
                 "--password-stdin, then qbsync connection add SOURCE --instance default ..."
             )
         fold = [dg.AssetKey(k) for k in RESPONSE_ASSETS]
-        fold += [feedback_key(s) for s in registry.all_sources() if s.feedback and s.name in wanted]
+        fold += [feedback_key(s) for s in registry.all_sources() if s.writes_back and s.name in wanted]
         runs = [("quickbooks_responses", fold)] + [
             (sync_job_name(registry.get(name)), None) for name in wanted if name in registry.names()
         ]

@@ -9,7 +9,7 @@ import os
 
 import dagster as dg
 
-from pipelines.jobs import sync_jobs
+from pipelines.jobs import sync_job_name, sync_jobs
 from sources import registry
 from sources.declaration import Source
 
@@ -26,7 +26,7 @@ schedules = [
         cron_schedule=source_cron(source),
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description=f"Pull {source.title} and queue QuickBooks requests on a cadence ({source.env['cron']})",
+        description=f"Run {sync_job_name(source)} on a cadence ({source.env['cron']})",
     )
     for source in registry.all_sources()
 ]

@@ -39,18 +39,28 @@ class SourceApiResource(dg.ConfigurableResource):
         with wh.connect() as conn:
             return connections.resolve(conn, self.source, self.instance, given)
 
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments of the client beyond its connection (a source's resource adds its settings)."""
+        return {"page_size": self.page_size} if self.page_size else {}
+
     def client(self) -> Any:
         """The source's declared client (`module:Class`), a context manager over one HTTP session."""
         found = self.connection()
         cls = registry.client_class(self.source)
-        options = {"page_size": self.page_size} if self.page_size else {}
-        return cls(found.value("base_url"), found.value("client_id"), found.value("client_secret"), **options)
+        return cls(found.value("base_url"), found.value("client_id"), found.value("client_secret"),
+                   **self.client_options())  # fmt: skip
 
 
 def deployed(source: Source) -> SourceApiResource:
-    """As deployed: the stored connection QBSYNC_<NAME>_INSTANCE (default "default"); each of the source's
-    <NAME>_* variables that is set wins over it."""
+    """As deployed: the source's resource (`Source.resource`, else this one) on the stored connection
+    QBSYNC_<NAME>_INSTANCE (default "default"); each of the source's <NAME>_* variables that is set wins over it,
+    and each setting whose variable is set fills its field (EnvVar)."""
     names = source.env
+    cls = registry.resource_class(source.name)
     from_env = {field: dg.EnvVar(names[field]) for field in connections.env_values(source.name)}
+    for field, setting in source.settings.items():
+        if os.environ.get(setting.env, "").strip():
+            whole = cls.model_fields[field].annotation is int
+            from_env[field] = dg.EnvVar.int(setting.env) if whole else dg.EnvVar(setting.env)
     instance = os.environ.get(names["instance"]) or "default"
-    return SourceApiResource(source=source.name, instance=instance, **from_env)
+    return cls(source=source.name, instance=instance, **from_env)

@@ -46,7 +46,6 @@ class Entity:
     # canonical column -> the payload field it comes from, as a reason in a shared check names it (a column of the
     # lines: shown as <lines_key>[n].<label>), e.g. a payment detail's invoice_source_id -> "payable-id"
     labels: dict[str, str] = field(default_factory=dict)
-    optional: tuple[str, ...] = ()  # optional canonical line columns its lines SELECT gives (e.g. po_line_number)
 
 
 @dataclass(frozen=True)
@@ -89,6 +88,15 @@ class Webhook:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A tuning setting of the source's resource (`Source.resource`): the resource field it fills, read from the
+    environment variable `env` when that is set (else the field's default), and what it does, for .env.example."""
+
+    env: str
+    doc: str
+
+
+@dataclass(frozen=True)
 class Source:
     """One cloud system: everything the shared layers need to land, stage, bill and write back its documents.
 
@@ -97,6 +105,10 @@ class Source:
     `deliver(op, payload)` (the write, idempotent at the target where it can be) and `delivered(op, payload)` (read
     back whether it already happened, asked before re-sending a write whose outcome a killed run left unknown);
     `check()` answers `qbsync connection test`: a token, then one cheap read, as (step, worked, plain words) rows.
+
+    A write-only source (no `entities`, nothing billable) only writes QuickBooks' records to the cloud system: its
+    `delivery` module builds and sends them its own way: `queue(wh) -> int` queues them in the cloud_outbox ledger,
+    `deliver(wh, client, budget_s) -> dict` sends them (`deliver(op, payload)` on its client still sends one).
     """
 
     name: str  # source_system value and record-key prefix, lower case
@@ -112,13 +124,22 @@ class Source:
     policy: Policy = Policy()
     feedback: tuple[str, ...] = ()  # document kinds (purchase_order, invoice, payment) marked back once in QuickBooks
     writes: str = ""  # "module:function"(dialect, source) -> SQL of the writes due (default transforms.exports)
-    writes_read: tuple[str, ...] = ()  # warehouse tables its writes' SQL reads beyond bills, payments and drafts
+    writes_read: tuple[str, ...] = ()  # warehouse tables its writes read (beyond bills, payments and drafts, when
+    # it has billable documents)
+    delivery: str = ""  # "module" with queue(wh) and deliver(wh, client, budget_s): writes built and sent its own way
+    resource: str = ""  # "module:Class" of its Dagster resource (a SourceApiResource with the `settings` fields)
+    settings: dict[str, Setting] = field(default_factory=dict)  # resource field -> its environment variable
     rate_limit_per_s: float | None = None  # the API's request budget; feedback writes are paced under it
     feedback_workers: int = 4  # concurrent writes (within the rate limit) hiding each call's latency
     feedback_seconds: float = 60.0  # a feedback run stops claiming after this; the rest waits for the next run
     webhook: Webhook | None = None
     cron: str = "*/15 * * * *"  # schedule of the source's sync, overridable by QBSYNC_<NAME>_CRON
     sql_dir: Path | None = None  # folder of the mapping .sql files (default: sql/ beside the declaration)
+
+    @property
+    def writes_back(self) -> bool:
+        """Whether it has writes to the cloud system (documents marked back, or records of its own)."""
+        return bool(self.feedback or self.writes or self.delivery)
 
     def entity_for(self, canonical: str) -> tuple[str, Entity] | None:
         """(landing name, entity) mapped onto canonical table `canonical`, if the source has one."""
@@ -127,22 +148,22 @@ class Source:
     @property
     def env(self) -> dict[str, str]:
         """The environment variables of a deployed source: base_url, client_id, client_secret (its API resource),
-        cron (overrides the declared schedule), with webhooks webhook_secret (turns on POST /webhooks/<name>),
+        cron (overrides the declared schedule), with a webhook: webhook_secret (turns on POST /webhooks/<name>) and
         webhook_signature_header (where an unconfirmed signature header turns out to differ), instance (the
-        stored connection its resource reads when the three API variables are not all set)."""
+        stored connection its resource reads when the three API variables are not all set), and its settings."""
         prefix = self.name.upper()
-        webhook = {
-            "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
-            "webhook_signature_header": f"QBSYNC_{prefix}_WEBHOOK_SIGNATURE_HEADER",  # overrides the declared one
-        }
         return {
             "base_url": f"{prefix}_BASE_URL",
             "client_id": f"{prefix}_CLIENT_ID",
             "client_secret": f"{prefix}_CLIENT_SECRET",
             "cron": f"QBSYNC_{prefix}_CRON",
-            **(webhook if self.webhook is not None else {}),  # only a source that pushes has them
             "instance": f"QBSYNC_{prefix}_INSTANCE",  # the stored connection (qbsync connection add) it reads
-        }
+            **({
+                "webhook_secret": f"QBSYNC_{prefix}_WEBHOOK_SECRET",
+                "webhook_signature_header": f"QBSYNC_{prefix}_WEBHOOK_SIGNATURE_HEADER",  # overrides the declared one
+            } if self.webhook else {}),
+            **{name: setting.env for name, setting in self.settings.items()},
+        }  # fmt: skip
 
     def billable_statuses(self, canonical: str) -> tuple[str, ...]:
         """The statuses in which documents of canonical kind `canonical` become bills (empty: never)."""

@@ -34,6 +34,8 @@ def source_block(source: Source) -> list[str]:
         f"# Cron of the {title} sync schedule (default {source.cron}).",
         f"{env['cron']}=",
     ]
+    for setting in source.settings.values():
+        lines += [f"# {setting.doc}", f"{setting.env}="]
     if source.webhook is not None:
         lines += [
             f"# Key {title} signs webhook deliveries with; set, the bridge also serves POST /webhooks/{source.name}.",

@@ -53,7 +53,25 @@ def get(name: str) -> Source:
 
 def client_class(name: str) -> type:
     """The declared API client class (`Source.client`, "module:Class") of source `name`."""
-    module, _, attr = get(name).client.partition(":")
+    return _attribute(get(name).client)
+
+
+def resource_class(name: str) -> type:
+    """The declared Dagster resource class (`Source.resource`) of source `name`; the shared SourceApiResource when
+    it declares none."""
+    from resources.source_api import SourceApiResource
+
+    declared = get(name).resource
+    return _attribute(declared) if declared else SourceApiResource
+
+
+def delivery(name: str):
+    """The module that queues and delivers the writes of source `name` its own way (`Source.delivery`)."""
+    return importlib.import_module(get(name).delivery)
+
+
+def _attribute(reference: str):
+    module, _, attr = reference.partition(":")
     return getattr(importlib.import_module(module), attr)
 
 

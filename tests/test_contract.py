@@ -1,7 +1,8 @@
 """The source contract, parametrized over the registry (and the toy source of tests/toy_source): each source against
 its own simulator lands incrementally from its watermark, stages canonical rows, quarantines the records its
 simulator planted as bad with reasons naming the broken field, and writes its feedback exactly once when a run is
-killed between the HTTP call and the status update."""
+killed between the HTTP call and the status update. A write-only source lands nothing: its harness gives its writes
+their QuickBooks side (`books`), and only the feedback part applies."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import toy_source.declaration as toy_declaration
 from test_transforms import _company
 
-from assets.feedback import deliver_writes
+from assets.feedback import deliver_writes, queue_writes
 from assets.landing import landing_assets
 from assets.matching import matching_assets
 from assets.outbox import outbox_assets
@@ -23,8 +24,6 @@ from resources.source_api import SourceApiResource
 from resources.warehouse import WarehouseResource
 from sources import registry
 from transforms.canonical import CANONICAL
-from transforms.dialect import dialect
-from transforms.exports import writes_due
 from warehouse import cloud_outbox
 from warehouse.company_sources import enrol
 
@@ -62,6 +61,33 @@ def test_source_contract(warehouse, declared):
             source=source.name, base_url=sim.base_url, client_id=sim.client_id, client_secret=sim.client_secret
         ),
     }
+    if source.entities:
+        _landing_contract(warehouse, source, sim, resources)
+    else:
+        sim.books(warehouse, "acme")
+
+    # feedback under a killed run: half the claimed writes (parents first) reached the source before the run died
+    if not source.writes_back:
+        return
+    # TxnIDs as QuickBooks spells them (e.g. 4-1232328070): sources keep them as voucher numbers of limited length
+    warehouse.execute(
+        "UPDATE qbxml_outbox SET status = 'done', qb_id = upper(substr(md5(record_key), 1, 8)) || '-1733500000' "
+        "WHERE op = 'BillAdd'"
+    )
+    with SourceApiResource(**resources[source.name].model_dump()).client() as client:
+        queue_writes(warehouse, source)
+        with warehouse.connect() as conn:
+            claimed = sorted(cloud_outbox.claim(conn, source.name, 1000, "killed-run"), key=lambda r: r["op"])
+        assert claimed
+        for row in claimed[: len(claimed) // 2]:
+            client.deliver(row["op"], json.loads(row["payload"]))
+        deliver_writes(warehouse, source, client)
+    writes = sim.export_writes()
+    assert set(writes) == {row["record_key"] for row in claimed} and set(writes.values()) == {1}
+
+
+def _landing_contract(warehouse, source, sim, resources) -> None:
+    """Landing, staging and quarantine of what the simulator serves, and an incremental pull of one edit."""
     _materialize([*landing_assets(source), *staging_assets(), *matching_assets, *outbox_assets], resources)
 
     # canonical rows keyed by (source_system, source_id), one per landed record
@@ -92,22 +118,3 @@ def test_source_contract(warehouse, declared):
         for e in again.get_asset_materialization_events()
     }
     assert changed == {f"raw_{name}": int(name == billable) for name in source.entities}
-
-    # feedback under a killed run: half the claimed writes reached the source before the run died
-    if not source.feedback:
-        return
-    # TxnIDs as QuickBooks spells them (e.g. 4-1232328070): sources keep them as voucher numbers of limited length
-    warehouse.execute(
-        "UPDATE qbxml_outbox SET status = 'done', qb_id = upper(substr(md5(record_key), 1, 8)) || '-1733500000' "
-        "WHERE op = 'BillAdd'"
-    )
-    with SourceApiResource(**resources[source.name].model_dump()).client() as client:
-        with warehouse.connect() as conn:
-            cloud_outbox.enqueue(conn, writes_due(dialect(warehouse.backend), source), "contract")
-            claimed = cloud_outbox.claim(conn, source.name, 1000, "killed-run")
-        assert claimed
-        for row in claimed[: len(claimed) // 2]:
-            client.deliver(row["op"], json.loads(row["payload"]))
-        deliver_writes(warehouse, source, client)
-    writes = sim.export_writes()
-    assert set(writes) == {row["record_key"] for row in claimed} and set(writes.values()) == {1}

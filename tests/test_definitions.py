@@ -76,22 +76,26 @@ def test_definitions_match_snapshot():
 @pytest.mark.parametrize("source", registry.all_sources(), ids=lambda s: s.name)
 def test_graph_reads_source_landing_staging_outbox_quickbooks_feedback(source):
     """<source>/raw_* -> staging -> matching -> outbox -> the company file; its answers -> qb_* -> outbox and
-    <source>/feedback, for every source."""
+    <source>/feedback, for every source (a write-only source: the answers -> qb_* -> its writes)."""
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
     upstream = graph.get(dg.AssetKey("qb_bills")).parent_keys
     assert upstream == {dg.AssetKey("qbxml_responses")}
-    landed, _ = source.entity_for("purchase_orders") or source.entity_for("invoices")
-    chain = [[source.name, f"raw_{landed}"], ["bill_drafts"], ["outbox_bills"], ["quickbooks_company_file"]]
-    # the Web Connector closes the loop outside the graph: the company file's answers feed the mirror, the outbox
-    edges = [*itertools.pairwise(chain), (["qbxml_responses"], ["qb_bills"]), (["qb_bills"], ["outbox_bills"])]
-    if source.feedback:
-        edges.append((["qb_bills"], [source.name, "feedback"]))
+    edges = [(["qbxml_responses"], ["qb_bills"])]
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    if source.entities:
+        landed, _ = source.entity_for("purchase_orders") or source.entity_for("invoices")
+        chain = [[source.name, f"raw_{landed}"], ["bill_drafts"], ["outbox_bills"], ["quickbooks_company_file"]]
+        # the Web Connector closes the loop outside the graph: the company file's answers feed the mirror, the outbox
+        edges += [*itertools.pairwise(chain), (["qb_bills"], ["outbox_bills"])]
+        assert groups >= {f"{source.name}_landing", "staging", "matching", "outbox", "quickbooks"}
+    if source.writes_back:
+        mirror = [["qb_bills"]] if source.billable else [[table] for table in source.writes_read]
+        edges += [(["qbxml_responses"], table) for table in mirror]
+        edges += [(table, [source.name, "feedback"]) for table in mirror]
     for before, after in edges:
         assert dg.AssetKey(before) in _ancestors(graph, dg.AssetKey(after)), (before, after)
-    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups >= {f"{source.name}_landing", "staging", "matching", "outbox", "quickbooks"}
 
 
 def test_dagster_cli_loads_the_workspace_without_deprecation_warnings(tmp_path):

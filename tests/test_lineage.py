@@ -17,6 +17,7 @@ from pipelines.definitions import ASSETS, defs
 from resources.source_api import SourceApiResource
 from resources.warehouse import WarehouseResource
 from sources import registry
+from warehouse.company_sources import enrol
 from warehouse.store import Conn, Warehouse
 
 READ = re.compile(r'\b(DELETE\s+FROM|FROM|JOIN)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?', re.I)
@@ -59,6 +60,8 @@ def observed(tmp_path, monkeypatch):
     wh.migrate()
     with wh.connect() as conn:
         _company(conn)
+        for source in registry.all_sources():  # every source's SQL runs: each feeds the company
+            enrol(conn, "acme", source.name)
     recorded: list[str] = []
     run, from_frame = Conn._run, Conn._from_frame
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from connectors.core import ApiError, RetryPolicy
 from sandbox.salesforce.admin import prepared_org
 from sandbox.salesforce.server import SalesforceSandbox
 from sources.salesforce.client import LimitReached, SalesforceClient
-from sources.salesforce.delivery import check_org
 from sources.salesforce.fields import EXTERNAL_ID, OrgNotReady
 from sources.salesforce.flows import DEFAULT_STAGES, Stages
 
@@ -114,4 +114,18 @@ def test_bulk_jobs_give_the_same_outcomes_as_collections():
         assert [(o.sf_id, o.created) for o in again] == [(o.sf_id, False) for o in bulk[:5]]
         assert len(sf.org.records["Account"]) == 30
         with pytest.raises(OrgNotReady, match="stage 'Won Big' is missing"):
-            check_org(client, Stages(open="Won Big"))
+            client.ready(Stages(open="Won Big"))
+
+
+def test_the_concurrent_request_limit_is_waited_out_and_the_daily_one_stops_the_run():
+    quick = RetryPolicy(max_attempts=3, sleep=lambda _: None)
+    with _org(daily_limit=10, busy_at=(2, 3, 5, 6, 7)) as sf, _client(sf, retry=quick) as client:
+        assert client.describe("Account")["name"] == "Account"
+        assert client.describe("Account")["name"] == "Account"  # two 403 ConcurrentPerOrgLongTxn, then through
+        assert sf.faults_fired()["concurrent_limited"] == 2
+        with pytest.raises(ApiError, match="concurrent request limit held for 3 attempts") as busy:
+            client.describe("Account")
+        assert not isinstance(busy.value, LimitReached)  # not the daily allowance: the run is not told to stop
+        sf.org.limits.used = 10
+        with pytest.raises(LimitReached, match="TotalRequests"):
+            client.describe("Account")

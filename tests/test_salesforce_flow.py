@@ -17,8 +17,8 @@ from sandbox.quickbooks.sales_truth import sales_truth
 from sandbox.salesforce.admin import prepared_org
 from sandbox.salesforce.server import SalesforceSandbox
 from sandbox.scaffold import ApiFaults
+from sources.salesforce import delivery
 from sources.salesforce.client import SalesforceClient
-from sources.salesforce.delivery import deliver
 from sources.salesforce.fields import EXTERNAL_ID, TXN_ID, OrgNotReady
 from sources.salesforce.flows import DEFAULT_STAGES, SOURCE, enqueue_writes
 from warehouse import cloud_outbox
@@ -39,7 +39,7 @@ def _sync(wh, sf: SalesforceSandbox, **options):
     with wh.connect() as conn:
         queued = enqueue_writes(conn, COMPANY, TODAY)
     with SalesforceClient(sf.base_url, "qbsync", SECRET, bulk_poll_seconds=0.01) as client:
-        return queued, deliver(wh, client, **options)
+        return queued, delivery.send(wh, client, **options)
 
 
 def _by(sf: SalesforceSandbox, obj: str, ext: str) -> dict[str, list[dict]]:

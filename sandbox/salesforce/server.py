@@ -54,7 +54,9 @@ class SalesforceSandbox(Simulator):
 
     `custom` is what an admin created ({object: fields}); `sf.org` holds the data (read it as the oracle);
     `daily_limit` the org's API requests per day (`sf.new_day()` starts the next); `session_seconds` when sessions
-    time out; `plant(obj, values)` stores a record as is (for ambiguous external ids).
+    time out; `busy_at`: the API requests (numbered from 1) refused with 403 REQUEST_LIMIT_EXCEEDED because the org
+    already runs its 25 concurrent long-running requests (not counted against the day); `plant(obj, values)` stores
+    a record as is (for ambiguous external ids).
     """
 
     def __init__(
@@ -64,6 +66,7 @@ class SalesforceSandbox(Simulator):
         client_secret: str,
         custom: dict[str, tuple[Field, ...]] | None = None,
         daily_limit: int = 15000,
+        busy_at: tuple[int, ...] = (),
         session_seconds: int = 7200,
         rate_limit_per_s: float | None = None,
         faults: ApiFaults | None = None,
@@ -94,6 +97,8 @@ class SalesforceSandbox(Simulator):
         for rule, view, methods in routes:
             self.route(data + rule, self._metered(view), methods=methods, endpoint=f"{methods[0]}:{rule}")
         self._cursors: dict[str, list[dict[str, Any]]] = {}
+        self.busy_at = set(busy_at)
+        self._metered_count = 0
         self.app.after_request(self._limit_header)
 
     def __enter__(self):
@@ -117,11 +122,22 @@ class SalesforceSandbox(Simulator):
         with self.org.lock:
             return self.org.insert(obj, values)
 
+    def faults_fired(self) -> dict[str, int]:
+        return {**super().faults_fired(), "concurrent_limited": self.stats["concurrent_limited"]}
+
     def _metered(self, view):
-        """Count the request against the daily allowance; a spent allowance is 403 REQUEST_LIMIT_EXCEEDED."""
+        """Count the request against the daily allowance; a spent allowance is 403 REQUEST_LIMIT_EXCEEDED, and so is a
+        request while the org runs too many long ones (`busy_at`), with another message."""
 
         @wraps(view)
         def metered(**kwargs: Any) -> Response:
+            with self.org.lock:
+                self._metered_count += 1
+                busy = self._metered_count in self.busy_at
+            if busy:
+                self.stats["concurrent_limited"] += 1
+                return json_response([{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+                                       "errorCode": "REQUEST_LIMIT_EXCEEDED"}], 403)  # fmt: skip
             limits = self.org.limits
             if limits.used >= limits.allowed:
                 return json_response([{"message": "TotalRequests Limit exceeded.",

@@ -1,6 +1,7 @@
 """SalesforceClient: client-credentials sessions at the org's My Domain, describe, SOQL reads, upsert by external id
 through sObject Collections (200 a call, allOrNone false) or Bulk API 2.0 ingest jobs, and the daily API limit read
-from every answer's Sforce-Limit-Info so a run stops at its share of the allowance."""
+from every answer's Sforce-Limit-Info so a run stops at its share of the allowance (the concurrent-request limit, the
+other 403 REQUEST_LIMIT_EXCEEDED, is waited out instead)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ from typing import Any
 import httpx
 
 from connectors.core import ApiClient, ApiError, ClientCredentials, RetryPolicy
+from connectors.core.retry import RetryableStatus
+from sources.salesforce.fields import OrgNotReady, missing_in_org
+from sources.salesforce.flows import DEFAULT_STAGES, STANDARD_PRICEBOOK, Stages, parse_op
 
 SOURCE = "salesforce"
 COLLECTION_MAX = 200
 OK_STATUSES = (300, 400, 403, 404, 412)  # answered by the org, read here rather than raised by the core
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+DAILY = "TotalRequests"  # the daily allowance's REQUEST_LIMIT_EXCEEDED says so; the concurrent limit's does not
 
 
 class LimitReached(ApiError):
@@ -42,7 +47,8 @@ class SalesforceClient(ApiClient):
     """One org at its My Domain (`base_url` like https://acme.my.salesforce.com).
 
     `session_seconds`: a session is re-requested after this long (the token answer carries no expiry) and on any
-    401 INVALID_SESSION_ID; `stop_at_share`: share of the daily allowance after which calls stop (LimitReached).
+    401 INVALID_SESSION_ID; `stop_at_share`: share of the daily allowance after which calls stop (LimitReached);
+    `bulk_threshold`: from this many writes of one object, a delivery sends them as a Bulk API 2.0 job.
     """
 
     def __init__(
@@ -55,6 +61,7 @@ class SalesforceClient(ApiClient):
         session_seconds: float = 7200.0,
         stop_at_share: float = 0.8,
         bulk_poll_seconds: float = 1.0,
+        bulk_threshold: int = 2000,
         timeout: float = 60.0,
         retry: RetryPolicy | None = None,
     ):
@@ -69,23 +76,34 @@ class SalesforceClient(ApiClient):
         self.data = f"/services/data/{api_version}"
         self.stop_at_share = stop_at_share
         self.bulk_poll_seconds = bulk_poll_seconds
+        self.bulk_threshold = bulk_threshold
         self.usage: tuple[int, int] | None = None  # (used, allowed) from the last answer
+        self._pricebook: str | None = None
 
     # -- every call ----------------------------------------------------------------------------
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One API call under the daily budget: LimitReached before it when the share is spent, or when the org
-        answers 403 REQUEST_LIMIT_EXCEEDED; the limit header of every answer is kept in `usage`."""
+        answers 403 REQUEST_LIMIT_EXCEEDED for its daily allowance; the same 403 for too many concurrent
+        long-running requests is retried with backoff like a 429. The limit header of every answer is kept in
+        `usage`."""
         if self.over_budget:
             used, allowed = self.usage or (0, 0)
             raise LimitReached(f"salesforce: {used} of {allowed} daily API requests used, the run stops at "
                                f"{self.stop_at_share:.0%}", status=None, source=SOURCE)  # fmt: skip
         full = path if path.startswith(("/services/", "http")) else self.data + path  # nextRecordsUrl is whole
-        response = self.request(method, full, ok_statuses=OK_STATUSES, **kwargs)
-        found = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
-        if found:
-            self.usage = (int(found[1]), int(found[2]))
-        if response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in response.text:
+        try:
+            for attempt in self.retry.retrying():
+                with attempt:
+                    response = self.request(method, full, ok_statuses=OK_STATUSES, **kwargs)
+                    self._read_usage(response)
+                    if self._limited(response) and not self._daily(response):
+                        raise RetryableStatus(response)
+        except RetryableStatus as exc:
+            raise ApiError(f"salesforce {method} {path.split('?')[0]}: the org's concurrent request limit held for "
+                           f"{self.retry.max_attempts} attempts ({_first_error(exc.response)})", status=403,
+                           source=SOURCE) from None  # fmt: skip
+        if self._limited(response):
             raise LimitReached(f"salesforce refused: {_first_error(response)}", status=403, source=SOURCE)
         if response.status_code in (403, 404, 412) or (response.status_code == 400 and method == "GET"):
             raise ApiError(f"salesforce {method} {path.split('?')[0]} answered HTTP {response.status_code}: "
@@ -95,6 +113,70 @@ class SalesforceClient(ApiClient):
     @property
     def over_budget(self) -> bool:
         return self.usage is not None and self.usage[0] >= self.stop_at_share * self.usage[1]
+
+    def _read_usage(self, response: httpx.Response) -> None:
+        found = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+        if found:
+            self.usage = (int(found[1]), int(found[2]))
+
+    @staticmethod
+    def _limited(response: httpx.Response) -> bool:
+        return response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in response.text
+
+    def _daily(self, response: httpx.Response) -> bool:
+        """A REQUEST_LIMIT_EXCEEDED for the daily allowance (its message, or the usage header at the allowance), not
+        for concurrent long-running requests (which pass in seconds)."""
+        spent = self.usage is not None and self.usage[0] >= self.usage[1]
+        return DAILY in response.text or spent
+
+    def check(self, stages: Stages = DEFAULT_STAGES) -> list[tuple[str, bool, str]]:
+        """`qbsync connection test`: a session, the daily allowance, then whether the org has every field, object and
+        stage the flow writes (describe). (step, worked, plain words); stops at the first failure."""
+        try:
+            self.token.authorization()
+        except ApiError as exc:
+            return [("token", False, f"{exc}: check the connected app's consumer key and secret, that the client "
+                     "credentials flow is enabled with a Run As user, and the My Domain URL")]  # fmt: skip
+        steps = [("token", True, f"Salesforce at {self.base_url} opened a session for this connected app")]
+        try:
+            limits = self.call("GET", "/limits").json()["DailyApiRequests"]
+            problems = missing_in_org(self.describe, stages.all())
+        except ApiError as exc:
+            return [*steps, ("read", False, f"reading the org failed: {exc}")]
+        used = limits["Max"] - limits["Remaining"]
+        steps.append(("read", True, f"{used} of {limits['Max']} daily API requests used (GET /limits)"))
+        if problems:
+            return [*steps, ("org", False, f"the org is not ready for qbsync: {problems[0]} ({len(problems)} "
+                             "problems; qbsync lists them all when it runs)")]  # fmt: skip
+        return [*steps, ("org", True, "every field, object and stage qbsync writes is there (describe)")]
+
+    def ready(self, stages: Stages = DEFAULT_STAGES) -> None:
+        """Stop before anything is sent when the org lacks a field, object or stage the flow writes."""
+        problems = missing_in_org(self.describe, stages.all())
+        if problems:
+            raise OrgNotReady("the Salesforce org is not ready for qbsync:\n- " + "\n- ".join(problems))
+
+    def standard_pricebook(self) -> str:
+        """The Id of the org's standard price book (looked up once)."""
+        if self._pricebook is None:
+            found = list(self.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true"))
+            if not found:
+                raise OrgNotReady("the org has no standard price book (Pricebook2 with IsStandard = true)")
+            self._pricebook = found[0]["Id"]
+        return self._pricebook
+
+    def record(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A queued payload as the org takes it: the standard price book named by its Id."""
+        if payload.get("Pricebook2Id") == STANDARD_PRICEBOOK:
+            return {**payload, "Pricebook2Id": self.standard_pricebook()}
+        return payload
+
+    def deliver(self, op: str, payload: dict[str, Any]) -> None:
+        """One queued write (an upsert by external id, harmless to repeat); ApiError naming Salesforce's error."""
+        obj, ext = parse_op(op)
+        (outcome,) = self.upsert_collection(obj, ext, [self.record(payload)])
+        if outcome.error:
+            raise ApiError(f"salesforce refused {obj} {ext}={outcome.key}: {outcome.error}", source=SOURCE)
 
     # -- reads ---------------------------------------------------------------------------------
 

@@ -1,21 +1,25 @@
-"""Deliver the queued Salesforce writes of the cloud_outbox: describe check first, then parents before children,
-each object's writes through sObject Collections (200 a call) or, above a threshold, a Bulk API 2.0 job; every
-record settles on its own outcome (an ambiguous external id is held with its reason), and a run that reaches its
-share of the daily API allowance leaves what it did not send queued for the next run."""
+"""Queue and deliver the Salesforce writes of the cloud_outbox (Source.delivery): each company's due writes queued
+from its QuickBooks mirror; then the describe check, parents before children, each object's writes through sObject
+Collections (200 a call) or, above the client's threshold, a Bulk API 2.0 job; every record settles on its own
+outcome (an ambiguous external id is held with its reason), and a run that reaches its share of the daily API
+allowance, or its time budget, leaves what it did not send queued for the next run."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connectors.core import ApiError
 from sources.salesforce.client import COLLECTION_MAX, LimitReached, Outcome, SalesforceClient
-from sources.salesforce.fields import OrgNotReady, missing_in_org
-from sources.salesforce.flows import DEFAULT_STAGES, SOURCE, STANDARD_PRICEBOOK, Stages, parse_op
+from sources.salesforce.flows import DEFAULT_STAGES, SOURCE, Stages, enqueue_writes, parse_op
 from warehouse import cloud_outbox
-from warehouse.store import Warehouse
+from warehouse.states import CloudWrite
+from warehouse.store import Conn, Warehouse
 
 ACTOR = "salesforce:deliver"
 HELD = "held: several Salesforce records hold this external id; merge or fix them, then replay"
@@ -36,27 +40,58 @@ class Delivery:
     errors: dict[str, str] = field(default_factory=dict)  # record key -> error, first 50
 
 
-def check_org(client: SalesforceClient, stages: Stages = DEFAULT_STAGES) -> None:
-    """Stop before anything is sent when the org lacks a field, object or stage the flow writes."""
-    problems = missing_in_org(client.describe, stages.all())
-    if problems:
-        raise OrgNotReady("the Salesforce org is not ready for qbsync:\n- " + "\n- ".join(problems))
+def company_today(conn: Conn, company: str) -> date:
+    """The company's local date (aging and overdue are counted on it): its time zone, else the UTC offset QuickBooks
+    last reported, else UTC."""
+    zone, offset = conn.fetchone(
+        "SELECT c.time_zone, k.utc_offset_minutes FROM companies c LEFT JOIN qb_clock k ON k.company = c.company "
+        "WHERE c.company = ?",
+        [company],
+    ) or (None, None)
+    moment = datetime.now(UTC)
+    if zone:
+        return moment.astimezone(ZoneInfo(zone)).date()
+    return (moment + timedelta(minutes=int(offset or 0))).date()
 
 
-def deliver(
+def queue(wh: Warehouse, stages: Stages = DEFAULT_STAGES) -> int:
+    """Queue the due writes of every company Salesforce feeds (company_sources), each on its own local date."""
+    queued = 0
+    with wh.connect() as conn:
+        fed = conn.fetchall(
+            "SELECT DISTINCT company FROM company_sources WHERE source_system = ? ORDER BY company", [SOURCE]
+        )
+        for (company,) in fed:
+            queued += enqueue_writes(conn, company, company_today(conn, company), stages)
+    return queued
+
+
+def deliver(wh: Warehouse, client: SalesforceClient, budget_s: float | None = None) -> dict[str, Any]:
+    """The declared delivery (Source.delivery): `send` within the time budget, as counts."""
+    done = send(wh, client, budget_s=budget_s)
+    return {k: v for k, v in asdict(done).items() if k != "errors"}
+
+
+def send(
     wh: Warehouse,
     client: SalesforceClient,
     *,
-    bulk_threshold: int = 2000,
     bulk_job_records: int = 10000,
     claim_limit: int = 50000,
+    budget_s: float | None = None,
     stages: Stages = DEFAULT_STAGES,
 ) -> Delivery:
     """Send every pending write (see the module docstring); returns what happened."""
-    check_org(client, stages)
     done = Delivery()
-    pricebook: str | None = None
+    deadline = None if budget_s is None else time.monotonic() + budget_s
+    checked = False
     while done.stopped is None:
+        if deadline is not None and time.monotonic() >= deadline:
+            done.left_queued = wh.scalar(
+                "SELECT count(*) FROM cloud_outbox WHERE source_system = ? AND status = ?", [SOURCE, CloudWrite.PENDING]
+            )
+            done.stopped = f"the run's {budget_s:.0f} s are spent; the rest goes next run"
+            break
         with wh.connect() as conn:
             rows = cloud_outbox.claim(conn, SOURCE, claim_limit, ACTOR)
         if not rows:
@@ -64,13 +99,14 @@ def deliver(
         rows.sort(key=lambda r: (r["op"], r["record_key"]))
         pending = list(rows)
         try:
+            if not checked:
+                client.ready(stages)  # nothing is sent to an org that lacks what the flow writes
+                checked = True
             for op, group in groupby(rows, key=lambda r: r["op"]):
                 batch = list(group)
                 obj, ext = parse_op(op)
-                if obj == "PricebookEntry" and pricebook is None:
-                    pricebook = _standard_pricebook(client)
-                payloads = [_payload(r, pricebook) for r in batch]
-                if len(batch) >= bulk_threshold:
+                payloads = [client.record(json.loads(r["payload"])) for r in batch]
+                if len(batch) >= client.bulk_threshold:
                     for start in range(0, len(batch), bulk_job_records):
                         part = slice(start, start + bulk_job_records)
                         _settle(wh, batch[part], client.upsert_bulk(obj, ext, payloads[part]), done, pending)
@@ -83,23 +119,10 @@ def deliver(
         except (LimitReached, ApiError) as exc:
             done.stopped = str(exc)
             done.left_queued = len(pending)
-            with wh.connect() as conn:
+        finally:
+            with wh.connect() as conn:  # stopped, or the org not ready: nothing unsent stays claimed
                 cloud_outbox.release(conn, pending, ACTOR)
     return done
-
-
-def _payload(row: dict[str, Any], pricebook: str | None) -> dict[str, Any]:
-    payload = json.loads(row["payload"])
-    if payload.get("Pricebook2Id") == STANDARD_PRICEBOOK:
-        payload["Pricebook2Id"] = pricebook
-    return payload
-
-
-def _standard_pricebook(client: SalesforceClient) -> str:
-    found = list(client.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true"))
-    if not found:
-        raise OrgNotReady("the org has no standard price book (Pricebook2 with IsStandard = true)")
-    return found[0]["Id"]
 
 
 def _settle(wh: Warehouse, rows: list[dict], outcomes: list[Outcome], done: Delivery, pending: list[dict]) -> None:
