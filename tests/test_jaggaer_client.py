@@ -12,8 +12,10 @@ import pytest
 from connectors.core import AuthenticationError, RetryPolicy
 from sandbox.jaggaer.generator import generate, receipt_key
 from sandbox.jaggaer.server import INVOICES, REALM, JaggaerSandbox
+from sources import registry
 from sources.jaggaer.client import JaggaerClient, JaggaerSettings, ReturnCodeError
 from sources.jaggaer.models import filter_time, parse_time
+from sources.jaggaer.resource import JaggaerResource
 
 CID, SECRET = "qbsync-test", "sandbox-secret-value"
 
@@ -122,9 +124,13 @@ def test_a_wrong_secret_is_refused_without_echoing_it(sandbox):
     assert "not-the-secret" not in str(err.value)
 
 
-def test_settings_come_from_the_environment():
-    found = JaggaerSettings.from_env({"JAGGAER_REALM": "Acme-int", "JAGGAER_PAGE_SIZE": "25"})
-    assert (found.realm, found.page_size, found.invoices_path) == ("Acme-int", 25, JaggaerSettings().invoices_path)
+def test_the_resource_hands_its_settings_to_the_client(sandbox):
+    resource = JaggaerResource(base_url=sandbox.base_url, client_id=CID, client_secret=SECRET, realm="Acme-int",
+                               invoices_path="/custom/invoices")  # fmt: skip
+    with resource.client() as client:
+        assert (client.settings.realm, client.settings.invoices_path) == ("Acme-int", "/custom/invoices")
+        assert "/auth/realms/Acme-int/" in client.token.token_url
+    assert registry.get("jaggaer").env["realm"] == "QBSYNC_JAGGAER_REALM"
 
 
 def test_connection_check_reads_one_invoice(sandbox):

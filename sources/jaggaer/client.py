@@ -3,9 +3,8 @@ read from JAGGAER's list envelope with `start` paging and `flt=` filters, on a K
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -24,10 +23,14 @@ from sources.jaggaer.models import (
 SOURCE = "jaggaer"
 
 
+PAGE_SIZE = 100
+
+
 @dataclass(frozen=True)
 class JaggaerSettings:
-    """What public documentation does not confirm, as configuration (environment `JAGGAER_<FIELD>` upper-cased,
-    e.g. JAGGAER_REALM). Paths are below the base URL; `*_list` names the envelope's list and record keys."""
+    """What public documentation does not confirm, as configuration (the resource's fields, QBSYNC_JAGGAER_<FIELD>
+    in a deployment: SETTINGS says what each does). Paths are below the base URL; `*_list` names the envelope's
+    list and record keys."""
 
     realm: str = "J1p-integrations"
     invoices_path: str = "/j1p/api/public/ji/v1/invoices"
@@ -36,23 +39,29 @@ class JaggaerSettings:
     orders_list: str = "purchaseOrderList.purchaseOrder"
     suppliers_path: str = "/j1p/api/public/jsm/v1/suppliers"
     suppliers_list: str = "supplierList.supplier"
-    page_param: str = "start"  # 1-based record position of the page
+    page_param: str = "start"
     size_param: str = "max"
-    page_size: int = 100
-    modified_filter: str = "LASTMODTIME"  # flt clause field of the last-modified bound
-    components: str = "HEADER,LINES"  # comp= asking for lines with each document ("" to leave it out)
-    account_segment: str = "Account"  # the split custom field holding the GL account
+    modified_filter: str = "LASTMODTIME"
+    components: str = "HEADER,LINES"
+    account_segment: str = "Account"
     cost_centre_segment: str = "Financial_Unit"
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> JaggaerSettings:
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f"JAGGAER_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = int(raw) if f.type in ("int", int) else raw
-        return cls(**values)
+
+SETTINGS = {
+    "realm": "Keycloak realm of the public API's token endpoint (default J1p-integrations).",
+    "invoices_path": "Path of the invoice list (default /j1p/api/public/ji/v1/invoices).",
+    "invoices_list": "Dotted key of the invoices in its envelope (default jiinvoiceList.jiinvoice).",
+    "orders_path": "Path of the purchase-order list (default /j1p/api/public/jp/v1/purchaseorders).",
+    "orders_list": "Dotted key of the POs in its envelope (default purchaseOrderList.purchaseOrder).",
+    "suppliers_path": "Path of the supplier list (default /j1p/api/public/jsm/v1/suppliers).",
+    "suppliers_list": "Dotted key of the suppliers in its envelope (default supplierList.supplier).",
+    "page_param": "Query parameter of a page's first record position, from 1 (default start).",
+    "size_param": "Query parameter of the page size (default max).",
+    "modified_filter": "flt= field of the last-modified bound (default LASTMODTIME).",
+    "components": "comp= components asked with each document; lines are needed (default HEADER,LINES).",
+    "account_segment": "Split custom field holding a line's GL account (default Account).",
+    "cost_centre_segment": "Split custom field holding a line's cost centre (default Financial_Unit).",
+}
 
 
 class ReturnCodeError(ApiError):
@@ -77,7 +86,7 @@ class JaggaerClient(ApiClient):
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
     ):
-        self.settings = settings or JaggaerSettings.from_env()
+        self.settings = settings or JaggaerSettings()
         base_url = base_url.rstrip("/")
         retry = retry or RetryPolicy(cap=60.0)
         token_url = f"{base_url}/auth/realms/{self.settings.realm}/protocol/openid-connect/token"
@@ -85,7 +94,7 @@ class JaggaerClient(ApiClient):
         super().__init__(
             base_url, source=SOURCE, token=token, retry=retry, timeout=timeout, headers={"Accept": "application/json"}
         )
-        self.page_size = page_size or self.settings.page_size
+        self.page_size = page_size or PAGE_SIZE
         self.segments = Segments(self.settings.account_segment or None, self.settings.cost_centre_segment or None)
 
     # reads
@@ -146,7 +155,7 @@ class JaggaerClient(ApiClient):
         try:
             self.token.authorization()
         except ApiError as exc:
-            return [("token", False, f"{exc}: check the client id and secret and the realm (JAGGAER_REALM)")]
+            return [("token", False, f"{exc}: check the client id and secret and the realm (QBSYNC_JAGGAER_REALM)")]
         steps = [("token", True, f"JAGGAER at {self.base_url} (realm {self.settings.realm}) issued a token")]
         s = self.settings
         try:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sources.declaration import Billable, Entity, LineNumber, Policy, Source
+from sources.declaration import Billable, Entity, LineNumber, Policy, Setting, Source
+from sources.jaggaer.client import SETTINGS
 
 _MODIFIED = {"last_modified": ("lastModified",), "version": ("version",)}
 _SUPPLIER = ("header", "supplier")
@@ -36,6 +37,8 @@ SOURCE = Source(
     name="jaggaer",
     title="JAGGAER",
     client="sources.jaggaer.client:JaggaerClient",
+    resource="sources.jaggaer.resource:JaggaerResource",
+    settings={name: Setting(f"QBSYNC_JAGGAER_{name.upper()}", doc) for name, doc in SETTINGS.items()},
     simulator="sandbox.jaggaer.contract:harness",
     demo="sandbox.jaggaer.demo:JaggaerDemo",
     cursor_field="lastModified",
