@@ -67,22 +67,28 @@ class DemoOptions:
 
 @dataclass(frozen=True)
 class Books:
-    """The sandbox company file as the demo read it after delivery: Vendor, Bill and BillPaymentCheck objects."""
+    """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck and PurchaseOrder
+    objects."""
 
     vendors: list[dict[str, Any]]
     bills: list[dict[str, Any]]
     payments: list[dict[str, Any]]
+    purchase_orders: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def read(cls, path: Path) -> Books:
         from sandbox.quickbooks.company import CompanyFile
 
         with CompanyFile(path) as company:
-            return cls(company.objects("Vendor"), company.objects("Bill"), company.objects("BillPaymentCheck"))
+            return cls(company.objects("Vendor"), company.objects("Bill"), company.objects("BillPaymentCheck"),
+                       company.objects("PurchaseOrder"))  # fmt: skip
 
     def bill_amounts(self) -> dict[str, Decimal]:
-        """RefNumber -> the bill's total (the sum of its expense lines)."""
-        return {b.get("RefNumber"): sum((_amount(x) for x in bill_lines(b)), Decimal(0)) for b in self.bills}
+        """RefNumber -> the bill's total (the sum of its expense and item lines)."""
+        return {
+            b.get("RefNumber"): sum((_amount(x) for x in [*bill_lines(b), *bill_lines(b, "ItemLine")]), Decimal(0))
+            for b in self.bills
+        }
 
 
 @dataclass
@@ -167,9 +173,9 @@ def _hooks() -> dict[str, type[DemoSystem]]:
     return found
 
 
-def bill_lines(bill: dict[str, Any]) -> list[dict[str, Any]]:
-    """A Bill's expense lines (one line comes back as a dict, several as a list)."""
-    lines = bill.get("ExpenseLineRet") or []
+def bill_lines(bill: dict[str, Any], stem: str = "ExpenseLine") -> list[dict[str, Any]]:
+    """A Bill's expense lines, or its lines of another kind (`ItemLine`); one line may come as a dict."""
+    lines = bill.get(f"{stem}Ret") or []
     return lines if isinstance(lines, list) else [lines]
 
 
