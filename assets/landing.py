@@ -1,7 +1,8 @@
 """Landing assets generated from the registry: `<source>/raw_<entity>` pulled through the source's client
-incrementally from its cursor watermark (minus the declared overlap)."""
+incrementally from its cursor watermark (minus the declared overlap), plus the records a webhook run names when the
+client fetches named records (`fetch_<entity>(ids)`)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from assets import steps
 from assets.metadata import columns, result, sample, table
 from assets.policies import API_RETRY, LANDING_FRESHNESS, SOURCE_OWNERS, WAREHOUSE_POOL, api_failures_final, stored
 from connectors.core.watermark import later, load_watermark, parse_timestamp, save_watermark
+from connectors.webhooks.queue import named_in
 from sources import registry
 from sources.declaration import Source
 
@@ -41,8 +43,22 @@ def landing_key(source: Source, entity: str) -> dg.AssetKey:
     return dg.AssetKey(source.landing_key(entity))
 
 
+def _and_named(
+    pulled: Iterator[dict[str, Any]], fetch: Callable[[list[str]], Iterator[dict[str, Any]]], named: list[str], key: str
+) -> Iterator[dict[str, Any]]:
+    """The incremental pull, then the named records it did not bring (`fetch(ids)`: those the source still serves)."""
+    seen = set()
+    for record in pulled:
+        seen.add(str(record.get(key)) if isinstance(record, dict) else None)
+        yield record
+    missing = [i for i in named if i not in seen]
+    if missing:
+        yield from fetch(missing)
+
+
 def _landing_asset(source: Source, entity: str) -> dg.AssetsDefinition:
     raw = source.raw_table(entity)
+    id_field = source.entities[entity].id_field or source.id_field
 
     @dg.asset(
         key=landing_key(source, entity),
@@ -63,6 +79,9 @@ def _landing_asset(source: Source, entity: str) -> dg.AssetsDefinition:
             start = load_watermark(conn, source.name, entity)
         with api_failures_final(), getattr(context.resources, source.name).client() as client:
             pulled = getattr(client, f"iter_{entity}")(updated_after=resume_from(start, source.cursor_overlap))
+            named = named_in(context.run.tags).get(entity)
+            if named and hasattr(client, f"fetch_{entity}"):  # a webhook named them: pull them whatever their cursor
+                pulled = _and_named(pulled, getattr(client, f"fetch_{entity}"), named, id_field)
             fetched = _Watermarked(pulled, start, source.cursor_field)
             figures = steps.land(wh, source, entity, fetched)
         if fetched.latest and fetched.latest != start:

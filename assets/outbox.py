@@ -92,9 +92,9 @@ def outbox_bill_payments(warehouse: WarehouseResource) -> dg.MaterializeResult:
     group_name="outbox",
     **OUTBOX,
     pool=WAREHOUSE_POOL,
-    description="VendorQuery, CustomerQuery, AccountQuery, ItemQuery, BillQuery, BillPaymentCheckQuery, InvoiceQuery "
-    "and PurchaseOrderQuery (with lines), TxnDeletedQuery and ListDeletedQuery per company from each mirror table's "
-    "modified-date watermark",
+    description="VendorQuery, CustomerQuery, AccountQuery, ItemQuery, BillQuery, BillPaymentCheckQuery, "
+    "BillPaymentCreditCardQuery, InvoiceQuery and PurchaseOrderQuery (with lines), TxnDeletedQuery and "
+    "ListDeletedQuery per company from each mirror table's modified-date watermark",
 )
 def qb_reference_queries(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 
 from assets.landing import landing_key
 from assets.matching import matching_assets
 from assets.outbox import outbox_assets
 from assets.staging import staging_assets
-from connectors.webhooks.queue import mark_consumed, pending_events, touched_entities
+from connectors.webhooks.queue import NAMED_TAG, mark_consumed, named_objects, pending_events, touched_entities
 from pipelines.jobs import quickbooks_responses_job, sync_job_name, sync_jobs
 from resources.warehouse import WarehouseResource
 from sources import registry
@@ -50,8 +52,8 @@ def webhook_selection(source: Source, entities: set[str]) -> list[dg.AssetKey]:
     jobs=list(sync_jobs.values()),
     minimum_interval_seconds=WEBHOOK_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Pulls the entities named by verified webhook deliveries of every source (one run per source), then "
-    "marks the deliveries consumed",
+    description="Pulls the entities named by verified webhook deliveries of every source (one run per source; the "
+    "records they name too, when the source's client fetches named records), then marks the deliveries consumed",
 )
 def webhook_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     requests, skipped = [], []
@@ -69,12 +71,17 @@ def webhook_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
         if events and not entities:
             skipped.append(f"{len(events)} {source.name} deliveries named no entity we pull")
         if entities:
+            named = named_objects(events, source.webhook.entities)
             requests.append(
                 dg.RunRequest(
                     run_key=f"webhooks-{source.name}-{events[-1]['event_id']}",
                     job_name=sync_job_name(source),
                     asset_selection=webhook_selection(source, entities),
-                    tags={"qbsync/webhook_events": str(len(events)), "qbsync/source": source.name},
+                    tags={
+                        "qbsync/webhook_events": str(len(events)),
+                        "qbsync/source": source.name,
+                        **({NAMED_TAG: json.dumps(named, separators=(",", ":"))} if named else {}),
+                    },
                 )
             )
     if requests:

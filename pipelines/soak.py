@@ -254,9 +254,11 @@ def run_soak(
                 _session_round(env, procs, ports, number, run.kills)
                 progress(f"round {number}: folding answers and queueing what they unblock")
                 env._materialize(_response_assets(list(env.systems)))
+                changed = env.in_quickbooks()  # what the firm does in QuickBooks between runs (pays bills)
                 queued = _queued_work(env.warehouse)
                 env._materialize(_requeue_assets())
-                if number > 2 and _queued_work(env.warehouse) == queued and _live_work(env.warehouse) == 0:
+                quiet = not changed and _queued_work(env.warehouse) == queued and _live_work(env.warehouse) == 0
+                if number > 2 and quiet:
                     break
                 if time.monotonic() > deadline:
                     break

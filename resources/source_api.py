@@ -47,8 +47,8 @@ class SourceApiResource(dg.ConfigurableResource):
         """The source's declared client (`module:Class`), a context manager over one HTTP session."""
         found = self.connection()
         cls = registry.client_class(self.source)
-        return cls(found.value("base_url"), found.value("client_id"), found.value("client_secret"),
-                   **self.client_options())  # fmt: skip
+        options = {**connections.stored_options(found), **self.client_options()}
+        return cls(found.value("base_url"), found.value("client_id"), found.value("client_secret"), **options)
 
 
 def deployed(source: Source) -> SourceApiResource:

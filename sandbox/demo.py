@@ -133,12 +133,17 @@ def run_demo(
     with env:
         progress("pulling the sources and queueing QuickBooks requests")
         env.sync()
-        trips = 0 if stage_only else env.deliver()
-        if not stage_only and env.revise():
+        if stage_only:
+            return env.result(round_trips=0, seconds=round(time.monotonic() - started, 1))
+        trips = env.deliver()
+        progress("syncing again with nothing changed at the sources")
+        resent, more = env.sync_again()
+        trips += more
+        if env.revise():
             progress("second act: the sources' corrections and re-deliveries")
             env.sync()
             trips += env.deliver()
-        return env.result(round_trips=trips, seconds=round(time.monotonic() - started, 1))
+        return env.result(round_trips=trips, seconds=round(time.monotonic() - started, 1), resent=resent)
 
 
 class DemoEnvironment:
@@ -255,15 +260,29 @@ class DemoEnvironment:
             with CompanyFile.create(self.company_path, country=self.country, faults=self.qb_faults) as company:
                 for number in range(1, MAX_ROUNDS + 1):
                     trips += self._session(bridge, company, number)
+                    changed = self.in_quickbooks()
                     self.progress(f"round {number}: queueing what the responses unblock")
                     before = _queued_work(wh)
                     self._materialize(_requeue_assets())
-                    if _queued_work(wh) == before and _live_work(wh) == 0:
+                    if not changed and _queued_work(wh) == before and _live_work(wh) == 0:
                         break
                 trips += self._session(bridge, company, number + 1)
         finally:
             bridge.stop()
         return trips
+
+    def in_quickbooks(self) -> int:
+        """What each source's hook does in QuickBooks between Web Connector runs (e.g. pays bills): changes made."""
+        return sum(system.in_quickbooks(self.company_path) for system in self.systems.values())
+
+    def sync_again(self) -> tuple[dict[str, int], int]:
+        """A second sync and delivery with nothing changed at the sources: (per source whose simulator counts the
+        writes it receives, how many arrived meanwhile (0: nothing unchanged is sent again), round trips)."""
+        before = {name: system.writes_received() for name, system in self.systems.items()}
+        self.sync()
+        trips = self.deliver()
+        resent = {name: self.systems[name].writes_received() - n for name, n in before.items() if n is not None}
+        return resent, trips
 
     def revise(self) -> bool:
         """Each source's second act (DemoSystem.revise); True when any of them changed its data."""
@@ -295,8 +314,9 @@ class DemoEnvironment:
         )[0]
         return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
 
-    def result(self, *, round_trips: int, seconds: float) -> DemoResult:
-        """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine."""
+    def result(self, *, round_trips: int, seconds: float, resent: dict[str, int] | None = None) -> DemoResult:
+        """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine;
+        `resent` (sync_again) adds each counting source's `second_sync_writes`."""
         from sandbox.demo_system import Books
 
         wh = self.warehouse
@@ -306,7 +326,10 @@ class DemoEnvironment:
         unexplained = sum(1 for b in books.bills if b.get("RefNumber") not in explained)
         return DemoResult(
             sources={name: system.landed(wh) for name, system in self.systems.items()},
-            verified={name: v.figures for name, v in verdicts.items()},
+            verified={
+                name: {**v.figures, **({"second_sync_writes": resent[name]} if name in (resent or {}) else {})}
+                for name, v in verdicts.items()
+            },
             faults_fired={name: system.faults_fired() for name, system in self.systems.items()},
             outbox=_outbox_counts(wh),
             quickbooks={"vendors": len(books.vendors), "bills": len(books.bills), "bill_payments": len(books.payments)},
@@ -417,15 +440,12 @@ def _outbox_counts(wh) -> dict[str, int]:
 # -- checking the company file ----------------------------------------------------------------------
 
 
-def _ref(obj: dict, name: str) -> str | None:
-    value = obj.get(name)
-    return value.get("FullName") if isinstance(value, dict) else None
-
-
 def _duplicates(books) -> int:
     """Objects that repeat another: vendors by AccountNumber, bills by (vendor, RefNumber), payments by RefNumber."""
+    from sandbox.demo_system import ref_name
+
     keys = Counter(("vendor", v.get("AccountNumber")) for v in books.vendors if v.get("AccountNumber"))
-    keys += Counter(("bill", _ref(b, "VendorRef"), b.get("RefNumber")) for b in books.bills)
+    keys += Counter(("bill", ref_name(b, "VendorRef"), b.get("RefNumber")) for b in books.bills)
     keys += Counter(("payment", p.get("RefNumber")) for p in books.payments if p.get("RefNumber"))
     return sum(n - 1 for n in keys.values())
 

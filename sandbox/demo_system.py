@@ -26,10 +26,13 @@ country); adds the demo company on a fresh warehouse (every declared source enro
 `--bill-on` / `--invoice-difference` applied to all) and calls `configure`; enters `simulator()` and stores the
 hook's `connection(base_url)` as instance "demo" in the encrypted connection store, which the source's
 SourceApiResource (resource key: the source name) reads; materializes `<source>/raw_*` beside the shared staging,
-matching and outbox assets; delivers to the sandbox company file; when some hook's `revise()` changed its data,
-syncs and delivers once more (the second act); then reports `landed(warehouse)` (rows per raw table),
-`faults_fired()` (the scaffold's counters) and `verify(books, policy)`; `qbsync soak` also asks each
-hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
+matching and outbox assets; delivers to the sandbox company file, letting each hook act in QuickBooks between
+Web Connector runs (`in_quickbooks(company_path)`, optional: e.g. pay some of its bills, as the firm's staff
+would); syncs and delivers once more with nothing changed (a hook that counts its simulator's writes,
+`writes_received()`, gets the figure `second_sync_writes`, 0 is the goal); when some hook's `revise()` then changes
+its data (corrections, re-deliveries), syncs and delivers once more (the second act); then reports
+`landed(warehouse)` (rows per raw table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`;
+`qbsync soak` also asks each hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
 `double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
 hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
 """
@@ -67,12 +70,14 @@ class DemoOptions:
 
 @dataclass(frozen=True)
 class Books:
-    """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck and PurchaseOrder
-    objects."""
+    """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck, Account,
+    BillPaymentCreditCard and PurchaseOrder objects."""
 
     vendors: list[dict[str, Any]]
     bills: list[dict[str, Any]]
     payments: list[dict[str, Any]]
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    card_payments: list[dict[str, Any]] = field(default_factory=list)
     purchase_orders: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
@@ -80,8 +85,8 @@ class Books:
         from sandbox.quickbooks.company import CompanyFile
 
         with CompanyFile(path) as company:
-            return cls(company.objects("Vendor"), company.objects("Bill"), company.objects("BillPaymentCheck"),
-                       company.objects("PurchaseOrder"))  # fmt: skip
+            kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account", "BillPaymentCreditCard", "PurchaseOrder")
+            return cls(*(company.objects(kind) for kind in kinds))
 
     def bill_amounts(self) -> dict[str, Decimal]:
         """RefNumber -> the bill's total (the sum of its expense and item lines)."""
@@ -144,6 +149,15 @@ class DemoSystem:
         declared = registry.get(self.source)
         return {entity: wh.scalar(f"SELECT count(*) FROM {declared.raw_table(entity)}") for entity in declared.entities}
 
+    def in_quickbooks(self, company_path: Path) -> int:
+        """What the firm's staff do in QuickBooks itself between Web Connector runs (e.g. pay bills) on the company
+        file at `company_path`: the number of changes made (none by default)."""
+        return 0
+
+    def writes_received(self) -> int | None:
+        """Writes the running simulator has received so far (every attempt); None: it does not count them."""
+        return None
+
     def soak_check(self, env) -> Any:
         """`qbsync soak`'s verdict on this source's documents (an object with `clean`, `lines()`, `as_json()`), judged
         from its own truth and the company file of `env` (a sandbox.demo.DemoEnvironment); None: no soak checker."""
@@ -177,6 +191,12 @@ def bill_lines(bill: dict[str, Any], stem: str = "ExpenseLine") -> list[dict[str
     """A Bill's expense lines, or its lines of another kind (`ItemLine`); one line may come as a dict."""
     lines = bill.get(f"{stem}Ret") or []
     return lines if isinstance(lines, list) else [lines]
+
+
+def ref_name(obj: dict[str, Any], ref: str) -> str | None:
+    """The FullName of a reference field (VendorRef, AccountRef, ClassRef, ...) of a company-file object."""
+    value = obj.get(ref)
+    return value.get("FullName") if isinstance(value, dict) else None
 
 
 def _amount(line: dict[str, Any]) -> Decimal:

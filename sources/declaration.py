@@ -101,10 +101,13 @@ class Setting:
 class Source:
     """One cloud system: everything the shared layers need to land, stage, bill and write back its documents.
 
-    The client (`module:Class`) is built as Class(base_url, client_id, client_secret[, page_size=]) and used as a
+    The client (`module:Class`) is built as Class(base_url, client_id, client_secret[, page_size=][, **options])
+    and used as a
     context manager; it serves `iter_<entity>(updated_after=cursor)` per entity and, with feedback flows,
     `deliver(op, payload)` (the write, idempotent at the target where it can be) and `delivered(op, payload)` (read
-    back whether it already happened, asked before re-sending a write whose outcome a killed run left unknown);
+    back whether it already happened, asked before re-sending a write whose outcome a killed run left unknown) and,
+    where webhooks name records without carrying them, `fetch_<entity>(ids)` (the named records the list would
+    serve, which a webhook-started run pulls whatever their cursor);
     `check()` answers `qbsync connection test`: a token, then one cheap read, as (step, worked, plain words) rows.
 
     A write-only source (no `entities`, nothing billable) only writes QuickBooks' records to the cloud system: its
@@ -117,6 +120,9 @@ class Source:
     entities: dict[str, Entity]  # landing entity name -> how it maps
     billable: tuple[Billable, ...] = ()
     client: str = ""  # "module:Class" of the API client (connectors.core.ApiClient)
+    # optional connection settings (`qbsync connection add --set name=value`) -> what they mean; the client gets the
+    # stored ones as keyword arguments (e.g. Basware's auth)
+    options: dict[str, str] = field(default_factory=dict)
     simulator: str = ""  # "module:function" of its simulator harness for the contract test (tests/test_contract.py)
     demo: str = ""  # "module:Class" of its hook in `qbsync demo` (a sandbox.demo_system.DemoSystem)
     id_field: str = "id"

@@ -119,3 +119,28 @@ def test_wrong_secret_is_reported_without_echoing_it(sandbox):
 def test_page_size_above_the_accounting_documents_cap_is_refused():
     with pytest.raises(ValueError, match=r"1\.\.100"):
         BaswareClient("http://127.0.0.1:9", CID, SECRET, page_size=101)
+
+
+def test_http_basic_instead_of_tokens_reads_and_writes_without_a_token(sandbox, dataset, warehouse):
+    """The alternative the API allows: the client id and secret as HTTP Basic on every call, chosen with the
+    connection's optional `auth` setting; no token is ever asked for, wrong credentials are refused."""
+    from resources.source_api import SourceApiResource
+    from warehouse import connections
+
+    warehouse.migrate()
+    with warehouse.connect() as conn:
+        connections.save(conn, "basware", "basic", {"base_url": sandbox.base_url, "client_id": CID, "auth": "basic"},
+                         {"client_secret": SECRET})  # fmt: skip
+    resource = SourceApiResource(source="basware", instance="basic", database_url=warehouse.url,
+                                 schema_name=warehouse.schema)  # fmt: skip
+    with resource.client() as client:
+        assert [ok for _, ok, _ in client.check()] == [True, True]
+        assert {d["invoiceId"] for d in client.iter_invoices()} == waiting(dataset)
+        assert client.acknowledge(sorted(waiting(dataset))[0]) is True
+    assert sandbox.stats["token_requests"] == 0 and sandbox.stats["unauthorized"] == 0
+    wrong = BaswareClient(sandbox.base_url, CID, "wrong", auth="basic", retry=RetryPolicy(base=0.001))
+    with wrong, pytest.raises(ApiError) as refused:
+        list(wrong.iter_invoices())
+    assert refused.value.status == 401
+    with pytest.raises(ValueError, match="auth"):
+        BaswareClient(sandbox.base_url, CID, SECRET, auth="digest")

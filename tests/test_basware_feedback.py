@@ -131,3 +131,42 @@ def test_payments_in_quickbooks_are_reported_partial_then_full(warehouse, tenant
     answers = api.state.dataset.documents[invoice[first]]["paymentResponses"]
     assert [a["paidTotal"] for a in answers] == [11.0, float(expected[first]["amount"])]
     assert answers[-1]["responseMessage"].startswith("Paid in full in QuickBooks")
+
+
+def test_runs_killed_between_the_writes_and_their_status_never_write_twice(warehouse, tenant):
+    """A run claims its writes and Basware takes some of them, then the process dies before the ledger hears of it:
+    once among the acknowledges, once on the success response of a bill QuickBooks took after a fix. The next run
+    reads those back from Basware (no longer waiting; the response's externalCode on the invoice) and settles them
+    as found: Basware counts one acknowledge per invoice and each response once, and never refused a repeat."""
+    import json
+
+    from sources.basware.writes import writes_due
+    from transforms.dialect import dialect
+    from warehouse import cloud_outbox
+
+    api, client = tenant
+    warehouse.migrate()
+    txn_ids = _into_quickbooks(warehouse, client)
+    due = writes_due(dialect(warehouse.backend), BASWARE)
+
+    def killed(op: str) -> int:
+        """Claim what is due, let Basware take half the `op` writes (at least one), die; the next run's found."""
+        with warehouse.connect() as conn:
+            cloud_outbox.enqueue(conn, due, "test")
+            claimed = [r for r in cloud_outbox.claim(conn, "basware", 500, "killed-run") if r["op"] == op]
+        written = claimed[: max(1, len(claimed) // 2)]
+        for row in written:  # the HTTP calls that happened before the kill
+            client.deliver(op, json.loads(row["payload"]))
+        counts = deliver_writes(warehouse, BASWARE, client)
+        assert counts["error"] == 0 and counts["found"] == len(written), counts
+        return len(written)
+
+    assert killed("acknowledge") >= 2
+    waiting = api.state.dataset.waiting
+    assert set(api.state.acknowledged) == waiting and set(api.state.acknowledged.values()) == {1}
+    assert api.state.transfer_responses() == dict.fromkeys(waiting, 1)
+    warehouse.execute("UPDATE qbxml_outbox SET status = 'done', qb_id = '9-1733500999' WHERE status = 'failed'")
+    assert killed("transfer_response") == 1  # the refused bill went in after a fix: its success, written once
+    [fixed] = [k for k, t in txn_ids.items() if t is None]
+    answers = api.state.dataset.documents[fixed.rsplit(":", 1)[1]]["transferResponses"]
+    assert [a["success"] for a in answers] == [False, True] and not api.state.refused

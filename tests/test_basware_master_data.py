@@ -1,8 +1,11 @@
-"""QuickBooks vendors and accounts into Basware through the cloud-write ledger, against the simulator: batches
+"""QuickBooks vendors, accounts and the cost centres mapped onto its classes into Basware through the cloud-write
+ledger, against the simulator: batches
 within the per-call limits, outcomes read back from requestStatus with per-record errors kept on the write,
 inactive records sent as inactive, and a record sent again only when its content changed."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pytest
 from test_transforms import _company
@@ -51,11 +54,19 @@ def test_vendors_and_accounts_reach_basware_once_with_their_errors(warehouse, te
     for n in range(205):  # more than one call's worth (200 vendors per POST)
         _vendor(warehouse, f"8000{n:04d}-1733500000", f"Supplier {n:03d}", active=n != 7)
     _vendor(warehouse, "80009999-1733500000", "Granite Ready-Mix Co.", account_number="BASWARE-V1001")
+    for code, klass in (("PRJ-101", "Harbor Tower"), ("PRJ-102", "Elm School")):  # cost centres mapped onto classes
+        warehouse.execute("INSERT INTO cost_centre_mappings VALUES ('acme', 'basware', ?, ?)", [code, klass])
+    warehouse.execute("INSERT INTO cost_centre_mappings VALUES ('acme', 'coupa', '900', 'Admin')")  # not Basware's
 
     counts = deliver_writes(warehouse, BASWARE, client)
-    assert counts["sent"] == 205 + 2 and counts["error"] == 0  # the vendor that came from Basware is not sent back
+    assert counts["sent"] == 205 + 2 + 2 and counts["error"] == 0  # the vendor from Basware is not sent back
     held = api.imports.records
-    assert len(api.imports.requests) == 3  # 200 + 6 vendors, 2 accounts
+    calls = Counter(r["entityType"] for r in api.imports.requests.values())
+    assert calls["Vendor"] in (2, 3) and calls["Account"] >= 1 and calls["CostCenter"] >= 1  # claims of 200 writes
+    assert all(len(r["items"]) <= 200 for r in api.imports.requests.values())  # 206 vendors: 200 per call at most
+    assert held["costCenters"]["PRJ-102"]["costCenterNames"] == [{"translation": "Elm School", "language": "en-US"}]
+    assert held["costCenters"]["PRJ-101"]["companies"] == [{"companyCode": "BW01", "active": True}]
+    assert set(held["costCenters"]) == {"PRJ-101", "PRJ-102"}
     assert held["vendors"]["80000007-1733500000"]["processingStatus"]["active"] is False
     assert held["vendors"]["80000008-1733500000"]["companies"] == [{"companyCode": "BW01"}]
     assert held["accounts"]["A2"]["accountCode"] == "5000"
@@ -68,6 +79,11 @@ def test_vendors_and_accounts_reach_basware_once_with_their_errors(warehouse, te
     assert deliver_writes(warehouse, BASWARE, client)["sent"] == 1
     assert held["vendors"]["80000003-1733500000"]["name"] == "Supplier 003 LLC"
     assert api.imports.applied["vendors", "80000003-1733500000"] == 2
+    warehouse.execute(
+        "UPDATE cost_centre_mappings SET qb_class_name = 'Harbor Office Tower' WHERE cost_centre = 'PRJ-101'"
+    )
+    assert deliver_writes(warehouse, BASWARE, client)["sent"] == 1  # a class mapped anew: that cost centre renamed
+    assert held["costCenters"]["PRJ-101"]["costCenterNames"][0]["translation"] == "Harbor Office Tower"
 
 
 def test_a_record_basware_refuses_comes_back_with_its_reason(tenant):

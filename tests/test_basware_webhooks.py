@@ -81,5 +81,42 @@ def test_a_subscription_to_an_endpoint_that_fails_the_connection_test_is_refused
     assert refused.value.status == 400
 
 
+def test_the_sensor_pulls_the_document_a_notification_names(tenant, route, warehouse):
+    """A notification carries no document: the run it starts pulls the named one even where the incremental pull
+    would not see it (its lastUpdated is behind the watermark)."""
+    import dagster as dg
+
+    from assets.landing import landing_assets
+    from pipelines.sensors import webhook_sensor
+    from resources.source_api import SourceApiResource
+    from resources.warehouse import WarehouseResource
+
+    api, client = tenant
+    resources = {
+        "warehouse": WarehouseResource(database_url=warehouse.url, schema_name=warehouse.schema),
+        "basware": SourceApiResource(source="basware", base_url=api.base_url, client_id="c", client_secret="s"),
+    }
+    landing = [a for a in landing_assets(BASWARE) if a.key.path[-1] == "raw_invoices"]
+
+    def land(tags=None) -> set[str]:
+        assert dg.materialize(landing, resources=resources, tags=tags).success
+        return {r for (r,) in warehouse.fetchall("SELECT source_id FROM raw_basware_invoices")}
+
+    data = api.state.dataset
+    assert land() == set(data.waiting)
+    late = {
+        **data.documents[sorted(data.waiting)[0]],
+        "invoiceId": "late-approved",
+        "lastUpdated": "2026-01-05T09:00:00.000Z",
+    }
+    data.documents["late-approved"] = late  # approved with an old stamp: behind the watermark and its overlap
+    assert "late-approved" not in land()
+    client.subscribe(route, SECRET)
+    assert api.notify("late-approved") == [202]
+    context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
+    (request,) = webhook_sensor(context, warehouse=resources["warehouse"])
+    assert "late-approved" in land(request.tags)
+
+
 def _sign(body: str) -> str:
     return hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from sandbox.basware.verdict import PROBLEMS
 
 KEYS = {
     "sources", "verified", "faults_fired", "outbox", "quickbooks", "round_trips", "duplicates", "double_booked",
@@ -35,7 +36,10 @@ def test_demo_json_delivers_everything_exactly_once(home):
     assert out["outbox"]["failed"] == 0 and out["outbox"]["pending"] == 0
     assert out["outbox"]["done"] > 0 and out["round_trips"] > 0
     assert out["duplicates"] == 0 and out["unreconciled"] == 0 and out["double_booked"] == 0
-    assert out["verified"]["coupa"] == {"double_booked": 0, "unreconciled": 0, "vendors_missing": 0}  # its truth
+    assert out["verified"]["coupa"] == {  # its truth; and its second sync with nothing changed told Coupa nothing
+        "double_booked": 0, "unreconciled": 0, "vendors_missing": 0, "second_sync_writes": 0,
+    }  # fmt: skip
+    _assert_basware_clean(out["verified"]["basware"])
     assert not any(out["faults_fired"]["coupa"].values())
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     assert out["quarantined"] > 0  # the generator plants bad records; they are held, not sent
@@ -48,6 +52,21 @@ def test_demo_with_every_fault_still_has_no_duplicate_and_no_loss(home):
     fired = out["faults_fired"]["coupa"]
     assert fired["server_errors"] >= 2 and fired["token_revocations"] == 1 and fired["unauthorized"] >= 1
     assert out["outbox"]["pending"] == 0
+    _assert_basware_clean(out["verified"]["basware"])
+    assert out["faults_fired"]["basware"]["server_errors"] >= 2 and out["faults_fired"]["basware"]["unauthorized"]
+
+
+def _assert_basware_clean(figures: dict) -> None:
+    """Basware's verdict (its generator's truth and its simulator's state against the company file): every invoice
+    one bill, one transfer response, one payment response per paid bill, the master data in Basware, and a second
+    sync with nothing changed sent Basware nothing."""
+    problems = {k: n for k, n in figures.items() if k in PROBLEMS and n}
+    assert not problems, figures
+    assert figures["bills_expected"] > 0 and figures["held_told_why"] > 0
+    assert figures["paid_in_full"] > 0 and figures["paid_partially"] > 0
+    assert figures["vendors_in_basware"] > 0 and figures["accounts_in_basware"] > 0
+    assert figures["cost_centres_in_basware"] > 0
+    assert figures["second_sync_writes"] == 0
 
 
 def test_stage_only_stops_with_the_outbox_filled(home):

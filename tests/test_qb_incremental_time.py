@@ -175,3 +175,19 @@ def test_filter_time_is_local_and_reaches_back_past_a_dst_error():
     assert filter_time(utc, ZONE, None) == "2024-07-01T09:55:00"
     assert filter_time(utc, None, -480) == "2024-07-01T08:55:00"  # an offset learned in winter: earlier, never later
     assert filter_time(utc, None, None) == "2024-07-01T04:55:00"  # nothing known: the westernmost offset
+
+
+def test_check_and_credit_card_payments_keep_their_own_watermarks(warehouse):
+    """Both payment queries fill qb_bill_payments: a check modified after a card payment must not move the card
+    query's watermark past card payments it has not read yet."""
+    from transforms.requests import reference_watermarks
+
+    add_company(warehouse)
+    warehouse.execute(
+        "INSERT INTO qb_bill_payments (company, txn_id, payment_kind, time_modified, synced_at) VALUES "
+        "(?, 'C-1', 'check', '2026-11-20 10:00:00', now()), (?, 'K-1', 'credit_card', '2026-11-02 09:00:00', now())",
+        [COMPANY, COMPANY],
+    )
+    marks = {op: mark for _, op, mark, *_ in warehouse.fetchall(reference_watermarks())}
+    assert str(marks["BillPaymentCheckQuery"]).startswith("2026-11-20 10:00")
+    assert str(marks["BillPaymentCreditCardQuery"]).startswith("2026-11-02 09:00")

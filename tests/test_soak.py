@@ -1,6 +1,7 @@
-"""The short soak: a few hundred Coupa documents through every fault knob, kill -9 of a Dagster run, a Web
-Connector and a bridge (each restarted), on DuckDB and on PostgreSQL (two bridges); the independent checker
-(generator truth against the company file) must find nothing doubled, lost, mismatched or left unexplained."""
+"""The short soak: a few hundred Coupa documents and a few Basware invoices through every fault knob, kill -9 of a
+Dagster run, a Web Connector and a bridge (each restarted), on DuckDB and on PostgreSQL (two bridges); each source's
+independent checker (generator truth and simulator state against the company file) must find nothing doubled,
+lost, mismatched or left unexplained."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def _assert_clean(run) -> None:
         figures = report.kinds[kind]
         assert figures.expected > 0 and figures.present == figures.expected, kind
     assert sum(report.held.values()) > 0  # the generator's planted bad records are held, with their reasons
+    basware = run.reports["basware"]  # its checker: bills, transfer and payment responses, master data in Basware
+    assert basware.clean, "\n".join(basware.lines())
+    assert basware.figures["bills_expected"] > 0 and basware.figures["held_told_why"] > 0
+    assert basware.figures["paid_in_full"] > 0 and basware.figures["paid_partially"] > 0
 
 
 def test_short_soak_on_duckdb(tmp_path):

@@ -457,12 +457,15 @@ REFERENCE_QUERIES = {
     "ItemQuery": ("qb_items", "list"),
     "BillQuery": ("qb_bills", "txn"),
     "BillPaymentCheckQuery": ("qb_bill_payments", "txn"),
+    "BillPaymentCreditCardQuery": ("qb_bill_payments", "txn"),
     "InvoiceQuery": ("qb_invoices", "txn_lines"),
     "PurchaseOrderQuery": ("qb_purchase_orders", "txn_lines"),
     "TxnDeletedQuery": ("qb_deleted", "deleted_txn"),
     "ListDeletedQuery": ("qb_deleted", "deleted_list"),
 }
-DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck", "Invoice"]
+# the qb_bill_payments rows each payment query brings (their watermarks are kept apart)
+PAYMENT_KINDS = {"BillPaymentCheckQuery": "check", "BillPaymentCreditCardQuery": "credit_card"}
+DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck", "BillPaymentCreditCard", "Invoice"]
 DELETED_LIST_TYPES = ["Account", "Customer", "Vendor", "ItemService", "ItemNonInventory", "ItemOtherCharge",
                       "ItemInventory"]  # fmt: skip
 
@@ -493,6 +496,8 @@ def reference_watermarks() -> str:
         column, only = "time_modified", ""
         if kind.startswith("deleted"):
             column, only = "time_deleted", f" AND t.object_kind = '{kind.removeprefix('deleted_')}'"
+        elif op in PAYMENT_KINDS:
+            only = f" AND t.payment_kind = '{PAYMENT_KINDS[op]}'"
         parts.append(
             f"SELECT c.company, '{op}' AS op, "
             f"(SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company{only}) AS watermark, "

@@ -1,9 +1,12 @@
-"""Vendor matching in SQL: source supplier -> QuickBooks vendor by external ID, then normalized name, then address.
+"""Vendor matching in SQL: source supplier -> QuickBooks vendor by ListID, then external ID, then normalized name,
+then address.
 
-Every source's suppliers, for every company that source feeds (company_sources). Unmatched suppliers follow the
-company's policy: `create` (a new QuickBooks vendor, name unique and at most 41 characters) or `review` (documents
-held until someone links the supplier). The external ID is the AccountNumber `<SYSTEM>-<supplier id>` we write on
-every vendor we create, so later runs match it directly.
+Every source's suppliers, for every company that source feeds (company_sources). A supplier whose id or number is
+a ListID of the company's vendors is that vendor (the source got it from QuickBooks: Basware's vendors imported from
+QuickBooks carry the ListID as vendorCode and externalCode). The external ID is the AccountNumber `<SYSTEM>-<supplier
+id>` we write on every vendor we create, so later runs match it directly. Unmatched suppliers follow the company's
+policy: `create` (a new QuickBooks vendor, name unique and at most 41 characters) or `review` (documents held until
+someone links the supplier).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "WITH s AS ("
         "  SELECT c.company, CASE WHEN c.vendor_policy = 'review' OR "
         f"  {setting('vendor_policy', 'c.company', 'st.source_system')} = 'review' THEN 'review' END AS vendor_policy, "
-        "  st.source_system, st.source_id, "
+        "  st.source_system, st.source_id, st.supplier_number, "
         f"  coalesce(st.qb_name, rtrim(substr(trim(st.supplier_name), 1, {NAME_MAX}))) AS supplier_name, "
         f"  {normalized_name('st.supplier_name')} AS nname, "
         f"  {normalized_address('st.address_line1', 'st.postal_code')} AS naddr "
@@ -64,6 +67,11 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "), op AS ("
         "  SELECT l.company, l.source_system, l.supplier_source_id AS source_id, l.qb_list_id AS list_id, "
         "  v.vendor_name FROM vendor_links l JOIN qb_vendors v ON v.company = l.company AND v.list_id = l.qb_list_id"
+        "), lid AS ("
+        "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
+        "  min(v.vendor_name) AS vendor_name FROM s "
+        "  JOIN v ON v.company = s.company AND v.list_id IN (s.source_id, s.supplier_number) "
+        "  GROUP BY s.company, s.source_system, s.source_id HAVING count(*) = 1"
         "), ext AS ("
         "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
         "  min(v.vendor_name) AS vendor_name FROM s "
@@ -85,11 +93,12 @@ def match_vendors(matched_at: datetime) -> list[str]:
         ") "
         "SELECT s.company, s.source_system, s.source_id, "
         f"{record_key_sql('s.source_system', 'supplier', 's.source_id')}, "
-        "CASE WHEN op.list_id IS NOT NULL THEN 'operator' WHEN ext.list_id IS NOT NULL THEN 'external_id' "
+        "CASE WHEN op.list_id IS NOT NULL THEN 'operator' WHEN lid.list_id IS NOT NULL THEN 'list_id' "
+        "WHEN ext.list_id IS NOT NULL THEN 'external_id' "
         "WHEN nm.list_id IS NOT NULL THEN 'name' "
         "WHEN ad.list_id IS NOT NULL THEN 'address' WHEN s.vendor_policy = 'review' THEN 'review' ELSE 'create' END, "
-        "coalesce(op.list_id, ext.list_id, nm.list_id, ad.list_id), "
-        "coalesce(op.vendor_name, ext.vendor_name, nm.vendor_name, ad.vendor_name, "
+        "coalesce(op.list_id, lid.list_id, ext.list_id, nm.list_id, ad.list_id), "
+        "coalesce(op.vendor_name, lid.vendor_name, ext.vendor_name, nm.vendor_name, ad.vendor_name, "
         "  CASE WHEN prev.match_method = 'create' AND queued.dedup_key IS NOT NULL THEN prev.qb_vendor_name END, "
         "  CASE WHEN f.same_name > 1 OR EXISTS (SELECT 1 FROM qb_vendors q WHERE q.company = s.company "
         "    AND lower(q.vendor_name) = lower(f.base)) "
@@ -100,7 +109,7 @@ def match_vendors(matched_at: datetime) -> list[str]:
         + "".join(
             f"LEFT JOIN {t} ON {t}.company = s.company AND {t}.source_system = s.source_system "
             f"AND {t}.source_id = s.source_id "
-            for t in ("op", "ext", "nm", "ad")
+            for t in ("op", "lid", "ext", "nm", "ad")
         )
         + "LEFT JOIN vendor_matches prev ON prev.company = s.company AND prev.source_system = s.source_system "
         "AND prev.supplier_source_id = s.source_id "

@@ -28,6 +28,7 @@ class SourceFields:
     settings: tuple[str, ...]
     secrets: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
+    options: tuple[str, ...] = ()  # optional settings, passed to the client when stored (Source.options)
 
 
 SETTINGS = ("base_url", "client_id")  # what every declared source's API client is built from, besides its secret
@@ -62,13 +63,20 @@ def fields_of(source_system: str) -> SourceFields:
         source = registry.get(source_system)
     except KeyError as exc:
         raise ValueError(str(exc.args[0])) from None
-    return SourceFields(SETTINGS, SECRETS, {name: source.env[name] for name in (*SETTINGS, *SECRETS)})
+    env = {name: source.env[name] for name in (*SETTINGS, *SECRETS)}
+    return SourceFields(SETTINGS, SECRETS, env, tuple(source.options))
+
+
+def stored_options(found: Connection) -> dict[str, str]:
+    """The optional settings stored with a connection, as the source's client takes them (keyword arguments)."""
+    return {n: found.settings[n] for n in fields_of(found.source_system).options if found.settings.get(n)}
 
 
 def save(
     conn: Conn, source_system: str, instance: str, settings: Mapping[str, str], secrets: Mapping[str, str]
 ) -> None:
-    """Add or replace one connection; every declared setting and secret must be given (non-empty)."""
+    """Add or replace one connection; every declared setting and secret must be given (non-empty), the source's
+    optional settings may be."""
     spec = fields_of(source_system)
     if not instance or not instance.strip() or instance != instance.strip() or not instance.isprintable():
         raise ValueError("the instance name must not be empty, padded with spaces or hold control characters")
@@ -76,14 +84,15 @@ def save(
     if missing:
         raise ValueError(f"{source_system} connection {instance!r}: missing {', '.join(missing)}")
     token = _fernet().encrypt(json.dumps({n: secrets[n] for n in spec.secrets}).encode()).decode()
+    kept = {n: settings[n] for n in (*spec.settings, *spec.options) if (settings.get(n) or "").strip()}
     stamp = now()
     conn.execute("DELETE FROM connections WHERE source_system = ? AND instance = ?", [source_system, instance])
     conn.execute(
         "INSERT INTO connections (source_system, instance, settings, secret_token, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [source_system, instance, json.dumps({n: settings[n] for n in spec.settings}), token, stamp, stamp],
+        [source_system, instance, json.dumps(kept), token, stamp, stamp],
     )
-    record(conn, [_event(source_system, instance, "connection_saved", {"settings": sorted(spec.settings)})])
+    record(conn, [_event(source_system, instance, "connection_saved", {"settings": sorted(kept)})])
 
 
 def load(conn: Conn, source_system: str, instance: str) -> Connection | None:
@@ -118,10 +127,11 @@ def resolve(conn: Conn | None, source_system: str, instance: str, given: Mapping
             f"`qbsync connection add {source_system} --instance {instance}` or set "
             + ", ".join(spec.env[n] for n in missing if n in spec.env)
         )
+    options = {n: stored.settings[n] for n in spec.options if stored and stored.settings.get(n)}
     return Connection(
         source_system,
         instance,
-        {n: values[n] for n in spec.settings},
+        {**{n: values[n] for n in spec.settings}, **options},
         {n: values[n] for n in spec.secrets},
         stored.updated_at if stored else None,
     )

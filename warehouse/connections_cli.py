@@ -47,9 +47,10 @@ def add(
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     settings = dict(s.partition("=")[::2] for s in setting or [])
-    unknown = sorted(set(settings) - set(spec.settings))
+    known = (*spec.settings, *spec.options)
+    unknown = sorted(set(settings) - set(known))
     if unknown:
-        typer.echo(f"{source} has no setting {', '.join(unknown)}; its settings: {', '.join(spec.settings)}", err=True)
+        typer.echo(f"{source} has no setting {', '.join(unknown)}; its settings: {', '.join(known)}", err=True)
         raise typer.Exit(1)
     text = secrets_file.read_text() if secrets_file else sys.stdin.read()
     secrets = read_secrets(text, spec.secrets)
@@ -107,7 +108,8 @@ def test(
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
     client_class = registry.client_class(found.source_system)
-    with client_class(found.value("base_url"), found.value("client_id"), found.value("client_secret")) as client:
+    base_url, client_id, secret = (found.value(n) for n in ("base_url", "client_id", "client_secret"))
+    with client_class(base_url, client_id, secret, **connections.stored_options(found)) as client:
         steps = client.check()
     for step, ok, text in steps:
         typer.echo(f"{'ok  ' if ok else 'FAIL'} {step}: {text}")

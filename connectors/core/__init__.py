@@ -1,6 +1,6 @@
 """The shared connector core: authorized httpx calls with retries, pagination strategies, watermarks, safe logs."""
 
-from connectors.core.auth import ClientCredentials, TokenProvider
+from connectors.core.auth import BasicCredentials, ClientCredentials, TokenProvider
 from connectors.core.client import ApiClient
 from connectors.core.errors import ApiError, AuthenticationError, RetriesExhausted
 from connectors.core.logs import log_event, redact
@@ -21,6 +21,7 @@ __all__ = [
     "ApiClient",
     "ApiError",
     "AuthenticationError",
+    "BasicCredentials",
     "ClientCredentials",
     "RetriesExhausted",
     "RetryPolicy",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import warnings
 from collections.abc import Iterable, Mapping
@@ -34,6 +35,26 @@ class TokenProvider(Protocol):
 
     def close(self) -> None:
         """Release the token endpoint's connections."""
+
+
+class BasicCredentials:
+    """The client id and secret as HTTP Basic credentials on every call, for APIs that take them instead of a
+    token: nothing to fetch or renew; a 401 means the credentials themselves are refused."""
+
+    def __init__(self, client_id: str, client_secret: str):
+        self._header = "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+
+    def __repr__(self) -> str:
+        return "BasicCredentials(***)"
+
+    def authorization(self) -> str:
+        return self._header
+
+    def invalidate(self, authorization: str) -> None:
+        """Nothing cached to forget."""
+
+    def close(self) -> None:
+        """No token endpoint to release."""
 
 
 class ClientCredentials:

@@ -37,6 +37,10 @@ def store_event(conn: Conn, event: Mapping[str, Any], replay_window_s: float = 3
     return bool(rows)
 
 
+NAMED_TAG = "qbsync/webhook_objects"  # run tag: JSON {entity: [object ids]} the webhook sensor asks to pull
+MAX_NAMED = 100  # object ids per entity in one run's tag; the incremental pull brings the rest
+
+
 def pending_events(conn: Conn, source: str) -> list[dict[str, Any]]:
     """Unconsumed events of `source`, oldest first, each payload as a dict."""
     rows = conn.records(
@@ -66,3 +70,27 @@ def mark_consumed(conn: Conn, event_ids: Iterable[str]) -> int:
 def touched_entities(events: Iterable[Mapping[str, Any]], entities: Mapping[str, str]) -> set[str]:
     """The landing entities these events ask to re-pull, by the source's map of object type -> entity."""
     return {entities[e["object_type"]] for e in events if e.get("object_type") in entities}
+
+
+def named_objects(events: Iterable[Mapping[str, Any]], entities: Mapping[str, str]) -> dict[str, list[str]]:
+    """Landing entity -> the object ids these events name (the newest MAX_NAMED of each), for a source whose client
+    fetches named records (`fetch_<entity>(ids)`): a notification that carries no document names the one to pull."""
+    named: dict[str, list[str]] = {}
+    for event in events:
+        entity, object_id = entities.get(event.get("object_type") or ""), event.get("object_id")
+        if entity and object_id and object_id not in named.setdefault(entity, []):
+            named[entity].append(object_id)
+    return {entity: ids[-MAX_NAMED:] for entity, ids in named.items() if ids}
+
+
+def named_in(tags: Mapping[str, str]) -> dict[str, list[str]]:
+    """What `named_objects` put in a run's NAMED_TAG ({} when the run was not started by webhooks)."""
+    try:
+        found = json.loads(tags.get(NAMED_TAG) or "{}")
+    except ValueError:
+        return {}
+    return (
+        {str(k): [str(i) for i in v] for k, v in found.items() if isinstance(v, list)}
+        if isinstance(found, dict)
+        else {}
+    )

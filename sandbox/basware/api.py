@@ -54,6 +54,7 @@ class BaswareState:
         self.cursors: dict[str, tuple[str, int]] = {}  # continuation token -> (query, offset)
         self.acknowledged: Counter = Counter()  # invoiceId -> acknowledges that took effect
         self.refused: Counter = Counter()  # (route, status) -> answers refusing a call
+        self.writes: Counter = Counter()  # route kind (acknowledge, transferResponses, vendors, ...) -> POSTs received
 
     def transfer_responses(self) -> dict[str, int]:
         return {k: len(d["transferResponses"]) for k, d in self.dataset.documents.items() if d["transferResponses"]}
@@ -93,6 +94,8 @@ def register(sim: Simulator, state: BaswareState) -> None:
 
     @sim.app.before_request
     def _limit_body():
+        if request.method == "POST" and request.path.startswith("/v1/") and request.path != "/v1/tokens":
+            state.writes[_write_kind(request.path)] += 1  # every write attempt, refused or faulted ones too
         request.max_content_length = MAX_BODY
         if (request.content_length or 0) > MAX_BODY:
             return errors(413, "SCHEMA_VALIDATION_ERROR", "request body exceeds 6 MB")
@@ -165,6 +168,12 @@ def register(sim: Simulator, state: BaswareState) -> None:
     @bp.post("/v1/accountingDocuments/<invoice_id>/paymentResponses")
     def payment_response(invoice_id: str):
         return _respond(state, invoice_id, "paymentResponses", PAYMENT_REQUIRED, lambda doc, body: None)
+
+
+def _write_kind(path: str) -> str:
+    """`/v1/accountingDocuments/{id}/acknowledge` -> acknowledge; `/v1/vendors` -> vendors."""
+    parts = path.strip("/").split("/")[1:] or [""]
+    return parts[-1] if parts[0] == "accountingDocuments" else parts[0]
 
 
 def _utc(text: str) -> str:

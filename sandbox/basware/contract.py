@@ -34,8 +34,8 @@ class Harness:
 
     def export_writes(self) -> dict[str, int]:
         """record key -> transfer responses the simulator holds for that invoice (the handoff's last write), and
-        imports that changed a vendor or account."""
-        kinds = {"vendors": "vendor", "accounts": "account"}
+        imports that changed a vendor, account or cost centre."""
+        kinds = {"vendors": "vendor", "accounts": "account", "costCenters": "cost_centre"}
         return {
             **{f"basware:invoice:{k}": n for k, n in self.api.state.transfer_responses().items()},
             **{f"basware:{kinds[kind]}:{code}": n for (kind, code), n in self.api.imports.applied.items()},

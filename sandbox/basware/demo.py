@@ -1,16 +1,20 @@
 """Basware in `qbsync demo` (the hook of sandbox.demo_system): a generated tenant of coded, approved invoices served
 by BaswareSandbox, its GL accounts and projects mapped onto the sandbox company file, verified from the generator's
-truth and from the simulator's own state (what Basware was told back)."""
+truth and from the simulator's own state (what Basware was told back, what it holds); between Web Connector runs
+the firm's clerk pays some of the bills in QuickBooks, so payment responses flow too."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 
-from sandbox.basware.generator import generate, record_key
+from sandbox.basware.generator import generate
+from sandbox.basware.payments import pay, plan
 from sandbox.basware.server import BaswareSandbox
-from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict, bill_lines
+from sandbox.basware.verdict import BaswareReport, check
+from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict
 
 # Generated Basware GL accounts onto the sandbox company's chart (sandbox.quickbooks.seed), projects onto classes.
 GL_TO_QB = {"5000": "Cost of Goods Sold", "5100": "Professional Fees", "6100": "Rent Expense", "6200": "Travel",
@@ -27,6 +31,10 @@ class BaswareDemo(DemoSystem):
         super().__init__(options)
         self.dataset = generate(options.seed, vendors=6, invoices=max(8, options.records // 10),
                                 bad_share=options.bad_share)  # fmt: skip
+        self.shares: dict[str, tuple[Decimal, str]] = plan(
+            [b["ref_number"] for b in self.dataset.expected_bills().values()]
+        )
+        self.paid: set[str] = set()  # RefNumbers of the bills the clerk has paid
 
     def simulator(self) -> BaswareSandbox:
         return BaswareSandbox(
@@ -40,38 +48,27 @@ class BaswareDemo(DemoSystem):
         conn.load("account_mappings", pd.DataFrame({**mine, **accounts}))
         conn.load("cost_centre_mappings", pd.DataFrame({**mine, **classes}))
 
+    def in_quickbooks(self, company_path: Path) -> int:
+        """The firm's clerk pays some Basware bills in QuickBooks once they are there: a third in full (by check or
+        credit card), a third half."""
+        return pay(company_path, self.shares, self.paid, country=self.options.country)
+
+    def writes_received(self) -> int | None:
+        return sum(self.running.state.writes.values()) if self.running is not None else None
+
     def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
-        """Each good invoice one bill with its vendor, amount and (account, class, amount) lines; each invoice
-        acknowledged once and told exactly one transfer outcome (from the simulator's state)."""
-        truth = self.dataset.expected_bills()
-        by_ref = {b.get("RefNumber"): b for b in books.bills}
-        wrong = 0
-        for want in truth.values():
-            bill = by_ref.get(want["ref_number"])
-            lines = sorted((_name(x, "AccountRef"), _name(x, "ClassRef"), Decimal(str(x.get("Amount", "0"))))
-                           for x in bill_lines(bill)) if bill else []  # fmt: skip
-            expected = sorted((GL_TO_QB[a], CC_TO_CLASS[c], amount) for a, c, amount in want["lines"])
-            wrong += bill is None or _name(bill, "VendorRef") != want["vendor_name"] or lines != expected
-        state = self.running.state if self.running is not None else None
-        answered = state.transfer_responses() if state else {}
-        bad = self.dataset.bad_records
-        handed = [i for i in self.dataset.documents if record_key(i) in truth or record_key(i) in bad]
-        held = [i for i in handed if record_key(i) in bad and answered.get(i)]
-        return Verdict(
-            bills={w["ref_number"] for w in truth.values()},
-            figures={
-                "invoices": len(handed),
-                "unreconciled": wrong,
-                "transfer_responses_not_one": sum(1 for i in handed if answered.get(i) != 1),
-                "held_told_why": sum(
-                    1 for i in held if not self.dataset.documents[i]["transferResponses"][-1]["success"]
-                ),
-                "vendors_in_basware": len(self.running.imports.records["vendors"]) if self.running else 0,
-                "accounts_in_basware": len(self.running.imports.records["accounts"]) if self.running else 0,
-            },
-        )
+        """Each good invoice one bill with its vendor and (account, class, amount) lines; each invoice handed over
+        exactly one transfer response, each paid bill one payment response; Basware holding the QuickBooks vendors
+        and accounts and the mapped cost centres (sandbox.basware.verdict: the generator's truth and the
+        simulator's state, not ours)."""
+        report = self.report(books)
+        return Verdict(bills={w["ref_number"] for w in self.dataset.expected_bills().values()}, figures=report.figures)
 
+    def report(self, books: Books) -> BaswareReport:
+        if self.running is None:
+            raise RuntimeError("the Basware simulator is not running: its state is the verdict's other witness")
+        return check(books, self.dataset, self.running.imports.records, (GL_TO_QB, CC_TO_CLASS))
 
-def _name(obj: dict, ref: str) -> str | None:
-    value = obj.get(ref)
-    return value.get("FullName") if isinstance(value, dict) else None
+    def soak_check(self, env) -> BaswareReport:
+        """The soak's verdict on Basware's documents, from the same checker as the demo's."""
+        return self.report(Books.read(env.company_path))

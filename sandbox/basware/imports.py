@@ -1,8 +1,9 @@
-"""The simulator's master-data imports: `POST /v1/vendors` and `POST /v1/accounts` (full overwrite by
-externalCode, at most 200 vendors or 500 accounts per call, 400 for a schema error anywhere in the batch), processed
-asynchronously and read back from `/v1/requestStatus/{requestId}` (the id from the x-amzn-RequestId header); an
-unchanged record is silently not processed; a vendorCode or accountCode owned by another externalCode is an item
-error. Also `GET /v1/companies`, the tenant's company units."""
+"""The simulator's master-data imports: `POST /v1/vendors`, `POST /v1/accounts` and `POST /v1/costCenters` (full
+overwrite by externalCode, at most 200 vendors or 500 accounts or cost centres per call, 400 for a schema error
+anywhere in the batch), processed asynchronously and read back from `/v1/requestStatus/{requestId}` (the id from the
+x-amzn-RequestId header); an unchanged record is silently not processed; a vendorCode, accountCode or
+costCenterCode owned by another externalCode is an item error. Also `GET /v1/companies`, the tenant's company
+units."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ REQUEST_ID = "x-amzn-RequestId"
 KINDS = {
     "vendors": ("Vendor", "vendorCode", ("externalCode", "vendorCode", "name", "companies"), 200),
     "accounts": ("Account", "accountCode", ("externalCode", "accountCode", "accountNames", "companies"), 500),
-}
+    "costCenters": ("CostCenter", "costCenterCode", ("externalCode", "costCenterCode", "costCenterNames", "companies"),
+                    500),
+}  # fmt: skip
 
 
 @dataclass

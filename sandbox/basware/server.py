@@ -1,5 +1,6 @@
 """BaswareSandbox: the Basware P2P simulator on the shared scaffold (sandbox.scaffold: the token endpoint
-`POST /v1/tokens` with HTTP Basic client id and secret, bearer checks, seeded faults, loopback server), serving the
+`POST /v1/tokens` with HTTP Basic client id and secret, bearer or HTTP Basic checks on the API, seeded faults,
+loopback server), serving the
 routes of sandbox.basware.api and sandbox.basware.imports with Basware's ResponseEntityList errors."""
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ GUARD_ERRORS = {401: ("ACCESS_TOKEN_VALIDATION_ERROR", "SECURITY"), 403: ("ACCES
 
 class BaswareSandbox(Simulator):
     """`with BaswareSandbox(dataset, client_id=..., client_secret=...) as api: api.base_url`; `api.state` is live,
-    `api.imports` holds the vendors and accounts imported into it, `api.subscribers` the webhook subscriptions.
+    `api.imports` holds the vendors, accounts and cost centres imported into it, `api.subscribers` the webhook
+    subscriptions.
     Tokens last `token_ttl` seconds; `faults` and `rate_limit_per_s` are the scaffold's knobs (Basware documents
     no 429, so none by default)."""
 
@@ -34,11 +36,12 @@ class BaswareSandbox(Simulator):
         port: int = 0,
     ):
         issuer = OAuth2Issuer(
-            {client_id: client_secret}, path="/v1/tokens", client_auth=("basic",), ttl=token_ttl, token_type="Bearer"
-        )
+            {client_id: client_secret}, path="/v1/tokens", client_auth=("basic",), ttl=token_ttl, token_type="Bearer",
+            api_basic=True,  # the API takes the client's id and secret as HTTP Basic too, instead of a token
+        )  # fmt: skip
         super().__init__("basware_sandbox", issuer=issuer, rate_limit_per_s=rate_limit_per_s, faults=faults, port=port)
         self.state = BaswareState(dataset)
-        self.imports = Imports({"vendors": dataset.vendors, "accounts": {}})
+        self.imports = Imports({"vendors": dataset.vendors, "accounts": {}, "costCenters": {}})
         self.subscribers: list[dict] = []
         register(self, self.state)
         register_imports(self, self.state, self.imports)

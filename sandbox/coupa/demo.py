@@ -98,6 +98,10 @@ class CoupaDemo(DemoSystem):
             },
         )
 
+    def writes_received(self) -> int | None:
+        """The exported flags Coupa has been told (every PUT ...?exported=true it applied)."""
+        return sum(self.dataset.export_writes.values())
+
     def soak_check(self, env) -> SoakReport:
         """The soak's verdict on Coupa's documents: expected, present, duplicated, lost, mismatched, per kind."""
         return check(env, self.dataset)

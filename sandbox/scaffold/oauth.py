@@ -9,13 +9,16 @@
   asking for none grants them all unless `require_scope`; `Simulator.route(..., scope=...)` answers 403 without it;
 - `params`: request parameters that must have these values (Procurify's `audience`), else `invalid_request`;
 - `ttl`: token lifetime in seconds (0: expired on arrival; None: no `expires_in` in the answer, never expires);
-- `token_type`: as the answer spells it ("bearer", "Bearer").
+- `token_type`: as the answer spells it ("bearer", "Bearer");
+- `api_basic`: API calls may also authenticate with the client id and secret as HTTP Basic credentials instead of
+  a token (Basware allows either), granted every scope.
 `answer(token, grant)` builds the JSON answer; override it to add fields. Errors follow RFC 6749 section 5.2.
 Secrets are compared in constant time and never logged.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 import threading
@@ -53,6 +56,7 @@ class OAuth2Issuer:
         params: Mapping[str, str] | None = None,
         ttl: int | None = 86400,
         token_type: str = "bearer",
+        api_basic: bool = False,
     ):
         unknown = set(client_auth) - set(CLIENT_AUTH)
         if unknown:
@@ -65,6 +69,7 @@ class OAuth2Issuer:
         self.params = dict(params or {})
         self.ttl = ttl
         self.token_type = token_type
+        self.api_basic = api_basic
         self._tokens: dict[str, Grant] = {}
         self._lock = threading.Lock()
 
@@ -107,8 +112,11 @@ class OAuth2Issuer:
         return body
 
     def grant_for(self, authorization: str) -> Grant | None:
-        """The grant of an `Authorization: Bearer ...` header value; None when missing, unknown, revoked or
-        expired."""
+        """The grant of an `Authorization: Bearer ...` header value (or, with `api_basic`, of valid `Basic ...`
+        client credentials); None when missing, unknown, revoked or expired."""
+        if self.api_basic and authorization.lower().startswith("basic "):
+            client_id, client_secret = _basic(authorization[6:].strip())
+            return Grant(client_id, frozenset(self.scopes), None) if self._authentic(client_id, client_secret) else None
         if not authorization.lower().startswith("bearer "):
             return None
         token = authorization[7:].strip()
@@ -140,3 +148,12 @@ class OAuth2Issuer:
             fields.pop("client_id", None)
             fields.pop("client_secret", None)
         return fields
+
+
+def _basic(encoded: str) -> tuple[str, str]:
+    """(user, password) of HTTP Basic credentials; empty strings when they do not decode."""
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return "", ""
+    return user, password

@@ -1,5 +1,5 @@
 """BaswareClient: Basware P2P accounting documents and vendors as raw JSON, and the writes back to Basware
-(acknowledge, transfer and payment responses, vendor and account imports, request status)."""
+(acknowledge, transfer and payment responses, vendor, account and cost-centre imports, request status)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from typing import Any
 
 import httpx
 
-from connectors.core import ApiClient, ApiError, ClientCredentials, RetryPolicy, json_field
+from connectors.core import (
+    ApiClient,
+    ApiError,
+    BasicCredentials,
+    ClientCredentials,
+    RetryPolicy,
+    TokenProvider,
+    json_field,
+)
 from connectors.core.pagination import paginate_continuation_header
 
 SOURCE = "basware"
@@ -19,20 +27,24 @@ REQUEST_ID = "x-amzn-RequestId"  # response header naming an import for /v1/requ
 MAX_DOCUMENTS = 100  # records per call for accountingDocuments
 MAX_VENDORS = 200  # vendors per POST /v1/vendors and per GET page
 MAX_BODY = 6 * 1024 * 1024  # request bodies Basware takes
-IMPORTS = {"vendor_import": ("/v1/vendors", 200), "account_import": ("/v1/accounts", 500)}  # op -> (path, per call)
+IMPORTS = {"vendor_import": ("/v1/vendors", 200), "account_import": ("/v1/accounts", 500),
+           "cost_centre_import": ("/v1/costCenters", 500)}  # op -> (path, records per call)  # fmt: skip
 STATUS_POLLS = 10  # reads of /v1/requestStatus before an import still in progress is reported as such
-READ_SCOPES = ("accountingDocuments.read", "vendors.read", "accounts.read", "requestStatus.read")
+READ_SCOPES = ("accountingDocuments.read", "vendors.read", "accounts.read", "companies.read", "requestStatus.read")
 WRITE_SCOPES = ("accountingDocuments.write", "vendors.write", "accounts.write", "costCenters.write")
 DEFAULT_SCOPES = READ_SCOPES + WRITE_SCOPES
 WAITING = "WaitingForTransfer"
+AUTH = ("oauth2", "basic")  # OAuth2 client credentials (tokens), or HTTP Basic with the same id and secret
 ERROR_BODIES = (400, 405, 409, 413)  # answers carrying a ResponseEntityList, read into the error message
 
 
 class BaswareClient(ApiClient):
     """One Basware tenant at its regional API host (`base_url` like https://api.basware.com, the EU, US or AU host
-    Basware names for the tenant). Tokens come from `POST {base_url}/v1/tokens` with the client id and secret as
-    HTTP Basic credentials. Lists page with `pageSize` and the continuation-token header; a 404 on a list means no
-    records; reads of accounting documents answer 302 to a location that must be fetched without our token.
+    Basware names for the tenant). With `auth="oauth2"` (the default) tokens come from `POST {base_url}/v1/tokens`
+    with the client id and secret as HTTP Basic credentials; with `auth="basic"` (the alternative the API allows)
+    every call carries those credentials as HTTP Basic instead. Lists page with `pageSize` and the
+    continuation-token header; a 404 on a list means no records; reads of accounting documents answer 302 to a
+    location that must be fetched without our credentials.
     """
 
     def __init__(
@@ -45,12 +57,15 @@ class BaswareClient(ApiClient):
         timeout: float = 30.0,
         page_size: int = MAX_DOCUMENTS,
         retry: RetryPolicy | None = None,
+        auth: str = "oauth2",
     ):
         if not 1 <= page_size <= MAX_DOCUMENTS:
             raise ValueError(f"Basware page_size must be 1..{MAX_DOCUMENTS}, got {page_size}")
+        if auth not in AUTH:
+            raise ValueError(f"Basware auth must be one of {', '.join(AUTH)}, got {auth!r}")
         base_url = base_url.rstrip("/")
         retry = retry or RetryPolicy()
-        token = ClientCredentials(
+        token: TokenProvider = BasicCredentials(client_id, client_secret) if auth == "basic" else ClientCredentials(
             base_url + "/v1/tokens", client_id, client_secret, scopes=scopes, source=SOURCE,
             auth_method="client_secret_basic", retry=retry, timeout=timeout,
         )  # fmt: skip
@@ -80,6 +95,14 @@ class BaswareClient(ApiClient):
         response = self.get(f"/v1/accountingDocuments/{invoice_id}", ok_statuses=(404,))
         found = [] if response.status_code == 404 else json_field("accountingDocuments")(response)
         return found[0] if found else None
+
+    def fetch_invoices(self, invoice_ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """The named accounting documents (a webhook's documentId) that still wait for transfer, as the list
+        would serve them."""
+        for invoice_id in invoice_ids:
+            found = self.invoice(invoice_id)
+            if found is not None and found.get("processingStatus") == WAITING:
+                yield found
 
     def request(self, method: str, path: str, *, ok_statuses: tuple[int, ...] = (), **kwargs: Any) -> httpx.Response:
         """ApiClient.request, with Basware's error list (code, type, message per record) as the error's text."""
@@ -136,9 +159,9 @@ class BaswareClient(ApiClient):
         return self._companies
 
     def deliver_batch(self, op: str, payloads: Sequence[Mapping[str, Any]]) -> list[str | None]:
-        """Import master data (vendor_import, account_import) in calls within Basware's limits (records per call,
-        6 MB), then read each request's outcome back from /v1/requestStatus: per payload, its error or None. A
-        record Basware finds unchanged is not processed, which is success too."""
+        """Import master data (vendor_import, account_import, cost_centre_import) in calls within Basware's limits
+        (records per call, 6 MB), then read each request's outcome back from /v1/requestStatus: per payload, its
+        error or None. A record Basware finds unchanged is not processed, which is success too."""
         path, per_call = IMPORTS[op]
         entities = [self._entity(op, p) for p in payloads]
         outcomes: dict[str, str | None] = {}
@@ -152,10 +175,14 @@ class BaswareClient(ApiClient):
         return [outcomes.get(e["externalCode"]) for e in entities]
 
     def _entity(self, op: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        """A QuickBooks vendor or account (sources/basware/sql/*_imports.sql) as Basware's VendorEntity or
-        AccountEntity, joined to every company unit of the tenant."""
+        """A QuickBooks vendor, account or mapped class (sources/basware/sql/*_imports.sql) as Basware's
+        VendorEntity, AccountEntity or CostCenterEntity, joined to every company unit of the tenant."""
         code, name, active = record["external_code"], record["name"], bool(record["active"])
         companies = self.company_codes()
+        if op == "cost_centre_import":
+            units = [{"companyCode": c, "active": active} for c in companies]
+            return {"externalCode": code, "costCenterCode": record["code"],
+                    "costCenterNames": [{"translation": name, "language": "en-US"}], "companies": units}  # fmt: skip
         if op == "account_import":
             units = [{"companyCode": c, "inherit": True, "active": active} for c in companies]
             return {"externalCode": code, "accountCode": record["code"],
@@ -217,11 +244,13 @@ class BaswareClient(ApiClient):
     def check(self) -> list[tuple[str, bool, str]]:
         """`qbsync connection test`: get a token, then read the first page of waiting invoices. (step, worked,
         what happened) per step; stops at the first failure. Never raises for an API answer, never shows a secret."""
+        basic = isinstance(self.token, BasicCredentials)
         try:
             self.token.authorization()
         except ApiError as exc:
             return [("token", False, f"{exc}: check the client id and secret, the region's host and the scopes")]
-        steps = [("token", True, f"Basware at {self.base_url} issued a token to this client")]
+        done = "will send this client's id and secret as HTTP Basic" if basic else "issued a token to this client"
+        steps = [("token", True, f"Basware at {self.base_url} {done}")]
         try:
             page = next(self.pages("/v1/accountingDocuments", {"processingStatus": WAITING}, "accountingDocuments", 1),
                         [])  # fmt: skip

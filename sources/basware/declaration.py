@@ -13,6 +13,7 @@ SOURCE = Source(
     name="basware",
     title="Basware",
     client="sources.basware.client:BaswareClient",
+    options={"auth": "oauth2 (tokens from /v1/tokens, the default) or basic (HTTP Basic on every call)"},
     simulator="sandbox.basware.contract:harness",
     demo="sandbox.basware.demo:BaswareDemo",
     id_field="invoiceId",
@@ -76,6 +77,18 @@ SOURCE = Source(
             paths={
                 **_UPDATED,
                 "name": ("name",),
+                "external_code": ("externalCode",),  # a QuickBooks ListID for vendors imported from QuickBooks
+            },
+            lines_key="addresses",  # read for the vendor's address only (vendors have no lines in staging)
+            line_paths={
+                "kind": ("addressType",),
+                "is_default": ("default",),
+                "line1": ("addressLine1",),
+                "line2": ("addressLine2",),
+                "city": ("cityName",),
+                "state": ("countrySubEntity",),
+                "postal": ("postalZone",),
+                "country": ("countryId",),
             },
             required={"name": ("name", "vendor has no name")},
         ),

@@ -1,7 +1,8 @@
 """The writes qbsync owes Basware, as SQL for the cloud_outbox ledger: acknowledge each staged invoice, then one
 transfer response per acknowledged invoice (success with the QuickBooks TxnID, or failure with the reasons), and a
 payment response whenever the paid total of a transferred invoice's bill in QuickBooks changes; and QuickBooks'
-vendors and accounts as Basware master data (the ledger's payload hash sends a record only when it changed)."""
+vendors and accounts, and the cost centres mapped onto its classes, as Basware master data (the ledger's payload
+hash sends a record only when it changed)."""
 
 from __future__ import annotations
 
@@ -76,5 +77,6 @@ def writes_due(d: Dialect, source: Source) -> str:
         f"UNION ALL SELECT {system}, p.record_key, 'payment_response', 'invoice ' || p.invoice_id, "
         f"p.record_key || ':payment', {payment} FROM ({read('payment_responses')}) p "
         f"UNION ALL {imports('vendor_import', 'vendor_imports')} "
-        f"UNION ALL {imports('account_import', 'account_imports')}"
+        f"UNION ALL {imports('account_import', 'account_imports')} "
+        f"UNION ALL {imports('cost_centre_import', 'cost_centre_imports')}"
     )
