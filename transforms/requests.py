@@ -23,7 +23,7 @@ from transforms.dialect import Dialect
 from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import vendor_add_key
-from warehouse.states import IN_FLIGHT, LIVE, UNSENT, sql_list
+from warehouse.states import IN_FLIGHT, LIVE, UNSENT, Request, sql_list
 
 BILL_OPS = "('BillAdd', 'BillMod')"
 MAX_RETURNED = 100
@@ -168,7 +168,7 @@ def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     )
     audit = f"SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE {stale}"
     update = (
-        f"UPDATE qbxml_outbox SET status = 'superseded', updated_at = {ts(now)}, "
+        f"UPDATE qbxml_outbox SET status = '{Request.SUPERSEDED}', updated_at = {ts(now)}, "
         "last_error = 'superseded: the source document changed or is held before this request was sent' "
         f"WHERE request_id IN (SELECT o.request_id FROM qbxml_outbox o WHERE {stale})"
     )
@@ -187,7 +187,7 @@ def booked_on_bills(d: Dialect) -> str:
         f"SELECT i.company, i.record_key, o.request_id, {d.json_text(detail)} AS detail FROM bill_drafts i "
         "JOIN bill_drafts b ON b.company = i.company AND b.record_key = i.booked_on "
         "JOIN qbxml_outbox o ON o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.dedup_key = {_version_key()} AND o.op IN {BILL_OPS} AND o.status = 'done' "
+        f"AND o.dedup_key = {_version_key()} AND o.op IN {BILL_OPS} AND o.status = '{Request.DONE}' "
         "WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.record_key = i.record_key "
         "AND a.event = 'booked_on_bill' AND a.request_id = o.request_id)"
     )
@@ -199,14 +199,14 @@ def bill_adds(d: Dialect) -> str:
     return (
         f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {billable_condition()} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.op = 'BillAdd' AND o.status <> 'superseded')), el AS ({_expense_lines(d, mod=False)}) "
+        f"AND o.op = 'BillAdd' AND o.status <> '{Request.SUPERSEDED}')), el AS ({_expense_lines(d, mod=False)}) "
         "SELECT b.company, 'BillAdd' AS op, "
         f"{_version_key()} AS dedup_key, b.record_key, "
         f"{d.json_text(d.json_object(('BillAdd', d.json_object(*header))))} AS payload, "
         "va.request_id AS depends_on "
         "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
         "LEFT JOIN qbxml_outbox va ON va.company = b.company AND va.dedup_key = "
-        f"{vendor_add_key('b.source_system', 'b.supplier_source_id')} AND va.status <> 'done'"
+        f"{vendor_add_key('b.source_system', 'b.supplier_source_id')} AND va.status <> '{Request.DONE}'"
     )
 
 
@@ -217,7 +217,7 @@ def bill_mods(d: Dialect) -> str:
         (
             "EditSequence",
             "coalesce(qb.edit_sequence, (SELECT o.qb_edit_sequence FROM qbxml_outbox o WHERE o.company = b.company "
-            f"AND o.record_key = b.record_key AND o.op IN {BILL_OPS} AND o.status = 'done' "
+            f"AND o.record_key = b.record_key AND o.op IN {BILL_OPS} AND o.status = '{Request.DONE}' "
             "ORDER BY o.settled_at DESC LIMIT 1))",
         ),
         *_bill_header(d),
@@ -226,7 +226,7 @@ def bill_mods(d: Dialect) -> str:
     return (
         f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {billable_condition()} "
         "AND EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        "AND o.op = 'BillAdd' AND o.status = 'done') "
+        f"AND o.op = 'BillAdd' AND o.status = '{Request.DONE}') "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()}) "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
         f"AND o.status IN {sql_list(*IN_FLIGHT)})), el AS ({_expense_lines(d, mod=True)}) "
@@ -236,7 +236,7 @@ def bill_mods(d: Dialect) -> str:
         "CAST(NULL AS TEXT) AS depends_on "
         "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
         "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = b.record_key "
-        "AND added.op = 'BillAdd' AND added.status = 'done' "
+        f"AND added.op = 'BillAdd' AND added.status = '{Request.DONE}' "
         "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id"
     )
 
@@ -277,7 +277,7 @@ def bill_payments(d: Dialect) -> str:
         "JOIN bill_drafts b ON b.source_system = x.source_system AND b.source_kind = 'invoice' "
         "AND b.source_id = x.invoice_source_id "
         "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = coalesce(b.booked_on, "
-        "b.record_key) AND added.op = 'BillAdd' AND added.status = 'done' "
+        f"b.record_key) AND added.op = 'BillAdd' AND added.status = '{Request.DONE}' "
         "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id "
         f"WHERE x.amount IS NOT NULL AND {_not_quarantined('b', 'b.record_key')}), "
         f"ap AS (SELECT a.company, a.source_system, a.payment_source_id, "
