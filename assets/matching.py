@@ -35,20 +35,35 @@ def vendor_matches(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
+# What building the drafts and the blocking data checks it runs (quarantine.evaluate) read: every document, its
+# lines and payments, the vendor matches and what QuickBooks holds.
+RULE_INPUTS = [
+    "vendor_matches",
+    "qb_accounts",
+    "qb_bills",
+    "qb_bill_payments",
+    *staged(
+        "stg_purchase_orders",
+        "stg_po_lines",
+        "stg_invoices",
+        "stg_invoice_lines",
+        "stg_payments",
+        "stg_payment_details",
+    ),
+]
+
+
 @dg.multi_asset(
     name="bill_drafts",
     specs=[
         dg.AssetSpec(
             "bill_drafts",
-            deps=[
-                "vendor_matches",
-                "qb_accounts",
-                *staged("stg_purchase_orders", "stg_po_lines", "stg_invoices", "stg_invoice_lines"),
-            ],
+            deps=RULE_INPUTS,
             kinds=stored("sql"),
             owners=BOOKS_OWNERS,
             metadata=table("bill_drafts"),
-            description="Approved POs and invoices per company as bills; vendor resolved or held",
+            description="Approved POs and invoices per company as bills; vendor resolved or held; the blocking "
+            "data checks run here, once per sync, and quarantine what breaks a rule",
         ),
         dg.AssetSpec(
             "bill_draft_lines",
@@ -71,6 +86,8 @@ def bill_drafts(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
         schema=columns(wh, "bill_drafts"),
         rebuilt=figures["rebuilt"],
         held=figures["held"],
+        quarantined=figures["quarantined"],
+        released=figures["released"],
         sample=sample(wh, "bill_drafts", "company, record_key"),
     )
     yield result(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import steps
+from assets.matching import RULE_INPUTS
 from assets.metadata import columns, result, sample, table
 from assets.policies import BOOKS_OWNERS, WAREHOUSE_POOL, stored
 from assets.staging import staged
@@ -14,26 +15,9 @@ from transforms.requests import REFERENCE_QUERIES
 OUTBOX = {"kinds": stored("sql", "qbxml"), "owners": BOOKS_OWNERS, "metadata": table("qbxml_outbox")}
 MIRROR = ["qb_vendors", "qb_accounts", "qb_items", "qb_bills", "qb_bill_payments", "qb_deleted", "qb_customers",
           "qb_invoices", "qb_purchase_orders"]  # fmt: skip
-# The blocking data checks (quarantine.evaluate), which the vendor and bill assets run first, read every document,
-# its lines and payments, the drafts, the vendor matches and what QuickBooks holds.
-CHECKED = [
-    "vendor_matches",
-    "bill_drafts",
-    "bill_draft_lines",
-    "qb_vendors",
-    "qb_accounts",
-    "qb_bills",
-    "qb_bill_payments",
-    *staged(
-        "stg_suppliers",
-        "stg_purchase_orders",
-        "stg_po_lines",
-        "stg_invoices",
-        "stg_invoice_lines",
-        "stg_payments",
-        "stg_payment_details",
-    ),
-]
+# What the vendor and bill requests are built from: the drafts and what the blocking checks left in quarantine when
+# bill_drafts ran them, every document with its lines and payments, the vendor matches and what QuickBooks holds.
+CHECKED = [*RULE_INPUTS, "bill_drafts", "bill_draft_lines", "qb_vendors", *staged("stg_suppliers")]
 
 
 def _outbox_result(wh, ops: tuple[str, ...], **figures) -> dg.MaterializeResult:

@@ -24,6 +24,7 @@ from transforms.sqltext import ts
 from warehouse import qb_clock
 from warehouse.audit import now, record_from_query
 from warehouse.outbox import enqueue, enqueue_query
+from warehouse.states import Request
 from warehouse.store import Conn, Warehouse
 
 LAND_BATCH = 5_000
@@ -66,6 +67,10 @@ def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str,
             changed += after - before
     with wh.connect() as conn:
         _audit_rows(conn, table, "landed", _key(source, entity), f"fetched_at = {ts(stamp)}")
+        conn.execute(
+            "INSERT INTO source_pulls (source_system, entity, pulled_at, fetched, changed) VALUES (?, ?, ?, ?, ?)",
+            [source.name, entity, stamp, fetched, changed],
+        )
         total = conn.scalar(f"SELECT count(*) FROM {table}")
         watermark = conn.scalar(f"SELECT max(source_updated_at) FROM {table}")
     return {"fetched": fetched, "changed": changed, "rejected": rejected, "rows": total, "watermark": watermark}
@@ -188,17 +193,27 @@ def match_vendors(wh: Warehouse) -> dict[str, Any]:
 
 
 def build_bill_drafts(wh: Warehouse, full: bool = False) -> dict[str, Any]:
-    """Rebuild the drafts of documents restaged or re-matched since the last build, and of held ones."""
+    """Rebuild the drafts of documents restaged or re-matched since the last build, and of held ones, then run the
+    blocking data checks over them (the one evaluation of a sync): offenders are quarantined, fixed ones released,
+    before the outbox assets read the drafts."""
     stamp = now()
     with wh.connect() as conn:
         since = None if full else conn.scalar("SELECT max(built_at) FROM bill_drafts")
         for sql in bills.build_drafts(since, stamp):
             conn.execute(sql)
+        report = quarantine.evaluate(conn)
         rebuilt = conn.scalar(f"SELECT count(*) FROM bill_drafts WHERE built_at = {ts(stamp)}")
         rows = conn.scalar("SELECT count(*) FROM bill_drafts")
         lines = conn.scalar("SELECT count(*) FROM bill_draft_lines")
         held = dict(conn.fetchall(bills.held_counts()))
-    return {"rebuilt": rebuilt, "rows": rows, "lines": lines, "held": held}
+    return {
+        "rebuilt": rebuilt,
+        "rows": rows,
+        "lines": lines,
+        "held": held,
+        "quarantined": len(report.quarantined),
+        "released": len(report.released),
+    }
 
 
 def _enqueue(conn: Conn, sql: str, actor: str) -> int:
@@ -206,10 +221,9 @@ def _enqueue(conn: Conn, sql: str, actor: str) -> int:
 
 
 def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
-    """Run the blocking data checks first, so a supplier whose only documents are held gets no VendorAdd."""
+    """VendorAdd/VendorMod for the suppliers the drafts need (a supplier whose only documents are held gets none)."""
     d = dialect(wh.backend)
     with wh.connect() as conn:
-        quarantine.evaluate(conn)
         return {
             "VendorAdd": _enqueue(conn, rq.vendor_adds(d), "asset:outbox_vendors"),
             "VendorMod": _enqueue(conn, rq.vendor_mods(d), "asset:outbox_vendors"),
@@ -217,21 +231,20 @@ def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
 
 
 def enqueue_bills(wh: Warehouse) -> dict[str, int]:
-    """Run the blocking data checks (quarantine), supersede unsent bills of changed or held documents, then queue
-    PurchaseOrderAdd/Mod for the POs kept in QuickBooks, and BillAdd and BillMod for the ready ones."""
+    """Supersede unsent bills of changed or held documents, then queue PurchaseOrderAdd/Mod for the POs kept in
+    QuickBooks, and BillAdd and BillMod for the ready ones (the blocking data checks ran when the drafts were built)."""
     d = dialect(wh.backend)
     stamp = now()
     with wh.connect() as conn:
-        report = quarantine.evaluate(conn)
         record_from_query(conn, "asset:outbox_bills", "booked_on_bill", rq.booked_on_bills(d))
         audit, update = rq.supersede_stale_bills(stamp)
         record_from_query(conn, "asset:outbox_bills", "superseded", audit)
         conn.execute(update)
         superseded = conn.scalar(
-            f"SELECT count(*) FROM qbxml_outbox WHERE status = 'superseded' AND updated_at = {ts(stamp)}"
+            f"SELECT count(*) FROM qbxml_outbox WHERE status = '{Request.SUPERSEDED}' AND updated_at = {ts(stamp)}"
         )
         return {
-            "held": len(report.held),
+            "held": len(quarantine.held_keys(conn)),
             "superseded": superseded,
             # POs first: a bill whose PO is on its way waits for it, to link to its lines
             "PurchaseOrderAdd": _enqueue(conn, rq.purchase_order_adds(d), "asset:outbox_bills"),

@@ -10,6 +10,7 @@ import dagster as dg
 from data_checks import quarantine, suites, unmapped, warnings
 from data_checks.results import WARN, CheckReport, CheckResult
 from sources import registry
+from sources.declaration import Source
 from warehouse.store import Warehouse
 
 BILL_DRAFTS = "bill_drafts"
@@ -17,16 +18,15 @@ BLOCKS = (
     "Blocks: an offending document is quarantined (no VendorAdd, BillAdd or BillMod for it) while the others flow "
     "on; an offender that escaped quarantine fails the check as ERROR and stops the outbox assets of the run"
 )
-STAGING_ASSETS = ("stg_suppliers", "stg_purchase_orders", "stg_po_lines")
 
 
-def watched_landing() -> list[tuple[list[str], str]]:
-    """(asset key path, table) of the landing of every source's billable documents: freshness and volume checks."""
+def watched_landing() -> list[tuple[Source, str]]:
+    """(source, entity) of the landing of every source's billable documents: freshness and volume checks."""
     return [
-        (source.landing_key(name), source.raw_table(name))
+        (source, found[0])
         for source in registry.all_sources()
         for billable in source.billable
-        if (found := source.entity_for(billable.canonical)) and (name := found[0])
+        if (found := source.entity_for(billable.canonical))
     ]
 
 
@@ -78,12 +78,10 @@ def _blocking_check() -> dg.AssetChecksDefinition:
 
     @dg.multi_asset_check(specs=specs, name="bill_drafts_blocking_rules", required_resource_keys={"warehouse"})
     def bill_drafts_blocking_rules(context) -> Iterator[dg.AssetCheckResult]:
-        """Quarantine the documents that break a rule (released once fixed) before anything reaches the outbox."""
+        """Per rule, the documents held in quarantine by the evaluation bill_drafts ran (this check only reads)."""
         with _warehouse(context).connect() as conn:
-            report = quarantine.evaluate(conn)
-        context.log.info(
-            f"quarantine: {len(report.quarantined)} new, {len(report.released)} released, {len(report.held)} held"
-        )
+            report = quarantine.current(conn)
+        context.log.info(f"quarantine: {len(report.held)} documents held")
         yield from blocking_results(report)
 
     return bill_drafts_blocking_rules
@@ -179,32 +177,29 @@ def _suite_check(table: str) -> dg.AssetChecksDefinition:
     return suite_check
 
 
-def _source_checks(key: list[str], table: str) -> list[dg.AssetChecksDefinition]:
-    asset = dg.AssetKey(key)
+def _source_checks(source: Source, entity: str) -> list[dg.AssetChecksDefinition]:
+    asset = dg.AssetKey(source.landing_key(entity))
 
     @dg.asset_check(asset=asset, name="source_freshness", required_resource_keys={"warehouse"})
     def source_freshness(context) -> dg.AssetCheckResult:
-        """The newest landed row is recent enough (WARN)."""
+        """Pulled within a few intervals of the source's schedule, whether or not anything changed (WARN)."""
         with _warehouse(context).connect() as conn:
-            return to_check_result(warnings.freshness(conn, [table]), asset)
+            return to_check_result(warnings.freshness(conn, source, entity), asset)
 
     @dg.asset_check(asset=asset, name="volume_change", required_resource_keys={"warehouse"})
     def volume_change(context) -> dg.AssetCheckResult:
-        """Rows landed this run are within a factor of the previous run's (WARN)."""
+        """The last pull changed no more than a few times what the recent pulls did (WARN: spikes only)."""
         with _warehouse(context).connect() as conn:
-            result = warnings.volume_change(conn, table)
-        result.name = "volume_change"
-        return to_check_result(result, asset)
+            return to_check_result(warnings.volume_change(conn, source, entity), asset)
 
     return [source_freshness, volume_change]
 
 
-def build_asset_checks(
-    staging_assets: Iterable[str] = STAGING_ASSETS, raw_assets: Iterable[tuple[list[str], str]] | None = None
-) -> list[dg.AssetChecksDefinition]:
-    """Every data check as an asset check; each declared source's billable landing gets freshness and volume."""
+def build_asset_checks(staging_assets: Iterable[str] = tuple(suites.SUITES)) -> list[dg.AssetChecksDefinition]:
+    """Every data check as an asset check: a suite per staging table; each declared source's billable landing gets
+    freshness and volume."""
     checks = [_company_check(), _blocking_check(), _name_only_check(), _unmapped_check()]
     checks += [_suite_check(t) for t in staging_assets]
-    for key, table in watched_landing() if raw_assets is None else raw_assets:
-        checks += _source_checks(key, table)
+    for source, entity in watched_landing():
+        checks += _source_checks(source, entity)
     return checks

@@ -87,11 +87,29 @@ def evaluate(conn: Conn, company: str | None = None) -> CheckReport:
         results.append(CheckResult(rule.name, ERROR, rule.description, offenders, details))
     current = pd.concat(faults, ignore_index=True)
     opened, released = _apply(conn, current, company, stamp)
-    held = _open_keys(conn, company)
+    held = held_keys(conn, company)
     held_set = set(held)
     for res in results:
         res.metrics["quarantined_now"] = sum(1 for k in res.offenders if k in held_set)
     return CheckReport(results, quarantined=opened, released=released, held=held)
+
+
+def current(conn: Conn) -> CheckReport:
+    """What the last evaluation left, read from `quarantine` alone (no rule runs, nothing written): per blocking
+    rule its open holds with their reasons."""
+    rows = conn.fetchall(
+        "SELECT check_name, company, record_key, reason FROM quarantine WHERE released_at IS NULL "
+        f"AND check_name IN ({', '.join('?' for _ in RULE_NAMES)}) ORDER BY check_name, record_key, company",
+        list(RULE_NAMES),
+    )
+    results = []
+    for rule in BLOCKING_RULES:
+        details = {key: reason for name, _, key, reason in rows if name == rule.name}
+        results.append(CheckResult(rule.name, ERROR, rule.description, sorted(details), details))
+    held = held_keys(conn)
+    for res in results:
+        res.metrics["quarantined_now"] = res.count
+    return CheckReport(results, held=held)
 
 
 def _collapse(found: pd.DataFrame, check_name: str) -> pd.DataFrame:
@@ -184,7 +202,7 @@ def _open_pairs(conn: Conn, company: str | None) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in conn.fetchall(sql, params)]
 
 
-def _open_keys(conn: Conn, company: str | None) -> list[str]:
+def held_keys(conn: Conn, company: str | None = None) -> list[str]:
     """Record keys held for `company` (or any company): its own holds and the source-level ones ('')."""
     sql = "SELECT DISTINCT record_key FROM quarantine WHERE released_at IS NULL"
     params: list = []

@@ -18,6 +18,7 @@ import pandas as pd
 from data_checks import quarantine
 from warehouse import cloud_outbox
 from warehouse.audit import now, record
+from warehouse.states import Request, sql_list
 from warehouse.store import Conn
 
 ACTOR = "cli:replay"
@@ -102,7 +103,7 @@ def _outbox(conn: Conn, where: str, params: list) -> pd.DataFrame:
 
 def _requeue(conn: Conn, result: ReplayResult, key, since, company, stamp, actor) -> None:
     extra, params = _filters(key, since, "updated_at", company)
-    chosen = _outbox(conn, "status IN ('failed', 'unknown')" + extra, params)
+    chosen = _outbox(conn, f"status IN {sql_list(Request.FAILED, Request.UNKNOWN)}" + extra, params)
     for row in chosen[chosen["status"] == "unknown"].itertuples(index=False):
         result.skipped.append(
             {
@@ -132,10 +133,10 @@ def _requeue(conn: Conn, result: ReplayResult, key, since, company, stamp, actor
     ids = [r.request_id for r in keep]
     marks = ", ".join("?" for _ in ids)
     conn.execute(
-        "UPDATE qbxml_outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL, ticket = NULL, "
+        f"UPDATE qbxml_outbox SET status = '{Request.PENDING}', attempts = 0, next_attempt_at = NULL, ticket = NULL, "
         "next_action = CASE WHEN op LIKE '%Add' THEN 'lookup' ELSE next_action END, "
         "last_error = NULL, last_status_code = NULL, updated_at = ? "
-        f"WHERE status = 'failed' AND request_id IN ({marks})",
+        f"WHERE status = '{Request.FAILED}' AND request_id IN ({marks})",
         [stamp, *ids],
     )
     events = []
@@ -171,7 +172,7 @@ def _with_failed_dependencies(conn: Conn, chosen: pd.DataFrame) -> pd.DataFrame:
     seen = set(chosen["request_id"])
     while wanted:
         marks = ", ".join("?" for _ in wanted)
-        found = _outbox(conn, f"status = 'failed' AND request_id IN ({marks})", sorted(wanted))
+        found = _outbox(conn, f"status = '{Request.FAILED}' AND request_id IN ({marks})", sorted(wanted))
         found = found[~found["request_id"].isin(seen)]
         if found.empty:
             break

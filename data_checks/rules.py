@@ -14,6 +14,7 @@ from transforms.cancellations import cancelled_bills
 from transforms.policy import setting
 from transforms.requests import payment_details
 from transforms.vendors import FEEDS
+from warehouse.states import Request, sql_list
 from warehouse.store import Conn
 
 FAULT_COLUMNS = ["company", "record_key", "field", "reason"]
@@ -214,12 +215,12 @@ WITH own AS (
     FROM bill_drafts b WHERE b.booked_on IS NULL AND (b.source_kind <> 'purchase_order' OR b.bill_on = 'po'
         -- a PO billed before the company switched to bill_on = invoice still books its purchase
         OR EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key
-                   AND o.op = 'BillAdd' AND o.status NOT IN ('superseded', 'failed')))
+                   AND o.op = 'BillAdd' AND o.status NOT IN {sql_list(Request.SUPERSEDED, Request.FAILED)}))
 ),
 requested AS (
     SELECT o.company, o.record_key, min(o.created_at) AS created_at, min(o.request_id) AS request_id,
-           max(CASE WHEN o.status = 'done' THEN o.qb_id END) AS txn_id
-    FROM qbxml_outbox o WHERE o.op = 'BillAdd' AND o.status NOT IN ('superseded', 'failed')
+           max(CASE WHEN o.status = '{Request.DONE}' THEN o.qb_id END) AS txn_id
+    FROM qbxml_outbox o WHERE o.op = 'BillAdd' AND o.status NOT IN {sql_list(Request.SUPERSEDED, Request.FAILED)}
     GROUP BY o.company, o.record_key
 )
 SELECT d.company, d.record_key, 'record_key',

@@ -66,6 +66,50 @@ SUITES: dict[str, Suite] = {
             numeric=("quantity", "unit_price", "line_amount"),
             row_label="line {line_number}: ",
         ),
+        Suite(
+            "stg_invoices",
+            (
+                Expect("not_null", ("invoice_number",)),
+                Expect("not_null", ("total_amount",)),
+                Expect("at_least_zero", ("total_amount",)),
+                Expect("unique_together", ("source_system", "source_id")),
+            ),
+            "{source_system}:invoice:{source_id}",
+            numeric=("total_amount",),
+        ),
+        Suite(
+            "stg_invoice_lines",
+            (
+                Expect("not_null", ("line_amount",)),
+                Expect("at_least_zero", ("quantity",)),
+                Expect("at_least_zero", ("unit_price",)),
+                Expect("unique_together", ("source_system", "invoice_source_id", "line_number")),
+            ),
+            "{source_system}:invoice:{invoice_source_id}",
+            numeric=("quantity", "unit_price", "line_amount"),
+            row_label="line {line_number}: ",
+        ),
+        Suite(
+            "stg_payments",
+            (
+                Expect("not_null", ("amount",)),
+                Expect("at_least_zero", ("amount",)),
+                Expect("unique_together", ("source_system", "source_id")),
+            ),
+            "{source_system}:payment:{source_id}",
+            numeric=("amount",),
+        ),
+        Suite(
+            "stg_payment_details",
+            (
+                Expect("not_null", ("invoice_source_id",)),
+                Expect("at_least_zero", ("amount",)),
+                Expect("unique_together", ("source_system", "payment_source_id", "line_number")),
+            ),
+            "{source_system}:payment:{payment_source_id}",
+            numeric=("amount",),
+            row_label="detail {line_number}: ",
+        ),
     )
 }
 

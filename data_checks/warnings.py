@@ -1,76 +1,106 @@
-"""WARN rules: freshness of each landed source, unusual volume changes between runs, vendors matched by name only."""
+"""WARN rules: freshness of each source by its schedule, volume spikes against recent pulls, vendors matched by name
+only."""
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
+from itertools import pairwise
+from statistics import median
 
 from data_checks.results import WARN, CheckResult
+from sources.declaration import Source
 from warehouse.audit import now
 from warehouse.store import Conn
 
-VOLUME_FACTOR = 3.0  # landed rows more than 3x or less than a third of the previous run's
-VOLUME_BASELINE = 10  # below this many rows in the previous run, any change is ordinary
+VOLUME_FACTOR = 3.0  # a pull that changed more than 3x the recent pulls' median
+VOLUME_BASELINE = 10  # ... and more than this many rows: below it, any number is ordinary
+VOLUME_HISTORY = 10  # recent pulls the median is taken over (the first, full load, never counts)
+CADENCE_PULLS = 4  # a source is stale after this many of its schedule's intervals without a pull ...
+MIN_FRESHNESS = timedelta(hours=1)  # ... and never sooner than this
 
 
-def freshness_hours() -> float:
-    """How old the newest landed row of a source may be before it is flagged (QBSYNC_FRESHNESS_HOURS, 24)."""
-    return float(os.environ.get("QBSYNC_FRESHNESS_HOURS", "24"))
+def freshness_limit(source: Source) -> timedelta:
+    """How long `source` may go without a pull: QBSYNC_FRESHNESS_HOURS when set, else CADENCE_PULLS intervals of its
+    schedule (QBSYNC_<NAME>_CRON or the declared cron), at least MIN_FRESHNESS."""
+    given = os.environ.get("QBSYNC_FRESHNESS_HOURS", "").strip()
+    if given:
+        return timedelta(hours=float(given))
+    return max(MIN_FRESHNESS, cron_interval(os.environ.get(source.env["cron"]) or source.cron) * CADENCE_PULLS)
 
 
-def raw_tables(conn: Conn) -> list[str]:
-    """Every landing table (raw_<system>_<entity>): a new source is checked as soon as its table exists."""
-    scope = "AND table_schema = current_schema() " if conn.backend == "postgres" else ""
-    rows = conn.fetchall(f"SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' {scope}")
-    return sorted(r[0] for r in rows if r[0].startswith("raw_"))
+def cron_interval(cron: str) -> timedelta:
+    """The longest gap between two runs of a five-field cron schedule, for the forms a sync schedule takes (every N
+    minutes, minutes of every hour or of every N hours, daily, weekly); anything else counts as daily."""
+    minute, hour, day, _, weekday = (cron.split() + ["*"] * 5)[:5]
+    hourly = hour == "*" or _step(hour) is not None
+    if weekday != "*":
+        return timedelta(days=7)
+    if day != "*" or not hourly:
+        return timedelta(days=1)
+    if hour != "*":
+        return timedelta(hours=_step(hour) or 1)
+    if minute == "*" or _step(minute):
+        return timedelta(minutes=_step(minute) or 1)
+    marks = sorted(int(m) for m in minute.split(",") if m.isdigit()) or [0]
+    gaps = [b - a for a, b in pairwise(marks)] + [60 - marks[-1] + marks[0]]
+    return timedelta(minutes=max(gaps))
 
 
-def freshness(conn: Conn, tables: list[str] | None = None, max_age_hours: float | None = None) -> CheckResult:
-    """Sources whose newest landed row is older than the threshold (or that never landed anything)."""
-    limit = freshness_hours() if max_age_hours is None else max_age_hours
-    stamp = now()
+def _step(field: str) -> int | None:
+    return int(field[2:]) if field.startswith("*/") and field[2:].isdigit() else None
+
+
+def freshness(conn: Conn, source: Source, entity: str) -> CheckResult:
+    """The source's entity was pulled within its limit (a pull that found nothing new counts), or it is flagged;
+    a warehouse from before pulls were recorded falls back to the newest landed row."""
+    limit, table = freshness_limit(source), source.raw_table(entity)
+    last = conn.scalar(
+        "SELECT max(pulled_at) FROM source_pulls WHERE source_system = ? AND entity = ?", [source.name, entity]
+    ) or conn.scalar(f"SELECT max(fetched_at) FROM {_ident(table)}")
     offenders, details, ages = [], {}, {}
-    for table in tables if tables is not None else raw_tables(conn):
-        newest = conn.scalar(f"SELECT max(fetched_at) FROM {_ident(table)}")
-        if newest is None:
-            offenders.append(table)
-            details[table] = f"{table} has never landed a row"
-            continue
-        age = (stamp - newest).total_seconds() / 3600
-        ages[table] = round(age, 2)
+    if last is None:
+        offenders, details[table] = [table], f"{source.title} {entity} has never been pulled"
+    else:
+        age = now() - last
+        ages[table] = round(age.total_seconds() / 3600, 2)
         if age > limit:
-            offenders.append(table)
-            details[table] = f"{table} last landed a row {age:.1f} h ago (limit {limit:g} h)"
-    description = f"every source landed data within {limit:g} h"
+            offenders = [table]
+            details[table] = f"{source.title} {entity} last pulled {_hours(age)} ago (limit {_hours(limit)})"
+    description = f"{source.title} {entity} pulled within {_hours(limit)} (its schedule: {source.cron})"
     return CheckResult("source_freshness", WARN, description, offenders, details, {"age_hours": ages})
 
 
-def volume_change(conn: Conn, table: str) -> CheckResult:
-    """Rows landed in `table` since the previous measurement vs the previous run's count; records this run."""
-    stamp = now()
-    previous = conn.fetchone(
-        "SELECT value, measured_at FROM data_check_metrics WHERE check_name = 'volume_change' AND subject = ? "
-        "ORDER BY measured_at DESC, metric_id DESC LIMIT 1",
-        [table],
-    )
-    if previous is None:
-        landed = conn.scalar(f"SELECT count(*) FROM {_ident(table)}")
-    else:
-        landed = conn.scalar(f"SELECT count(*) FROM {_ident(table)} WHERE fetched_at > ?", [previous[1]])
-    conn.execute(
-        "INSERT INTO data_check_metrics (check_name, subject, value, measured_at) VALUES ('volume_change', ?, ?, ?)",
-        [table, float(landed), stamp],
-    )
-    metrics = {"landed_rows": int(landed), "previous_landed_rows": None if previous is None else int(previous[0])}
+def volume_change(conn: Conn, source: Source, entity: str) -> CheckResult:
+    """The last pull's new or changed rows against the median of the recent pulls before it (the first, full load
+    excluded): a spike is flagged; few or none is what an incremental pull usually brings (silence is freshness's
+    concern)."""
+    table = source.raw_table(entity)
+    pulls = [
+        int(r[0])
+        for r in conn.fetchall(
+            "SELECT changed FROM source_pulls WHERE source_system = ? AND entity = ? ORDER BY pulled_at DESC",
+            [source.name, entity],
+        )
+    ]
+    latest, recent = (pulls[0], pulls[1 : VOLUME_HISTORY + 1]) if pulls else (0, [])
+    recent = recent[:-1] if len(pulls) <= VOLUME_HISTORY + 1 else recent  # never the first, full load
+    baseline = median(recent) if recent else None
     result = CheckResult(
-        f"volume_change_{table}", WARN, f"rows landed in {table} within {VOLUME_FACTOR:g}x of the last run", [], {}
+        "volume_change", WARN, f"rows a pull of {table} changes within {VOLUME_FACTOR:g}x of the recent pulls", [], {}
     )
-    result.metrics.update(metrics)
-    if previous is not None and previous[0] >= VOLUME_BASELINE:
-        before = previous[0]
-        if landed > before * VOLUME_FACTOR or landed < before / VOLUME_FACTOR:
-            result.offenders = [table]
-            result.details[table] = f"{table}: {int(landed)} rows landed this run against {int(before)} the last run"
+    result.metrics.update({"changed_rows": latest, "recent_median": baseline, "pulls_compared": len(recent)})
+    if baseline is not None and latest > VOLUME_FACTOR * max(baseline, VOLUME_BASELINE):
+        result.offenders = [table]
+        result.details[table] = (
+            f"{table}: {latest} rows new or changed in the last pull against a median of {baseline:g} over the "
+            f"{len(recent)} pulls before it"
+        )
     return result
+
+
+def _hours(span: timedelta) -> str:
+    return f"{span.total_seconds() / 3600:.1f} h"
 
 
 def name_only_matches(conn: Conn, company: str | None = None) -> CheckResult:

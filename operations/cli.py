@@ -1,5 +1,5 @@
-"""`qbsync company set`, `qbsync mappings import|list`, `qbsync vendors link`: operator settings, each audited;
-`qbsync reference export`: QuickBooks master data as files."""
+"""`qbsync company set`, `qbsync mappings import|list`, `qbsync vendors link` (operator settings, each audited),
+`qbsync reference export` (QuickBooks master data as files), `qbsync doctor` and `qbsync dev`."""
 
 from __future__ import annotations
 
@@ -165,11 +165,49 @@ def doctor(
         raise typer.Exit(1)
 
 
+def dev(
+    records: Annotated[int, typer.Option(min=1, help="Records each source's simulator generates")] = 20,
+    seed: Annotated[int, typer.Option(help="Seed of the simulators' data")] = 7,
+    port: Annotated[int, typer.Option(help="Port of the Dagster UI on 127.0.0.1")] = 3000,
+    once: Annotated[
+        bool, typer.Option("--once", help="No UI: sync and deliver until nothing is left, print the outbox")
+    ] = False,
+) -> None:
+    """Develop against the simulators: every source's sandbox, the bridge and a Web Connector on a sandbox company
+    file, on the warehouse the CLI uses (company "sandbox"), and Dagster's UI on that same warehouse. Ctrl-C stops
+    it all."""
+    import os
+
+    from operations import dev as sandbox_dev
+    from pipelines.run_now import run_sync
+
+    def progress(line: str) -> None:
+        typer.echo(f"qbsync dev: {line}", err=True)
+
+    with sandbox_dev.sandbox(records, seed, progress, poll=not once) as env:
+        progress(f"warehouse {env.database_url} (qbsync outbox status, report and audit read it too)")
+        if not once:
+            progress(f"Dagster UI at http://127.0.0.1:{port} (DAGSTER_HOME {env.environ['DAGSTER_HOME']})")
+            raise typer.Exit(sandbox_dev.dagster_ui(env, port))
+        os.environ.clear()
+        os.environ.update(env.environ)
+        sessions = 0
+        for _ in range(sandbox_dev.MAX_ROUNDS):  # what QuickBooks answers unblocks more (a bill after its vendor)
+            run_sync(env.sources, echo=lambda line, err=False: progress(line))
+            if not sandbox_dev.open_requests():
+                break
+            sessions += env.deliver()
+        with migrated_warehouse().connect() as conn:
+            counts = dict(conn.fetchall("SELECT status, count(*) FROM qbxml_outbox GROUP BY status ORDER BY 1"))
+        typer.echo(f"{sessions} Web Connector sessions; outbox: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
 def register(app: typer.Typer, company_app: typer.Typer) -> None:
-    """Add `company set` to the company group, the mappings, vendors and reference groups and `doctor` to the root
-    CLI."""
+    """Add `company set` to the company group, the mappings, vendors and reference groups, `doctor` and `dev` to the
+    root CLI."""
     company_app.command("set")(company_set)
     app.command("doctor")(doctor)
+    app.command("dev")(dev)
     app.add_typer(mappings_app, name="mappings")
     app.add_typer(vendors_app, name="vendors")
     app.add_typer(reference_app, name="reference")

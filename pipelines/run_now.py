@@ -40,6 +40,48 @@ def _failures(result) -> list[str]:
     return lines
 
 
+def run_sync(wanted: list[str] | None = None, echo=typer.echo) -> None:
+    """Fold the answers the bridge received, then each source's sync job (every source in use when `wanted` is
+    None), in this process; OperatorError naming the first failed step."""
+    import dagster as dg
+
+    from assets.feedback import feedback_key
+    from pipelines.definitions import defs
+    from pipelines.jobs import RESPONSE_ASSETS, sync_job_name
+    from sources import registry
+
+    wh = migrated_warehouse()
+    with wh.connect() as conn:
+        in_use = sources_in_use(conn)
+    wanted = wanted or in_use
+    unknown = sorted(set(wanted) - set(registry.names()))
+    if unknown:
+        raise typer.BadParameter(f"{', '.join(unknown)}: declared sources are {', '.join(registry.names())}")
+    if not wanted:
+        raise OperatorError(
+            f"no source feeds a company in {wh.describe()}: qbsync company add --name NAME --user USER "
+            "--password-stdin, then qbsync connection add SOURCE --instance default ..."
+        )
+    fold = [dg.AssetKey(k) for k in RESPONSE_ASSETS]
+    fold += [feedback_key(s) for s in registry.all_sources() if s.writes_back and s.name in wanted]
+    runs = [("quickbooks_responses", fold)] + [
+        (sync_job_name(registry.get(name)), None) for name in wanted if name in registry.names()
+    ]
+    failed: list[str] = []
+    with _instance() as instance:
+        for job_name, selection in runs:
+            job = defs.resolve_job_def(job_name)
+            result = job.execute_in_process(instance=instance, asset_selection=selection, raise_on_error=False)
+            steps = len(result.get_asset_materialization_events())
+            problems = _failures(result)
+            echo(f"{job_name}: {'ok' if result.success else 'FAILED'} ({steps} assets materialized)")
+            for line in problems:
+                echo(f"  {line}", err=True)
+            failed += [f"{job_name} {line}" for line in problems] or ([] if result.success else [job_name])
+    if failed:
+        raise OperatorError(f"sync failed: {failed[0]}" + (f" (and {len(failed) - 1} more)" if failed[1:] else ""))
+
+
 def register(app: typer.Typer) -> None:
     """Add the sync command."""
 
@@ -52,40 +94,4 @@ def register(app: typer.Typer) -> None:
         """Run the sync once now without the Dagster daemon: fold the answers the bridge received (queueing what they
         unblock, telling each source), then each source's sync job (pull, stage, match, check, queue). Runs are
         recorded in DAGSTER_HOME's instance when it is set."""
-        import dagster as dg
-
-        from assets.feedback import feedback_key
-        from pipelines.definitions import defs
-        from pipelines.jobs import RESPONSE_ASSETS, sync_job_name
-        from sources import registry
-
-        wh = migrated_warehouse()
-        with wh.connect() as conn:
-            in_use = sources_in_use(conn)
-        wanted = source or in_use
-        unknown = sorted(set(wanted) - set(registry.names()))
-        if unknown:
-            raise typer.BadParameter(f"{', '.join(unknown)}: declared sources are {', '.join(registry.names())}")
-        if not wanted:
-            raise OperatorError(
-                f"no source feeds a company in {wh.describe()}: qbsync company add --name NAME --user USER "
-                "--password-stdin, then qbsync connection add SOURCE --instance default ..."
-            )
-        fold = [dg.AssetKey(k) for k in RESPONSE_ASSETS]
-        fold += [feedback_key(s) for s in registry.all_sources() if s.writes_back and s.name in wanted]
-        runs = [("quickbooks_responses", fold)] + [
-            (sync_job_name(registry.get(name)), None) for name in wanted if name in registry.names()
-        ]
-        failed: list[str] = []
-        with _instance() as instance:
-            for job_name, selection in runs:
-                job = defs.resolve_job_def(job_name)
-                result = job.execute_in_process(instance=instance, asset_selection=selection, raise_on_error=False)
-                steps = len(result.get_asset_materialization_events())
-                problems = _failures(result)
-                typer.echo(f"{job_name}: {'ok' if result.success else 'FAILED'} ({steps} assets materialized)")
-                for line in problems:
-                    typer.echo(f"  {line}", err=True)
-                failed += [f"{job_name} {line}" for line in problems] or ([] if result.success else [job_name])
-        if failed:
-            raise OperatorError(f"sync failed: {failed[0]}" + (f" (and {len(failed) - 1} more)" if failed[1:] else ""))
+        run_sync(source)

@@ -33,7 +33,7 @@ QB_FAULTS = [
 ]  # fmt: skip
 DAGSTER_YAML = "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"  # as README asks
 MAX_ROUNDS = 40
-DRAIN_ROUNDS = 10  # sessions after the last queueing, until nothing is open (faults can drop any one session)
+DRAIN_ROUNDS = 10  # after the last queueing: sessions in a row that move nothing before the drain gives up
 KILL_ROUNDS = (1, 2)  # round 1 kills a Web Connector, round 2 a bridge
 DEADLINE_SECONDS = 3 * 3600
 
@@ -206,6 +206,11 @@ def _due_wait(wh) -> None:
         time.sleep(min(10.0, max(0.0, (soonest - now()).total_seconds()) + 0.1))
 
 
+def _outbox_moved(wh) -> object:
+    """When the outbox last changed: the drain goes on while sessions move it (faults drop some of them)."""
+    return wh.scalar("SELECT max(updated_at) FROM qbxml_outbox")
+
+
 def _open_rows(wh) -> int:
     """Outbox rows, reference queries included, that still wait for an answer or a send."""
     from warehouse.states import LIVE, sql_list
@@ -262,13 +267,14 @@ def run_soak(
                     break
                 if time.monotonic() > deadline:
                     break
-            for _ in range(DRAIN_ROUNDS):  # the last answers, the reference queries included: faults may drop some
-                if _open_rows(env.warehouse) == 0:
-                    break
+            idle = 0  # the last answers, the reference queries included (a long iterator pages through many
+            while _open_rows(env.warehouse) and idle < DRAIN_ROUNDS and time.monotonic() < deadline:  # sessions)
+                moved = _outbox_moved(env.warehouse)
                 _due_wait(env.warehouse)
                 progress("last rounds: draining what is still open")
                 _session_round(env, procs, ports, 0, run.kills)
                 env._materialize(_response_assets(list(env.systems)))
+                idle = 0 if _outbox_moved(env.warehouse) != moved else idle + 1
         finally:
             procs.close()
         progress("checking")

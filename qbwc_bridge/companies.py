@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sources import registry
 from warehouse.audit import now, record
 from warehouse.company_sources import enrol
+from warehouse.states import Request
 from warehouse.store import Conn
 
 DEFAULT_SCRYPT_N = 2**17  # OWASP's current guidance for scrypt (r=8, p=1): about 128 MiB and a few 100 ms per hash
@@ -164,7 +165,7 @@ def remove(conn: Conn, name: str, force: bool = False) -> dict[str, int]:
             "(qbsync outbox status) or remove with --force, which fails them"
         )
     conn.execute(
-        f"UPDATE qbxml_outbox SET status = 'failed', last_error = 'company removed', updated_at = ? "
+        f"UPDATE qbxml_outbox SET status = '{Request.FAILED}', last_error = 'company removed', updated_at = ? "
         f"WHERE company = ? AND status IN ({marks})",
         [now(), name, *OPEN_STATUSES],
     )

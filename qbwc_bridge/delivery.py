@@ -13,7 +13,6 @@ from qbxml import envelope, requests
 from qbxml.editions import Edition
 from qbxml.schema import load, supported_version
 from qbxml.text import QbxmlFieldError
-from qbxml.values import Ref
 from warehouse import outbox
 from warehouse.audit import now
 from warehouse.store import Conn
@@ -87,17 +86,16 @@ def lookup_query(row: dict) -> tuple[str, dict[str, Any]]:
         parent = (body.get("ParentRef") or {}).get("FullName")
         name = f"{parent}:{body['Name']}" if parent else body["Name"]
         return f"{obj}Query", {"FullName": [name]}
-    query = getattr(requests, f"{obj}Query", None)
     entity = next((body[k] for k in ENTITY_REFS if body.get(k)), None)
-    if _is_txn(obj) and query is not None and entity:
-        who = Ref(full_name=entity.get("FullName"), list_id=entity.get("ListID"))
+    if _is_txn(obj) and entity and requests.has_query(obj):
+        who = {"ListID": [entity["ListID"]]} if entity.get("ListID") else {"FullName": [entity.get("FullName")]}
         ref_number, txn_date = body.get("RefNumber"), body.get("TxnDate")
         if ref_number:
-            found = query(entity=[who], ref_number_from=ref_number, ref_number_to=ref_number)
-            return found.op, found.fields()
+            refs = {"FromRefNumber": ref_number, "ToRefNumber": ref_number}
+            return f"{obj}Query", {"EntityFilter": who, "RefNumberRangeFilter": refs}
         if txn_date and row.get("external_guid"):
-            found = query(entity=[who], txn_date_from=txn_date, txn_date_to=txn_date)
-            return found.op, found.fields()
+            dates = {"FromTxnDate": txn_date, "ToTxnDate": txn_date}
+            return f"{obj}Query", {"TxnDateRangeFilter": dates, "EntityFilter": who}
     raise Unsendable(
         f"outcome unknown and a {row['op']} cannot be looked up by a natural key (name, or payee/vendor with "
         "RefNumber or with ExternalGUID and TxnDate): check QuickBooks"
@@ -123,12 +121,13 @@ def requery(row: dict) -> tuple[str, dict[str, Any]]:
 
 
 def plan(row: dict, ticket: str, version: str) -> tuple[str, str, dict[str, Any]]:
-    """(action, op, fields) the row sends now; an Add carries its ExternalGUID where the version has one."""
+    """(action, op, fields) the row sends now; an Add carries its ExternalGUID where the version has one, a Mod
+    the EditSequence a query of this session returned (it reads its object first when it has none)."""
     action = row.get("next_action") or "send"
     if action == "lookup":
         return (action, *lookup_query(row))
-    if action == "requery":
-        return (action, *requery(row))
+    if action == "requery" or (row["op"].endswith("Mod") and row.get("edit_sequence_ticket") != ticket):
+        return ("requery", *requery(row))
     payload = dict(row["payload"])
     if action == "continue" and row.get("iterator_id") and row.get("iterator_ticket") == ticket:
         return action, row["op"], {**payload, "@iterator": "Continue", "@iteratorID": row["iterator_id"]}

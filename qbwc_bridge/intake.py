@@ -87,7 +87,9 @@ def decide(row: dict, rs: Response, ticket: str, max_attempts: int, retry_delay:
 
     if action == "requery" and outcome in (Outcome.ok, Outcome.empty):
         if found:
-            return _again(row, "send", "requeried", None, qb_edit_sequence=first.edit_sequence)
+            return _again(
+                row, "send", "requeried", None, qb_edit_sequence=first.edit_sequence, edit_sequence_ticket=ticket
+            )
         return _failed(row, f"{row['op']}: the object is no longer in QuickBooks")
 
     if outcome == Outcome.ok and rs.iterator_id and (rs.iterator_remaining or 0) > 0:

@@ -29,20 +29,27 @@ class Edition:
     rename: Mapping[str, str]  # element name -> the name this edition gives the same fact
     version_prefix: str  # written before versions older than 6.0 ("CA2.0")
     purchase_tax: bool = False  # bills carry a sales tax code per expense line and IsTaxIncluded
+    iterators: bool = True  # queries page with iterator/MaxReturned; off: each query asks for everything at once
 
     def version_string(self, version: str) -> str:
         """The version as this edition expects it in `<?qbxml version?>`."""
         return version if parse_version(version) >= UNPREFIXED_FROM else f"{self.version_prefix}{version}"
 
     def adapt(self, fields: Any) -> Any:
-        """Request content in this edition's terms: omitted elements dropped, renamed ones renamed."""
+        """Request content in this edition's terms: omitted elements dropped, renamed ones renamed, and without
+        iterator and page size where the edition pages no query (MaxReturned alone would cut the answer short)."""
+        if not self.iterators and isinstance(fields, dict) and "@iterator" in fields:
+            fields = {k: v for k, v in fields.items() if k not in ("@iterator", "@iteratorID", "MaxReturned")}
+        return self._named(fields)
+
+    def _named(self, fields: Any) -> Any:
         if not self.omit and not self.rename:
             return fields
         if isinstance(fields, list):
-            return [self.adapt(v) for v in fields]
+            return [self._named(v) for v in fields]
         if not isinstance(fields, dict):
             return fields
-        return {self.rename.get(k, k): self.adapt(v) for k, v in fields.items() if k not in self.omit}
+        return {self.rename.get(k, k): self._named(v) for k, v in fields.items() if k not in self.omit}
 
 
 @cache
@@ -56,6 +63,7 @@ def _profiles(path: str | None) -> dict[str, Edition]:
             dict(p.get("rename", {})),
             p.get("version_prefix", ""),
             bool(p.get("purchase_tax", False)),
+            bool(p.get("iterators", True)),
         )
         for country, p in raw.items()
         if not country.startswith("_")

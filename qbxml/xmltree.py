@@ -43,61 +43,98 @@ def _joined(path: Path) -> str:
     return "/".join([path, *reversed(parts)])
 
 
+# How a plan entry is written: an attribute, the element's own text, a leaf whose text has at most a length rule,
+# a leaf whose text must match a pattern (amounts), a leaf with other rules (enumeration), or a nested element.
+ATTRIBUTE, TEXT, FREE_LEAF, PATTERN_LEAF, CHECKED_LEAF, NESTED = range(6)
+NO_LIMIT = 1 << 30
+# key, declaration, how it is written, longest text allowed, the pattern (PATTERN_LEAF)
+Plan = list[tuple[str, "Decl | None", int, int, "re.Pattern[str] | None"]]
+
+
 def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path: Path) -> None:
     """Write `data` into `elem`: attributes and text, then children created directly in schema order."""
     if not isinstance(data, dict):
         elem.text = _text(data, decl, path)
         return
-    keys = tuple(k for k, v in data.items() if v is not None) if None in data.values() else tuple(data)
-    plan = _plan(schema, decl, keys)
+    keys = tuple(data)
+    plans = decl.__dict__.get("_plans")
+    plan = plans.get(keys) if plans is not None else None
+    if plan is None:
+        plan = _plan(decl, keys)
     if plan is None:  # some key is not a child here: the slow path names it (or drops a newer field)
-        plan = _plan_checked(schema, decl, keys, _joined(path))
-    for key, child in plan:
-        value = data[key]
-        if key[0] == "@":
-            elem.set(key[1:], _plain(_scalar(value), (path, key)))
-        elif key == "#text":
-            elem.text = _text(value, decl, path)
+        plan = _plan_checked(schema, decl, tuple(k for k in keys if data[k] is not None), _joined(path))
+    sub = etree.SubElement
+    for key, child, kind, limit, pattern in plan:
+        value = data.get(key)
+        if value is None:
+            continue
+        if kind == FREE_LEAF and type(value) is str and len(value) <= limit and value.isascii() and value.isprintable():
+            sub(elem, key).text = value  # the common case: plain ASCII text that fits
+        elif (
+            kind == PATTERN_LEAF
+            and type(value) is str
+            and len(value) <= limit
+            and value.isascii()
+            and pattern.fullmatch(value)
+        ):
+            sub(elem, key).text = value  # an amount (or other patterned text) of the right form: ASCII by its pattern
+        elif kind <= TEXT:
+            if kind == ATTRIBUTE:
+                elem.set(key[1:], _plain(_scalar(value), (path, key)))
+            else:
+                elem.text = _text(value, decl, path)
         elif isinstance(value, list):
             if len(value) > 1 and not child.repeats:
                 raise QbxmlFieldError(_joined((path, key)), f"given {len(value)} times, allowed once")
             for item in value:
-                _fill(schema, child, item, etree.SubElement(elem, key), (path, key))
-        elif child.simple and not isinstance(value, dict):  # a leaf: its text, without another call level
-            etree.SubElement(elem, key).text = _text(value, child, (path, key))
+                _fill(schema, child, item, sub(elem, key), (path, key))
+        elif kind != NESTED and not isinstance(value, dict):  # a leaf: its text, without another call level
+            sub(elem, key).text = _text(value, child, (path, key))
         else:
-            _fill(schema, child, value, etree.SubElement(elem, key), (path, key))
+            _fill(schema, child, value, sub(elem, key), (path, key))
 
 
-def _plan(schema: QbxmlSchema, decl: Decl, keys: tuple[str, ...]) -> list[tuple[str, Decl | None]] | None:
+def _kind(child: Decl) -> int:
+    if not child.simple:
+        return NESTED
+    if child.enumeration is not None:
+        return CHECKED_LEAF
+    return FREE_LEAF if child.pattern is None else PATTERN_LEAF
+
+
+def _plan(decl: Decl, keys: tuple[str, ...]) -> Plan | None:
     """The keys of one element set in writing order (attributes and text first, then children in schema order),
-    cached per declaration and key set; None when a key is not a child of `decl`."""
+    each with its declaration and how it is written; cached per declaration and key set; None when a key is not a
+    child of `decl`."""
     plans = decl.__dict__.setdefault("_plans", {})
     plan = plans.get(keys)
     if plan is not None:
         return plan
     index = decl.index
-    head: list[tuple[str, Decl | None]] = []
+    head: Plan = []
     entries: list[tuple[int, int, str, Decl]] = []
     for seq, key in enumerate(keys):
         if key[0] == "@":
             if key[1:] not in decl.attributes:
                 return None
-            head.append((key, None))
+            head.append((key, None, ATTRIBUTE, NO_LIMIT, None))
         elif key == "#text":
-            head.append((key, None))
+            head.append((key, None, TEXT, NO_LIMIT, None))
         else:
             hit = index.get(key)
             if hit is None:
                 return None
             entries.append((hit[0], seq, key, hit[1]))
     entries.sort(key=_order)
-    plan = head + [(key, child) for _, _, key, child in entries]
+    plan = head + [
+        (key, child, _kind(child), child.max_length or NO_LIMIT, _regex(child.pattern) if child.pattern else None)
+        for _, _, key, child in entries
+    ]
     plans[keys] = plan
     return plan
 
 
-def _plan_checked(schema: QbxmlSchema, decl: Decl, keys: tuple[str, ...], path: str) -> list[tuple[str, Decl | None]]:
+def _plan_checked(schema: QbxmlSchema, decl: Decl, keys: tuple[str, ...], path: str) -> Plan:
     """The plan without the keys a newer schema has (a faithful downgrade); UnknownField for any other key."""
     kept = []
     for key in keys:
@@ -108,7 +145,7 @@ def _plan_checked(schema: QbxmlSchema, decl: Decl, keys: tuple[str, ...], path: 
                 continue
             raise UnknownField(f"{path}/{key}", f"not a child of {decl.name} in qbXML {schema.version}")
         kept.append(key)
-    return _plan(schema, decl, tuple(kept)) or []
+    return _plan(decl, tuple(kept)) or []
 
 
 def _order(entry: tuple) -> tuple[int, int]:

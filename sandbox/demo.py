@@ -23,6 +23,8 @@ import typer
 if TYPE_CHECKING:
     import dagster as dg
 
+    from data_checks.outcomes import Accounted
+
 DEMO_USER = "demo"
 DEMO_COMPANY = "demo"
 DEMO_SCHEMA = "qbsync_demo"  # on PostgreSQL the demo owns this schema: dropped and re-created on every run
@@ -44,14 +46,23 @@ class DemoResult:
     duplicates: int
     double_booked: int
     unreconciled: int
-    quarantined: int
+    quarantined: int  # records held (documents, suppliers, payments)
     seconds: float
     warehouse: str
     company_file: str
     password: str = field(repr=False)
+    accounted: list[Accounted] = field(default_factory=list)  # every staged document by outcome (data_checks.outcomes)
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "password"}
+        """The figures, with `documents`: source -> kind -> landed, each outcome and the not-eligible statuses."""
+        out = {k: v for k, v in self.__dict__.items() if k not in ("password", "accounted")}
+        out["documents"] = {}
+        for e in self.accounted:
+            figures: dict[str, Any] = {"landed": e.landed, **e.outcomes}
+            if e.not_eligible:
+                figures["not_eligible_statuses"] = dict(e.not_eligible)
+            out["documents"].setdefault(e.source_system, {})[e.source_kind] = figures
+        return out
 
 
 def register(app: typer.Typer) -> None:
@@ -338,6 +349,7 @@ class DemoEnvironment:
             unreconciled=unexplained + sum(v.figures.get("unreconciled", 0) for v in verdicts.values()),
             round_trips=round_trips,
             quarantined=wh.scalar("SELECT count(DISTINCT record_key) FROM quarantine WHERE released_at IS NULL"),
+            accounted=_accounted(wh),
             seconds=seconds,
             warehouse=wh.describe(),
             company_file=str(self.company_path),
@@ -346,6 +358,14 @@ class DemoEnvironment:
 
 
 # -- pieces ----------------------------------------------------------------------------------------
+
+
+def _accounted(wh) -> list[Accounted]:
+    """Every staged document of the demo company by outcome, per source and kind."""
+    from data_checks.outcomes import accounted
+
+    with wh.connect() as conn:
+        return accounted(conn, DEMO_COMPANY)
 
 
 def _add_company(wh, password: str, country: str) -> None:
@@ -466,27 +486,50 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
         yield lambda message: status.update(f"[{time.monotonic() - started:5.1f}s] {message}")
 
 
+# How the product survives each fault the simulators fire (the demo's summary says it next to the count).
+SURVIVED = {
+    "rate_limited": "waited as Retry-After says, then retried",
+    "server_errors": "retried with backoff",
+    "slow_answers": "timed out and retried",
+    "token_revocations": "took a new token",
+    "unauthorized": "took a new token once, then retried",
+}
+
+
 def _print_summary(result: DemoResult, stage_only: bool) -> None:
+    from data_checks.outcomes import held_documents, text_table
     from sources import registry
 
     out = result.as_json()
+    titles = {s.name: s.title for s in registry.all_sources()}
     typer.echo(f"qbsync demo finished in {result.seconds}s")
-    for name, landed in out["sources"].items():
-        title = registry.get(name).title
-        typer.echo(f"  {title + ':':<12} {landed}")
-        typer.echo(f"  {'':<12} verified {out['verified'][name]}")
-        if any(out["faults_fired"][name].values()):
-            typer.echo(f"  {'':<12} faults fired {out['faults_fired'][name]}")
-    typer.echo(f"  outbox:      {out['outbox']}")
+    for line in text_table(result.accounted, titles):
+        typer.echo(f"  {line}")
+    for name in out["sources"]:
+        checked = ", ".join(f"{k} {v}" for k, v in out["verified"][name].items())
+        typer.echo(f"  {titles[name]} checked against its own truth: {checked}")
+        fired = {k: v for k, v in out["faults_fired"][name].items() if v}
+        if fired:
+            survived = "; ".join(f"{k} {v} ({SURVIVED.get(k, 'retried')})" for k, v in fired.items())
+            typer.echo(f"  {titles[name]} faults fired and survived: {survived}")
+    box = out["outbox"]
+    typer.echo(
+        f"  outbox:      {box['total']} requests: {box['done']} done, {box['failed']} failed, {box['pending']} open"
+    )
     if stage_only:
         typer.echo("  bridge:      not started (--stage-only); the outbox waits for the Web Connector")
     else:
-        typer.echo(f"  QuickBooks:  {out['quickbooks']} in {result.round_trips} round trips")
+        books = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in out["quickbooks"].items())
+        typer.echo(f"  QuickBooks:  {books} in {result.round_trips} round trips")
     typer.echo(
         f"  duplicates:  {result.duplicates}   purchases booked twice: {result.double_booked}   "
         f"unreconciled: {result.unreconciled}"
     )
-    typer.echo(f"  quarantined: {result.quarantined} documents held for review")
+    held = held_documents(result.accounted)
+    typer.echo(
+        f"  quarantined: {result.quarantined} records held for review: {held} documents (the report's count), "
+        f"{result.quarantined - held} suppliers or payments"
+    )
     typer.echo(f"  warehouse:   {result.warehouse}")
     if result.warehouse.startswith("duckdb:"):
         where = "QBSYNC_DATABASE_URL=duckdb://" + result.warehouse.removeprefix("duckdb:")

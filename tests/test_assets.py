@@ -57,7 +57,15 @@ def test_staging_to_outbox_materializes_with_row_counts(warehouse):
     assert "Acme" in _metadata(result, "stg_suppliers")["sample"].value
     drafts = _metadata(result, "bill_drafts")
     assert drafts["dagster/row_count"].value == 3
-    assert drafts["held"].value["quarantined"] == 1  # supplier 2's name has no Latin-1 form
+    # the bill_drafts asset runs the blocking checks: supplier 2's name has no Latin-1 form (held at staging, and
+    # its PO 11 with it); invoice 20 invoices 5.00 of PO-10's 21.00, held under invoice_difference = hold
+    assert drafts["held"].value["quarantined"] == 2
+    held = dict(warehouse.fetchall("SELECT record_key, check_name FROM quarantine WHERE released_at IS NULL"))
+    assert held == {
+        "coupa:supplier:2": "staging:latin1",
+        "coupa:po:11": "latin1_and_lengths",
+        "coupa:invoice:20": "invoice_matches_po",
+    }
     ops = dict(warehouse.fetchall("SELECT op, count(*) FROM qbxml_outbox GROUP BY op"))
     # PO-10 is the purchase's bill (bill_on = po); invoice 20 against it is booked on it, never a second bill
     assert ops == {"VendorAdd": 1, "BillAdd": 1, **dict.fromkeys(REFERENCE_QUERIES, 1)}

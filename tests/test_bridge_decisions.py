@@ -69,9 +69,13 @@ def test_plan_continues_an_iterator_only_in_its_own_session():
     assert plan(paging, "t2", "16.0") == ("send", "VendorQuery", query)  # new session: restart from its own watermark
 
 
-def test_plan_puts_the_fresh_edit_sequence_into_the_mod():
-    mod = _row("VendorMod", {"VendorMod": {"ListID": "L1", "EditSequence": "1"}}, qb_edit_sequence="7")
-    assert plan(mod, "t", "16.0")[2] == {"VendorMod": {"ListID": "L1", "EditSequence": "7"}}
+def test_a_mod_goes_only_with_an_edit_sequence_read_in_the_same_session():
+    queued = _row("VendorMod", {"VendorMod": {"ListID": "L1", "EditSequence": "1"}}, qb_edit_sequence="3")
+    assert plan(queued, "t", "16.0") == ("requery", "VendorQuery", {"ListID": ["L1"]})  # the mirror's may be stale
+    read = decide({**queued, "sent_action": "requery"}, _rs(0, [Record("VendorRet", {"ListID": "L1",
+                  "EditSequence": "7"})]), "t", 5, 0)  # fmt: skip
+    assert plan(read, "t", "16.0") == ("send", "VendorMod", {"VendorMod": {"ListID": "L1", "EditSequence": "7"}})
+    assert plan(read, "next-session", "16.0")[0] == "requery"  # read in an earlier session: read again
 
 
 def test_decisions_by_status():

@@ -7,40 +7,60 @@ from datetime import timedelta
 import pandas as pd
 from quality_fixtures import vendor_match
 
+from assets import steps
 from data_checks import suites, warnings
+from sources import registry
 from warehouse.audit import now
 
 
-def _land(conn, table: str, ids: range, age: timedelta = timedelta(0)) -> None:
-    frame = pd.DataFrame({"source_id": [str(i) for i in ids], "payload": [{"id": i} for i in ids]})
-    frame["fetched_at"] = now() - age
-    conn.load(table, frame)
+def _pulls(conn, entity: str, changed: list[int], ages: list[timedelta] | None = None) -> None:
+    """Pulls of Coupa's `entity`, oldest first, each `changed` rows new or changed."""
+    ages = ages or [timedelta(minutes=15 * (len(changed) - i)) for i in range(len(changed))]
+    rows = [{"source_system": "coupa", "entity": entity, "pulled_at": now() - age, "fetched": n, "changed": n}
+            for n, age in zip(changed, ages, strict=True)]  # fmt: skip
+    conn.load("source_pulls", pd.DataFrame(rows))
 
 
-def test_freshness_flags_stale_and_empty_sources(warehouse):
+def test_freshness_follows_each_sources_schedule(warehouse, monkeypatch):
+    coupa = registry.get("coupa")  # syncs every 15 minutes: stale after four missed pulls, at least an hour
     with warehouse.connect() as c:
-        _land(c, "raw_coupa_purchase_orders", range(3))
-        _land(c, "raw_coupa_suppliers", range(3), age=timedelta(hours=30))
-        result = warnings.freshness(c, max_age_hours=24)
-    assert "raw_coupa_purchase_orders" not in result.offenders
-    assert "raw_coupa_suppliers" in result.offenders and "30." in result.details["raw_coupa_suppliers"]
-    assert result.details["raw_coupa_invoices"] == "raw_coupa_invoices has never landed a row"
+        _pulls(c, "purchase_orders", [0], [timedelta(minutes=50)])  # nothing new, but pulled: fresh
+        _pulls(c, "suppliers", [3], [timedelta(hours=2)])
+        fresh, stale, never = (warnings.freshness(c, coupa, e) for e in ("purchase_orders", "suppliers", "invoices"))
+    assert fresh.passed and "within 1.0 h" in fresh.description
+    assert stale.details["raw_coupa_suppliers"] == "Coupa suppliers last pulled 2.0 h ago (limit 1.0 h)"
+    assert never.details["raw_coupa_invoices"] == "Coupa invoices has never been pulled"
+    monkeypatch.setenv("QBSYNC_COUPA_CRON", "0 2 * * *")  # a nightly sync may go four days
+    assert warnings.freshness_limit(coupa) == timedelta(days=4)
+    monkeypatch.setenv("QBSYNC_FRESHNESS_HOURS", "3")
+    with warehouse.connect() as c:
+        assert warnings.freshness(c, coupa, "suppliers").passed
 
 
-def test_volume_change_compares_with_the_previous_run(warehouse):
-    table = "raw_coupa_purchase_orders"
+def test_volume_flags_a_spike_against_recent_pulls_never_an_ordinary_incremental_pull(warehouse):
+    coupa = registry.get("coupa")
     with warehouse.connect() as c:
-        _land(c, table, range(20), age=timedelta(minutes=5))
-        first = warnings.volume_change(c, table)
-    assert first.passed and first.metrics["landed_rows"] == 20
+        _pulls(c, "purchase_orders", [500, 4, 6, 5, 0])  # the first, full load, then incremental pulls
+        quiet = warnings.volume_change(c, coupa, "purchase_orders")
+    assert quiet.passed and quiet.metrics["recent_median"] == 5 and quiet.metrics["pulls_compared"] == 3
     with warehouse.connect() as c:
-        _land(c, table, range(100, 118))
-        similar = warnings.volume_change(c, table)
-    assert similar.passed and similar.metrics["previous_landed_rows"] == 20
-    with warehouse.connect() as c:
-        _land(c, table, range(200, 300))
-        spike = warnings.volume_change(c, table)
-    assert spike.offenders == [table] and "100 rows landed this run against 18" in spike.details[table]
+        _pulls(c, "purchase_orders", [60], [timedelta(0)])
+        spike = warnings.volume_change(c, coupa, "purchase_orders")
+    assert spike.offenders == ["raw_coupa_purchase_orders"]
+    assert (
+        "60 rows new or changed in the last pull against a median of 4.5" in spike.details["raw_coupa_purchase_orders"]
+    )
+
+
+def test_each_pull_is_recorded_even_when_nothing_changed(warehouse):
+    coupa = registry.get("coupa")
+    records = [{"id": n, "updated-at": "2024-05-01T00:00:00Z"} for n in range(3)]
+    steps.land(warehouse, coupa, "suppliers", records)
+    steps.land(warehouse, coupa, "suppliers", records)
+    pulls = warehouse.fetchall(
+        "SELECT fetched, changed FROM source_pulls WHERE entity = 'suppliers' ORDER BY pulled_at"
+    )
+    assert pulls == [(3, 3), (3, 0)]
 
 
 def test_name_only_matches_are_listed(warehouse):

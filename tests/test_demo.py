@@ -12,7 +12,7 @@ from sandbox.basware.verdict import PROBLEMS
 
 KEYS = {
     "sources", "verified", "faults_fired", "outbox", "quickbooks", "round_trips", "duplicates", "double_booked",
-    "unreconciled", "quarantined", "seconds", "warehouse", "company_file",
+    "unreconciled", "quarantined", "seconds", "warehouse", "company_file", "documents",
 }  # fmt: skip
 
 
@@ -43,6 +43,12 @@ def test_demo_json_delivers_everything_exactly_once(home):
     assert not any(out["faults_fired"]["coupa"].values())
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     assert out["quarantined"] > 0  # the generator plants bad records; they are held, not sent
+    coupa = out["documents"]["coupa"]
+    dataset = {"purchase_order": 200, "invoice": out["sources"]["coupa"]["invoices"]}  # as landed from the simulator
+    for kind, landed in dataset.items():  # every document accounted for, each counted once
+        figures = coupa[kind]
+        assert figures["landed"] == landed == sum(v for k, v in figures.items() if isinstance(v, int) and k != "landed")
+        assert figures.get("not_eligible", 0) == sum(figures.get("not_eligible_statuses", {}).values())
     assert out["warehouse"].startswith("duckdb:") and str(home) in out["company_file"]
 
 

@@ -10,6 +10,7 @@ import pytest
 from bridge_support import FAST, PASSWORD, running_bridge, statuses
 
 from qbwc_bridge import companies
+from qbwc_bridge.delivery import render_row
 from qbxml import editions, envelope, requests
 from qbxml.responses import parse_message
 from qbxml.schema import parse_version
@@ -17,6 +18,7 @@ from sandbox.quickbooks import host
 from sandbox.quickbooks import statuses as qb_statuses
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.webconnector.client import WebConnector
+from transforms.requests import reference_query_payload
 from warehouse.outbox import enqueue, request_id_for
 
 VENDOR = {"Name": "Maple Office Supply", "VendorTaxIdent": "123456789RT0001", "IsVendorEligibleFor1099": True}
@@ -132,3 +134,20 @@ def test_a_canadian_or_uk_file_requires_a_sales_tax_code_it_lists_on_every_expen
     with CompanyFile.create(tmp_path / "us.sqlite") as american:
         send(american, "VendorAdd", {"Name": VENDOR["Name"]})
         assert bill_add(american, None)[0] == 0  # a US file takes lines without a tax code
+
+
+def test_iterators_are_switchable_per_edition(tmp_path, monkeypatch):
+    custom = tmp_path / "editions.json"
+    custom.write_text(json.dumps({"US": {}, "UK": {"version_prefix": "UK", "iterators": False}}))
+    monkeypatch.setenv("QBSYNC_QBXML_EDITIONS", str(custom))
+    row = {"op": "VendorQuery", "request_id": "q-1", "payload": reference_query_payload("VendorQuery", None)}
+    paged = {e: render_row(row, "t", "16.0", editions.edition(e))[1] for e in ("US", "UK")}
+    assert paged["US"].get("iterator") == "Start" and paged["US"].findtext("MaxReturned")
+    assert paged["UK"].get("iterator") is None and paged["UK"].find("MaxReturned") is None
+    with CompanyFile.create(tmp_path / "uk.qbsb", country="UK") as books:
+        adds = [requests.render("VendorAdd", {"VendorAdd": {"Name": f"V{n}"}}, version="16.0", request_id=f"v{n}")
+                for n in range(3)]  # fmt: skip
+        books.process(envelope.message(adds, version="16.0"))
+        answer = books.process(envelope.message([paged["UK"]], version="16.0"))
+    [rs] = parse_message(answer.response_xml)
+    assert rs.iterator_id is None and sorted(r.data["Name"] for r in rs.records) == ["V0", "V1", "V2"]

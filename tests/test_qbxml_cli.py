@@ -13,6 +13,8 @@ from qbxml import requests as rq
 
 runner = CliRunner()
 
+BILL_LINE = {"AccountRef": {"FullName": "A"}, "Amount": "1.00"}
+
 
 def _run(*args: str):
     return runner.invoke(app, ["qbxml", *args])
@@ -22,9 +24,10 @@ def _run(*args: str):
 def valid_message(tmp_path):
     path = tmp_path / "valid.xml"
     elems = [
-        rq.render_request(rq.VendorQuery(full_names=["Acme"]), version="13.0", request_id="1"),
-        rq.render_request(
-            rq.BillAdd(vendor="Acme", expense_lines=[rq.ExpenseLine(account="A", amount=1)]),
+        rq.render("VendorQuery", {"FullName": ["Acme"]}, version="13.0", request_id="1"),
+        rq.render(
+            "BillAdd",
+            {"BillAdd": {"VendorRef": {"FullName": "Acme"}, "ExpenseLineAdd": [BILL_LINE]}},
             version="13.0",
             request_id="2",
         ),

@@ -100,3 +100,21 @@ def test_csv_export_in_plain_words_and_causes_grouped(warehouse, tmp_path, monke
     with warehouse.connect() as conn:
         grouped = causes(gather(conn))
     assert grouped["documents"].sum() == 4 and "in QuickBooks, amounts agree" not in set(grouped["cause"])
+
+
+def test_report_names_its_scope_groups_causes_totals_vendors_and_tells_each_mismatchs_story(warehouse, tmp_path):
+    from data_checks.finance_report import write_report
+
+    _scenario(warehouse)
+    out = tmp_path / "report.html"
+    write_report(warehouse, out)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))
+    assert "acme · USD · 2024-05-01 to 2024-05-03" in text
+    assert "on its way to QuickBooks" in text and "held: needs a fix" in text  # statuses in plain words
+    # causes grouped, with counts and amounts: the check that holds a document, QuickBooks' status code
+    assert "held: needs a fix: totals_match 1 50.00" in text
+    assert "not in QuickBooks: 3170 1 100.00" in text
+    # one vendor, all five documents, the QuickBooks side only where a bill is known, three needing attention
+    assert "Acme Supplies 5 450.00 180.00 3" in text
+    story = re.search(r"coupa:po:3 story (.*?) qbsync audit coupa:po:3", text)
+    assert story and "quarantined" in story.group(1) and "totals_match" in story.group(1)

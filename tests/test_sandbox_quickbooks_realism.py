@@ -11,6 +11,7 @@ from wc_qbxml import answers, message, rq
 from qbxml.responses import parse_message
 from sandbox.quickbooks import statuses
 from sandbox.quickbooks.company import CompanyFile
+from sandbox.quickbooks.faults import Faults
 
 SUMMER = datetime(2024, 7, 1, 18, 30, 5, tzinfo=UTC)
 
@@ -65,3 +66,14 @@ def test_values_are_read_byte_for_byte(tmp_path):
     (rs,) = parse_message(result.response_xml)
     assert rs.records[0].data["Name"] == "  Padded  Name "
     assert rs.records[0].name == "  Padded  Name "
+
+
+def test_a_failed_save_is_worded_as_quickbooks_words_it(tmp_path):
+    with CompanyFile.create(tmp_path / "qb.sqlite", faults=Faults(seed=3, transient_rate=1.0)) as books:
+        (vendor,) = _run(books, rq("VendorAdd", {"Name": "Acme Supply"}, requestID="v"))
+        (bill,) = _run(books, rq("BillAdd", {"VendorRef": {"FullName": "Acme Supply"}}, requestID="b"))
+    assert int(vendor["@statusCode"]) in statuses.TRANSIENT
+    assert vendor["@statusMessage"].startswith(
+        'There was an error when saving a Vendor list, element "Acme Supply".  QuickBooks error message: '
+    )
+    assert bill["@statusMessage"].startswith("There was an error when saving a Bill.  QuickBooks error message: ")

@@ -27,6 +27,7 @@ from transforms.canonical import CANONICAL, Canonical
 from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import FEEDS
+from warehouse.states import Request
 
 REBUILD = "_bill_rebuild"
 PO_INVOICES = "_po_invoices"  # invoices booked on a rebuilt PO's bill that can be compared with it
@@ -57,8 +58,9 @@ _BOOKED_ON = (
     f"CASE WHEN {setting('bill_on', 'r.company', 'h.source_system')} = 'po' AND (EXISTS (SELECT 1 FROM bill_drafts p "
     f"WHERE p.company = r.company AND p.record_key = {_PO_OF_INVOICE}) OR EXISTS (SELECT 1 FROM qbxml_outbox po "
     f"WHERE po.company = r.company AND po.record_key = {_PO_OF_INVOICE} AND po.op = 'BillAdd' "
-    "AND po.status = 'done')) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
-    "WHERE o.company = r.company AND o.record_key = r.record_key AND o.op = 'BillAdd' AND o.status = 'done') "
+    f"AND po.status = '{Request.DONE}')) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
+    f"WHERE o.company = r.company AND o.record_key = r.record_key AND o.op = 'BillAdd' "
+    f"AND o.status = '{Request.DONE}') "
     f"THEN {_PO_OF_INVOICE} END"
 )
 

@@ -8,6 +8,7 @@ from sources.keys import record_key_sql
 from transforms.canonical import CANONICAL
 from transforms.dialect import Dialect
 from transforms.policy import setting
+from warehouse.states import Request
 
 CANCELLED_STATUSES = ("cancelled", "canceled", "voided", "withdrawn")
 
@@ -27,10 +28,10 @@ def cancelled_bills() -> str:
         "(coalesce(b.is_paid, FALSE) OR EXISTS (SELECT 1 FROM qb_bill_payments p WHERE p.company = o.company "
         "AND ',' || replace(coalesce(p.applied_to_txn_ids, ''), ' ', '') || ',' LIKE '%,' || o.qb_id || ',%')) "
         "AS paid, EXISTS (SELECT 1 FROM qbxml_outbox v WHERE v.company = o.company AND v.record_key = o.record_key "
-        "AND v.op = 'TxnVoid' AND v.status = 'done') AS voided "
+        f"AND v.op = 'TxnVoid' AND v.status = '{Request.DONE}') AS voided "
         f"FROM qbxml_outbox o JOIN ({docs}) x ON x.record_key = o.record_key "
         "LEFT JOIN qb_bills b ON b.company = o.company AND b.txn_id = o.qb_id "
-        "WHERE o.op = 'BillAdd' AND o.status = 'done' AND o.qb_id IS NOT NULL"
+        f"WHERE o.op = 'BillAdd' AND o.status = '{Request.DONE}' AND o.qb_id IS NOT NULL"
     )
 
 

@@ -9,6 +9,7 @@ from sources.declaration import Source
 from sources.keys import record_key_sql
 from transforms.dialect import Dialect
 from transforms.sqltext import text
+from warehouse.states import Request
 
 OP = "mark_exported"
 
@@ -33,7 +34,8 @@ def exports_due(d: Dialect, source: Source) -> str:
         "FROM qbxml_outbox o JOIN bill_drafts b ON b.company = o.company AND b.record_key = o.record_key "
         "AND o.dedup_key = b.record_key || ':v' || b.revision "
         f"WHERE b.source_system = {text(source.name)} AND b.source_kind IN ({kinds}) "
-        "AND o.op IN ('BillAdd', 'BillMod') AND o.status = 'done' AND " + earlier.format(s="b", v="b.source_version")
+        f"AND o.op IN ('BillAdd', 'BillMod') AND o.status = '{Request.DONE}' AND "
+        + earlier.format(s="b", v="b.source_version")
     )
     # an invoice booked on its PO's bill is exported once that bill, at its current revision, is in QuickBooks
     booked = (
@@ -41,7 +43,8 @@ def exports_due(d: Dialect, source: Source) -> str:
         f"i.record_key || ':exported', {payload('i.source_kind', 'i.source_id', 'i.source_version')} "
         "FROM bill_drafts i JOIN bill_drafts b ON b.company = i.company AND b.record_key = i.booked_on "
         "JOIN qbxml_outbox o ON o.company = b.company AND o.record_key = b.record_key "
-        "AND o.dedup_key = b.record_key || ':v' || b.revision AND o.op IN ('BillAdd', 'BillMod') AND o.status = 'done' "
+        "AND o.dedup_key = b.record_key || ':v' || b.revision AND o.op IN ('BillAdd', 'BillMod') "
+        f"AND o.status = '{Request.DONE}' "
         f"WHERE i.source_system = {text(source.name)} AND i.source_kind IN ({kinds}) "
         "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL AND q.record_key = i.record_key "
         "AND q.company IN ('', i.company)) AND "
@@ -54,7 +57,7 @@ def exports_due(d: Dialect, source: Source) -> str:
         "FROM qbxml_outbox o "
         f"JOIN stg_payments p ON o.record_key = {record_key_sql('p.source_system', 'payment', 'p.source_id')} "
         f"WHERE p.source_system = {text(source.name)} AND 'payment' IN ({kinds}) "
-        "AND o.op = 'BillPaymentCheckAdd' AND o.status = 'done' AND " + earlier.format(s="p", v="1")
+        f"AND o.op = 'BillPaymentCheckAdd' AND o.status = '{Request.DONE}' AND " + earlier.format(s="p", v="1")
     )
     return f"{bills} UNION {booked} UNION {payments}"
 

@@ -25,7 +25,7 @@ from transforms.dialect import Dialect
 from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import vendor_add_key
-from warehouse.states import IN_FLIGHT, LIVE, UNSENT, sql_list
+from warehouse.states import IN_FLIGHT, LIVE, UNSENT, Request, sql_list
 
 BILL_OPS = "('BillAdd', 'BillMod')"
 PO_OPS = "('PurchaseOrderAdd', 'PurchaseOrderMod')"
@@ -241,7 +241,7 @@ def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     )
     audit = f"SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE {stale}"
     update = (
-        f"UPDATE qbxml_outbox SET status = 'superseded', updated_at = {ts(now)}, "
+        f"UPDATE qbxml_outbox SET status = '{Request.SUPERSEDED}', updated_at = {ts(now)}, "
         "last_error = 'superseded: the source document changed or is held before this request was sent' "
         f"WHERE request_id IN (SELECT o.request_id FROM qbxml_outbox o WHERE {stale})"
     )
@@ -260,7 +260,7 @@ def booked_on_bills(d: Dialect) -> str:
         f"SELECT i.company, i.record_key, o.request_id, {d.json_text(detail)} AS detail FROM bill_drafts i "
         "JOIN bill_drafts b ON b.company = i.company AND b.record_key = i.booked_on "
         "JOIN qbxml_outbox o ON o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.dedup_key = {_version_key()} AND o.op IN {BILL_OPS} AND o.status = 'done' "
+        f"AND o.dedup_key = {_version_key()} AND o.op IN {BILL_OPS} AND o.status = '{Request.DONE}' "
         "WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.record_key = i.record_key "
         "AND a.event = 'booked_on_bill' AND a.request_id = o.request_id)"
     )
@@ -275,7 +275,7 @@ def _waits_for_its_po() -> str:
         f"AND po.op IN {PO_OPS} AND po.status IN {sql_list(*LIVE)}) "
         "OR (EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
         "AND l.po_line_number IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox q "
-        "WHERE q.company = b.company AND q.op = 'PurchaseOrderQuery' AND q.status = 'done')))"
+        f"WHERE q.company = b.company AND q.op = 'PurchaseOrderQuery' AND q.status = '{Request.DONE}')))"
     )
 
 
@@ -306,11 +306,12 @@ def _adds(d: Dialect, op: str, ready: str, header: list[tuple[str, str]], parts:
     when queued."""
     todo = (
         f"SELECT b.* FROM bill_drafts b WHERE {ready} AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
-        f"WHERE o.company = b.company AND o.record_key = b.record_key AND o.op = '{op}' AND o.status <> 'superseded')"
+        f"WHERE o.company = b.company AND o.record_key = b.record_key AND o.op = '{op}' "
+        f"AND o.status <> '{Request.SUPERSEDED}')"
     )
     vendor = (
         "LEFT JOIN qbxml_outbox va ON va.company = b.company AND va.dedup_key = "
-        f"{vendor_add_key('b.source_system', 'b.supplier_source_id')} AND va.status <> 'done' "
+        f"{vendor_add_key('b.source_system', 'b.supplier_source_id')} AND va.status <> '{Request.DONE}' "
     )
     return _requests(d, op, todo, header, parts, "va.request_id", vendor)
 
@@ -342,7 +343,7 @@ def _mod_todo(ready: str, add: str, ops: str) -> str:
     whose requests is in flight."""
     return (
         f"SELECT b.*, added.qb_id AS txn_id FROM bill_drafts b JOIN qbxml_outbox added ON added.company = b.company "
-        f"AND added.record_key = b.record_key AND added.op = '{add}' AND added.status = 'done' WHERE {ready} "
+        f"AND added.record_key = b.record_key AND added.op = '{add}' AND added.status = '{Request.DONE}' WHERE {ready} "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()} "
         f"AND o.op IN {ops}) "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
@@ -355,7 +356,7 @@ def _edit_sequence(table: str, ops: str) -> str:
     return (
         f"coalesce((SELECT q.edit_sequence FROM {table} q WHERE q.company = b.company AND q.txn_id = b.txn_id), "
         "(SELECT o.qb_edit_sequence FROM qbxml_outbox o WHERE o.company = b.company "
-        f"AND o.record_key = b.record_key AND o.op IN {ops} AND o.status = 'done' "
+        f"AND o.record_key = b.record_key AND o.op IN {ops} AND o.status = '{Request.DONE}' "
         "ORDER BY o.settled_at DESC LIMIT 1))"
     )
 
@@ -426,7 +427,7 @@ def bill_payments(d: Dialect) -> str:
         "JOIN bill_drafts b ON b.source_system = x.source_system AND b.source_kind = 'invoice' "
         "AND b.source_id = x.invoice_source_id "
         "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = coalesce(b.booked_on, "
-        "b.record_key) AND added.op = 'BillAdd' AND added.status = 'done' "
+        f"b.record_key) AND added.op = 'BillAdd' AND added.status = '{Request.DONE}' "
         "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id "
         f"WHERE x.amount IS NOT NULL AND {_not_quarantined('b', 'b.record_key')}), "
         f"ap AS (SELECT a.company, a.source_system, a.payment_source_id, "

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from warehouse.audit import now, record, record_from_query
-from warehouse.states import FINISHED, SENDABLE, sql_list
+from warehouse.states import FINISHED, SENDABLE, Request, sql_list
 from warehouse.store import Array, Conn
 
 ENQUEUE_COLUMNS = ["company", "op", "dedup_key", "record_key", "payload"]
@@ -64,7 +64,7 @@ def enqueue_query(conn: Conn, select_sql: str, actor: str = "outbox") -> int:
     added = conn.changed(
         "INSERT INTO qbxml_outbox (request_id, company, op, dedup_key, record_key, payload, depends_on, status, "
         f"created_at, updated_at) SELECT request_id, company, op, dedup_key, record_key, CAST(payload AS {json_type}), "
-        f"depends_on, 'pending', ?, ? FROM {name} ON CONFLICT (company, dedup_key) DO NOTHING",
+        f"depends_on, '{Request.PENDING}', ?, ? FROM {name} ON CONFLICT (company, dedup_key) DO NOTHING",
         [stamp, stamp],
     )
     record_from_query(
@@ -83,12 +83,13 @@ def enqueue_query(conn: Conn, select_sql: str, actor: str = "outbox") -> int:
 # -- delivery: the state machine the bridge drives ------------------------------------------------------------
 # pending/retry/unknown --claim+mark_sent--> sent --settle--> done | failed | retry | pending | unknown
 # `next_action` says what a claimed row sends: send (the request), lookup (is an Add already in QuickBooks?),
-# requery (fresh EditSequence before a Mod), continue (the next page of an iterator).
+# requery (fresh EditSequence before a Mod: every Mod reads its object in the session it is sent in), continue
+# (the next page of an iterator).
 
 ROW_COLUMNS = (
     "request_id, company, op, dedup_key, record_key, payload, depends_on, status, attempts, ticket, batch_id, "
     "qb_id, qb_edit_sequence, last_status_code, last_error, next_attempt_at, next_action, sent_action, "
-    "iterator_id, iterator_ticket, watermark, external_guid, add_batch_id"
+    "iterator_id, iterator_ticket, watermark, external_guid, add_batch_id, edit_sequence_ticket"
 )
 # What settling reads of a sent row: all but the payload (decoding 200 JSON payloads per answer is the costly part).
 SENT_COLUMNS = ", ".join(c.strip() for c in ROW_COLUMNS.split(",") if c.strip() != "payload")
@@ -105,9 +106,10 @@ SETTLE_COLUMNS = (
     "iterator_ticket",
     "watermark",
     "add_batch_id",
+    "edit_sequence_ticket",
 )
 LOOKUP_CHUNK = 1000  # request ids per primary-key lookup
-FINAL = ("done", "failed")
+FINAL = (Request.DONE, Request.FAILED)
 
 
 def _rows(conn: Conn, sql: str, params: list) -> list[dict]:
@@ -156,7 +158,7 @@ def fail_blocked(conn: Conn, company: str, actor: str = "bridge", deps: dict[str
     total = 0
     while True:
         deps = dependencies(conn, company) if deps is None else deps
-        failed = {k: d for k, d in deps.items() if d["status"] == "failed"}
+        failed = {k: d for k, d in deps.items() if d["status"] == Request.FAILED}
         deps = None
         if not failed:
             return total
@@ -171,7 +173,7 @@ def fail_blocked(conn: Conn, company: str, actor: str = "bridge", deps: dict[str
             dep = failed[row["depends_on"]]
             reason = f"blocked: {dep['op'].removesuffix('Add').lower()} {dep['record_key']} failed: {dep['last_error']}"
             changes.append(
-                {**row, "status": "failed", "last_error": reason, "event": "failed", "detail": {"reason": reason}}
+                {**row, "status": Request.FAILED, "last_error": reason, "event": "failed", "detail": {"reason": reason}}
             )
         total += settle(conn, changes, actor)
 
@@ -179,7 +181,7 @@ def fail_blocked(conn: Conn, company: str, actor: str = "bridge", deps: dict[str
 def unblocked_dependencies(conn: Conn, company: str, actor: str = "bridge") -> dict[str, dict]:
     """fail_blocked, then the dependencies() of the rows still waiting: what claim and workable are given."""
     deps = dependencies(conn, company)
-    if any(d["status"] == "failed" for d in deps.values()):
+    if any(d["status"] == Request.FAILED for d in deps.values()):
         fail_blocked(conn, company, actor, deps)
         deps = dependencies(conn, company)
     return deps
@@ -199,7 +201,7 @@ def claim(conn: Conn, company: str, limit: int, deps: dict[str, dict] | None = N
         "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
         f"AND (depends_on IS NULL OR {_among('depends_on')}) "
         f"ORDER BY created_at, request_id LIMIT ?{lock}",
-        [company, now(), Array(k for k, d in deps.items() if d["status"] == "done"), limit],
+        [company, now(), Array(k for k, d in deps.items() if d["status"] == Request.DONE), limit],
     )
 
 
@@ -217,7 +219,7 @@ def mark_sent(conn: Conn, rows: list[dict], ticket: str, batch_id: str, actor: s
     where, ids = _by_id([r["request_id"] for r in rows])
     adds = "s.sent_action = 'send' AND qbxml_outbox.op LIKE '%Add'"
     conn.execute(
-        "UPDATE qbxml_outbox SET status = 'sent', "
+        f"UPDATE qbxml_outbox SET status = '{Request.SENT}', "
         "attempts = attempts + CASE WHEN s.sent_action = 'lookup' THEN 0 ELSE 1 END, "
         f"ticket = ?, batch_id = ?, add_batch_id = CASE WHEN {adds} THEN ? ELSE qbxml_outbox.add_batch_id END, "
         f"external_guid = CASE WHEN {adds} THEN s.external_guid ELSE qbxml_outbox.external_guid END, "
@@ -236,7 +238,7 @@ def batch_rows(conn: Conn, batch_id: str) -> list[dict]:
     """The rows still waiting for the answer to `batch_id` (every column but the payload)."""
     return _rows(
         conn,
-        f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE status = 'sent' AND batch_id = ? ORDER BY request_id",
+        f"SELECT {SENT_COLUMNS} FROM qbxml_outbox WHERE status = '{Request.SENT}' AND batch_id = ? ORDER BY request_id",
         [batch_id],
     )
 
@@ -245,7 +247,7 @@ def answer_rows(conn: Conn, batch_id: str) -> list[dict]:
     """What an answer to `batch_id` settles: the rows still waiting for it, and the Adds it carried whose outcome is
     still open although the row moved on (swept as abandoned, waiting for a lookup, failed after its attempts),
     each of those as a sent Add (sent_action 'send'). Every column but the payload."""
-    mine = "(status = 'sent' AND batch_id = ?)"
+    mine = f"(status = '{Request.SENT}' AND batch_id = ?)"
     columns = SENT_COLUMNS.replace("sent_action", f"CASE WHEN {mine} THEN sent_action ELSE 'send' END AS sent_action")
     return _rows(
         conn,
@@ -312,13 +314,13 @@ def mark_unknown(conn: Conn, batch_id: str, reason: str, max_attempts: int, acto
     for row in batch_rows(conn, batch_id):
         is_add = row["op"].endswith("Add")
         if is_add and row["attempts"] >= max_attempts:
-            change = {**row, "status": "failed", "next_action": "lookup", "event": "failed"}
+            change = {**row, "status": Request.FAILED, "next_action": "lookup", "event": "failed"}
             change["last_error"] = f"outcome unknown after {row['attempts']} attempts ({reason}): check QuickBooks"
         elif is_add:
-            change = {**row, "status": "unknown", "next_action": "lookup", "event": "unknown"}
+            change = {**row, "status": Request.UNKNOWN, "next_action": "lookup", "event": "unknown"}
             change["last_error"] = f"outcome unknown: {reason}"
         else:
-            change = {**row, "status": "pending", "next_action": row["sent_action"], "event": "pending"}
+            change = {**row, "status": Request.PENDING, "next_action": row["sent_action"], "event": "pending"}
             change["last_error"] = f"resend: {reason}"
         change["detail"] = {"batch_id": batch_id, "reason": reason}
         changes.append(change)
@@ -334,11 +336,12 @@ def workable(conn: Conn, company: str, deps: dict[str, dict] | None = None) -> i
     moving = [
         k
         for k, d in deps.items()
-        if d["status"] in ("done", "sent", "pending", "unknown")
-        or (d["status"] == "retry" and (d["next_attempt_at"] is None or d["next_attempt_at"] <= stamp))
+        if d["status"] in (Request.DONE, Request.SENT, Request.PENDING, Request.UNKNOWN)
+        or (d["status"] == Request.RETRY and (d["next_attempt_at"] is None or d["next_attempt_at"] <= stamp))
     ]
     return conn.scalar(
-        f"SELECT count(*) FROM qbxml_outbox WHERE company = ? AND (status = 'sent' OR (status IN {sql_list(*SENDABLE)} "
+        f"SELECT count(*) FROM qbxml_outbox WHERE company = ? AND (status = '{Request.SENT}' "
+        f"OR (status IN {sql_list(*SENDABLE)} "
         f"AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (depends_on IS NULL OR {_among('depends_on')})))",
         [company, stamp, Array(moving)],
     )
@@ -350,7 +353,7 @@ def sweep_abandoned(conn: Conn, company: str, idle_seconds: int, max_attempts: i
     stamp = now()
     batches = conn.fetchall(
         "SELECT DISTINCT o.batch_id FROM qbxml_outbox o LEFT JOIN qbwc_sessions s ON s.ticket = o.ticket "
-        "WHERE o.company = ? AND o.status = 'sent' AND (s.ticket IS NULL OR s.closed_at IS NOT NULL "
+        f"WHERE o.company = ? AND o.status = '{Request.SENT}' AND (s.ticket IS NULL OR s.closed_at IS NOT NULL "
         "OR s.expires_at <= ? OR s.last_seen_at <= ?)",
         [company, stamp, stamp - timedelta(seconds=idle_seconds)],
     )
@@ -380,7 +383,7 @@ def failed_rows(conn: Conn, company: str | None = None) -> list[dict]:
     where, params = ("AND company = ? ", [company]) if company else ("", [])
     return conn.records(
         "SELECT company, op, record_key, request_id, attempts, last_status_code, last_error, updated_at "
-        f"FROM qbxml_outbox WHERE status = 'failed' {where}ORDER BY updated_at DESC, record_key",
+        f"FROM qbxml_outbox WHERE status = '{Request.FAILED}' {where}ORDER BY updated_at DESC, record_key",
         params,
     )
 

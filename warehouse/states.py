@@ -35,6 +35,9 @@ class CloudWrite(StrEnum):
     SUPERSEDED = "superseded"
 
 
+SQL_NAMES = {f"request_{s.name.lower()}": s.value for s in Request}  # {request_done} etc. in .sql files
+
+
 def sql_list(*states: StrEnum) -> str:
     """SQL `('a', 'b')` of states."""
     return "(" + ", ".join(f"'{s.value}'" for s in states) + ")"

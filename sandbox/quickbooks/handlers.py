@@ -94,7 +94,7 @@ def _dispatch(
 def _write(ctx, schema, op: str, kind: Kind, body: dict, draws: MessageFaults, write) -> Answer:
     content = body.get(op, {})
     check_lengths(content, schema.request(op).child(op))
-    _maybe_transient(draws, kind.name)
+    _maybe_transient(draws, kind.name, (content.get("Name") or content.get("ListID")) if kind.is_list else None)
     doc = write(ctx, kind, content)
     return Answer([(f"{kind.name}Ret", queries.shape(kind.name, doc, _all_lines(body)))])
 
@@ -104,10 +104,10 @@ def _all_lines(body: dict) -> dict:
     return {"IncludeLineItems": "true", "IncludeLinkedTxns": "true", "IncludeRetElement": body.get("IncludeRetElement")}
 
 
-def _maybe_transient(draws: MessageFaults, kind_name: str) -> None:
+def _maybe_transient(draws: MessageFaults, kind_name: str, element: str | None = None) -> None:
     code = draws.transient_code()
     if code is not None:
-        raise statuses.transient(code, kind_name)
+        raise statuses.transient(code, kind_name, element)
 
 
 def _query(ctx: Context, op: str, kinds: tuple[str, ...], body: dict, attrs: dict) -> Answer:

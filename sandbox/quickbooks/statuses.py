@@ -45,9 +45,12 @@ class QbError(Exception):
         self.message = message
 
 
-def transient(code: int, kind: str) -> QbError:
+def transient(code: int, kind: str, element: str | None = None) -> QbError:
+    """3170/3175/3180 as QuickBooks words them: a list object names its element ('a Vendor list, element "Acme".'),
+    a transaction its type ('a Bill.'), then QuickBooks' own message (two spaces after the first sentence)."""
+    what = f'{kind} list, element "{element}"' if element else kind
     return QbError(
-        code, f"There was an error when saving a {kind}. QuickBooks error message: {_TRANSIENT_REASON[code]}"
+        code, f"There was an error when saving a {what}.  QuickBooks error message: {_TRANSIENT_REASON[code]}"
     )
 
 

@@ -15,18 +15,25 @@ BILLS = 10_000
 LINES = 5
 
 
-def _bills() -> list[rq.BillAdd]:
+def _payloads() -> list[dict]:
+    """What the outbox stores for 10,000 five-line bills."""
     return [
-        rq.BillAdd(
-            vendor=f"Vendor {n % 300}",
-            txn_date="2024-03-01",
-            ref_number=f"INV-{n}",
-            memo=f"coupa:invoice:{n}",
-            expense_lines=[
-                rq.ExpenseLine(account=f"Expenses:Cost centre {k}", amount=f"{n % 997}.{k}5", memo=f"line {k}")
-                for k in range(LINES)
-            ],
-        )
+        {
+            "BillAdd": {
+                "VendorRef": {"FullName": f"Vendor {n % 300}"},
+                "TxnDate": "2024-03-01",
+                "RefNumber": f"INV-{n}",
+                "Memo": f"coupa:invoice:{n}",
+                "ExpenseLineAdd": [
+                    {
+                        "AccountRef": {"FullName": f"Expenses:Cost centre {k}"},
+                        "Amount": f"{n % 997}.{k}5",
+                        "Memo": f"line {k}",
+                    }
+                    for k in range(LINES)
+                ],
+            }
+        }
         for n in range(BILLS)
     ]
 
@@ -66,22 +73,18 @@ def _seconds(fn, *args) -> float:
 
 @pytest.mark.bench
 def test_render_10k_bills_vs_hand_built_lxml(benchmark):
-    bills = _bills()
-    payloads = [b.fields() for b in bills]  # what the outbox stores
+    payloads = _payloads()
     assert _schema_driven(payloads[:50]).replace(b"\n", b"") == _by_hand(payloads[:50]).replace(b"\n", b"")
-    fields_s = _seconds(lambda: [b.fields() for b in bills])
-    baseline = min(_seconds(_by_hand, payloads) for _ in range(3))
+    baseline = min(_seconds(_by_hand, payloads) for _ in range(5))
     rendered = benchmark.pedantic(_schema_driven, args=(payloads,), rounds=3, iterations=1)
-    schema_s = min(_seconds(_schema_driven, payloads) for _ in range(3))
+    schema_s = min(_seconds(_schema_driven, payloads) for _ in range(5))
     ratio = schema_s / baseline
-    benchmark.extra_info.update(
-        {"baseline_s": baseline, "schema_s": schema_s, "ratio": ratio, "builder_fields_s": fields_s}
-    )
+    benchmark.extra_info.update({"baseline_s": baseline, "schema_s": schema_s, "ratio": ratio})
     print(
         f"\n{BILLS} BillAdd x {LINES} lines, CPU: hand-built lxml {baseline:.3f}s, schema-driven {schema_s:.3f}s "
-        f"(ratio {ratio:.2f}x), typed builders .fields() {fields_s:.3f}s, {len(rendered) / 1e6:.1f} MB"
+        f"(ratio {ratio:.2f}x), {len(rendered) / 1e6:.1f} MB"
     )
-    assert ratio < 3, "schema-driven rendering is far slower than hand-built lxml: profile xmltree.build"
+    assert ratio <= 1.3, "rendering is over the 1.3x target against hand-built lxml: profile xmltree.build"
 
 
 def _walk(model) -> int:

@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS companies (
     country             TEXT NOT NULL DEFAULT 'US',
     max_qbxml_version   TEXT NOT NULL DEFAULT '16.0',
     vendor_policy       TEXT NOT NULL DEFAULT 'create',  -- create | review
-    sources             TEXT NOT NULL DEFAULT 'coupa',   -- comma-separated source systems feeding it
+    sources             TEXT NOT NULL DEFAULT '',        -- replaced by company_sources (0600), dropped in 1400
     owner_id            TEXT NOT NULL,             -- GUID for the .QWC file, stable per company
     file_id             TEXT NOT NULL,             -- GUID for the .QWC file, stable per company
     created_at          TIMESTAMP NOT NULL
@@ -40,21 +40,7 @@ CREATE TABLE IF NOT EXISTS watermarks (
 );
 
 -- ---------------------------------------------------------------- landing (raw payloads as fetched)
-CREATE TABLE IF NOT EXISTS raw_coupa_suppliers (
-    source_id TEXT PRIMARY KEY, payload {json} NOT NULL, source_updated_at TEXT, fetched_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw_coupa_purchase_orders (
-    source_id TEXT PRIMARY KEY, payload {json} NOT NULL, source_updated_at TEXT, fetched_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw_coupa_invoices (
-    source_id TEXT PRIMARY KEY, payload {json} NOT NULL, source_updated_at TEXT, fetched_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw_coupa_payments (
-    source_id TEXT PRIMARY KEY, payload {json} NOT NULL, source_updated_at TEXT, fetched_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw_coupa_accounts (
-    source_id TEXT PRIMARY KEY, payload {json} NOT NULL, source_updated_at TEXT, fetched_at TIMESTAMP NOT NULL
-);
+-- raw_<source>_<entity>, one per entity of every declared source: created from the registry (migrations.LANDING).
 
 -- ---------------------------------------------------------------- canonical staging
 CREATE TABLE IF NOT EXISTS stg_suppliers (
@@ -258,8 +244,8 @@ CREATE TABLE IF NOT EXISTS qbxml_outbox (
     request_id          TEXT PRIMARY KEY,          -- at most 50 characters (qbXML requestID)
     company             TEXT NOT NULL,
     op                  TEXT NOT NULL,             -- VendorAdd, BillAdd, BillMod, VendorQuery, ...
-    dedup_key           TEXT NOT NULL,             -- e.g. coupa:po:4711:v3
-    record_key          TEXT NOT NULL,             -- the document it is about, e.g. coupa:po:4711
+    dedup_key           TEXT NOT NULL,             -- e.g. acme:po:4711:v3
+    record_key          TEXT NOT NULL,             -- the document it is about, e.g. acme:po:4711
     payload             {json} NOT NULL,           -- request fields in qbXML names, rendered per version at send
     depends_on          TEXT,                      -- request_id that must be done first
     status              TEXT NOT NULL DEFAULT 'pending',  -- pending, sent, done, failed, retry, unknown
@@ -336,7 +322,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     occurred_at         TIMESTAMP NOT NULL,
     actor               TEXT NOT NULL,             -- asset, bridge, cli:replay, ...
     company             TEXT,
-    record_key          TEXT NOT NULL,             -- e.g. coupa:po:4711
+    record_key          TEXT NOT NULL,             -- e.g. acme:po:4711
     event               TEXT NOT NULL,             -- landed, staged, matched, quarantined, queued, sent, done, ...
     request_id          TEXT,
     detail              {json}

@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS vendor_matches (
     company             TEXT NOT NULL,
     source_system       TEXT NOT NULL,
     supplier_source_id  TEXT NOT NULL,
-    record_key          TEXT NOT NULL,             -- e.g. coupa:supplier:17
+    record_key          TEXT NOT NULL,             -- e.g. acme:supplier:17
     match_method        TEXT NOT NULL,             -- external_id | name | address | create | review
     qb_list_id          TEXT,                      -- set when matched to an existing QuickBooks vendor
     qb_vendor_name      TEXT NOT NULL,             -- the QuickBooks name, existing or to be created (<= 41)
@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS vendor_matches (
 
 CREATE TABLE IF NOT EXISTS bill_drafts (
     company             TEXT NOT NULL,
-    record_key          TEXT NOT NULL,             -- e.g. coupa:po:4711, coupa:invoice:99
+    record_key          TEXT NOT NULL,             -- e.g. acme:po:4711, acme:invoice:99
     source_system       TEXT NOT NULL,
     source_kind         TEXT NOT NULL,             -- purchase_order | invoice
     source_id           TEXT NOT NULL,

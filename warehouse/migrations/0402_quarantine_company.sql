@@ -1,6 +1,6 @@
--- quarantine keyed by company: a company is one QuickBooks file, and one Coupa record key (coupa:po:17) can feed
--- several companies (or two Coupa instances can both produce it). Holding or releasing it for one company must
--- not touch another's. company '' is a source-level hold (staging: a field of the Coupa record itself does not
+-- quarantine keyed by company: a company is one QuickBooks file, and one source record key (acme:po:17) can feed
+-- several companies (or two instances of one system can both produce it). Holding or releasing it for one company must
+-- not touch another's. company '' is a source-level hold (staging: a field of the source record itself does not
 -- parse) and applies to every company the source feeds; readers match q.company IN ('', <company>).
 -- DuckDB cannot change a primary key: create the new table, copy, drop, rename. The views that read it are
 -- dropped before and re-created after the migrations (views.sql).

@@ -1,5 +1,5 @@
--- A Coupa payment can pay several invoices: payment-details[] each name an invoice (payable-id) and the share
--- of the payment that goes to it (payment-total). stg_payment_details keeps them, one row per detail, so the
+-- A payment can pay several invoices: each of its details names an invoice and the share of the payment that
+-- goes to it. stg_payment_details keeps them, one row per detail, so the
 -- BillPaymentCheckAdd applies each share to that invoice's bill; stg_payments.invoice_source_id stays the first.
 -- recon_payments (views.sql) reconciles per (company, payment) over every detail's bill.
 -- (No semicolons inside statements: the migration runner splits on them.)

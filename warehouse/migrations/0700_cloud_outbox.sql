@@ -1,5 +1,5 @@
 -- cloud_outbox: one row per intended write to a cloud system (the mirror of qbxml_outbox for the other direction).
--- A write is identified by its idempotency key (what it sets, e.g. coupa:po:4711:exported) and the hash of its
+-- A write is identified by its idempotency key (what it sets, e.g. acme:po:4711:exported) and the hash of its
 -- payload: the same key and hash again is a no-op, a changed payload supersedes the unsent row. States are in
 -- warehouse/states.py: pending -> sending -> done | failed; superseded. A row left `sending` by a killed run is
 -- read back from the target before it is ever written again. It replaces source_exports (kept, no longer written:
@@ -7,7 +7,7 @@
 CREATE TABLE IF NOT EXISTS cloud_outbox (
     write_id            TEXT PRIMARY KEY,          -- md5 of idempotency_key and payload_hash
     source_system       TEXT NOT NULL,             -- the target system
-    record_key          TEXT NOT NULL,             -- the document it is about, e.g. coupa:po:4711
+    record_key          TEXT NOT NULL,             -- the document it is about, e.g. acme:po:4711
     op                  TEXT NOT NULL,             -- what the source's client does, e.g. mark_exported
     target              TEXT NOT NULL,             -- what is written, e.g. purchase_order 4711
     idempotency_key     TEXT NOT NULL,

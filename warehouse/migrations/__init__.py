@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from warehouse.states import SQL_NAMES
+
 if TYPE_CHECKING:
     from warehouse.store import Conn, Warehouse
 
@@ -59,7 +61,7 @@ def apply(wh: Warehouse) -> list[str]:
     """
     from warehouse.company_sources import fill_defaults
 
-    views_sql = _landing_sql(wh.backend) + VIEWS.read_text().format(**DIALECT[wh.backend])
+    views_sql = _landing_sql(wh.backend) + VIEWS.read_text().format(**DIALECT[wh.backend], **SQL_NAMES)
     views_version = hashlib.sha1(views_sql.encode()).hexdigest()[:16]
     with wh.connect() as conn:
         if wh.backend == "postgres":

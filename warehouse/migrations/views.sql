@@ -14,7 +14,7 @@ WITH bill_requests AS (
 bill_txn AS (
     SELECT company, record_key, max(qb_id) AS qb_txn_id
     FROM qbxml_outbox
-    WHERE op IN ('BillAdd', 'BillMod') AND status = 'done' AND qb_id IS NOT NULL
+    WHERE op IN ('BillAdd', 'BillMod') AND status = '{request_done}' AND qb_id IS NOT NULL
     GROUP BY company, record_key
 ),
 held AS (
@@ -33,7 +33,7 @@ SELECT d.company, d.record_key, d.source_system, d.source_kind, d.source_id, d.s
             WHEN b.txn_id IS NOT NULL AND ABS(COALESCE(d.total_amount, 0) - COALESCE(b.amount_due, 0)) <= 0.01
                 THEN 'matched'
             WHEN b.txn_id IS NOT NULL THEN 'amount_differs'
-            WHEN r.status = 'failed' OR t.qb_txn_id IS NOT NULL THEN 'missing_in_quickbooks'
+            WHEN r.status = '{request_failed}' OR t.qb_txn_id IS NOT NULL THEN 'missing_in_quickbooks'
             ELSE 'pending'
        END AS status
 FROM bill_drafts d
@@ -51,7 +51,7 @@ WITH vendor_requests AS (
 linked AS (
     SELECT s.source_system, s.source_id, s.supplier_name, s.is_active, m.company, m.record_key, m.match_method,
            m.qb_vendor_name AS planned_name,
-           COALESCE(m.qb_list_id, CASE WHEN r.status = 'done' THEN r.qb_id END) AS qb_list_id,
+           COALESCE(m.qb_list_id, CASE WHEN r.status = '{request_done}' THEN r.qb_id END) AS qb_list_id,
            r.status AS outbox_status
     FROM stg_suppliers s
     LEFT JOIN vendor_matches m ON m.source_system = s.source_system AND m.supplier_source_id = s.source_id
@@ -64,7 +64,7 @@ SELECT l.company, l.source_system, l.source_id AS supplier_source_id,
        CASE WHEN l.match_method IS NULL THEN 'unmatched'
             WHEN v.list_id IS NOT NULL THEN 'matched'
             WHEN l.match_method = 'review' THEN 'review'
-            WHEN l.qb_list_id IS NOT NULL OR l.outbox_status = 'failed' THEN 'missing_in_quickbooks'
+            WHEN l.qb_list_id IS NOT NULL OR l.outbox_status = '{request_failed}' THEN 'missing_in_quickbooks'
             ELSE 'pending'
        END AS status
 FROM linked l
@@ -83,7 +83,7 @@ WITH details AS (
 bills AS (
     SELECT d.company, d.record_key, d.source_system, d.source_kind, d.source_id,
            COALESCE(d.booked_on, d.record_key) AS bill_record_key,
-           max(CASE WHEN o.status = 'done' THEN o.qb_id END) AS bill_txn_id
+           max(CASE WHEN o.status = '{request_done}' THEN o.qb_id END) AS bill_txn_id
     FROM bill_drafts d
     LEFT JOIN qbxml_outbox o ON o.company = d.company AND o.record_key = COALESCE(d.booked_on, d.record_key)
         AND o.op IN ('BillAdd', 'BillMod')
@@ -117,8 +117,8 @@ applied AS (
     GROUP BY pc.company, pc.source_system, pc.source_id
 ),
 payment_requests AS (
-    SELECT company, record_key, max(CASE WHEN status = 'done' THEN qb_id END) AS qb_id,
-           max(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed
+    SELECT company, record_key, max(CASE WHEN status = '{request_done}' THEN qb_id END) AS qb_id,
+           max(CASE WHEN status = '{request_failed}' THEN 1 ELSE 0 END) AS failed
     FROM qbxml_outbox WHERE op LIKE 'BillPayment%'
     GROUP BY company, record_key
 ),
@@ -180,7 +180,7 @@ WITH docs AS (
 ),
 billed AS (
     SELECT company, record_key, max(qb_id) AS txn_id
-    FROM qbxml_outbox WHERE op = 'BillAdd' AND status = 'done' AND qb_id IS NOT NULL
+    FROM qbxml_outbox WHERE op = 'BillAdd' AND status = '{request_done}' AND qb_id IS NOT NULL
     GROUP BY company, record_key
 )
 SELECT x.company, x.purchase, count(*) AS documents,
@@ -202,3 +202,31 @@ FROM docs x
 LEFT JOIN billed bl ON bl.company = x.company AND bl.record_key = x.record_key
 LEFT JOIN qb_bills qb ON qb.company = x.company AND qb.txn_id = bl.txn_id
 GROUP BY x.company, x.purchase;
+
+-- Every staged PO and invoice of every company its source feeds, and what became of it: billed (a bill of its own
+-- in QuickBooks), booked_on_other (on its PO's bill), ordered_only (a PO where the invoice is the bill), held (in
+-- quarantine), not_eligible (its status is not billable: source_status says which), or the recon status of its
+-- bill on the way (pending, missing_in_quickbooks). The demo's summary and the finance report both count from here.
+CREATE OR REPLACE VIEW document_outcomes AS
+WITH staged AS (
+    SELECT source_system, 'purchase_order' AS source_kind, source_id, po_number AS document_number, status,
+           total_amount
+    FROM stg_purchase_orders
+    UNION ALL
+    SELECT source_system, 'invoice', source_id, invoice_number, status, total_amount FROM stg_invoices
+),
+fed AS (SELECT DISTINCT company, source_system FROM company_sources)
+SELECT f.company, s.source_system, s.source_kind, s.source_id, s.document_number, s.status AS source_status,
+       s.total_amount, d.record_key, r.quarantine_reason,
+       CASE WHEN d.record_key IS NULL THEN 'not_eligible'
+            WHEN r.status = 'quarantined' THEN 'held'
+            WHEN d.booked_on IS NOT NULL THEN 'booked_on_other'
+            WHEN d.source_kind = 'purchase_order' AND d.bill_on = 'invoice' THEN 'ordered_only'
+            WHEN r.status IN ('matched', 'amount_differs') THEN 'billed'
+            ELSE r.status
+       END AS outcome
+FROM staged s
+JOIN fed f ON f.source_system = s.source_system
+LEFT JOIN bill_drafts d ON d.company = f.company AND d.source_system = s.source_system
+    AND d.source_kind = s.source_kind AND d.source_id = s.source_id
+LEFT JOIN recon_documents r ON r.company = d.company AND r.record_key = d.record_key;
