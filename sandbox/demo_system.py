@@ -17,22 +17,28 @@ A source takes part in the demo by naming its hook in its declaration, `Source(.
         def configure(self, conn, company: str) -> None:   # optional: this source's mappings for the demo company
             conn.load("account_mappings", frame)
 
+        def seed_books(self, company: CompanyFile) -> None:  # optional: what the company file holds before the
+            seed_sales(company)                             # demo (a flow that starts in QuickBooks reads it)
+
         def verify(self, books: Books, policy: dict[str, str]) -> Verdict:  # its own truth vs the company file
             truth = expected(self.dataset, **policy)
             return Verdict(bills=set(truth.bills), figures={"double_booked": 0, "unreconciled": 0})
 
 What the demo does with each hook, in order: builds it with `DemoOptions` (records, seed, faults, bad_share,
 country); adds the demo company on a fresh warehouse (every declared source enrolled with its default policy,
-`--bill-on` / `--invoice-difference` applied to all) and calls `configure`; enters `simulator()` and stores the
-hook's `connection(base_url)` as instance "demo" in the encrypted connection store, which the source's
-SourceApiResource (resource key: the source name) reads; materializes `<source>/raw_*` beside the shared staging,
-matching and outbox assets; delivers to the sandbox company file, letting each hook act in QuickBooks between
-Web Connector runs (`in_quickbooks(company_path)`, optional: e.g. pay some of its bills, as the firm's staff
-would); syncs and delivers once more with nothing changed (a hook that counts its simulator's writes,
-`writes_received()`, gets the figure `second_sync_writes`, 0 is the goal); when some hook's `revise()` then changes
-its data (corrections, re-deliveries), syncs and delivers once more (the second act); then reports
-`landed(warehouse)` (rows per raw table), `faults_fired()` (the scaffold's counters) and `verify(books, policy)`;
-`qbsync soak` also asks each hook for `soak_check(env)`, its detailed verdict (optional). In a `Verdict`, figures named
+`--bill-on` / `--invoice-difference` applied to all) and calls `configure`; creates the sandbox company file and
+calls `seed_books`; enters `simulator()` and stores the hook's `connection(base_url)` as instance "demo" in the
+encrypted connection store, which the source's SourceApiResource (resource key: the source name) reads;
+materializes `<source>/raw_*` beside the shared staging, matching and outbox assets; delivers to the sandbox company
+file, letting each hook act in QuickBooks between Web Connector runs (`in_quickbooks(company_path)`, optional:
+e.g. pay some of its bills, as the firm's staff would) and calling `before_fold` ahead of each fold (folding the
+answers runs every hook's `<source>/feedback`; rounds go on while cloud writes wait in the ledger); syncs and
+delivers once more with nothing changed (a hook that counts its simulator's writes, `writes_received()`, gets the
+figure `second_sync_writes`, 0 is the goal); when some hook's `revise()` then changes its data (corrections,
+re-deliveries), syncs and delivers once more (the second act); then reports `landed(warehouse)` (rows per raw table),
+`faults_fired()` (the scaffold's counters) and `verify(books, policy)` (`books.path` is the company file, for a
+hook that judges more of it); `qbsync soak` also asks each hook for `soak_check(env)`, its detailed verdict
+(optional). In a `Verdict`, figures named
 `double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
 hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
 """
@@ -49,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 from sources import registry
 
 if TYPE_CHECKING:
+    from sandbox.quickbooks.company import CompanyFile
     from sandbox.scaffold import ApiFaults, Simulator
 
 DEMO_INSTANCE = "demo"  # the stored connection every demo source reads
@@ -71,7 +78,7 @@ class DemoOptions:
 @dataclass(frozen=True)
 class Books:
     """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck, Account,
-    BillPaymentCreditCard and PurchaseOrder objects."""
+    BillPaymentCreditCard and PurchaseOrder objects, and where the file is."""
 
     vendors: list[dict[str, Any]]
     bills: list[dict[str, Any]]
@@ -79,6 +86,7 @@ class Books:
     accounts: list[dict[str, Any]] = field(default_factory=list)
     card_payments: list[dict[str, Any]] = field(default_factory=list)
     purchase_orders: list[dict[str, Any]] = field(default_factory=list)
+    path: Path | None = None
 
     @classmethod
     def read(cls, path: Path) -> Books:
@@ -86,7 +94,7 @@ class Books:
 
         with CompanyFile(path) as company:
             kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account", "BillPaymentCreditCard", "PurchaseOrder")
-            return cls(*(company.objects(kind) for kind in kinds))
+            return cls(*(company.objects(kind) for kind in kinds), path=path)
 
     def bill_amounts(self) -> dict[str, Decimal]:
         """RefNumber -> the bill's total (the sum of its expense and item lines)."""
@@ -124,6 +132,14 @@ class DemoSystem:
 
     def configure(self, conn, company: str) -> None:
         """This source's mappings (accounts, classes, tax codes) for the demo company; none by default."""
+
+    def seed_books(self, company: CompanyFile) -> None:
+        """What the sandbox company file (a CompanyFile) holds for this source before the demo; nothing by default."""
+
+    def before_fold(self, env, number: int) -> None:
+        """Between round `number`'s Web Connector sessions and the fold of their answers (env: a
+        sandbox.demo.DemoEnvironment): with --faults a source may rehearse a crash of its run here; nothing by
+        default."""
 
     def revise(self) -> bool:
         """The source's second act, after the first delivery: what it changes then (corrections, re-deliveries),

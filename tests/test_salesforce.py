@@ -129,3 +129,19 @@ def test_the_concurrent_request_limit_is_waited_out_and_the_daily_one_stops_the_
         sf.org.limits.used = 10
         with pytest.raises(LimitReached, match="TotalRequests"):
             client.describe("Account")
+
+
+def test_connection_check_says_whether_the_org_is_ready_and_a_line_never_has_zero_quantity():
+    with _org(daily_limit=500) as sf, _client(sf) as client:
+        steps = client.check()
+        assert [ok for _, ok, _ in steps] == [True, True, True] and "of 500 daily API requests used" in steps[1][2]
+        line = {"attributes": {"type": "OpportunityLineItem"}, "QB_TxnLineID__c": "L-1", "Quantity": 0}
+        answer = client.call("PATCH", "/composite/sobjects/OpportunityLineItem/QB_TxnLineID__c",
+                             json={"allOrNone": False, "records": [line]})  # fmt: skip
+        assert answer.json()[0]["errors"][0]["statusCode"] == "FIELD_INTEGRITY_EXCEPTION"
+    unready = prepared_org(DEFAULT_STAGES.all(), skip=["OpportunityLineItem.QB_Inactive__c"])
+    with SalesforceSandbox(client_id="qbsync", client_secret=SECRET, custom=unready) as sf, _client(sf) as client:
+        step, ok, text = client.check()[-1]
+        assert (step, ok) == ("org", False) and "OpportunityLineItem.QB_Inactive__c is missing" in text
+    with _org() as sf, SalesforceClient(sf.base_url, "qbsync", "wrong") as client:
+        assert client.check()[0][:2] == ("token", False)

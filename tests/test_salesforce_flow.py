@@ -19,7 +19,7 @@ from sandbox.salesforce.server import SalesforceSandbox
 from sandbox.scaffold import ApiFaults
 from sources.salesforce import delivery
 from sources.salesforce.client import SalesforceClient
-from sources.salesforce.fields import EXTERNAL_ID, TXN_ID, OrgNotReady
+from sources.salesforce.fields import EXTERNAL_ID, LINE_ID, TXN_ID, OrgNotReady
 from sources.salesforce.flows import DEFAULT_STAGES, SOURCE, enqueue_writes
 from warehouse import cloud_outbox
 
@@ -74,7 +74,8 @@ def _assert_org_is_the_file(sf: SalesforceSandbox, company: CompanyFile, sent_be
         assert Decimal(str(opp["Amount"])) == want["amount"] and opp["StageName"] == stage[want["stage"]]
         assert opp["AccountId"] == ids[want["customer"]]
         assert Decimal(str(opp["QB_Balance__c"])) == want["balance"]
-        mine = sorted((str(line["Quantity"]), Decimal(str(line["TotalPrice"]))) for line in lines[opp["Id"]])
+        mine = sorted((str(line["Quantity"]), Decimal(str(line["TotalPrice"]))) for line in lines[opp["Id"]]
+                      if not line["QB_Inactive__c"])  # fmt: skip
         assert mine == sorted((str(float(q)), a) for _, q, a in want["lines"])
 
 
@@ -102,6 +103,25 @@ def test_quickbooks_sales_become_accounts_and_opportunities_once(warehouse, comp
         gone = _by(sf, "Opportunity", TXN_ID)[doomed["TxnID"]][0]
         assert (gone["StageName"], gone["QB_Inactive__c"]) == ("Closed Lost", True)
         assert len(sf.org.records["Opportunity"]) == len(sales_truth(company, TODAY)["invoices"]) + 1
+
+        # an invoice loses a line in QuickBooks: its OpportunityLineItem is zeroed and marked, never deleted, so the
+        # Opportunity's Amount (Salesforce's sum of its lines) is the invoice's again
+        edited = next(i for i in company.objects("Invoice") if i["IsPaid"] == "false"
+                      and isinstance(i["InvoiceLineRet"], list) and len(i["InvoiceLineRet"]) >= 2)  # fmt: skip
+        kept, dropped = edited["InvoiceLineRet"][0], edited["InvoiceLineRet"][1:]
+        mod = {"TxnID": edited["TxnID"], "EditSequence": edited["EditSequence"],
+               "InvoiceLineMod": [{"TxnLineID": kept["TxnLineID"]}]}  # fmt: skip
+        send(company, [("InvoiceMod", {"InvoiceMod": mod})])
+        pull_reference(warehouse, company)
+        lines_before = len(sf.org.records["OpportunityLineItem"])
+        _, fourth = _sync(warehouse, sf)
+        assert fourth.failed == 0 and fourth.created == 0 and len(sf.org.records["OpportunityLineItem"]) == lines_before
+        zeroed = [_by(sf, "OpportunityLineItem", LINE_ID)[line["TxnLineID"]][0] for line in dropped]
+        assert all((z["UnitPrice"], z["TotalPrice"], z["QB_Inactive__c"]) == (0, 0, True) for z in zeroed)
+        assert all(z["Quantity"] == float(line["Quantity"]) for z, line in zip(zeroed, dropped, strict=True))
+        _assert_org_is_the_file(sf, company)
+        again, fifth = _sync(warehouse, sf)
+        assert again == 0 and fifth.collection_calls == 0
 
 
 def test_under_every_fault_a_run_at_the_daily_limit_resumes_the_next_day_and_a_killed_run_duplicates_nothing(

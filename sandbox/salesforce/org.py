@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -122,10 +124,39 @@ class Ambiguous(Exception):
 
 @dataclass
 class LimitState:
-    """The org's daily API request allowance (Sforce-Limit-Info: api-usage=used/allowed)."""
+    """The org's daily API request allowance (Sforce-Limit-Info: api-usage=used/allowed). A day ends with
+    `new_day()` or, with `day_seconds`, after that many seconds (a demo compresses a day into seconds); `days` counts
+    the days that saw requests, `peak` the most requests any day took, `total` all of them."""
 
     allowed: int = 15000
     used: int = 0
+    day_seconds: float | None = None
+    days: int = 1
+    peak: int = 0
+    total: int = 0
+    refused: int = 0  # requests answered 403 because the day's allowance was spent
+    _day_started: float = field(default_factory=time.monotonic, repr=False)
+
+    def take(self) -> bool:
+        """Count one request against today's allowance; False (not counted) when it is spent."""
+        now = time.monotonic()
+        if self.used == 0:
+            self._day_started = now  # a day's clock starts with its first request
+        elif self.day_seconds is not None and now - self._day_started >= self.day_seconds:
+            self.new_day()
+        if self.used >= self.allowed:
+            self.refused += 1
+            return False
+        self.used += 1
+        self.total += 1
+        self.peak = max(self.peak, self.used)
+        return True
+
+    def new_day(self) -> None:
+        """Midnight in the org: the allowance starts again."""
+        self.used = 0
+        self.days += 1
+        self._day_started = time.monotonic()
 
     @property
     def header(self) -> str:
@@ -141,6 +172,8 @@ class Org:
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     _index: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
     _lines_of: dict[str, set[str]] = field(default_factory=dict)  # opportunity Id -> its product lines' Ids
+    unchanged: Counter[str] = field(default_factory=Counter)  # object -> upserts that changed nothing (re-sends)
+    upserts: int = 0  # records received for upsert, every attempt
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -201,6 +234,7 @@ class Org:
     def upsert(self, obj: str, ext_field: str, values: dict[str, Any]) -> tuple[str, bool]:
         """Create or update the record whose `ext_field` equals values[ext_field]: (id, created); Problem on a bad
         record, Ambiguous when several records hold the value."""
+        self.upserts += 1
         fields = self.fields(obj)
         spec = fields.get(ext_field)
         if spec is None or not (spec.external_id or ext_field == "Id"):
@@ -213,7 +247,12 @@ class Org:
             raise Ambiguous(found)
         current = self.records[obj][found[0]] if found else None
         clean = self._validate(obj, fields, values, current)
+        if obj == "OpportunityLineItem" and clean.get("Quantity") == 0:
+            message = "field integrity exception: Quantity (quantity must be non-zero)"
+            raise Problem("FIELD_INTEGRITY_EXCEPTION", message, ["Quantity"])
         if current is not None:
+            if all(current.get(name) == value for name, value in clean.items()):
+                self.unchanged[obj] += 1
             current.update(clean)
             current["LastModifiedDate"] = current["SystemModstamp"] = _now()
             _line_totals(self, obj, current)

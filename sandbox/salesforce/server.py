@@ -6,6 +6,7 @@ Sforce-Limit-Info header of every answer (403 REQUEST_LIMIT_EXCEEDED once it is 
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from functools import wraps
 from typing import Any
@@ -24,6 +25,7 @@ ORG_ID = "00D5g00000Sandbox"
 STATUS_CODES = {401: "INVALID_SESSION_ID", 403: "REQUEST_LIMIT_EXCEEDED", 429: "REQUEST_LIMIT_EXCEEDED",
                 404: "NOT_FOUND", 400: "INVALID_REQUEST"}  # fmt: skip
 SESSION_MESSAGE = "Session expired or invalid"
+STALL_SECONDS = 120  # the longest a stalled answer waits for resume()
 
 
 class SalesforceIssuer(OAuth2Issuer):
@@ -53,10 +55,12 @@ class SalesforceSandbox(Simulator):
     """An org on 127.0.0.1: `with SalesforceSandbox(client_id=..., client_secret=..., custom=...) as sf:`.
 
     `custom` is what an admin created ({object: fields}); `sf.org` holds the data (read it as the oracle);
-    `daily_limit` the org's API requests per day (`sf.new_day()` starts the next); `session_seconds` when sessions
-    time out; `busy_at`: the API requests (numbered from 1) refused with 403 REQUEST_LIMIT_EXCEEDED because the org
-    already runs its 25 concurrent long-running requests (not counted against the day); `plant(obj, values)` stores
-    a record as is (for ambiguous external ids).
+    `daily_limit` the org's API requests per day (`sf.new_day()` starts the next, or every `day_seconds` seconds
+    that saw a request); `session_seconds` when sessions time out; `busy_at`: the API requests (numbered from 1)
+    refused with 403 REQUEST_LIMIT_EXCEEDED because the org already runs its 25 concurrent long-running requests (not
+    counted against the day); `stall_write(n)`: the n-th collection upsert from now (0: none) is applied and its
+    answer then waits until `resume()` (`stalled` is set meanwhile: a caller killed then never learns the outcome);
+    `plant(obj, values)` stores a record as is (for ambiguous external ids).
     """
 
     def __init__(
@@ -66,17 +70,19 @@ class SalesforceSandbox(Simulator):
         client_secret: str,
         custom: dict[str, tuple[Field, ...]] | None = None,
         daily_limit: int = 15000,
+        day_seconds: float | None = None,
         busy_at: tuple[int, ...] = (),
         session_seconds: int = 7200,
         rate_limit_per_s: float | None = None,
+        burst: int = 20,
         faults: ApiFaults | None = None,
         api_version: str = API_VERSION,
         port: int = 0,
     ):
         self.issuer_sf = SalesforceIssuer({client_id: client_secret}, session_seconds)
         super().__init__("salesforce_sandbox", issuer=self.issuer_sf, rate_limit_per_s=rate_limit_per_s,
-                         faults=faults, port=port)  # fmt: skip
-        self.org = Org(custom=dict(custom or {}), limits=LimitState(allowed=daily_limit))
+                         burst=burst, faults=faults, port=port)  # fmt: skip
+        self.org = Org(custom=dict(custom or {}), limits=LimitState(allowed=daily_limit, day_seconds=day_seconds))
         self.bulk = BulkJobs(self.org, api_version)
         self.api_version = api_version
         data = f"/services/data/{api_version}"
@@ -99,6 +105,11 @@ class SalesforceSandbox(Simulator):
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self.busy_at = set(busy_at)
         self._metered_count = 0
+        self._writes = 0
+        self._stall_at: int | None = None
+        self.stalled = threading.Event()
+        self.stalled_records = 0  # records in the upsert whose answer was held
+        self._resume = threading.Event()
         self.app.after_request(self._limit_header)
 
     def __enter__(self):
@@ -116,14 +127,34 @@ class SalesforceSandbox(Simulator):
 
     def new_day(self) -> None:
         """Midnight in the org: the daily allowance starts again."""
-        self.org.limits.used = 0
+        self.org.limits.new_day()
+
+    def stall_write(self, n: int = 1) -> None:
+        with self.org.lock:
+            self._stall_at = self._writes + n if n else None
+            self.stalled.clear()
+            self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    def _after_write(self) -> None:
+        """Count a collection upsert (applied by now); hold its answer when it is the one to stall."""
+        with self.org.lock:
+            self._writes += 1
+            stall = self._writes == self._stall_at
+        if stall:
+            self.stats["stalled_writes"] += 1
+            self.stalled_records = len((request.get_json(silent=True) or {}).get("records") or [])
+            self.stalled.set()
+            self._resume.wait(STALL_SECONDS)
 
     def plant(self, obj: str, values: dict[str, Any]) -> str:
         with self.org.lock:
             return self.org.insert(obj, values)
 
     def faults_fired(self) -> dict[str, int]:
-        return {**super().faults_fired(), "concurrent_limited": self.stats["concurrent_limited"]}
+        return {**super().faults_fired(), **{k: self.stats[k] for k in ("concurrent_limited", "stalled_writes")}}
 
     def _metered(self, view):
         """Count the request against the daily allowance; a spent allowance is 403 REQUEST_LIMIT_EXCEEDED, and so is a
@@ -138,19 +169,22 @@ class SalesforceSandbox(Simulator):
                 self.stats["concurrent_limited"] += 1
                 return json_response([{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
                                        "errorCode": "REQUEST_LIMIT_EXCEEDED"}], 403)  # fmt: skip
-            limits = self.org.limits
-            if limits.used >= limits.allowed:
+            with self.org.lock:
+                spent = not self.org.limits.take()
+            if spent:
                 return json_response([{"message": "TotalRequests Limit exceeded.",
                                        "errorCode": "REQUEST_LIMIT_EXCEEDED"}], 403)  # fmt: skip
-            limits.used += 1
             try:
                 with self.org.lock:
-                    return view(**kwargs)
+                    answer = view(**kwargs)
             except Problem as err:
                 status = 404 if err.code == "NOT_FOUND" else 400
                 if err.code == "JOB_NOT_COMPLETE":
                     status = 412
                 return json_response([err.as_error("errorCode")], status)
+            if view == self._collection_upsert:
+                self._after_write()
+            return answer
 
         return metered
 

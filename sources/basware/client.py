@@ -244,13 +244,14 @@ class BaswareClient(ApiClient):
     def check(self) -> list[tuple[str, bool, str]]:
         """`qbsync connection test`: get a token, then read the first page of waiting invoices. (step, worked,
         what happened) per step; stops at the first failure. Never raises for an API answer, never shows a secret."""
-        basic = isinstance(self.token, BasicCredentials)
-        try:
-            self.token.authorization()
-        except ApiError as exc:
-            return [("token", False, f"{exc}: check the client id and secret, the region's host and the scopes")]
-        done = "will send this client's id and secret as HTTP Basic" if basic else "issued a token to this client"
-        steps = [("token", True, f"Basware at {self.base_url} {done}")]
+        if isinstance(self.token, BasicCredentials):  # nothing to ask for: the read below tries the credentials
+            steps = [("credentials", True, f"HTTP Basic with this client's id and secret for {self.base_url}")]
+        else:
+            try:
+                self.token.authorization()
+            except ApiError as exc:
+                return [("token", False, f"{exc}: check the client id and secret, the region's host and the scopes")]
+            steps = [("token", True, f"Basware at {self.base_url} issued a token to this client")]
         try:
             page = next(self.pages("/v1/accountingDocuments", {"processingStatus": WAITING}, "accountingDocuments", 1),
                         [])  # fmt: skip

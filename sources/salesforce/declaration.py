@@ -13,6 +13,7 @@ SOURCE = Source(
     client="sources.salesforce.client:SalesforceClient",
     resource="sources.salesforce.resource:SalesforceResource",
     simulator="sandbox.salesforce.contract:harness",
+    demo="sandbox.salesforce.demo:SalesforceDemo",
     delivery="sources.salesforce.delivery",
     # what its writes read: the QuickBooks mirror of the companies it feeds
     writes_read=(

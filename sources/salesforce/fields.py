@@ -57,7 +57,7 @@ REQUIRED: dict[str, tuple[CustomField, ...]] = {
         _money("QB_Balance__c"),
         INACTIVE,
     ),
-    "OpportunityLineItem": (_ext(LINE_ID),),
+    "OpportunityLineItem": (_ext(LINE_ID), INACTIVE),
     "Product2": (_ext(EXTERNAL_ID),),
     "PricebookEntry": (_ext(EXTERNAL_ID),),
     CHART_OBJECT: (
@@ -95,7 +95,8 @@ def missing_in_org(describe: Callable[[str], dict[str, Any] | None], stages: tup
             values = {p["value"] for p in have.get("StageName", {}).get("picklistValues", [])}
             problems += [
                 f"Opportunity stage '{stage}' is missing: Setup > Object Manager > Opportunity > Fields & "
-                f"Relationships > Stage > New value '{stage}' (or set another stage in the settings)"
+                f"Relationships > Stage > New value '{stage}' (an Open stage, in the sales process of the API user's "
+                "Opportunities)"
                 for stage in stages
                 if stage not in values
             ]

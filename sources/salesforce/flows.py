@@ -19,6 +19,7 @@ from warehouse.store import Conn
 
 SOURCE = "salesforce"
 SQL = Path(__file__).parent / "sql"
+REMOVED_LINE = "Removed from the invoice in QuickBooks"
 STANDARD_PRICEBOOK = "@standard"  # in a PricebookEntry payload: the org's standard price book, looked up at delivery
 # what the op of a write says: "<order>:<object>:<external id field>"; writes go in this order (parents first)
 ORDER = {CHART_OBJECT: 0, "Product2": 1, "PricebookEntry": 2, "Account": 10, "Opportunity": 50,
@@ -59,6 +60,10 @@ def _money(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
+def _idempotency_key(company: str, obj: str, key: str) -> str:
+    return f"{SOURCE}:{company}:{obj}:{key}"
+
+
 def _write(company: str, kind: str, key: str, obj: str, ext: str, payload: dict[str, Any], level: int = 0) -> dict:
     deleted = payload.pop("_deleted", False)
     return {
@@ -66,7 +71,7 @@ def _write(company: str, kind: str, key: str, obj: str, ext: str, payload: dict[
         "record_key": f"quickbooks:{company}:{kind}:{key}",
         "op": op_of(obj, ext, level),
         "target": f"{obj} {ext}={key}",
-        "idempotency_key": f"{SOURCE}:{company}:{obj}:{key}",
+        "idempotency_key": _idempotency_key(company, obj, key),
         "payload": json.dumps({k: v for k, v in payload.items() if v is not None}, sort_keys=True),
         "deleted": deleted,
     }
@@ -136,8 +141,16 @@ def _line(company: str, row: dict[str, Any]) -> dict[str, Any]:
         "Quantity": quantity,
         "UnitPrice": round(price, 2),
         "Description": (row["description"] or "")[:255] or None,
+        "QB_Inactive__c": False,
     }
     return _write(company, "invoice_line", row["txn_line_id"], "OpportunityLineItem", LINE_ID, payload)
+
+
+def _removed_line(company: str, txn_line_id: str) -> dict[str, Any]:
+    """A line QuickBooks no longer lists on its invoice: zeroed and marked, never deleted (its Quantity stays, as
+    Salesforce refuses a zero quantity), so the Opportunity's Amount, the sum of its lines, is the invoice's again."""
+    payload = {LINE_ID: txn_line_id, "UnitPrice": 0.0, "QB_Inactive__c": True, "Description": REMOVED_LINE}
+    return _write(company, "invoice_line", txn_line_id, "OpportunityLineItem", LINE_ID, payload)
 
 
 def _products(company: str, row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -160,12 +173,8 @@ def _chart(company: str, row: dict[str, Any]) -> dict[str, Any]:
 
 def writes(conn: Conn, company: str, today: date, stages: Stages = DEFAULT_STAGES) -> pd.DataFrame:
     """Every write the company's QuickBooks mirror calls for now (the ledger drops those already made). A record
-    deleted in QuickBooks is written (inactive) only when Salesforce has heard of it."""
-    rows = [_chart(company, r) for r in _rows(conn, "chart", [company, company])]
-    rows += [w for r in _rows(conn, "items", [company, company]) for w in _products(company, r)]
-    rows += [_account(company, r) for r in _rows(conn, "accounts", [company, today, company])]
-    rows += [_opportunity(company, r, stages) for r in _rows(conn, "invoices", [today, company])]
-    rows += [_line(company, r) for r in _rows(conn, "invoice_lines", [company])]
+    deleted in QuickBooks is written (inactive) only when Salesforce has heard of it, and the lines of an invoice
+    it never heard of are not written; a line Salesforce has that its invoice no longer lists is zeroed."""
     sent = {
         key
         for (key,) in conn.fetchall(
@@ -173,6 +182,19 @@ def writes(conn: Conn, company: str, today: date, stages: Stages = DEFAULT_STAGE
             [SOURCE, CloudWrite.DONE],
         )
     }
+    rows = [_chart(company, r) for r in _rows(conn, "chart", [company, company])]
+    rows += [w for r in _rows(conn, "items", [company, company]) for w in _products(company, r)]
+    rows += [_account(company, r) for r in _rows(conn, "accounts", [company, today, company])]
+    invoices = _rows(conn, "invoices", [today, company])
+    rows += [_opportunity(company, r, stages) for r in invoices]
+    unheard = {r["txn_id"] for r in invoices
+               if r["deleted"] and _idempotency_key(company, "Opportunity", r["txn_id"]) not in sent}  # fmt: skip
+    lines = _rows(conn, "invoice_lines", [company])
+    rows += [_line(company, r) for r in lines if r["txn_id"] not in unheard]
+    listed = {r["txn_line_id"] for r in lines}
+    heard = _idempotency_key(company, "OpportunityLineItem", "")
+    rows += [_removed_line(company, key[len(heard):]) for key in sorted(sent)
+             if key.startswith(heard) and key[len(heard):] not in listed]  # fmt: skip
     frame = pd.DataFrame([r for r in rows if not r["deleted"] or r["idempotency_key"] in sent])
     return frame.drop(columns=["deleted"]) if not frame.empty else frame
 
