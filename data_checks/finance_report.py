@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 
 from data_checks.outcomes import COLUMNS as OUTCOME_COLUMNS
-from data_checks.outcomes import Accounted, accounted
+from data_checks.outcomes import Accounted, accounted, label
 from data_checks.svg_charts import day_bars, status_bars
+from sources import registry
 from warehouse import cloud_outbox
 from warehouse.audit import now, story
 from warehouse.store import Conn, Warehouse
@@ -279,10 +280,11 @@ def _story(key: str, events: list[dict[str, Any]] | None) -> str:
 
 
 def _accounted_table(entries: list[Accounted]) -> str:
+    titles = {s.name: s.title for s in registry.all_sources()}
     outcomes = [o for o in OUTCOME_COLUMNS if any(e.outcomes[o] for e in entries)]
     head = "".join(f"<th>{escape(OUTCOME_COLUMNS[o])}</th>" for o in outcomes)
     rows = "".join(
-        f"<tr><td>{escape(e.source_system)} {escape(e.source_kind)}</td><td class=num>{e.landed:,}</td>"
+        f"<tr><td>{escape(label(e, titles))}</td><td class=num>{e.landed:,}</td>"
         + "".join(f"<td class=num>{e.outcomes[o]:,}</td>" for o in outcomes)
         + f"<td>{escape(', '.join(f'{s} {n}' for s, n in sorted(e.not_eligible.items())))}</td></tr>"
         for e in entries

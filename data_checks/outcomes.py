@@ -55,6 +55,11 @@ def accounted(conn: Conn, company: str | None = None) -> list[Accounted]:
     return list(found.values())
 
 
+def label(entry: Accounted, titles: dict[str, str]) -> str:
+    """e.g. "Coupa PO": the source's title (its name when not declared any more) and the kind of document."""
+    return f"{titles.get(entry.source_system, entry.source_system)} {KINDS.get(entry.source_kind, entry.source_kind)}"
+
+
 def held_documents(entries: list[Accounted]) -> int:
     return sum(e.outcomes["held"] for e in entries)
 
@@ -67,7 +72,7 @@ def text_table(entries: list[Accounted], titles: dict[str, str]) -> list[str]:
     heads = ["documents", "landed", *(COLUMNS[o] for o in shown), *extra]
     rows = [
         [
-            f"{titles.get(e.source_system, e.source_system)} {KINDS.get(e.source_kind, e.source_kind)}",
+            label(e, titles),
             str(e.landed),
             *(str(e.outcomes[o]) for o in [*shown, *extra]),
         ]
@@ -77,7 +82,7 @@ def text_table(entries: list[Accounted], titles: dict[str, str]) -> list[str]:
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
              for r in [heads, *rows]]  # fmt: skip
     for e in entries:
-        name = f"{titles.get(e.source_system, e.source_system)} {KINDS.get(e.source_kind, e.source_kind)}"
+        name = label(e, titles)
         if e.held_by:
             lines.append(f"held ({name}): " + ", ".join(f"{c} {n}" for c, n in e.held_by.most_common()))
         if e.not_eligible:

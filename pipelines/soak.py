@@ -206,9 +206,12 @@ def _due_wait(wh) -> None:
         time.sleep(min(10.0, max(0.0, (soonest - now()).total_seconds()) + 0.1))
 
 
-def _outbox_moved(wh) -> object:
-    """When the outbox last changed: the drain goes on while sessions move it (faults drop some of them)."""
-    return wh.scalar("SELECT max(updated_at) FROM qbxml_outbox")
+def _outbox_moved(wh) -> int:
+    """How far the bridge got: answers that settled a request or brought an iterator's next page. The drain goes on
+    while sessions add to it (faults drop some of them); a lookup that keeps waiting is no progress."""
+    return wh.scalar(
+        "SELECT count(*) FROM audit_log WHERE actor = 'bridge' AND event IN ('done', 'linked', 'failed', 'page')"
+    )
 
 
 def _open_rows(wh) -> int:

@@ -99,9 +99,23 @@ def _titles() -> str:
     return registry.values_sql(("source_system", "title"), [(s.name, s.title) for s in registry.all_sources()])
 
 
+# What a VendorMod keeps in step with the source: (source column, QuickBooks mirror column). A supplier changed at the
+# source after QuickBooks last changed the vendor, in any of these, sends a VendorMod (its tax id goes along).
+VENDOR_MOD_FIELDS = (
+    ("address_line1", "address_line1"),
+    ("city", "city"),
+    ("state", "state"),
+    ("postal_code", "postal_code"),
+    ("country", "country"),
+    ("phone", "phone"),
+    ("email", "email"),
+)
+
+
 def vendor_mods(d: Dialect) -> str:
-    """VendorMod of the address, phone and email of matched vendors (every match kind) when the source changed
-    them."""
+    """VendorMod of the address, phone, email and tax id of matched vendors (every match kind) when the source
+    changed any of them after QuickBooks last did. The name stays: QuickBooks keys lists by name, and renaming a
+    vendor there is an accountant's decision (`qbsync vendors link` points a supplier at another vendor)."""
     stamp = d.iso_timestamp("s.source_updated_at")
     vendor = d.json_object(
         ("ListID", "v.list_id"),
@@ -109,7 +123,10 @@ def vendor_mods(d: Dialect) -> str:
         ("VendorAddress", _address(d, "VendorMod")),
         ("Phone", _cut("s.phone", "VendorMod", "Phone")),
         ("Email", _cut("s.email", "VendorMod", "Email")),
+        # each edition has its own name for it: qbxml/editions.json
+        ("VendorTaxIdent", _cut("s.tax_id", "VendorMod", "VendorTaxIdent")),
     )
+    changed = " OR ".join(f"coalesce(s.{a}, '') <> coalesce(v.{b}, '')" for a, b in VENDOR_MOD_FIELDS)
     return (
         "SELECT vm.company, 'VendorMod' AS op, "
         f"vm.record_key || ':mod:' || {stamp} AS dedup_key, vm.record_key, "
@@ -118,10 +135,7 @@ def vendor_mods(d: Dialect) -> str:
         "AND s.source_id = vm.supplier_source_id "
         "JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id "
         "WHERE vm.match_method IN ('external_id', 'name', 'address', 'operator') "
-        "AND s.source_updated_at > v.time_modified "
-        "AND (coalesce(s.address_line1, '') <> coalesce(v.address_line1, '') "
-        "OR coalesce(s.city, '') <> coalesce(v.city, '') "
-        "OR coalesce(s.postal_code, '') <> coalesce(v.postal_code, '')) "
+        f"AND s.source_updated_at > v.time_modified AND ({changed}) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.record_key = vm.record_key "
         f"AND o.op = 'VendorMod' AND o.status IN {sql_list(*LIVE)})"

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
-from warehouse import config
+from warehouse import config, migrations
 from warehouse.duckdb_files import OPEN_FILES
 from warehouse.errors import OperatorError
 
@@ -350,14 +350,11 @@ class Warehouse:
     # -- schema ------------------------------------------------------------------------------------
 
     def migrate(self) -> list[str]:
-        from warehouse.migrations import apply
-
-        return apply(self)
+        """Apply pending migrations (warehouse.migrations.apply: a function over a warehouse)."""
+        return migrations.apply(self)
 
     def migration_status(self) -> list[tuple[str, datetime | None]]:
-        from warehouse.migrations import status
-
-        return status(self)
+        return migrations.status(self)
 
 
 class _IdleConnections:
