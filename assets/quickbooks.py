@@ -22,6 +22,9 @@ MIRROR_TABLES = {
     "qb_customers": ("company, list_id", "time_modified"),
     "qb_invoices": ("company, txn_id", "time_modified"),
     "qb_invoice_lines": ("company, txn_id, line_number", "synced_at"),
+    "qb_purchase_orders": ("company, txn_id", "time_modified"),
+    "qb_purchase_order_lines": ("company, txn_id, line_number", "synced_at"),
+    "qb_bill_item_lines": ("company, txn_id, line_number", "synced_at"),
 }
 
 MIRRORED = {
@@ -36,6 +39,12 @@ MIRRORED = {
     "qb_invoices": "QuickBooks invoices (TxnID, customer, dates, subtotal, BalanceRemaining, paid) as last answered",
     "qb_invoice_lines": "The lines of each QuickBooks invoice (item, quantity, rate, amount) as its newest answer "
     "lists them",
+    "qb_purchase_orders": "QuickBooks purchase orders (TxnID, RefNumber, vendor, total, fully received) as last "
+    "answered, raised by qbsync or in QuickBooks: what bills link to",
+    "qb_purchase_order_lines": "The lines of each QuickBooks purchase order (item, quantity, rate, received) as its "
+    "newest answer lists them",
+    "qb_bill_item_lines": "The item lines of each QuickBooks bill (TxnLineID in order): a BillMod edits a line "
+    "linked to a PO line in place",
 }
 
 # The Web Connector round trip is outside Dagster: the outbox assets feed the company file, and the bridge writes

@@ -1,5 +1,5 @@
 """`qbsync company set`, `qbsync mappings import|list`, `qbsync vendors link` (operator settings, each audited),
-`qbsync doctor` and `qbsync dev`."""
+`qbsync reference export` (QuickBooks master data as files), `qbsync doctor` and `qbsync dev`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from warehouse.config import migrated_warehouse
 
 mappings_app = typer.Typer(no_args_is_help=True, help="Source codes onto QuickBooks accounts, classes and items.")
 vendors_app = typer.Typer(no_args_is_help=True, help="Suppliers and their QuickBooks vendors.")
+reference_app = typer.Typer(no_args_is_help=True, help="QuickBooks master data for systems whose API takes none.")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -132,6 +133,23 @@ def vendors_link(
         typer.echo(f"linked {line}")
 
 
+@reference_app.command("export")
+def reference_export(
+    company: Annotated[str, typer.Option("--company", help="The company whose vendors and accounts to export")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for vendors.csv and accounts.csv")] = Path("."),
+) -> None:
+    """Write the company's QuickBooks vendors and accounts (as last read) to CSV, for a system to import by hand."""
+    from operations.reference_export import export
+
+    try:
+        with migrated_warehouse().connect() as conn:
+            written = export(conn, company, out)
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    for name, count in written.items():
+        typer.echo(f"wrote {count} row(s) to {out / name}")
+
+
 def doctor(
     offline: Annotated[bool, typer.Option("--offline", help="Do not contact the sources")] = False,
 ) -> None:
@@ -185,9 +203,11 @@ def dev(
 
 
 def register(app: typer.Typer, company_app: typer.Typer) -> None:
-    """Add `company set` to the company group, the mappings and vendors groups, `doctor` and `dev` to the root CLI."""
+    """Add `company set` to the company group, the mappings, vendors and reference groups, `doctor` and `dev` to the
+    root CLI."""
     company_app.command("set")(company_set)
     app.command("doctor")(doctor)
     app.command("dev")(dev)
     app.add_typer(mappings_app, name="mappings")
     app.add_typer(vendors_app, name="vendors")
+    app.add_typer(reference_app, name="reference")

@@ -21,6 +21,9 @@ RESPONSE_ASSETS = (
     "qb_customers",
     "qb_invoices",
     "qb_invoice_lines",
+    "qb_purchase_orders",
+    "qb_purchase_order_lines",
+    "qb_bill_item_lines",
     # what the answers unblock (vendors now known, the chart now real, bills now in QuickBooks) is queued at once
     "vendor_matches",
     "bill_drafts",

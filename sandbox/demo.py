@@ -149,7 +149,12 @@ def run_demo(
         trips = env.deliver()
         progress("syncing again with nothing changed at the sources")
         resent, more = env.sync_again()
-        return env.result(round_trips=trips + more, seconds=round(time.monotonic() - started, 1), resent=resent)
+        trips += more
+        if env.revise():
+            progress("second act: the sources' corrections and re-deliveries")
+            env.sync()
+            trips += env.deliver()
+        return env.result(round_trips=trips, seconds=round(time.monotonic() - started, 1), resent=resent)
 
 
 class DemoEnvironment:
@@ -302,6 +307,10 @@ class DemoEnvironment:
         trips = self.deliver()
         resent = {name: self.systems[name].writes_received() - n for name, n in before.items() if n is not None}
         return resent, trips
+
+    def revise(self) -> bool:
+        """Each source's second act (DemoSystem.revise); True when any of them changed its data."""
+        return any([system.revise() for system in self.systems.values()])
 
     def _session(self, bridge, company, number: int) -> int:
         """Web Connector sessions until the bridge has nothing more, then the fold of their answers; round trips."""

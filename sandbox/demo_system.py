@@ -36,7 +36,8 @@ e.g. revise a PO whose bill is in; the demo pulls that source again), and callin
 fold (folding the answers runs every hook's `<source>/feedback`; rounds go on while cloud writes wait in the
 ledger); syncs and
 delivers once more with nothing changed (a hook that counts its simulator's writes, `writes_received()`, gets the
-figure `second_sync_writes`, 0 is the goal); then reports `landed(warehouse)` (rows per raw table),
+figure `second_sync_writes`, 0 is the goal); when some hook's `revise()` then changes its data (corrections,
+re-deliveries), syncs and delivers once more (the second act); then reports `landed(warehouse)` (rows per raw table),
 `faults_fired()` (the scaffold's counters) and `verify(books, policy)` (`books.path` is the company file, for a
 hook that judges more of it); `qbsync soak` also asks each hook for `soak_check(env)`, its detailed verdict
 (optional). In a `Verdict`, figures named
@@ -79,14 +80,15 @@ class DemoOptions:
 
 @dataclass(frozen=True)
 class Books:
-    """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck, Account and
-    BillPaymentCreditCard objects, and where the file is."""
+    """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck, Account,
+    BillPaymentCreditCard and PurchaseOrder objects, and where the file is."""
 
     vendors: list[dict[str, Any]]
     bills: list[dict[str, Any]]
     payments: list[dict[str, Any]]
     accounts: list[dict[str, Any]] = field(default_factory=list)
     card_payments: list[dict[str, Any]] = field(default_factory=list)
+    purchase_orders: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
 
     @classmethod
@@ -94,12 +96,15 @@ class Books:
         from sandbox.quickbooks.company import CompanyFile
 
         with CompanyFile(path) as company:
-            kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account", "BillPaymentCreditCard")
+            kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account", "BillPaymentCreditCard", "PurchaseOrder")
             return cls(*(company.objects(kind) for kind in kinds), path=path)
 
     def bill_amounts(self) -> dict[str, Decimal]:
-        """RefNumber -> the bill's total (the sum of its expense lines)."""
-        return {b.get("RefNumber"): sum((_amount(x) for x in bill_lines(b)), Decimal(0)) for b in self.bills}
+        """RefNumber -> the bill's total (the sum of its expense and item lines)."""
+        return {
+            b.get("RefNumber"): sum((_amount(x) for x in [*bill_lines(b), *bill_lines(b, "ItemLine")]), Decimal(0))
+            for b in self.bills
+        }
 
 
 @dataclass
@@ -138,6 +143,11 @@ class DemoSystem:
         """Between round `number`'s Web Connector sessions and the fold of their answers (env: a
         sandbox.demo.DemoEnvironment): with --faults a source may rehearse a crash of its run here; nothing by
         default."""
+
+    def revise(self) -> bool:
+        """The source's second act, after the first delivery: what it changes then (corrections, re-deliveries),
+        which the demo syncs and delivers again. True when it changed something; nothing by default."""
+        return False
 
     def connection(self, base_url: str) -> tuple[dict[str, str], dict[str, str]]:
         """(settings, secrets) stored as the source's connection "demo" once the simulator runs at `base_url`."""
@@ -215,9 +225,9 @@ def misbilled(books: Books, truth: Iterable[dict[str, Any]], accounts: dict[str,
     return wrong
 
 
-def bill_lines(bill: dict[str, Any]) -> list[dict[str, Any]]:
-    """A Bill's expense lines (one line comes back as a dict, several as a list)."""
-    lines = bill.get("ExpenseLineRet") or []
+def bill_lines(bill: dict[str, Any], stem: str = "ExpenseLine") -> list[dict[str, Any]]:
+    """A Bill's expense lines, or its lines of another kind (`ItemLine`); one line may come as a dict."""
+    lines = bill.get(f"{stem}Ret") or []
     return lines if isinstance(lines, list) else [lines]
 
 

@@ -44,7 +44,7 @@ _DRAFT_COLUMNS = (
 )
 _LINE_COLUMNS = (
     "company, record_key, line_number, account_code, cost_centre, qb_account_name, qb_class_name, description, "
-    "quantity, unit_price, amount, tax_code, qb_sales_tax_code"
+    "quantity, unit_price, amount, tax_code, qb_sales_tax_code, qb_item_name, po_number, po_line_number"
 )
 
 
@@ -77,12 +77,20 @@ class _Document:
     label: str
     po: str = "NULL"
     booked_on: str = "NULL"
+    line_po: str = "NULL, NULL"  # a line's PO number and PO line (SQL over `l`, its staged line)
 
 
 _DOCUMENTS = (
     _Document(CANONICAL["purchase_orders"], "po_number", "order_date", "NULL", "PO"),
     _Document(
-        CANONICAL["invoices"], "invoice_number", "invoice_date", "h.due_date", "invoice", _PO_OF_INVOICE, _BOOKED_ON
+        CANONICAL["invoices"],
+        "invoice_number",
+        "invoice_date",
+        "h.due_date",
+        "invoice",
+        _PO_OF_INVOICE,
+        _BOOKED_ON,
+        "l.po_number, l.po_line_number",
     ),
 )
 
@@ -178,7 +186,7 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             f"INSERT INTO bill_draft_lines ({_LINE_COLUMNS}) "
             "SELECT r.company, r.record_key, l.line_number, l.account_code, l.cost_centre, am.qb_account_name, "
             "cc.qb_class_name, l.description, l.quantity, l.unit_price, l.line_amount, l.tax_code, "
-            f"CASE WHEN {taxed_company('r.company')} THEN tm.qb_sales_tax_code END "
+            f"CASE WHEN {taxed_company('r.company')} THEN tm.qb_sales_tax_code END, im.qb_item_name, {doc.line_po} "
             f"FROM {REBUILD} r JOIN bill_drafts b ON b.company = r.company AND b.record_key = r.record_key "
             f"JOIN {c.lines_table} l ON l.source_system = r.source_system AND l.{c.doc_column} = r.source_id "
             "LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = r.source_system "
@@ -187,6 +195,8 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             "AND cc.cost_centre = l.cost_centre "
             "LEFT JOIN tax_code_mappings tm ON tm.company = r.company AND tm.source_system = r.source_system "
             "AND tm.source_tax_code = l.tax_code "
+            "LEFT JOIN item_mappings im ON im.company = r.company AND im.source_system = r.source_system "
+            "AND im.source_account_code = l.account_code "
             f"WHERE r.source_kind = '{kind}'"
         )
     stmts += _compare_with_po()
@@ -265,7 +275,7 @@ def _adjust_po_bills() -> list[str]:
         f"INSERT INTO bill_draft_lines ({_LINE_COLUMNS}) SELECT i.company, i.po_key, "
         "CAST(ROW_NUMBER() OVER (PARTITION BY i.company, i.po_key ORDER BY i.record_key, l.line_number) AS INTEGER), "
         "l.account_code, l.cost_centre, l.qb_account_name, l.qb_class_name, l.description, l.quantity, "
-        "l.unit_price, l.amount, l.tax_code, l.qb_sales_tax_code "
+        "l.unit_price, l.amount, l.tax_code, l.qb_sales_tax_code, l.qb_item_name, l.po_number, l.po_line_number "
         f"FROM {PO_INVOICES} i JOIN ({adjusted}) a ON a.company = i.company "
         "AND a.po_key = i.po_key JOIN bill_draft_lines l ON l.company = i.company AND l.record_key = i.record_key",
         "UPDATE bill_drafts SET total_amount = v.invoiced, line_total = v.invoiced, "
@@ -322,6 +332,16 @@ def billable_condition() -> str:
     when the company bills on POs)."""
     po_bills = f"(b.source_kind <> '{CANONICAL['purchase_orders'].source_kind}' OR b.bill_on = 'po')"
     return f"b.booked_on IS NULL AND {po_bills} AND {ready_condition()}"
+
+
+def purchase_order_condition() -> str:
+    """SQL condition on draft `b`: a PO the company keeps in QuickBooks as a PurchaseOrder (bill_on = invoice), ready,
+    every line on a QuickBooks item (item_mappings of its account code: a PurchaseOrder line needs one)."""
+    return (
+        f"b.source_kind = '{CANONICAL['purchase_orders'].source_kind}' AND b.bill_on = 'invoice' "
+        f"AND {ready_condition()} AND NOT EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company "
+        "AND l.record_key = b.record_key AND l.qb_item_name IS NULL)"
+    )
 
 
 def purchase_key(alias: str) -> str:

@@ -19,6 +19,7 @@ class Canonical:
     lines_table: str | None = None
     doc_column: str | None = None  # the lines' column naming their document
     line_columns: tuple[str, ...] = ()
+    optional_line_columns: tuple[str, ...] = ()  # staged only from mappings that declare them (Entity.optional)
 
 
 _DOC_LINE = ("description", "quantity", "unit_price", "line_amount", "account_code", "cost_centre", "tax_code")
@@ -45,7 +46,7 @@ CANONICAL: dict[str, Canonical] = {
             "invoices", "stg_invoices", "invoice", "invoice",
             ("invoice_number", "supplier_source_id", "status", "currency", "invoice_date", "due_date",
              "total_amount", "source_version", "source_updated_at"),
-            "stg_invoice_lines", "invoice_source_id", (*_DOC_LINE, "po_number"),
+            "stg_invoice_lines", "invoice_source_id", (*_DOC_LINE, "po_number"), ("po_line_number",),
         ),
         Canonical(
             "payments", "stg_payments", "payment", "payment",

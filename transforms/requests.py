@@ -5,7 +5,9 @@ time); values are cut to the schema's maxLength here so a long source field neve
 
 - VendorAdd for suppliers to create that have a bill not held; VendorMod when a matched supplier's address moved.
 - BillAdd for a ready draft (dedup key `<record_key>:v<version>`); a newer version supersedes a queued,
-  unsent one; after the bill is in QuickBooks a newer version becomes a BillMod of its TxnID.
+  unsent one; after the bill is in QuickBooks a newer version becomes a BillMod of its TxnID. A line that bills a
+  line of a QuickBooks PurchaseOrder (by the PO's RefNumber, the vendor and the PO line) is an item line linked to it.
+- PurchaseOrderAdd / PurchaseOrderMod for the POs a company keeps in QuickBooks (bill_on = invoice).
 - BillPaymentCheckAdd for a source payment once the bills of all the invoices it pays are in QuickBooks.
 - Reference queries (VendorQuery, AccountQuery, ...) from each mirror table's modified-date watermark.
 """
@@ -18,7 +20,7 @@ from typing import Any
 from qbxml.schema import max_length
 from sources import registry
 from sources.keys import external_id_sql, record_key_sql
-from transforms.bills import billable_condition, taxed_company
+from transforms.bills import billable_condition, purchase_order_condition, taxed_company
 from transforms.dialect import Dialect
 from transforms.policy import setting
 from transforms.sqltext import ts
@@ -26,6 +28,7 @@ from transforms.vendors import vendor_add_key
 from warehouse.states import IN_FLIGHT, LIVE, UNSENT, Request, sql_list
 
 BILL_OPS = "('BillAdd', 'BillMod')"
+PO_OPS = "('PurchaseOrderAdd', 'PurchaseOrderMod')"
 MAX_RETURNED = 100
 
 
@@ -165,7 +168,8 @@ def _version_key(alias: str = "b") -> str:
 
 
 def _expense_lines(d: Dialect, *, mod: bool) -> str:
-    """Per draft of `todo`: the JSON array of ExpenseLineAdd (or ExpenseLineMod, TxnLineID -1 = replace all)."""
+    """Per draft of `todo`: the JSON array of ExpenseLineAdd (or ExpenseLineMod, TxnLineID -1 = replace all) of its
+    lines not linked to a PO line (`lk`)."""
     fields = [
         ("AccountRef", _ref(d, "l.qb_account_name")),
         ("Amount", "CAST(l.amount AS TEXT)"),
@@ -178,6 +182,75 @@ def _expense_lines(d: Dialect, *, mod: bool) -> str:
     return (
         f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
         "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
+        "WHERE NOT EXISTS (SELECT 1 FROM lk WHERE lk.company = l.company AND lk.record_key = l.record_key "
+        "AND lk.line_number = l.line_number) GROUP BY l.company, l.record_key"
+    )
+
+
+def _po_links() -> str:
+    """Per line of a draft of `todo`: the QuickBooks PO line it bills (the company's PurchaseOrder with the line's PO
+    number as RefNumber, of the bill's vendor, whether qbsync raised it or someone did in QuickBooks), with its item;
+    `item_seq` numbers the linked lines of a draft as the bill lists its item lines."""
+    return (
+        "SELECT l.company, l.record_key, l.line_number, pl.txn_id AS po_txn_id, pl.txn_line_id AS po_line_id, "
+        "pl.item_name, row_number() OVER (PARTITION BY l.company, l.record_key ORDER BY l.line_number) AS item_seq "
+        "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
+        "JOIN qb_purchase_order_lines pl ON pl.company = l.company "
+        "AND CAST(pl.line_number AS TEXT) = l.po_line_number AND pl.txn_id = (SELECT min(po.txn_id) "
+        "FROM qb_purchase_orders po WHERE po.company = l.company AND po.ref_number = l.po_number "
+        "AND po.vendor_name = t.qb_vendor_name) "
+        "WHERE l.quantity IS NOT NULL AND l.unit_price IS NOT NULL"
+    )
+
+
+def _item_lines(d: Dialect, *, mod: bool) -> str:
+    """Per draft of `todo`: the JSON array of ItemLineAdd linked to their PO lines (LinkToTxn: QuickBooks counts
+    them received), or ItemLineMod of the bill's item lines in the same order (a linked line keeps its TxnLineID, and
+    so its link)."""
+    fields = [
+        ("ItemRef", _ref(d, "k.item_name")),
+        ("Desc", _cut("l.description", "BillAdd", "ItemLineAdd", "Desc")),
+        ("Quantity", "CAST(l.quantity AS TEXT)"),
+        ("Cost", "CAST(l.unit_price AS TEXT)"),
+        ("ClassRef", _ref(d, "l.qb_class_name")),
+    ]
+    held = ""
+    if mod:
+        fields.insert(0, ("TxnLineID", "coalesce(bl.txn_line_id, '-1')"))
+        held = (
+            "LEFT JOIN qb_bill_item_lines bl ON bl.company = l.company AND bl.txn_id = t.txn_id "
+            "AND bl.line_number = k.item_seq "
+        )
+    else:
+        fields.append(("LinkToTxn", d.json_object(("TxnID", "k.po_txn_id"), ("TxnLineID", "k.po_line_id"))))
+    return (
+        f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
+        "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
+        "JOIN lk k ON k.company = l.company AND k.record_key = l.record_key AND k.line_number = l.line_number "
+        f"{held}GROUP BY l.company, l.record_key"
+    )
+
+
+def _po_lines(d: Dialect, *, mod: bool) -> str:
+    """Per PO draft of `todo`: the JSON array of PurchaseOrderLineAdd on each line's mapped item (or
+    PurchaseOrderLineMod of the PurchaseOrder's lines in order, a new one -1)."""
+    fields = [
+        ("ItemRef", _ref(d, "l.qb_item_name")),
+        ("Desc", _cut("l.description", "PurchaseOrderAdd", "PurchaseOrderLineAdd", "Desc")),
+        ("Quantity", "CAST(l.quantity AS TEXT)"),
+        ("Rate", "CAST(l.unit_price AS TEXT)"),
+        ("ClassRef", _ref(d, "l.qb_class_name")),
+    ]
+    held = ""
+    if mod:
+        fields.insert(0, ("TxnLineID", "coalesce(ql.txn_line_id, '-1')"))
+        held = (
+            "LEFT JOIN qb_purchase_order_lines ql ON ql.company = l.company AND ql.txn_id = t.txn_id "
+            "AND ql.line_number = l.line_number "
+        )
+    return (
+        f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
+        f"FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key {held}"
         "GROUP BY l.company, l.record_key"
     )
 
@@ -228,52 +301,129 @@ def booked_on_bills(d: Dialect) -> str:
     )
 
 
-def bill_adds(d: Dialect) -> str:
-    """BillAdd for ready drafts with no live or settled BillAdd; waits on the vendor's VendorAdd when queued."""
-    header = [*_bill_header(d), ("ExpenseLineAdd", "el.lines")]
+def _waits_for_its_po() -> str:
+    """SQL condition on draft `b`: its bill waits to link to its PO's lines, while its PO is on its way into
+    QuickBooks (a PurchaseOrderAdd/Mod not settled), or while the company's purchase orders were never read (a line
+    names a PO line, and the PO may have been raised in QuickBooks)."""
     return (
-        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {billable_condition()} "
-        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.op = 'BillAdd' AND o.status <> '{Request.SUPERSEDED}')), el AS ({_expense_lines(d, mod=False)}) "
-        "SELECT b.company, 'BillAdd' AS op, "
-        f"{_version_key()} AS dedup_key, b.record_key, "
-        f"{d.json_text(d.json_object(('BillAdd', d.json_object(*header))))} AS payload, "
-        "va.request_id AS depends_on "
-        "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
+        "(EXISTS (SELECT 1 FROM qbxml_outbox po WHERE po.company = b.company AND po.record_key = b.po_record_key "
+        f"AND po.op IN {PO_OPS} AND po.status IN {sql_list(*LIVE)}) "
+        "OR (EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
+        "AND l.po_line_number IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox q "
+        f"WHERE q.company = b.company AND q.op = 'PurchaseOrderQuery' AND q.status = '{Request.DONE}')))"
+    )
+
+
+def _requests(
+    d: Dialect,
+    op: str,
+    todo: str,
+    header: list[tuple[str, str]],
+    parts: dict[str, str],
+    depends_on: str = "CAST(NULL AS TEXT)",
+    waits: str = "",
+) -> str:
+    """`op` (dedup key `<record_key>:v<revision>`) for each draft of `todo` that has lines from one of the line
+    arrays `header` names (`<cte>.lines`); `parts` are the CTEs after `todo`, `waits` joins giving `depends_on`."""
+    named = [value.split(".")[0] for _, value in header if value.endswith(".lines")]
+    joins = "".join(f"LEFT JOIN {n} ON {n}.company = b.company AND {n}.record_key = b.record_key " for n in named)
+    ctes = "".join(f", {name} AS ({sql})" for name, sql in parts.items())
+    return (
+        f"WITH todo AS ({todo}){ctes} "
+        f"SELECT b.company, '{op}' AS op, {_version_key()} AS dedup_key, b.record_key, "
+        f"{d.json_text(d.json_object((op, d.json_object(*header))))} AS payload, {depends_on} AS depends_on "
+        f"FROM todo b {joins}{waits}WHERE {' OR '.join(f'{n}.lines IS NOT NULL' for n in named)}"
+    )  # fmt: skip
+
+
+def _adds(d: Dialect, op: str, ready: str, header: list[tuple[str, str]], parts: dict[str, str]) -> str:
+    """`op` for the drafts `ready` selects that have no live or settled `op` yet; waits on the vendor's VendorAdd
+    when queued."""
+    todo = (
+        f"SELECT b.* FROM bill_drafts b WHERE {ready} AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
+        f"WHERE o.company = b.company AND o.record_key = b.record_key AND o.op = '{op}' "
+        f"AND o.status <> '{Request.SUPERSEDED}')"
+    )
+    vendor = (
         "LEFT JOIN qbxml_outbox va ON va.company = b.company AND va.dedup_key = "
-        f"{vendor_add_key('b.source_system', 'b.supplier_source_id')} AND va.status <> '{Request.DONE}'"
+        f"{vendor_add_key('b.source_system', 'b.supplier_source_id')} AND va.status <> '{Request.DONE}' "
+    )
+    return _requests(d, op, todo, header, parts, "va.request_id", vendor)
+
+
+def bill_adds(d: Dialect) -> str:
+    """BillAdd for ready drafts with no live or settled BillAdd; waits on the vendor's VendorAdd when queued, and on
+    its PO while that is on its way into QuickBooks. Lines that bill a line of a QuickBooks PurchaseOrder are item
+    lines linked to it; the others expense lines."""
+    header = [*_bill_header(d), ("ExpenseLineAdd", "el.lines"), ("ItemLineAdd", "il.lines")]
+    ready = f"{billable_condition()} AND NOT {_waits_for_its_po()}"
+    parts = {"lk": _po_links(), "el": _expense_lines(d, mod=False), "il": _item_lines(d, mod=False)}
+    return _adds(d, "BillAdd", ready, header, parts)
+
+
+def purchase_order_adds(d: Dialect) -> str:
+    """PurchaseOrderAdd for the POs a company keeps in QuickBooks (bill_on = invoice), ready and on mapped items."""
+    header = [
+        ("VendorRef", _ref(d, "b.qb_vendor_name")),
+        ("TxnDate", d.iso_date("b.txn_date")),
+        ("RefNumber", _cut("b.document_number", "PurchaseOrderAdd", "RefNumber")),
+        ("Memo", _cut("b.memo", "PurchaseOrderAdd", "Memo")),
+        ("PurchaseOrderLineAdd", "pl.lines"),
+    ]
+    return _adds(d, "PurchaseOrderAdd", purchase_order_condition(), header, {"pl": _po_lines(d, mod=False)})
+
+
+def _mod_todo(ready: str, add: str, ops: str) -> str:
+    """Drafts `ready` selects of a newer version than QuickBooks has (their `add` is done: `txn_id` its TxnID), none of
+    whose requests is in flight."""
+    return (
+        f"SELECT b.*, added.qb_id AS txn_id FROM bill_drafts b JOIN qbxml_outbox added ON added.company = b.company "
+        f"AND added.record_key = b.record_key AND added.op = '{add}' AND added.status = '{Request.DONE}' WHERE {ready} "
+        f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()} "
+        f"AND o.op IN {ops}) "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
+        f"AND o.status IN {sql_list(*IN_FLIGHT)})"
+    )
+
+
+def _edit_sequence(table: str, ops: str) -> str:
+    """SQL: the EditSequence the mirror holds for `b`'s object, else the one its last settled request returned."""
+    return (
+        f"coalesce((SELECT q.edit_sequence FROM {table} q WHERE q.company = b.company AND q.txn_id = b.txn_id), "
+        "(SELECT o.qb_edit_sequence FROM qbxml_outbox o WHERE o.company = b.company "
+        f"AND o.record_key = b.record_key AND o.op IN {ops} AND o.status = '{Request.DONE}' "
+        "ORDER BY o.settled_at DESC LIMIT 1))"
     )
 
 
 def bill_mods(d: Dialect) -> str:
-    """BillMod for ready drafts of a newer version than the one QuickBooks has (TxnID from the done BillAdd)."""
+    """BillMod for ready drafts of a newer version than the one QuickBooks has (TxnID from the done BillAdd): expense
+    lines replaced, item lines linked to PO lines edited in place."""
     header = [
-        ("TxnID", "added.qb_id"),
-        (
-            "EditSequence",
-            "coalesce(qb.edit_sequence, (SELECT o.qb_edit_sequence FROM qbxml_outbox o WHERE o.company = b.company "
-            f"AND o.record_key = b.record_key AND o.op IN {BILL_OPS} AND o.status = '{Request.DONE}' "
-            "ORDER BY o.settled_at DESC LIMIT 1))",
-        ),
+        ("TxnID", "b.txn_id"),
+        ("EditSequence", _edit_sequence("qb_bills", BILL_OPS)),
         *_bill_header(d),
         ("ExpenseLineMod", "el.lines"),
+        ("ItemLineMod", "il.lines"),
     ]
-    return (
-        f"WITH todo AS (SELECT b.* FROM bill_drafts b WHERE {billable_condition()} "
-        "AND EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.op = 'BillAdd' AND o.status = '{Request.DONE}') "
-        f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()}) "
-        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
-        f"AND o.status IN {sql_list(*IN_FLIGHT)})), el AS ({_expense_lines(d, mod=True)}) "
-        "SELECT b.company, 'BillMod' AS op, "
-        f"{_version_key()} AS dedup_key, b.record_key, "
-        f"{d.json_text(d.json_object(('BillMod', d.json_object(*header))))} AS payload, "
-        "CAST(NULL AS TEXT) AS depends_on "
-        "FROM todo b JOIN el ON el.company = b.company AND el.record_key = b.record_key "
-        "JOIN qbxml_outbox added ON added.company = b.company AND added.record_key = b.record_key "
-        f"AND added.op = 'BillAdd' AND added.status = '{Request.DONE}' "
-        "LEFT JOIN qb_bills qb ON qb.company = b.company AND qb.txn_id = added.qb_id"
-    )
+    parts = {"lk": _po_links(), "el": _expense_lines(d, mod=True), "il": _item_lines(d, mod=True)}
+    return _requests(d, "BillMod", _mod_todo(billable_condition(), "BillAdd", BILL_OPS), header, parts)
+
+
+def purchase_order_mods(d: Dialect) -> str:
+    """PurchaseOrderMod for kept POs of a newer version than the PurchaseOrder QuickBooks has: lines edited in place
+    by their order (a received line keeps its TxnLineID), new ones added."""
+    header = [
+        ("TxnID", "b.txn_id"),
+        ("EditSequence", _edit_sequence("qb_purchase_orders", PO_OPS)),
+        ("VendorRef", _ref(d, "b.qb_vendor_name")),
+        ("TxnDate", d.iso_date("b.txn_date")),
+        ("RefNumber", _cut("b.document_number", "PurchaseOrderMod", "RefNumber")),
+        ("Memo", _cut("b.memo", "PurchaseOrderMod", "Memo")),
+        ("PurchaseOrderLineMod", "pl.lines"),
+    ]
+    todo = _mod_todo(purchase_order_condition(), "PurchaseOrderAdd", PO_OPS)
+    return _requests(d, "PurchaseOrderMod", todo, header, {"pl": _po_lines(d, mod=True)})
 
 
 PAYMENT_KEY = record_key_sql("p.source_system", "payment", "p.source_id")
@@ -345,6 +495,7 @@ REFERENCE_QUERIES = {
     "BillPaymentCheckQuery": ("qb_bill_payments", "txn"),
     "BillPaymentCreditCardQuery": ("qb_bill_payments", "txn"),
     "InvoiceQuery": ("qb_invoices", "txn_lines"),
+    "PurchaseOrderQuery": ("qb_purchase_orders", "txn_lines"),
     "TxnDeletedQuery": ("qb_deleted", "deleted_txn"),
     "ListDeletedQuery": ("qb_deleted", "deleted_list"),
 }

@@ -82,10 +82,11 @@ def _upsert(c: Canonical, system: str, select: str, staged_at: datetime) -> str:
     )
 
 
-def _replace_lines(c: Canonical, system: str, select: str) -> list[str]:
+def _replace_lines(c: Canonical, e: Entity, system: str, select: str) -> list[str]:
     line_number = "row_number() OVER (PARTITION BY m.doc_id ORDER BY m.line_seq, m.line_ref)"
-    columns = ["source_system", c.doc_column, "line_number", *c.line_columns]
-    values = [system, "m.doc_id", line_number, *(f"m.{col}" for col in c.line_columns)]
+    given = [*c.line_columns, *(col for col in c.optional_line_columns if col in e.optional)]
+    columns = ["source_system", c.doc_column, "line_number", *given]
+    values = [system, "m.doc_id", line_number, *(f"m.{col}" for col in given)]
     return [
         f"DELETE FROM {c.lines_table} WHERE source_system = {system} "
         f"AND {c.doc_column} IN (SELECT source_id FROM {DOCS})",
@@ -199,7 +200,7 @@ def statements(d: Dialect, source: Source, name: str, since: datetime | None, st
     header, lines = mapping(d, source, name)
     out = [*_extract(d, source, name, e, since), _upsert(c, system, header, staged_at)]
     if c.lines_table and lines:
-        out += _replace_lines(c, system, lines)
+        out += _replace_lines(c, e, system, lines)
     out += _derived(c, system)
     out += _issues(d, system, e, c.kind, staged_at)
     return [*out, f"DROP TABLE IF EXISTS {DOCS}", f"DROP TABLE IF EXISTS {LINES}"]

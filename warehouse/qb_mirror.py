@@ -138,23 +138,86 @@ def _invoice(rec: Row) -> Row:
 
 def _invoice_lines(rec: Row) -> list[Row] | None:
     """The invoice's lines; None when the answer carries none (a query without IncludeLineItems)."""
-    if "InvoiceLineRet" not in rec["data"]:
+    lines = _lines(rec, "InvoiceLine")
+    return None if lines is None else [_item_line(rec, line, n) for n, line in enumerate(lines, 1)]
+
+
+def _item_line(rec: Row, line: dict, n: int) -> Row:
+    """What a sales or purchase line on an item holds: its ids, place, item, description, quantity, rate, amount."""
+    return {
+        "txn_id": rec["id"],
+        "txn_line_id": _get(line, "TxnLineID"),
+        "line_number": n,
+        "item_list_id": _get(line, "ItemRef.ListID"),
+        "item_name": _get(line, "ItemRef.FullName"),
+        "description": _get(line, "Desc"),
+        "quantity": _get(line, "Quantity"),
+        "rate": _get(line, "Rate"),
+        "amount": _get(line, "Amount"),
+    }
+
+
+def _lines(rec: Row, *stems: str) -> list[dict] | None:
+    """The record's lines of these element kinds in answer order; None when the answer lists no lines at all (a
+    query without IncludeLineItems), so the mirror keeps what it held."""
+    data = rec["data"]
+    if not any(f"{stem}Ret" in data for stem in stems):
         return None
-    lines = rec["data"]["InvoiceLineRet"] or []
+    found = []
+    for stem in stems:
+        value = data.get(f"{stem}Ret") or []
+        found += [line for line in (value if isinstance(value, list) else [value]) if isinstance(line, dict)]
+    return found
+
+
+def _purchase_order(rec: Row) -> Row:
+    d = rec["data"]
+    return {
+        "txn_id": rec["id"],
+        "ref_number": _get(d, "RefNumber"),
+        "vendor_list_id": _get(d, "VendorRef.ListID"),
+        "vendor_name": _get(d, "VendorRef.FullName"),
+        "txn_date": _get(d, "TxnDate"),
+        "total_amount": _get(d, "TotalAmount"),
+        "is_fully_received": _bool(_get(d, "IsFullyReceived")),
+        "is_manually_closed": _bool(_get(d, "IsManuallyClosed")),
+        "memo": _get(d, "Memo"),
+        "edit_sequence": rec["edit_sequence"],
+        "time_created": _get(d, "TimeCreated"),
+        "time_modified": _get(d, "TimeModified"),
+    }
+
+
+def _purchase_order_lines(rec: Row) -> list[Row] | None:
+    lines = _lines(rec, "PurchaseOrderLine")
+    if lines is None:
+        return None
+    return [
+        {
+            **_item_line(rec, line, n),
+            "received_quantity": _get(line, "ReceivedQuantity"),
+            "is_manually_closed": _bool(_get(line, "IsManuallyClosed")),
+        }
+        for n, line in enumerate(lines, 1)
+    ]
+
+
+def _bill_item_lines(rec: Row) -> list[Row] | None:
+    """A bill's item lines (those that can link to PO lines); None when the answer lists no lines."""
+    lines = _lines(rec, "ExpenseLine", "ItemLine")
+    if lines is None:
+        return None
     return [
         {
             "txn_id": rec["id"],
             "txn_line_id": _get(line, "TxnLineID"),
             "line_number": n,
-            "item_list_id": _get(line, "ItemRef.ListID"),
             "item_name": _get(line, "ItemRef.FullName"),
-            "description": _get(line, "Desc"),
             "quantity": _get(line, "Quantity"),
-            "rate": _get(line, "Rate"),
+            "cost": _get(line, "Cost"),
             "amount": _get(line, "Amount"),
         }
-        for n, line in enumerate(lines if isinstance(lines, list) else [lines], 1)
-        if isinstance(line, dict)
+        for n, line in enumerate(_lines(rec, "ItemLine") or [], 1)
     ]
 
 
@@ -220,16 +283,21 @@ TABLES: dict[str, tuple[str, str, Callable[[Row], Row], tuple[str, ...]]] = {
     "InvoiceRet": ("qb_invoices", "txn_id", _invoice, ("time_created", "time_modified")),
     "AccountRet": ("qb_accounts", "list_id", _account, ("time_modified",)),
     "BillRet": ("qb_bills", "txn_id", _bill, ("time_created", "time_modified")),
+    "PurchaseOrderRet": ("qb_purchase_orders", "txn_id", _purchase_order, ("time_created", "time_modified")),
     "BillPaymentCheckRet": ("qb_bill_payments", "txn_id", _payment("check"), ("time_modified",)),
     "BillPaymentCreditCardRet": ("qb_bill_payments", "txn_id", _payment("credit_card"), ("time_modified",)),
     "TxnDeletedRet": ("qb_deleted", "object_id", _deleted("txn"), ("time_deleted",)),
     "ListDeletedRet": ("qb_deleted", "object_id", _deleted("list"), ("time_deleted",)),
 }
 # Line tables filled from a record type: (table, rows of one record); a changed record replaces all its lines.
-LINES: dict[str, tuple[str, Callable[[Row], list[Row] | None]]] = {"InvoiceRet": ("qb_invoice_lines", _invoice_lines)}
+LINES: dict[str, tuple[str, Callable[[Row], list[Row] | None]]] = {
+    "InvoiceRet": ("qb_invoice_lines", _invoice_lines),
+    "PurchaseOrderRet": ("qb_purchase_order_lines", _purchase_order_lines),
+    "BillRet": ("qb_bill_item_lines", _bill_item_lines),
+}
 # What a deletion removes from the mirror, by its kind (customers and invoices stay: their deletion is the fact).
 DELETED_FROM = {
-    "txn": (("qb_bills", "txn_id"), ("qb_bill_payments", "txn_id")),
+    "txn": (("qb_bills", "txn_id"), ("qb_bill_payments", "txn_id"), ("qb_purchase_orders", "txn_id")),
     "list": (("qb_vendors", "list_id"), ("qb_accounts", "list_id"), ("qb_items", "list_id")),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sandbox.quickbooks import editions, statuses
+from sandbox.quickbooks import editions, receiving, statuses
 from sandbox.quickbooks.context import Context, full_name
 from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS, PAYMENT_KINDS, PAYS, REF_TARGETS, Kind
 from sandbox.quickbooks.seed import AP_ACCOUNT, AR_ACCOUNT
@@ -66,6 +66,7 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     _resolve_refs(ctx, doc, kind.name)
     if kind.name == "Bill":
         editions.require_tax_codes(ctx.country, doc["ExpenseLineRet"], kind.name)
+        receiving.take_links(ctx, doc, doc["ItemLineRet"])
     if kind.is_list:
         doc["ListID"] = ctx.new_list_id()
         doc.setdefault("IsActive", "true")
@@ -79,7 +80,10 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     if kind.name in PAYMENT_KINDS:
         _apply_payment(ctx, kind, doc, as_list(body.get("AppliedToTxnAdd")))
     _derive_amounts(kind, doc, ctx.country)
-    return ctx.save(kind, doc)
+    saved = ctx.save(kind, doc)
+    if kind.name == "Bill":
+        receiving.receive(ctx, receiving.linked_pos(ctx, saved))
+    return saved
 
 
 def _existing(ctx: Context, kind_name: str, key: str) -> dict[str, Any]:
@@ -96,6 +100,7 @@ def mod(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     doc = _existing(ctx, kind.name, key)
     if body.get("EditSequence") != doc["EditSequence"]:
         raise statuses.stale_edit_sequence(body.get("EditSequence", ""))
+    received = receiving.linked_pos(ctx, doc) if kind.name == "Bill" else set()
     changes = {k: v for k, v in body.items() if k not in _IDS and not _is_line(k) and not k.startswith("Clear")}
     _resolve_refs(ctx, changes, kind.name)
     doc.update(changes)
@@ -109,7 +114,10 @@ def mod(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         _name_fields(ctx, kind, doc)
     ctx.touch(doc)
     _derive_amounts(kind, doc, ctx.country)
-    return ctx.save(kind, doc)
+    saved = ctx.save(kind, doc)
+    if kind.name == "Bill":
+        receiving.receive(ctx, received | receiving.linked_pos(ctx, saved))
+    return saved
 
 
 def _mod_lines(ctx: Context, kind: Kind, doc: dict, body: dict, stem: str) -> None:
@@ -152,7 +160,9 @@ def txn_del(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     doc = _existing(ctx, kind_name, key)
     if kind_name in PAYMENT_KINDS:
         _unapply_payment(ctx, doc)
+    received = receiving.linked_pos(ctx, doc) if kind_name == "Bill" else set()
     ctx.store.delete(key)
+    receiving.receive(ctx, received)
     ctx.store.record_deleted(
         key,
         kind_name,
@@ -181,6 +191,8 @@ def txn_void(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     ctx.touch(doc)
     _derive_amounts(kind, doc, ctx.country)
     ctx.save(kind, doc)
+    if kind_name == "Bill":
+        receiving.receive(ctx, receiving.linked_pos(ctx, doc))
     return {
         "TxnVoidType": kind_name,
         "TxnID": key,
