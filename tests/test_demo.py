@@ -66,6 +66,9 @@ def _procurify_verified(figures: dict[str, int]) -> None:
     assert figures["bills_expected"] > 0 and figures["revised_after_booking"] > 0, figures
     assert figures["vendors_matched"] > 0 and figures["vendors_created"] > 0, figures
     assert figures["vendors_created_wrongly"] == 0, figures
+    # the vendor deleted in Procurify is inactive in QuickBooks, no other of Procurify's is; another source's
+    # inactive vendor (Salesforce's file has one from the start) is not Procurify's to count
+    assert figures["vendors_deactivated"] == 1 and figures["vendors_deactivated_wrongly"] == 0, figures
     assert figures["bills_paid_in_quickbooks"] > 0 and figures["marked_paid_not_once"] == 0, figures
     assert figures["second_sync_writes"] == 0, figures  # nothing unchanged marked paid again
 

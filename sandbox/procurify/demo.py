@@ -112,7 +112,7 @@ class ProcurifyDemo(DemoSystem):
         created = {v.get("AccountNumber") for v in books.vendors if str(v.get("AccountNumber", "")).startswith("PROC")}
         wanted = {f"PROCURIFY-{w['vendor_id']}" for w in truth.values() if w["vendor_id"] not in self.dataset.matched}
         stamped = {v["AccountNumber"] for v in self.dataset.qb_vendors if v.get("AccountNumber")}
-        inactive = {v.get("AccountNumber") for v in books.vendors if str(v.get("IsActive")).lower() == "false"}
+        inactive, wrongly = self._deactivations(books)
         marks = self.running.paid_marks if self.running is not None else Counter()
         paid_uuids = {b["uuid"] for b in self.dataset.bills.values() if self._po_of(b) in self.paid}
         return Verdict(
@@ -126,13 +126,31 @@ class ProcurifyDemo(DemoSystem):
                 "vendors_matched": len(self.dataset.matched),
                 "vendors_created": len(created - stamped),
                 "vendors_created_wrongly": len((created - stamped) ^ (wanted - stamped)),
-                "vendors_deactivated": len(inactive),
-                "vendors_deactivated_wrongly": len(inactive ^ {f"PROCURIFY-{v}" for v in self.deactivated}),
+                "vendors_deactivated": inactive,
+                "vendors_deactivated_wrongly": wrongly,
                 "bills_paid_in_quickbooks": len(self.paid),
                 "marked_paid_not_once": sum(1 for u in paid_uuids if marks[u] != 1)
                 + sum(n for u, n in marks.items() if u not in paid_uuids),
             },
         )
+
+    def _deactivations(self, books: Books) -> tuple[int, int]:
+        """(inactive, inactive or active wrongly) among Procurify's QuickBooks vendors: the file's look-alikes the
+        generator planted for its vendors and the vendors stamped PROCURIFY-<id>. The one deleted in Procurify must
+        be inactive, the others active; another source's vendors (inactive in the file from the start, say) are that
+        source's verdict's to judge."""
+        deleted = {self.dataset.matched.get(v, f"PROCURIFY-{v}") for v in self.deactivated}
+        deleted |= {f"PROCURIFY-{v}" for v in self.deactivated}
+        planted = set(self.dataset.matched.values())
+        inactive = wrongly = 0
+        for vendor in books.vendors:
+            stamp = str(vendor.get("AccountNumber") or "")
+            if vendor.get("Name") not in planted and not stamp.startswith("PROCURIFY-"):
+                continue
+            off = str(vendor.get("IsActive")).lower() == "false"
+            inactive += off
+            wrongly += off != bool({vendor.get("Name"), stamp} & deleted)
+        return inactive, wrongly
 
     def _truth(self, bill_on: str) -> dict[str, dict[str, Any]]:
         """The bills QuickBooks must hold: the good POs' (bill_on = po), else the approved AP bills'."""
