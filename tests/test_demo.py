@@ -69,6 +69,8 @@ def _procurify_verified(figures: dict[str, int]) -> None:
     # the vendor deleted in Procurify is inactive in QuickBooks, no other of Procurify's is; another source's
     # inactive vendor (Salesforce's file has one from the start) is not Procurify's to count
     assert figures["vendors_deactivated"] == 1 and figures["vendors_deactivated_wrongly"] == 0, figures
+    # a PO cancelled after its bill was booked, one unpaid and one paid: both bills stay as booked (held)
+    assert figures["cancelled_after_booking"] == 2 and figures["cancelled_bills_wrong"] == 0, figures
     assert figures["bills_paid_in_quickbooks"] > 0 and figures["marked_paid_not_once"] == 0, figures
     assert figures["second_sync_writes"] == 0, figures  # nothing unchanged marked paid again
 

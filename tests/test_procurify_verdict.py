@@ -19,7 +19,7 @@ def _figures(vendors: list[dict]) -> dict[str, int]:
 
 def _demo() -> ProcurifyDemo:
     demo = ProcurifyDemo(DemoOptions(records=16))
-    demo.deactivated.add(demo.dataset.to_deactivate)
+    demo.dataset.deactivate(demo.dataset.to_deactivate)  # deleted in Procurify
     return demo
 
 

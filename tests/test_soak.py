@@ -1,7 +1,7 @@
-"""The short soak: a few hundred Coupa documents and a few Basware invoices through every fault knob, kill -9 of a
-Dagster run, a Web Connector and a bridge (each restarted), on DuckDB and on PostgreSQL (two bridges); each source's
-independent checker (generator truth and simulator state against the company file) must find nothing doubled,
-lost, mismatched or left unexplained."""
+"""The short soak: a few hundred Coupa documents, a few Basware invoices and Procurify purchase orders through every
+fault knob, kill -9 of a Dagster run, a Web Connector and a bridge (each restarted), on DuckDB and on PostgreSQL (two
+bridges); each source's independent checker (generator truth and simulator state against the company file) must find
+nothing doubled, lost, mismatched or left unexplained."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def _assert_clean(run) -> None:
     assert basware.clean, "\n".join(basware.lines())
     assert basware.figures["bills_expected"] > 0 and basware.figures["held_told_why"] > 0
     assert basware.figures["paid_in_full"] > 0 and basware.figures["paid_partially"] > 0
+    procurify = run.reports["procurify"]  # its truth, the company file and its simulator's AP bills marked paid
+    assert procurify.clean, "\n".join(procurify.lines())
+    for kind in ("vendors", "bills", "marked_paid"):
+        figures = procurify.kinds[kind]
+        assert figures.expected > 0 and figures.present == figures.expected, kind
+    assert sum(procurify.held.values()) > 0
 
 
 def test_short_soak_on_duckdb(tmp_path):

@@ -14,8 +14,16 @@ from typing import Any
 import pandas as pd
 
 from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict, misbilled
-from sandbox.procurify.generator import generate, po_key
+from sandbox.procurify.generator import generate, po_of
 from sandbox.procurify.server import ProcurifySandbox
+from sandbox.procurify.verdict import (
+    STAMP,
+    cancellations_wrong,
+    deactivations,
+    expected_vendors,
+    soak_report,
+    to_void,
+)
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.desk import key_in
 from sandbox.quickbooks.seed import BANK_ACCOUNT
@@ -65,7 +73,10 @@ class ProcurifyDemo(DemoSystem):
         with CompanyFile(company_path, country=self.options.country) as company:
             bills = {b.get("RefNumber"): b for b in company.objects("Bill")}
             for po_id in self.dataset.to_pay:
-                bill = bills.get(self._bill_ref(po_id)) or bills.get(self.dataset.purchase_orders[po_id]["number"])
+                ap = self.dataset.bill_of(po_id)
+                bill = bills.get(ap and ap["invoice_number"]) or bills.get(
+                    self.dataset.purchase_orders[po_id]["number"]
+                )
                 if bill is not None and po_id not in self.paid:
                     key_in(company, "BillPaymentCheckAdd", _payment(bill, f"PRC-{po_id}"))
                     self.paid.add(po_id)
@@ -73,8 +84,9 @@ class ProcurifyDemo(DemoSystem):
         return made
 
     def in_source(self, company_path: Path) -> bool:
-        """Buyers revise the POs planned to be revised once QuickBooks has their bill; the vendor planned to be
-        deleted is, once QuickBooks has all its bills; the vendor planned to be linked gets its QuickBooks
+        """Buyers revise the POs planned to be revised once QuickBooks has their bill, and cancel the POs planned to
+        be cancelled once QuickBooks has their bill (paid first, for the one accounting pays); the vendor planned to
+        be deleted is, once QuickBooks has all its bills; the vendor planned to be linked gets its QuickBooks
         vendor's ListID as external_id once the file has that vendor."""
         books = Books.read(company_path)
         bills = {b.get("RefNumber") for b in books.bills}
@@ -83,6 +95,9 @@ class ProcurifyDemo(DemoSystem):
         link = linked is not None and list_id is not None and not self.dataset.vendors[linked]["external_id"]
         revise = [p for p in self.dataset.to_revise if p not in self.revised
                   and self.dataset.purchase_orders[p]["number"] in bills]  # fmt: skip
+        cancel = [p for p in self.dataset.to_cancel if p not in self.dataset.cancelled
+                  and self.dataset.purchase_orders[p]["number"] in bills
+                  and (p not in self.dataset.to_pay or p in self.paid)]  # fmt: skip
         gone = self.dataset.to_deactivate
         wanted = [w["ref_number"] for w in self.dataset.expected_bills().values() if w["vendor_id"] == gone]
         delete = gone is not None and gone not in self.deactivated and all(ref in bills for ref in wanted)
@@ -90,12 +105,14 @@ class ProcurifyDemo(DemoSystem):
             for po_id in revise:
                 self.dataset.revise(po_id)
                 self.revised.add(po_id)
+            for po_id in cancel:
+                self.dataset.cancel(po_id)
             if delete:
                 self.dataset.deactivate(gone)
                 self.deactivated.add(gone)
             if link:
                 self.dataset.link(linked, list_id)
-        return bool(revise) or delete or link
+        return bool(revise) or bool(cancel) or delete or link
 
     def writes_received(self) -> int | None:
         return self.running.stats["mark_as_paid_calls"] if self.running is not None else None
@@ -103,26 +120,33 @@ class ProcurifyDemo(DemoSystem):
     def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
         """Each good approved PO (bill_on = po) or approved AP bill (invoice) one bill with its vendor as matched
         or created and its (account, class, amount) lines at its current version; vendors created only for
-        unmatched vendors; nothing billed twice; every bill paid in QuickBooks marked paid in Procurify once."""
-        truth = self._truth(policy.get("bill_on", "po"))
+        unmatched vendors; nothing billed twice; every bill paid in QuickBooks marked paid in Procurify once; the
+        bill of a PO cancelled after booking voided when unpaid and the policy says void (`on_cancel`), else left
+        as booked (held)."""
+        truth = self.dataset.expected(policy.get("bill_on", "po"))
+        voids = to_void(truth, policy.get("on_cancel", "hold"), self.paid)
         count = Counter(b.get("RefNumber") for b in books.bills)
         others = {b["invoice_number"] for b in self.dataset.bills.values()} | {
             p["number"] for p in self.dataset.purchase_orders.values()
         }
-        created = {v.get("AccountNumber") for v in books.vendors if str(v.get("AccountNumber", "")).startswith("PROC")}
-        wanted = {f"PROCURIFY-{w['vendor_id']}" for w in truth.values() if w["vendor_id"] not in self.dataset.matched}
+        created = {v.get("AccountNumber") for v in books.vendors if str(v.get("AccountNumber", "")).startswith(STAMP)}
+        wanted = {key for key in expected_vendors(self.dataset) if key.startswith(STAMP)}
         stamped = {v["AccountNumber"] for v in self.dataset.qb_vendors if v.get("AccountNumber")}
-        inactive, wrongly = self._deactivations(books)
+        inactive, wrongly = deactivations(books, self.dataset)
         marks = self.running.paid_marks if self.running is not None else Counter()
-        paid_uuids = {b["uuid"] for b in self.dataset.bills.values() if self._po_of(b) in self.paid}
+        paid_uuids = {b["uuid"] for b in self.dataset.bills.values() if po_of(b) in self.paid}
         return Verdict(
             bills={w["ref_number"] for w in truth.values()},
             figures={
                 "bills_expected": len(truth),
-                "unreconciled": misbilled(books, truth.values(), GL_TO_QB, CENTRE_TO_CLASS),
+                "unreconciled": misbilled(
+                    books, [w for w in truth.values() if w["ref_number"] not in voids], GL_TO_QB, CENTRE_TO_CLASS
+                ),
                 "double_booked": sum(n - 1 for ref, n in count.items() if ref in others and n > 1)
                 + sum(1 for ref in count if ref in others and ref not in {w["ref_number"] for w in truth.values()}),
                 "revised_after_booking": len(self.revised),
+                "cancelled_after_booking": len(self.dataset.cancelled),
+                "cancelled_bills_wrong": cancellations_wrong(books, truth, voids),
                 "vendors_matched": len(self.dataset.matched),
                 "vendors_created": len(created - stamped),
                 "vendors_created_wrongly": len((created - stamped) ^ (wanted - stamped)),
@@ -134,42 +158,13 @@ class ProcurifyDemo(DemoSystem):
             },
         )
 
-    def _deactivations(self, books: Books) -> tuple[int, int]:
-        """(inactive, inactive or active wrongly) among Procurify's QuickBooks vendors: the file's look-alikes the
-        generator planted for its vendors and the vendors stamped PROCURIFY-<id>. The one deleted in Procurify must
-        be inactive, the others active; another source's vendors (inactive in the file from the start, say) are that
-        source's verdict's to judge."""
-        deleted = {self.dataset.matched.get(v, f"PROCURIFY-{v}") for v in self.deactivated}
-        deleted |= {f"PROCURIFY-{v}" for v in self.deactivated}
-        planted = set(self.dataset.matched.values())
-        inactive = wrongly = 0
-        for vendor in books.vendors:
-            stamp = str(vendor.get("AccountNumber") or "")
-            if vendor.get("Name") not in planted and not stamp.startswith("PROCURIFY-"):
-                continue
-            off = str(vendor.get("IsActive")).lower() == "false"
-            inactive += off
-            wrongly += off != bool({vendor.get("Name"), stamp} & deleted)
-        return inactive, wrongly
+    def seeded_vendors(self) -> set[str]:
+        return {v["Name"] for v in self.dataset.qb_vendors}
 
-    def _truth(self, bill_on: str) -> dict[str, dict[str, Any]]:
-        """The bills QuickBooks must hold: the good POs' (bill_on = po), else the approved AP bills'."""
-        pos = self.dataset.expected_bills()
-        if bill_on == "po":
-            return pos
-        out = {}
-        for bill in self.dataset.bills.values():
-            po = pos.get(po_key(self._po_of(bill)))
-            if po is not None:
-                out[bill["invoice_number"]] = {**po, "ref_number": bill["invoice_number"]}
-        return out
-
-    def _bill_ref(self, po_id: int) -> str | None:
-        return next((b["invoice_number"] for b in self.dataset.bills.values() if self._po_of(b) == po_id), None)
-
-    @staticmethod
-    def _po_of(bill: dict[str, Any]) -> int:
-        return bill["added_purchase_orders"][0]["id"]
+    def soak_check(self, env):
+        """The soak's verdict on Procurify's vendors, bills and AP bills marked paid (sandbox.procurify.verdict)."""
+        marks, dates = (self.running.paid_marks, self.running.payment_dates) if self.running else (Counter(), {})
+        return soak_report(env, self.dataset, marks, dates, (GL_TO_QB, CENTRE_TO_CLASS))
 
 
 def _payment(bill: dict[str, Any], ref_number: str) -> dict[str, Any]:

@@ -99,6 +99,11 @@ def billed(po: dict[str, Any]) -> bool:
     return po["state"] != STATE["cancelled"] and not closed_unreceived
 
 
+def po_of(bill: dict[str, Any]) -> int:
+    """The id of the PO an AP bill is against."""
+    return bill["added_purchase_orders"][0]["id"]
+
+
 def stamp(moment: datetime) -> str:
     """Procurify's date-time text: UTC with microseconds and Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -131,6 +136,8 @@ class ProcurifyDataset:
     to_pay: list[int] = field(default_factory=list)  # POs whose bill the demo pays in QuickBooks (each has an AP bill)
     to_deactivate: int | None = None  # a matched vendor deleted in Procurify once QuickBooks has its bills
     to_link: int | None = None  # a vendor whose external_id becomes its QuickBooks vendor's ListID once the file has it
+    to_cancel: list[int] = field(default_factory=list)  # POs cancelled once their bill is in QuickBooks: unpaid, paid
+    cancelled: set[int] = field(default_factory=set)  # POs cancelled after QuickBooks had their bill
     clock: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def tick(self) -> str:
@@ -145,6 +152,11 @@ class ProcurifyDataset:
     def deactivate(self, vendor_id: int) -> None:
         """The vendor deleted in Procurify: it moves to the inactive list."""
         self.vendors[vendor_id].update(active=False, dateModified=self.tick())
+
+    def cancel(self, po_id: int) -> None:
+        """A buyer cancels the PO in Procurify after QuickBooks booked its bill."""
+        self.purchase_orders[po_id].update(state=STATE["cancelled"], last_modified=self.tick())
+        self.cancelled.add(po_id)
 
     def touch(self, po_id: int, **changes: Any) -> None:
         """An edit of a purchase order in Procurify: fields changed and last_modified moved."""
@@ -162,13 +174,40 @@ class ProcurifyDataset:
         po.update(version=version, most_recent_version=version, last_modified=self.tick())
         _totals(po)
 
+    def qb_name(self, vendor_id: int) -> str:
+        """The QuickBooks vendor a vendor's bills go to: the file's look-alike it matches (the linked one only once
+        Procurify holds its ListID), else a vendor created under its own name."""
+        matched = self.matched.get(vendor_id)
+        if matched is None or (vendor_id == self.to_link and not self.vendors[vendor_id]["external_id"]):
+            return self.vendors[vendor_id]["name"]
+        return matched
+
+    def expected(self, bill_on: str = "po") -> dict[str, dict[str, Any]]:
+        """The bills QuickBooks must hold (as expected_bills has them, by record key): the good POs' (bill_on = po),
+        else the approved AP bills' (their invoice number the RefNumber, their PO's vendor and lines)."""
+        pos = self.expected_bills()
+        if bill_on == "po":
+            return pos
+        out = {}
+        for bill in self.bills.values():
+            po = pos.get(po_key(po_of(bill)))
+            if po is not None:
+                out[bill_key(bill["id"])] = {**po, "ref_number": bill["invoice_number"], "cancelled": False}
+        return out
+
+    def bill_of(self, po_id: int) -> dict[str, Any] | None:
+        """The AP bill against a PO, if any."""
+        return next((b for b in self.bills.values() if po_of(b) == po_id), None)
+
     def expected_bills(self) -> dict[str, dict[str, Any]]:
         """Its own truth: record key -> the bill QuickBooks must hold for each good approved PO (RefNumber, vendor
-        name as QuickBooks has it, version, lines as (account code, "Location / Department", amount))."""
+        name as QuickBooks has it, version, lines as (account code, "Location / Department", amount)); a PO cancelled
+        after its bill was booked keeps that bill, `cancelled` (voided or held, by the company's policy)."""
         out = {}
         for po in self.purchase_orders.values():
             key = po_key(po["procurify_PO"])
-            if not billed(po) or key in self.bad_records:
+            cancelled = po["procurify_PO"] in self.cancelled
+            if not (billed(po) or cancelled) or key in self.bad_records:
                 continue
             vendor = po["pref_vendor"]
             lines = [
@@ -177,10 +216,12 @@ class ProcurifyDataset:
             ]
             out[key] = {
                 "ref_number": po["number"],
-                "vendor_name": self.matched.get(vendor["id"], vendor["name"]),
+                "vendor_name": self.qb_name(vendor["id"]),
                 "vendor_id": vendor["id"],
                 "version": po["version"],
                 "lines": lines,
+                "po_id": po["procurify_PO"],
+                "cancelled": cancelled,
             }
         return out
 
@@ -238,7 +279,17 @@ def generate(seed: int, *, vendors: int = 8, purchase_orders: int = 20, bad_shar
                 dataset.to_pay.append(po["procurify_PO"])
         elif n % 5 == 1:
             dataset.to_revise.append(po["procurify_PO"])
+    _plan_cancels(dataset, good)
     return dataset
+
+
+def _plan_cancels(dataset: ProcurifyDataset, good: list[dict[str, Any]]) -> None:
+    """Two POs the buyers cancel once QuickBooks has their bill: one nothing else happens to (its bill unpaid), and
+    the last one accounting pays (its bill paid first)."""
+    planned = {*dataset.to_pay, *dataset.to_revise, *(po_of(b) for b in dataset.bills.values())}
+    unpaid = [p["procurify_PO"] for p in good if p["procurify_PO"] not in planned
+              and p["pref_vendor"]["id"] != dataset.to_deactivate]  # fmt: skip
+    dataset.to_cancel = [*unpaid[-1:], *dataset.to_pay[-1:]]
 
 
 def _centre(department: dict[str, Any]) -> str:
