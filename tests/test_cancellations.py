@@ -18,7 +18,7 @@ SEED, RECORDS = 3, 40
 
 @pytest.fixture
 def demo(tmp_path):
-    with DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0) as env:
+    with DemoEnvironment(tmp_path / "demo", sources=["coupa"], records=RECORDS, seed=SEED, bad_share=0.0) as env:
         yield env
 
 

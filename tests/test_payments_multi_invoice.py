@@ -20,7 +20,7 @@ UNKNOWN_INVOICE = 999999
 
 @pytest.fixture
 def demo(tmp_path):
-    with DemoEnvironment(tmp_path / "demo", records=RECORDS, seed=SEED, bad_share=0.0) as env:
+    with DemoEnvironment(tmp_path / "demo", sources=["coupa"], records=RECORDS, seed=SEED, bad_share=0.0) as env:
         # invoices that differ from their PO adjust its bill (the default holds them, and their payments)
         env.warehouse.execute("UPDATE company_sources SET invoice_difference = 'adjust'")
         yield env
