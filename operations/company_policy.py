@@ -7,7 +7,7 @@ from warehouse.audit import record
 from warehouse.company_sources import DEFAULT_INSTANCE, POLICY_COLUMNS, enrol
 from warehouse.store import Conn
 
-COLUMNS = (*POLICY_COLUMNS, "on_cancel")
+COLUMNS = (*POLICY_COLUMNS, "on_cancel", "vendor_names")
 
 CHOICES = {
     "bill_on": ("po", "invoice"),
@@ -15,6 +15,7 @@ CHOICES = {
     "vendor_policy": ("create", "review"),
     "vendor_sync": ("all", "on_demand"),
     "on_cancel": ("hold", "void"),
+    "vendor_names": ("keep", "follow"),
 }
 ACTOR = "cli:company"
 

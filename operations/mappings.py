@@ -1,4 +1,5 @@
-"""`qbsync mappings import|list`: source account codes, cost centres and items onto QuickBooks names, from CSV.
+"""`qbsync mappings import|list`: source account codes, cost centres, items, tax codes and supplier terms onto
+QuickBooks names, from CSV.
 
 A file is taken whole or not at all: every bad row is reported (its line in the file, the column, why) and
 nothing is written, so an operator never loads half a chart."""
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qbxml.schema import max_length
 from sources import registry
 from warehouse.audit import record
 from warehouse.store import Conn
@@ -34,8 +36,10 @@ KINDS = {
     "accounts": MappingKind("account_mappings", "source_account_code", "qb_account_name"),
     "cost-centres": MappingKind("cost_centre_mappings", "cost_centre", "qb_class_name"),
     "items": MappingKind("item_mappings", "source_account_code", "qb_item_name"),
-    # a QuickBooks sales tax code is named in at most 3 characters (SalesTaxCodeRef/FullName)
-    "tax-codes": MappingKind("tax_code_mappings", "source_tax_code", "qb_sales_tax_code", target_max=3),
+    "tax-codes": MappingKind(
+        "tax_code_mappings", "source_tax_code", "qb_sales_tax_code", max_length(("SalesTaxCodeAdd", "Name"))
+    ),
+    "terms": MappingKind("terms_mappings", "source_terms", "qb_terms_name", max_length(("StandardTermsAdd", "Name"))),
 }
 
 

@@ -50,7 +50,8 @@ class Entity:
     # canonical column -> the payload field it comes from, as a reason in a shared check names it (a column of the
     # lines: shown as <lines_key>[n].<label>), e.g. a payment detail's invoice_source_id -> "payable-id"
     labels: dict[str, str] = field(default_factory=dict)
-    optional: tuple[str, ...] = ()  # optional canonical line columns its lines SELECT gives (e.g. po_line_number)
+    # optional canonical columns its SELECTs give (e.g. a supplier's terms, an invoice line's po_line_number)
+    optional: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

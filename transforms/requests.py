@@ -24,7 +24,7 @@ from transforms.bills import billable_condition, purchase_order_condition, taxed
 from transforms.dialect import Dialect
 from transforms.policy import setting
 from transforms.sqltext import ts
-from transforms.vendors import vendor_add_key
+from transforms.vendors import suffixed_name, vendor_add_key
 from warehouse.states import IN_FLIGHT, LIVE, UNSENT, Request, sql_list
 
 BILL_OPS = "('BillAdd', 'BillMod')"
@@ -76,6 +76,7 @@ def vendor_adds(d: Dialect) -> str:
         ("Notes", "src.title || ' supplier ' || coalesce(s.supplier_number, s.source_id)"),
         # each edition has its own name for it: qbxml/editions.json
         ("VendorTaxIdent", _cut("s.tax_id", "VendorAdd", "VendorTaxIdent")),
+        ("TermsRef", _ref(d, "tm.qb_terms_name")),
     )
     return (
         "SELECT vm.company, 'VendorAdd' AS op, "
@@ -83,7 +84,7 @@ def vendor_adds(d: Dialect) -> str:
         f"{d.json_text(d.json_object(('VendorAdd', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
-        f"JOIN {_titles()} src ON src.source_system = s.source_system "
+        f"JOIN {_titles()} src ON src.source_system = s.source_system {_terms_join()}"
         "WHERE vm.match_method = 'create' AND s.is_active IS NOT FALSE "
         f"AND ({_lists_read('vm.company')}) "
         f"AND ({setting('vendor_sync', 'vm.company', 'vm.source_system')} = 'all' "
@@ -111,29 +112,46 @@ def _titles() -> str:
     return registry.values_sql(("source_system", "title"), [(s.name, s.title) for s in registry.all_sources()])
 
 
+def _terms_join() -> str:
+    """LEFT JOIN `tm`: the QuickBooks terms the supplier `s` of match `vm` pays on (terms_mappings of its terms)."""
+    return (
+        "LEFT JOIN terms_mappings tm ON tm.company = vm.company AND tm.source_system = s.source_system "
+        "AND tm.source_terms = s.terms "
+    )
+
+
 # What a VendorMod keeps in step with the source: (source column, QuickBooks mirror column). A supplier changed at the
-# source after QuickBooks last changed the vendor, in any of these, sends a VendorMod (its tax id goes along).
+# source after QuickBooks last changed the vendor, in any of these, sends a VendorMod (its tax id goes along), as do
+# mapped terms that differ from the vendor's.
 VENDOR_MOD_FIELDS = (
-    ("address_line1", "address_line1"),
-    ("city", "city"),
-    ("state", "state"),
-    ("postal_code", "postal_code"),
-    ("country", "country"),
-    ("phone", "phone"),
-    ("email", "email"),
+    ("s.address_line1", "address_line1"),
+    ("s.city", "city"),
+    ("s.state", "state"),
+    ("s.postal_code", "postal_code"),
+    ("s.country", "country"),
+    ("s.phone", "phone"),
+    ("s.email", "email"),
+    ("coalesce(tm.qb_terms_name, v.terms)", "terms"),
 )
 
 
 def vendor_mods(d: Dialect) -> str:
-    """VendorMod of the address, phone, email and tax id of matched vendors (every match kind but a QuickBooks ListID
-    the source holds: that vendor came from QuickBooks) when the source changed any of them after QuickBooks last
-    did; and IsActive false (every match kind) when the source deactivated or deleted the supplier and the company's
-    vendor policy for the source is `create` (qbsync keeps its vendor list). The name stays: QuickBooks keys lists by
-    name, and renaming a vendor there is an accountant's decision (`qbsync vendors link` points a supplier at
-    another vendor). A vendor is never deleted."""
+    """VendorMod of the address, phone, email, tax id and (mapped) terms of matched vendors (every match kind but a
+    QuickBooks ListID the source holds: that vendor came from QuickBooks) when the source changed any of them after
+    QuickBooks last did; the name too when the company's `vendor_names` policy for the source is `follow` (with
+    `keep`, the default, the name stays: QuickBooks keys lists by name, and renaming a vendor there is an
+    accountant's decision; `qbsync vendors link` points a supplier at another vendor); and IsActive false (every
+    match kind) when the source deactivated or deleted the supplier and the company's vendor policy for the source is
+    `create` (qbsync keeps its vendor list). A vendor is never deleted."""
     stamp = d.iso_timestamp("s.source_updated_at")
-    changed = " OR ".join(f"coalesce(s.{a}, '') <> coalesce(v.{b}, '')" for a, b in VENDOR_MOD_FIELDS)
-    moved = f"(vm.match_method IN ('external_id', 'name', 'address', 'operator') AND ({changed}))"
+    changed = " OR ".join(f"coalesce({a}, '') <> coalesce(v.{b}, '')" for a, b in VENDOR_MOD_FIELDS)
+    kinds = "vm.match_method IN ('external_id', 'name', 'address', 'operator')"
+    moved = f"({kinds} AND ({changed}))"
+    name = f"coalesce(s.qb_name, rtrim({_cut('trim(s.supplier_name)', 'VendorMod', 'Name')}))"
+    renamed = (  # a vendor we named `Acme #17` (another had the name) keeps that name while the supplier's is Acme
+        f"({kinds} AND {setting('vendor_names', 'vm.company', 'vm.source_system')} = 'follow' "
+        f"AND v.vendor_name NOT IN ({name}, {suffixed_name(name, 's.source_id')}))"
+    )
     deactivated = (
         "(s.is_active = FALSE AND v.is_active IS NOT FALSE "
         f"AND {setting('vendor_policy', 'vm.company', 'vm.source_system')} = 'create')"
@@ -141,10 +159,12 @@ def vendor_mods(d: Dialect) -> str:
     vendor = d.json_object(
         ("ListID", "v.list_id"),
         ("EditSequence", "v.edit_sequence"),
+        ("Name", f"CASE WHEN {renamed} THEN {name} END"),
         ("IsActive", f"CASE WHEN {deactivated} THEN 'false' END"),
         ("VendorAddress", f"CASE WHEN {moved} THEN {_address(d, 'VendorMod')} END"),
         ("Phone", f"CASE WHEN {moved} THEN {_cut('s.phone', 'VendorMod', 'Phone')} END"),
         ("Email", f"CASE WHEN {moved} THEN {_cut('s.email', 'VendorMod', 'Email')} END"),
+        ("TermsRef", f"CASE WHEN {moved} THEN {_ref(d, 'tm.qb_terms_name')} END"),
         # each edition has its own name for it: qbxml/editions.json
         ("VendorTaxIdent", f"CASE WHEN {moved} THEN {_cut('s.tax_id', 'VendorMod', 'VendorTaxIdent')} END"),
     )
@@ -154,9 +174,9 @@ def vendor_mods(d: Dialect) -> str:
         f"{d.json_text(d.json_object(('VendorMod', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
-        "JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id "
+        f"JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id {_terms_join()}"
         "WHERE vm.match_method IN ('list_id', 'external_id', 'name', 'address', 'operator') "
-        f"AND s.source_updated_at > v.time_modified AND ({moved} OR {deactivated}) "
+        f"AND s.source_updated_at > v.time_modified AND ({moved} OR {renamed} OR {deactivated}) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.record_key = vm.record_key "
         f"AND o.op = 'VendorMod' AND o.status IN {sql_list(*LIVE)})"
@@ -336,11 +356,21 @@ def _requests(
     )  # fmt: skip
 
 
+def _vendor_in_step() -> str:
+    """SQL condition on draft `b`: no VendorMod of its vendor is live (a rename would leave the name the draft names
+    behind; the next build takes the vendor's new name)."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM qbxml_outbox vmod WHERE vmod.company = b.company "
+        f"AND vmod.record_key = b.vendor_record_key AND vmod.op = 'VendorMod' AND vmod.status IN {sql_list(*LIVE)})"
+    )
+
+
 def _adds(d: Dialect, op: str, ready: str, header: list[tuple[str, str]], parts: dict[str, str]) -> str:
     """`op` for the drafts `ready` selects that have no live or settled `op` yet; waits on the vendor's VendorAdd
-    when queued."""
+    when queued, and while a VendorMod of the vendor is live."""
     todo = (
-        f"SELECT b.* FROM bill_drafts b WHERE {ready} AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
+        f"SELECT b.* FROM bill_drafts b WHERE {ready} AND {_vendor_in_step()} "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
         f"WHERE o.company = b.company AND o.record_key = b.record_key AND o.op = '{op}' "
         f"AND o.status <> '{Request.SUPERSEDED}')"
     )
@@ -375,10 +405,11 @@ def purchase_order_adds(d: Dialect) -> str:
 
 def _mod_todo(ready: str, add: str, ops: str) -> str:
     """Drafts `ready` selects of a newer version than QuickBooks has (their `add` is done: `txn_id` its TxnID), none of
-    whose requests is in flight."""
+    whose requests is in flight, whose vendor is in step."""
     return (
         f"SELECT b.*, added.qb_id AS txn_id FROM bill_drafts b JOIN qbxml_outbox added ON added.company = b.company "
         f"AND added.record_key = b.record_key AND added.op = '{add}' AND added.status = '{Request.DONE}' WHERE {ready} "
+        f"AND {_vendor_in_step()} "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()} "
         f"AND o.op IN {ops}) "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
