@@ -56,8 +56,11 @@ def accounted(conn: Conn, company: str | None = None) -> list[Accounted]:
 
 
 def label(entry: Accounted, titles: dict[str, str]) -> str:
-    """e.g. "Coupa PO": the source's title (its name when not declared any more) and the kind of document."""
-    return f"{titles.get(entry.source_system, entry.source_system)} {KINDS.get(entry.source_kind, entry.source_kind)}"
+    """e.g. "Coupa PO", "Coupa emea PO": the source's title (its name when not declared any more), the instance
+    unless it is the default one, and the kind of document."""
+    system, _, instance = entry.source_system.partition("@")
+    source = " ".join(filter(None, (titles.get(system, system), instance)))
+    return f"{source} {KINDS.get(entry.source_kind, entry.source_kind)}"
 
 
 def held_documents(entries: list[Accounted]) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sources import registry
-from sources.keys import record_key_sql
+from sources.keys import record_key_sql, system_of_sql
 from transforms.bills import purchase_key, taxed_company
 from transforms.cancellations import cancelled_bills
 from transforms.policy import setting
@@ -305,7 +305,7 @@ FROM companies d
 JOIN {FEEDS} fed ON fed.company = d.company
 JOIN ({payment_details()}) x ON x.source_system = fed.source_system
 LEFT JOIN stg_invoices i ON i.source_system = x.source_system AND i.source_id = x.invoice_source_id
-LEFT JOIN {_invoice_labels()} lbl ON lbl.source_system = x.source_system
+LEFT JOIN {_invoice_labels()} lbl ON lbl.source_system = {system_of_sql("x.source_system")}
 WHERE {{scope}} AND NOT EXISTS (
     SELECT 1 FROM bill_drafts b WHERE b.company = d.company AND b.source_system = x.source_system
     AND b.source_kind = 'invoice' AND b.source_id = x.invoice_source_id

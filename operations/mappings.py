@@ -14,6 +14,7 @@ import pandas as pd
 
 from qbxml.schema import max_length
 from sources import registry
+from sources.keys import system_of
 from warehouse.audit import record
 from warehouse.store import Conn
 
@@ -65,8 +66,8 @@ def parse(kind: str, text: str, companies: set[str]) -> pd.DataFrame:
         bad = [f"{c} is empty" for c, v in values.items() if not v]
         if values["company"] and values["company"] not in companies:
             bad.append(f"company {values['company']!r} does not exist")
-        if values["source_system"] and values["source_system"] not in registry.names():
-            bad.append(f"source_system {values['source_system']!r} is not a declared source")
+        if values["source_system"] and system_of(values["source_system"]) not in registry.names():
+            bad.append(f"source_system {values['source_system']!r} is not a declared source (or source@instance)")
         if len(values[spec.target_column]) > spec.target_max:
             bad.append(f"{spec.target_column} is longer than {spec.target_max} characters")
         key = (values["company"], values["source_system"], values[spec.source_column])

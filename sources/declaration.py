@@ -3,9 +3,12 @@ defaults, schedule, webhook scheme, client and feedback flows. Plain data; the s
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+from sources.keys import DEFAULT_INSTANCE, check_instance, source_key
 
 Path_ = tuple[str, ...]  # a JSON path in a landed payload
 
@@ -147,6 +150,7 @@ class Source:
     webhook: Webhook | None = None
     cron: str = "*/15 * * * *"  # schedule of the source's sync, overridable by QBSYNC_<NAME>_CRON
     sql_dir: Path | None = None  # folder of the mapping .sql files (default: sql/ beside the declaration)
+    instance: str = DEFAULT_INSTANCE  # which tenant a feed (`feed(instance)`) lands, stages and writes back
 
     @property
     def writes_back(self) -> bool:
@@ -193,8 +197,18 @@ class Source:
         """The Dagster asset key path of the entity's landing asset: <name>/raw_<entity>."""
         return [self.name, f"raw_{entity}"]
 
+    @property
+    def key(self) -> str:
+        """The source_system value (and record-key prefix) of this instance's rows: `coupa`, `coupa@emea`."""
+        return source_key(self.name, self.instance)
+
+    def feed(self, instance: str) -> Source:
+        """This source as its instance `instance` (a tenant a company is fed by) lands, stages and writes it."""
+        return dataclasses.replace(self, instance=check_instance(instance))
+
     def raw_table(self, entity: str) -> str:
-        return f"raw_{self.name}_{entity}"
+        """The landing table of `entity` for this instance: raw_coupa_invoices, raw_coupa__emea_invoices."""
+        return f"raw_{self.key.replace('@', '__')}_{entity}"
 
     def mapping_sql(self, name: str) -> str:
         """The text of `<sql_dir>/<name>.sql` (an entity's mapping, or a shared lines SELECT)."""

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from qbxml.editions import purchase_tax_countries
 from sources import registry
-from sources.keys import record_key_sql
+from sources.keys import record_key_sql, system_of_sql
 from transforms.canonical import CANONICAL, Canonical
 from transforms.policy import setting
 from transforms.sqltext import ts
@@ -173,8 +173,8 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             f"lt.line_total, {ts(built_at)}, {doc.po}, {doc.booked_on}, CAST(h.source_version AS TEXT), "
             f"{setting('bill_on', 'r.company', 'h.source_system')} "
             f"FROM {REBUILD} r JOIN {c.table} h ON h.source_system = r.source_system AND h.source_id = r.source_id "
-            f"JOIN {billable()} bs ON bs.source_system = h.source_system AND bs.source_kind = '{kind}' "
-            "AND bs.status = h.status "
+            f"JOIN {billable()} bs ON bs.source_system = {system_of_sql('h.source_system')} "
+            f"AND bs.source_kind = '{kind}' AND bs.status = h.status "
             "LEFT JOIN vendor_matches vm ON vm.company = r.company AND vm.source_system = h.source_system "
             "AND vm.supplier_source_id = h.supplier_source_id "
             f"LEFT JOIN (SELECT source_system, {c.doc_column}, sum(line_amount) AS line_total FROM {c.lines_table} "

@@ -19,7 +19,7 @@ from typing import Any
 
 from qbxml.schema import max_length
 from sources import registry
-from sources.keys import external_id_sql, record_key_sql
+from sources.keys import external_id_sql, record_key_sql, system_of_sql
 from transforms.bills import billable_condition, purchase_order_condition, taxed_company
 from transforms.dialect import Dialect
 from transforms.policy import setting
@@ -84,7 +84,7 @@ def vendor_adds(d: Dialect) -> str:
         f"{d.json_text(d.json_object(('VendorAdd', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
-        f"JOIN {_titles()} src ON src.source_system = s.source_system {_terms_join()}"
+        f"JOIN {_titles()} src ON src.source_system = {system_of_sql('s.source_system')} {_terms_join()}"
         "WHERE vm.match_method = 'create' AND s.is_active IS NOT FALSE "
         f"AND ({_lists_read('vm.company')}) "
         f"AND ({setting('vendor_sync', 'vm.company', 'vm.source_system')} = 'all' "
@@ -508,7 +508,7 @@ def bill_payments(d: Dialect) -> str:
         "JOIN wanted w ON w.source_system = p.source_system AND w.payment_source_id = p.source_id "
         "AND w.details = ap.billed "
         "JOIN companies c ON c.company = ap.company "
-        f"JOIN {_titles()} src ON src.source_system = p.source_system "
+        f"JOIN {_titles()} src ON src.source_system = {system_of_sql('p.source_system')} "
         "WHERE p.amount IS NOT NULL "
         f"AND {_not_quarantined('ap', PAYMENT_KEY)} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = ap.company "

@@ -197,7 +197,7 @@ def statements(d: Dialect, source: Source, name: str, since: datetime | None, st
     """Everything that restages `source`'s entity `name` from the rows landed after `since`, field checks included."""
     e = source.entities[name]
     c = CANONICAL[e.canonical]
-    system = text(source.name)
+    system = text(source.key)
     header, lines = mapping(d, source, name)
     out = [*_extract(d, source, name, e, since), _upsert(c, e, system, header, staged_at)]
     if c.lines_table and lines:

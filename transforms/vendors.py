@@ -18,8 +18,8 @@ from sources.keys import external_id_sql, record_key_sql
 from transforms.policy import setting
 from transforms.sqltext import ts
 
-# (company, source_system) for every source system that feeds a company, whatever its instances.
-FEEDS = "(SELECT DISTINCT company, source_system FROM company_sources)"
+# (company, source_system) for every source instance that feeds a company (source_system: the instance's source key).
+FEEDS = "(SELECT DISTINCT company, source_system FROM company_feeds)"
 NAME_MAX = max_length(("VendorAdd", "Name"))  # QuickBooks name-list limit
 LEGAL_SUFFIXES = (
     "inc", "incorporated", "llc", "l l c", "llp", "lp", "ltd", "limited", "gmbh", "corp", "corporation", "co",

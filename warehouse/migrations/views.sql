@@ -5,6 +5,15 @@
 -- A document booked on another's bill (an invoice on its PO's bill) shows that bill (booked_on names its draft).
 -- The QuickBooks side is the qb_* mirror (Add/Query responses folded in); the link is the outbox's TxnID/ListID.
 
+-- Which company each source instance feeds, by the instance's source key: the source_system value of its rows
+-- (`coupa` for a system's default instance, `coupa@emea` for another; sources/keys.py spells it in Python).
+CREATE OR REPLACE VIEW company_feeds AS
+SELECT company, CASE WHEN source_instance = 'default' THEN source_system
+                     ELSE source_system || '@' || source_instance END AS source_system,
+       source_system AS system, source_instance, bill_on, invoice_difference, vendor_policy, vendor_sync, on_cancel,
+       vendor_names
+FROM company_sources;
+
 CREATE OR REPLACE VIEW recon_documents AS
 WITH bill_requests AS (
     SELECT company, record_key, status, last_error,
@@ -215,7 +224,7 @@ WITH staged AS (
     UNION ALL
     SELECT source_system, 'invoice', source_id, invoice_number, status, total_amount FROM stg_invoices
 ),
-fed AS (SELECT DISTINCT company, source_system FROM company_sources)
+fed AS (SELECT DISTINCT company, source_system FROM company_feeds)
 SELECT f.company, s.source_system, s.source_kind, s.source_id, s.document_number, s.status AS source_status,
        s.total_amount, d.record_key, r.quarantine_reason,
        CASE WHEN d.record_key IS NULL THEN 'not_eligible'
