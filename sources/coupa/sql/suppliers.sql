@@ -12,7 +12,7 @@ SELECT
     h.state,
     h.postal_code,
     h.country,
-    h.payment_term AS terms,
     coalesce(h.status, 'active') = 'active' AS is_active,
-    {timestamp:h.updated_at} AS source_updated_at
+    {timestamp:h.updated_at} AS source_updated_at,
+    h.payment_term AS terms
 FROM {docs} h
