@@ -32,6 +32,9 @@ QB_FAULTS = [
     "--slow-rate", "0.03", "--slow-seconds", "1.5",
 ]  # fmt: skip
 DAGSTER_YAML = "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"  # as README asks
+# a Web Connector whose session dropped keeps trying while the bridge still holds it (busy) instead of ending the
+# round: the Web Connector's next scheduled runs, past the bridge's SESSION_IDLE_SECONDS
+BUSY_RETRY_SECONDS = 3 * int(BRIDGE_ENV["QBSYNC_BRIDGE_SESSION_IDLE_SECONDS"])
 MAX_ROUNDS = 40
 DRAIN_ROUNDS = 10  # after the last queueing: sessions in a row that move nothing before the drain gives up
 KILL_ROUNDS = (1, 2)  # round 1 kills a Web Connector, round 2 a bridge
@@ -133,7 +136,7 @@ class Processes:
         return self._spawn(
             "pipelines.cli", "sandbox", "webconnector", "--url", f"http://127.0.0.1:{port}/qbwc",
             "--user", "demo", "--company", str(self.env.company_path), "--until-idle", "--max-sessions", "200",
-            "--noop-wait", "0.1", "--seed", str(seed), *QB_FAULTS,
+            "--noop-wait", "0.1", "--retry-busy-for", str(BUSY_RETRY_SECONDS), "--seed", str(seed), *QB_FAULTS,
         )  # fmt: skip
 
     def dagster_sync(self) -> subprocess.Popen:
