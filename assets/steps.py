@@ -238,7 +238,8 @@ def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
 
 def enqueue_bills(wh: Warehouse) -> dict[str, int]:
     """Supersede unsent bills of changed or held documents, then queue PurchaseOrderAdd/Mod for the POs kept in
-    QuickBooks, and BillAdd and BillMod for the ready ones (the blocking data checks ran when the drafts were built)."""
+    QuickBooks, BillAdd and BillMod for the ready ones and VendorCreditAdd/Mod for ready credit memos (the blocking
+    data checks ran when the drafts were built)."""
     d = dialect(wh.backend)
     stamp = now()
     with wh.connect() as conn:
@@ -257,6 +258,8 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
             "PurchaseOrderMod": _enqueue(conn, rq.purchase_order_mods(d), "asset:outbox_bills"),
             "BillAdd": _enqueue(conn, rq.bill_adds(d), "asset:outbox_bills"),
             "BillMod": _enqueue(conn, rq.bill_mods(d), "asset:outbox_bills"),
+            "VendorCreditAdd": _enqueue(conn, rq.vendor_credit_adds(d), "asset:outbox_bills"),
+            "VendorCreditMod": _enqueue(conn, rq.vendor_credit_mods(d), "asset:outbox_bills"),
             "TxnVoid": _enqueue(conn, cancellations.voids(d), "asset:outbox_bills"),
         }
 

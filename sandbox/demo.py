@@ -349,7 +349,9 @@ class DemoEnvironment:
         books = Books.read(self.company_path)
         verdicts = {name: system.verify(books, self.policy(name)) for name, system in self.systems.items()}
         explained = set().union(*(v.bills for v in verdicts.values()))
+        credited = set().union(*(v.credits for v in verdicts.values()))
         unexplained = sum(1 for b in books.bills if b.get("RefNumber") not in explained)
+        unexplained += sum(1 for c in books.vendor_credits if c.get("RefNumber") not in credited)
         return DemoResult(
             sources={name: system.landed(wh) for name, system in self.systems.items()},
             verified={
@@ -358,7 +360,12 @@ class DemoEnvironment:
             },
             faults_fired={name: system.faults_fired() for name, system in self.systems.items()},
             outbox=_outbox_counts(wh),
-            quickbooks={"vendors": len(books.vendors), "bills": len(books.bills), "bill_payments": len(books.payments)},
+            quickbooks={
+                "vendors": len(books.vendors),
+                "bills": len(books.bills),
+                "vendor_credits": len(books.vendor_credits),
+                "bill_payments": len(books.payments),
+            },
             duplicates=_duplicates(books),
             double_booked=sum(v.figures.get("double_booked", 0) for v in verdicts.values()),
             unreconciled=unexplained + sum(v.figures.get("unreconciled", 0) for v in verdicts.values()),
@@ -491,11 +498,13 @@ def _outbox_counts(wh) -> dict[str, int]:
 
 
 def _duplicates(books) -> int:
-    """Objects that repeat another: vendors by AccountNumber, bills by (vendor, RefNumber), payments by RefNumber."""
+    """Objects that repeat another: vendors by AccountNumber, bills and vendor credits by (vendor, RefNumber),
+    payments by RefNumber."""
     from sandbox.demo_system import ref_name
 
     keys = Counter(("vendor", v.get("AccountNumber")) for v in books.vendors if v.get("AccountNumber"))
     keys += Counter(("bill", ref_name(b, "VendorRef"), b.get("RefNumber")) for b in books.bills)
+    keys += Counter(("credit", ref_name(c, "VendorRef"), c.get("RefNumber")) for c in books.vendor_credits)
     keys += Counter(("payment", p.get("RefNumber")) for p in books.payments if p.get("RefNumber"))
     return sum(n - 1 for n in keys.values())
 

@@ -239,6 +239,23 @@ def _bill(rec: Row) -> Row:
     }
 
 
+def _vendor_credit(rec: Row) -> Row:
+    d = rec["data"]
+    return {
+        "txn_id": rec["id"],
+        "ref_number": _get(d, "RefNumber"),
+        "vendor_list_id": _get(d, "VendorRef.ListID"),
+        "vendor_name": _get(d, "VendorRef.FullName"),
+        "txn_date": _get(d, "TxnDate"),
+        "credit_amount": _get(d, "CreditAmount"),
+        "open_amount": _get(d, "OpenAmount"),
+        "memo": _get(d, "Memo"),
+        "edit_sequence": rec["edit_sequence"],
+        "time_created": _get(d, "TimeCreated"),
+        "time_modified": _get(d, "TimeModified"),
+    }
+
+
 def _payment(kind: str) -> Callable[[Row], Row]:
     def convert(rec: Row) -> Row:
         d = rec["data"]
@@ -283,6 +300,7 @@ TABLES: dict[str, tuple[str, str, Callable[[Row], Row], tuple[str, ...]]] = {
     "InvoiceRet": ("qb_invoices", "txn_id", _invoice, ("time_created", "time_modified")),
     "AccountRet": ("qb_accounts", "list_id", _account, ("time_modified",)),
     "BillRet": ("qb_bills", "txn_id", _bill, ("time_created", "time_modified")),
+    "VendorCreditRet": ("qb_vendor_credits", "txn_id", _vendor_credit, ("time_created", "time_modified")),
     "PurchaseOrderRet": ("qb_purchase_orders", "txn_id", _purchase_order, ("time_created", "time_modified")),
     "BillPaymentCheckRet": ("qb_bill_payments", "txn_id", _payment("check"), ("time_modified",)),
     "BillPaymentCreditCardRet": ("qb_bill_payments", "txn_id", _payment("credit_card"), ("time_modified",)),
@@ -297,7 +315,12 @@ LINES: dict[str, tuple[str, Callable[[Row], list[Row] | None]]] = {
 }
 # What a deletion removes from the mirror, by its kind (customers and invoices stay: their deletion is the fact).
 DELETED_FROM = {
-    "txn": (("qb_bills", "txn_id"), ("qb_bill_payments", "txn_id"), ("qb_purchase_orders", "txn_id")),
+    "txn": (
+        ("qb_bills", "txn_id"),
+        ("qb_bill_payments", "txn_id"),
+        ("qb_purchase_orders", "txn_id"),
+        ("qb_vendor_credits", "txn_id"),
+    ),
     "list": (("qb_vendors", "list_id"), ("qb_accounts", "list_id"), ("qb_items", "list_id")),
 }
 

@@ -1,7 +1,7 @@
 """JAGGAER in `qbsync demo` (the hook of sandbox.demo_system): a generated distributor served by JaggaerSandbox, its
 GL accounts, charges and branches mapped onto the sandbox company file, verified from the generator's truth: each
-receipt one bill of its vendor with its lines, identical re-deliveries adding nothing, corrections modifying the
-bill (the second act, `revise`)."""
+receipt one bill of its vendor with its lines, each credit memo one vendor credit, identical re-deliveries adding
+nothing, corrections modifying the bill or credit (the second act, `revise`)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ class JaggaerDemo(DemoSystem):
         """From the company file against the generator's truth: each PO one QuickBooks PurchaseOrder of its vendor
         and total, fully received exactly when its receipts billed every line in full; each good receipt exactly
         one bill (by vendor and RefNumber) with its latest lines, those of a PO on the PO's items and linked to it;
-        the corrected receipts modified in place (one bill, edited after it was added)."""
+        the corrected receipts modified in place (one bill, edited after it was added); each credit memo exactly one
+        vendor credit of its vendor with its lines on the mapped accounts, the corrected one modified."""
         truth, orders = self.dataset.expected_bills(), self.dataset.expected_orders()
         pos = Counter(po.get("RefNumber") for po in books.purchase_orders)
         by_ref = {po.get("RefNumber"): po for po in books.purchase_orders}
@@ -82,27 +83,53 @@ class JaggaerDemo(DemoSystem):
             linked = {t.get("TxnID") for t in (links if isinstance(links, list) else [links])}
             unlinked += on_po and (by_ref.get(want["po_number"]) or {}).get("TxnID") not in linked
         corrected = [truth[k] for k in self.corrected if k in truth]
-        modified = sum(
-            1 for want in corrected
-            if (bill := by_key.get((want["vendor_name"][:NAME_LENGTH], want["ref_number"])))
-            and bill.get("TimeModified") != bill.get("TimeCreated")
+        modified = sum(1 for want in corrected if _modified(by_key.get(_key(want))))
+        credits = self.dataset.expected_credits()
+        held_credits = Counter(_key(c) for c in (_who(c) for c in books.vendor_credits))
+        credit_by_key = {_key(_who(c)): c for c in books.vendor_credits}
+        credits_wrong = sum(
+            1 for want in credits.values()
+            if _lines(credit_by_key.get(_key(want)) or {}) != _expected_lines(want["lines"], False)
         )  # fmt: skip
+        credits_corrected = [credits[k] for k in self.corrected if k in credits]
         return Verdict(
             bills={w["ref_number"] for w in truth.values()},
+            credits={w["ref_number"] for w in credits.values()},
             figures={
                 "purchase_orders": len(orders),
                 "fully_received": sum(1 for o in orders.values() if o["fully_received"]),
                 "purchase_orders_not_one": sum(1 for n in orders if pos[n] != 1),
                 "purchase_orders_wrong": po_wrong,
                 "receipts": len(truth),
-                "unreconciled": wrong,
                 "bills_not_one_per_receipt": not_one,
                 "bills_not_linked_to_po": unlinked,
                 "redelivered": self.dataset.redelivered,
                 "corrected": len(corrected),
                 "corrected_not_modified": len(corrected) - modified,
+                "credit_memos": len(credits),
+                "credits_not_one_per_memo": sum(1 for w in credits.values() if held_credits[_key(w)] != 1),
+                "credits_wrong": credits_wrong,
+                "unreconciled": wrong + credits_wrong,
+                "credits_corrected_not_modified": sum(
+                    1 for w in credits_corrected if not _modified(credit_by_key.get(_key(w)))
+                ),
             },
         )
+
+
+def _key(want: dict) -> tuple[str, str]:
+    """An expected bill or credit's (vendor name as QuickBooks keeps it, RefNumber)."""
+    return want["vendor_name"][:NAME_LENGTH], want["ref_number"]
+
+
+def _who(txn: dict) -> dict:
+    """A company-file transaction's vendor and RefNumber in the terms of `_key`."""
+    return {"vendor_name": _name(txn, "VendorRef") or "", "ref_number": txn.get("RefNumber")}
+
+
+def _modified(txn: dict | None) -> bool:
+    """The transaction exists and was edited after it was added."""
+    return bool(txn) and txn.get("TimeModified") != txn.get("TimeCreated")
 
 
 def _lines(bill: dict) -> list[tuple]:
