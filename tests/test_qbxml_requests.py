@@ -159,6 +159,38 @@ REQUESTS = {
         },
     ),
     "purchase_order_query": ("PurchaseOrderQuery", {"RefNumber": ["PO-1"]}),
+    "vendor_credit_add": (
+        "VendorCreditAdd",
+        {
+            "VendorCreditAdd": {
+                "VendorRef": {"FullName": "Acme"},
+                "TxnDate": "2024-03-01",
+                "RefNumber": "INV-1-CM",
+                "Memo": "JAGGAER invoice INV-1-CM",
+                "ExpenseLineAdd": [{"AccountRef": {"FullName": "Expenses:Office"}, "Amount": "24.80"}],
+            }
+        },
+    ),
+    "vendor_credit_mod": (
+        "VendorCreditMod",
+        {
+            "VendorCreditMod": {
+                "TxnID": "2B-1712",
+                "EditSequence": "9",
+                "RefNumber": "INV-1-CM",
+                "ExpenseLineMod": [
+                    {"TxnLineID": "-1", "AccountRef": {"FullName": "Expenses:Office"}, "Amount": "12.40"}
+                ],
+            }
+        },
+    ),
+    "vendor_credit_query_lookup": (
+        "VendorCreditQuery",
+        {
+            "EntityFilter": {"FullName": ["Acme"]},
+            "RefNumberRangeFilter": {"FromRefNumber": "INV-1-CM", "ToRefNumber": "INV-1-CM"},
+        },
+    ),
     "txn_deleted_query": (
         "TxnDeletedQuery",
         {
