@@ -95,6 +95,22 @@ SELECT company, record_key, 'supplier_source_id', reason FROM (
 ORDER BY company, record_key
 """
 
+# A PO the company keeps in QuickBooks as a PurchaseOrder (bill_on = invoice) needs an item on every line: the
+# company's item mapping of the line's source account code (qbsync mappings import items).
+_ITEM_MAPPED = """
+SELECT l.company, l.record_key,
+       'lines[' || CAST(l.line_number AS TEXT) || '].account_code',
+       'line ' || CAST(l.line_number AS TEXT) || ': source account '
+       || COALESCE('''' || l.account_code || '''', '(none)')
+       || COALESCE(' (QuickBooks account ''' || l.qb_account_name || ''')', '')
+       || ' has no QuickBooks item mapping: a QuickBooks purchase order line needs an item '
+       || '(qbsync mappings import items)'
+FROM bill_draft_lines l
+JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
+WHERE {scope} AND d.source_kind = 'purchase_order' AND d.bill_on = 'invoice' AND l.qb_item_name IS NULL
+ORDER BY l.company, l.record_key, l.line_number
+"""
+
 _TOTALS_MATCH = """
 SELECT d.company, d.record_key, 'total_amount',
        CASE WHEN s.line_count IS NULL THEN 'the document has no lines'
@@ -267,6 +283,10 @@ ORDER BY 1, 2
 
 def account_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _ACCOUNT_MAPPED, company)
+
+
+def item_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _ITEM_MAPPED, company)
 
 
 def vendor_resolved(conn: Conn, company: str | None) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pytest
 
 from sandbox.demo import DemoEnvironment
 from sandbox.demo_system import Books
-from sandbox.jaggaer.generator import stamp
+from sandbox.jaggaer.generator import segment, stamp
 from sandbox.quickbooks.company import CompanyFile
 
 SEED, RECORDS = 2, 40
@@ -127,3 +127,26 @@ def _po_numbers(doc: dict) -> set[str]:
 
 def _as_list(value) -> list:
     return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def test_a_po_line_on_an_account_without_an_item_holds_the_po_naming_the_account(demo):
+    wh = demo.warehouse
+    wh.execute("DELETE FROM item_mappings WHERE source_system = 'jaggaer' AND source_account_code = '6300'")
+    _run(demo)
+    dataset = demo.systems["jaggaer"].dataset
+    wanting = {po["header"]["poNumber"] for po in dataset.orders
+               if any(segment(line, "Account") == "6300" for line in po["lineList"]["poLine"])}  # fmt: skip
+    held = wh.records(
+        "SELECT record_key, reason FROM quarantine WHERE check_name = 'item_mapped' AND released_at IS NULL"
+    )
+    assert wanting and {r["record_key"] for r in held} == {f"jaggaer:po:{number}" for number in wanting}
+    assert all("source account '6300'" in r["reason"] and "item" in r["reason"] for r in held)
+    with CompanyFile(demo.company_path) as company:
+        raised = {po["RefNumber"] for po in company.objects("PurchaseOrder")}
+    assert not raised & wanting and raised  # the other POs went on
+    wh.execute("INSERT INTO item_mappings (company, source_system, source_account_code, qb_item_name) "
+               "VALUES ('demo', 'jaggaer', '6300', 'Software Subscription')")  # fmt: skip
+    _run(demo)  # mapped now: the holds are released and the POs raised
+    assert not wh.scalar("SELECT count(*) FROM quarantine WHERE check_name = 'item_mapped' AND released_at IS NULL")
+    with CompanyFile(demo.company_path) as company:
+        assert wanting <= {po["RefNumber"] for po in company.objects("PurchaseOrder")}

@@ -133,7 +133,7 @@ def _lacks_tax_code(line: str) -> str:
 
 def _rebuild_set(since: datetime | None) -> str:
     """Documents (per company) whose draft must be rebuilt: restaged, vendor match changed, hold changed, policy
-    changed, or currently held."""
+    changed, or currently held (a vendor, account, tax code or, on a PO kept in QuickBooks, an item unmapped)."""
     parts = []
     for doc in _DOCUMENTS:
         c = doc.canonical
@@ -157,7 +157,9 @@ def _rebuild_set(since: datetime | None) -> str:
     parts.append(
         "SELECT b.company, b.record_key, b.source_kind, b.source_system, b.source_id FROM bill_drafts b "
         "WHERE b.qb_vendor_name IS NULL OR EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company "
-        f"AND l.record_key = b.record_key AND (l.qb_account_name IS NULL OR {_lacks_tax_code('l')}))"
+        f"AND l.record_key = b.record_key AND (l.qb_account_name IS NULL OR {_lacks_tax_code('l')} "
+        f"OR (l.qb_item_name IS NULL AND b.source_kind = '{CANONICAL['purchase_orders'].source_kind}' "
+        "AND b.bill_on = 'invoice')))"
     )
     return " UNION ".join(parts)
 

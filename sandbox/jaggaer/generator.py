@@ -138,7 +138,7 @@ class JaggaerDataset:
             h = doc["header"]
             if f"jaggaer:invoice:{key}" in self.bad_records or h["invoiceType"] != invoice_type:
                 continue
-            lines = [(_segment(line, "Account"), _segment(line, "Financial_Unit"),
+            lines = [(segment(line, "Account"), segment(line, "Financial_Unit"),
                       sign * (Decimal(str(line["quantity"])) * Decimal(str(line["unitPrice"]))).quantize(CENT))
                      for line in doc["lineList"]["invoiceLine"]]  # fmt: skip
             if h["taxCharge1"]:
@@ -187,7 +187,8 @@ def receipt_key(doc: dict[str, Any]) -> str:
     return f"{(h.get('supplier') or {}).get('supplierNumber', '?')}/{number}/{po}"
 
 
-def _segment(line: dict[str, Any], name: str) -> str | None:
+def segment(line: dict[str, Any], name: str) -> str | None:
+    """The value of the custom field `name` of a line's split (its GL "Account", its branch "Financial_Unit")."""
     for group in line["splittableFieldSetGroupList"]["splittableFieldSetGroup"]:
         for index_set in group["splittableFieldIndexSet"]:
             for index in index_set["splittableFieldIndexList"]["splittableFieldIndex"]:
@@ -386,5 +387,5 @@ def _plant(dataset: JaggaerDataset, rng: random.Random, invoices: list[dict], ba
         elif defect == "no_lines":
             doc["lineList"] = {"invoiceLine": []}
         elif defect == "unknown_account_code":
-            lines[0]["splittableFieldSetGroupList"] = split("9999", _segment(lines[0], "Financial_Unit") or "BR-EAST")
+            lines[0]["splittableFieldSetGroupList"] = split("9999", segment(lines[0], "Financial_Unit") or "BR-EAST")
         dataset.bad_records[f"jaggaer:invoice:{receipt_key(doc)}"] = defect
