@@ -170,7 +170,9 @@ def _lines(rec: Row, *stems: str) -> list[dict] | None:
     return found
 
 
-def _purchase_order(rec: Row) -> Row:
+def _vendor_txn(rec: Row, **fields: Any) -> Row:
+    """What a vendor's transaction (purchase order, bill, vendor credit) shares: its TxnID, RefNumber, vendor, date,
+    memo and versions, with its own `fields` after the date."""
     d = rec["data"]
     return {
         "txn_id": rec["id"],
@@ -178,14 +180,22 @@ def _purchase_order(rec: Row) -> Row:
         "vendor_list_id": _get(d, "VendorRef.ListID"),
         "vendor_name": _get(d, "VendorRef.FullName"),
         "txn_date": _get(d, "TxnDate"),
-        "total_amount": _get(d, "TotalAmount"),
-        "is_fully_received": _bool(_get(d, "IsFullyReceived")),
-        "is_manually_closed": _bool(_get(d, "IsManuallyClosed")),
+        **fields,
         "memo": _get(d, "Memo"),
         "edit_sequence": rec["edit_sequence"],
         "time_created": _get(d, "TimeCreated"),
         "time_modified": _get(d, "TimeModified"),
     }
+
+
+def _purchase_order(rec: Row) -> Row:
+    d = rec["data"]
+    return _vendor_txn(
+        rec,
+        total_amount=_get(d, "TotalAmount"),
+        is_fully_received=_bool(_get(d, "IsFullyReceived")),
+        is_manually_closed=_bool(_get(d, "IsManuallyClosed")),
+    )
 
 
 def _purchase_order_lines(rec: Row) -> list[Row] | None:
@@ -223,37 +233,17 @@ def _bill_item_lines(rec: Row) -> list[Row] | None:
 
 def _bill(rec: Row) -> Row:
     d = rec["data"]
-    return {
-        "txn_id": rec["id"],
-        "ref_number": _get(d, "RefNumber"),
-        "vendor_list_id": _get(d, "VendorRef.ListID"),
-        "vendor_name": _get(d, "VendorRef.FullName"),
-        "txn_date": _get(d, "TxnDate"),
-        "due_date": _get(d, "DueDate"),
-        "amount_due": _get(d, "AmountDue"),
-        "is_paid": _bool(_get(d, "IsPaid")),
-        "memo": _get(d, "Memo"),
-        "edit_sequence": rec["edit_sequence"],
-        "time_created": _get(d, "TimeCreated"),
-        "time_modified": _get(d, "TimeModified"),
-    }
+    return _vendor_txn(
+        rec,
+        due_date=_get(d, "DueDate"),
+        amount_due=_get(d, "AmountDue"),
+        is_paid=_bool(_get(d, "IsPaid")),
+    )
 
 
 def _vendor_credit(rec: Row) -> Row:
     d = rec["data"]
-    return {
-        "txn_id": rec["id"],
-        "ref_number": _get(d, "RefNumber"),
-        "vendor_list_id": _get(d, "VendorRef.ListID"),
-        "vendor_name": _get(d, "VendorRef.FullName"),
-        "txn_date": _get(d, "TxnDate"),
-        "credit_amount": _get(d, "CreditAmount"),
-        "open_amount": _get(d, "OpenAmount"),
-        "memo": _get(d, "Memo"),
-        "edit_sequence": rec["edit_sequence"],
-        "time_created": _get(d, "TimeCreated"),
-        "time_modified": _get(d, "TimeModified"),
-    }
+    return _vendor_txn(rec, credit_amount=_get(d, "CreditAmount"), open_amount=_get(d, "OpenAmount"))
 
 
 def _payment(kind: str) -> Callable[[Row], Row]:
