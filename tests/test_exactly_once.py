@@ -218,3 +218,31 @@ def test_slow_quickbooks_and_a_second_session_add_nothing_twice(warehouse, tmp_p
         events = Counter(e for (e,) in conn.fetchall("SELECT event FROM audit_log WHERE actor = 'bridge'"))
         linked = conn.scalar("SELECT count(*) FROM qbxml_outbox WHERE qb_id IS NOT NULL AND add_batch_id IS NULL")
     assert events["waiting"] == 4 and events["done"] == 4 and linked == 4
+
+
+def test_a_purchase_order_whose_answer_was_lost_reaches_the_mirror_with_its_lines(warehouse, tmp_path):
+    """The lookup asks for the lines: a PO settled by it is mirrored whole, so its receipts' bills can link to it (a
+    later query of the same EditSequence would not bring the lines anew)."""
+    from warehouse.qb_mirror import fold_pending
+
+    add_company(warehouse)
+    path = tmp_path / "qb.sqlite"
+    _books_with_vendor(path)
+    lines = [{"ItemRef": {"FullName": "Printer Paper"}, "Quantity": "4", "Rate": "12.40"},
+             {"ItemRef": {"FullName": "Consulting"}, "Quantity": "1", "Rate": "640.00"}]  # fmt: skip
+    body = {"VendorRef": {"FullName": VENDOR}, "TxnDate": "2024-03-01", "RefNumber": "4500001239",
+            "PurchaseOrderLineAdd": lines}  # fmt: skip
+    row = (COMPANY, "PurchaseOrderAdd", "jaggaer:po:4500001239:v1", "jaggaer:po:4500001239", {"PurchaseOrderAdd": body})
+    frame = pd.DataFrame([row], columns=["company", "op", "dedup_key", "record_key", "payload"])
+    with warehouse.connect() as conn:
+        enqueue(conn, frame)
+    with running_bridge(warehouse, **FAST) as bridge:
+        with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
+            assert connector(bridge, lossy).run_session().dropped_applied
+        with CompanyFile(path) as healthy:
+            connector(bridge, healthy).run_until_idle()
+    assert statuses(warehouse) == {"done": 1}
+    with warehouse.connect() as conn:
+        fold_pending(conn)
+        mirrored = conn.fetchall("SELECT item_name, quantity FROM qb_purchase_order_lines ORDER BY line_number")
+    assert [(name, float(q)) for name, q in mirrored] == [("Printer Paper", 4.0), ("Consulting", 1.0)]

@@ -338,6 +338,8 @@ def test_every_reference_query_the_outbox_sends_is_schema_valid(op, since, versi
 
 LOOKED_UP = {
     "BillAdd": {"BillAdd": {"VendorRef": {"FullName": "Acme"}, "RefNumber": "INV-1"}},
+    "PurchaseOrderAdd": {"PurchaseOrderAdd": {"VendorRef": {"FullName": "Acme"}, "RefNumber": "PO-1"}},
+    "VendorCreditAdd": {"VendorCreditAdd": {"VendorRef": {"FullName": "Acme"}, "RefNumber": "INV-1-CM"}},
     "BillPaymentCheckAdd": {"BillPaymentCheckAdd": {"PayeeEntityRef": {"ListID": "80-1"}, "RefNumber": "CHK-9"}},
     "ReceivePaymentAdd": {"ReceivePaymentAdd": {"CustomerRef": {"FullName": "C"}, "TxnDate": "2024-05-01"}},
     "VendorAdd": {"VendorAdd": {"Name": "Acme"}},
