@@ -253,7 +253,8 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
         return {
             "held": len(quarantine.held_keys(conn)),
             "superseded": superseded,
-            # POs first: a bill whose PO is on its way waits for it, to link to its lines
+            # items, then POs: a PO waits for its lines' items, a bill whose PO is on its way for it, to link
+            "ItemNonInventoryAdd": _enqueue(conn, rq.po_item_adds(d), "asset:outbox_bills"),
             "PurchaseOrderAdd": _enqueue(conn, rq.purchase_order_adds(d), "asset:outbox_bills"),
             "PurchaseOrderMod": _enqueue(conn, rq.purchase_order_mods(d), "asset:outbox_bills"),
             "BillAdd": _enqueue(conn, rq.bill_adds(d), "asset:outbox_bills"),

@@ -11,6 +11,7 @@ from sources import registry
 from sources.keys import record_key_sql
 from transforms.bills import purchase_key, taxed_company
 from transforms.cancellations import cancelled_bills
+from transforms.items import item_name
 from transforms.policy import setting
 from transforms.requests import payment_details
 from transforms.vendors import FEEDS
@@ -96,18 +97,22 @@ ORDER BY company, record_key
 """
 
 # A PO the company keeps in QuickBooks as a PurchaseOrder (bill_on = invoice) needs an item on every line: the
-# company's item mapping of the line's source account code (qbsync mappings import items).
-_ITEM_MAPPED = """
+# company's item mapping of the line's source account code, else the item qbsync adds for its QuickBooks account
+# (transforms.items): held until that item is in QuickBooks; an unmapped account holds it until it is mapped.
+_ITEM_MAPPED = f"""
 SELECT l.company, l.record_key,
        'lines[' || CAST(l.line_number AS TEXT) || '].account_code',
        'line ' || CAST(l.line_number AS TEXT) || ': source account '
        || COALESCE('''' || l.account_code || '''', '(none)')
-       || COALESCE(' (QuickBooks account ''' || l.qb_account_name || ''')', '')
-       || ' has no QuickBooks item mapping: a QuickBooks purchase order line needs an item '
-       || '(qbsync mappings import items)'
+       || CASE WHEN l.qb_account_name IS NULL
+               THEN ' has no QuickBooks account mapping, so no item: a QuickBooks purchase order line needs one '
+                   || '(qbsync mappings import accounts, or items)'
+               ELSE ' (QuickBooks account ''' || l.qb_account_name || ''') has no QuickBooks item mapping: the PO '
+                   || 'waits for item ''' || {item_name("l.qb_account_name")} || ''', which qbsync adds for that '
+                   || 'account (or map one: qbsync mappings import items)' END
 FROM bill_draft_lines l
 JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
-WHERE {scope} AND d.source_kind = 'purchase_order' AND d.bill_on = 'invoice' AND l.qb_item_name IS NULL
+WHERE {{scope}} AND d.source_kind = 'purchase_order' AND d.bill_on = 'invoice' AND l.qb_item_name IS NULL
 ORDER BY l.company, l.record_key, l.line_number
 """
 

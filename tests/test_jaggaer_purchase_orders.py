@@ -129,10 +129,10 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
-def test_a_po_line_on_an_account_without_an_item_holds_the_po_naming_the_account(demo):
+def test_an_account_without_an_item_gets_one_created_once_before_the_pos_that_need_it(demo):
     wh = demo.warehouse
     wh.execute("DELETE FROM item_mappings WHERE source_system = 'jaggaer' AND source_account_code = '6300'")
-    _run(demo)
+    demo.sync()
     dataset = demo.systems["jaggaer"].dataset
     wanting = {po["header"]["poNumber"] for po in dataset.orders
                if any(segment(line, "Account") == "6300" for line in po["lineList"]["poLine"])}  # fmt: skip
@@ -140,13 +140,18 @@ def test_a_po_line_on_an_account_without_an_item_holds_the_po_naming_the_account
         "SELECT record_key, reason FROM quarantine WHERE check_name = 'item_mapped' AND released_at IS NULL"
     )
     assert wanting and {r["record_key"] for r in held} == {f"jaggaer:po:{number}" for number in wanting}
-    assert all("source account '6300'" in r["reason"] and "item" in r["reason"] for r in held)
-    with CompanyFile(demo.company_path) as company:
-        raised = {po["RefNumber"] for po in company.objects("PurchaseOrder")}
-    assert not raised & wanting and raised  # the other POs went on
-    wh.execute("INSERT INTO item_mappings (company, source_system, source_account_code, qb_item_name) "
-               "VALUES ('demo', 'jaggaer', '6300', 'Software Subscription')")  # fmt: skip
-    _run(demo)  # mapped now: the holds are released and the POs raised
+    assert all("source account '6300'" in r["reason"] and "Computer and Internet Expenses" in r["reason"] for r in held)
+    demo.deliver()
     assert not wh.scalar("SELECT count(*) FROM quarantine WHERE check_name = 'item_mapped' AND released_at IS NULL")
+    adds = wh.fetchall("SELECT record_key, status FROM qbxml_outbox WHERE op = 'ItemNonInventoryAdd'")
+    assert adds == [("qb:item:Computer and Internet Expenses", "done")]  # one item for the account, once
     with CompanyFile(demo.company_path) as company:
-        assert wanting <= {po["RefNumber"] for po in company.objects("PurchaseOrder")}
+        [item] = [i for i in company.objects("ItemNonInventory") if i["Name"] == "Computer and Internet Expenses"]
+        pos = {po["RefNumber"]: po for po in company.objects("PurchaseOrder")}
+    assert item["SalesOrPurchase"]["AccountRef"]["FullName"] == "Computer and Internet Expenses"
+    for number in wanting:  # raised after their item, their 6300 lines on it
+        names = {line["ItemRef"]["FullName"] for line in _as_list(pos[number]["PurchaseOrderLineRet"])}
+        assert "Computer and Internet Expenses" in names
+    figures = _figures(demo)
+    assert figures["purchase_orders_not_one"] == figures["bills_not_one_per_receipt"] == 0
+    assert figures["bills_not_linked_to_po"] == 0  # the receipts waited for their POs, then linked to them

@@ -15,7 +15,9 @@ VendorCredit, never a bill and never booked on another's bill, whose total, line
 source's with the sign turned (a credit of 100 where the source states -100), so the same checks hold it.
 
 A line's QuickBooks account is the company's mapping of the source's account code, kept only when QuickBooks
-has that account (active) in its chart; otherwise NULL, which holds the whole document. The cost centre maps
+has that account (active) in its chart; otherwise NULL, which holds the whole document. Its item (what a QuickBooks
+PO line needs) is the company's item mapping of the code, else the item created for its QuickBooks account
+(transforms.items). The cost centre maps
 to a QuickBooks class (optional). A vendor under review leaves qb_vendor_name NULL, which also holds it.
 """
 
@@ -28,6 +30,7 @@ from qbxml.editions import purchase_tax_countries
 from sources import registry
 from sources.keys import record_key_sql
 from transforms.canonical import CANONICAL, Canonical
+from transforms.items import created_items
 from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import FEEDS
@@ -203,7 +206,8 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             "SELECT r.company, r.record_key, l.line_number, l.account_code, l.cost_centre, am.qb_account_name, "
             f"cc.qb_class_name, l.description, {_signed('l.quantity', 'b.credit')}, l.unit_price, "
             f"{_signed('l.line_amount', 'b.credit')}, l.tax_code, "
-            f"CASE WHEN {taxed_company('r.company')} THEN tm.qb_sales_tax_code END, im.qb_item_name, {doc.line_po} "
+            f"CASE WHEN {taxed_company('r.company')} THEN tm.qb_sales_tax_code END, "
+            f"coalesce(im.qb_item_name, ci.qb_item_name), {doc.line_po} "
             f"FROM {REBUILD} r JOIN bill_drafts b ON b.company = r.company AND b.record_key = r.record_key "
             f"JOIN {c.lines_table} l ON l.source_system = r.source_system AND l.{c.doc_column} = r.source_id "
             "LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = r.source_system "
@@ -214,6 +218,7 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             "AND tm.source_tax_code = l.tax_code "
             "LEFT JOIN item_mappings im ON im.company = r.company AND im.source_system = r.source_system "
             "AND im.source_account_code = l.account_code "
+            f"LEFT JOIN {created_items()} ci ON ci.company = r.company AND ci.qb_account_name = am.qb_account_name "
             f"WHERE r.source_kind = '{kind}'"
         )
     stmts += _compare_with_po()

@@ -7,7 +7,8 @@ time); values are cut to the schema's maxLength here so a long source field neve
 - BillAdd for a ready draft (dedup key `<record_key>:v<version>`); a newer version supersedes a queued,
   unsent one; after the bill is in QuickBooks a newer version becomes a BillMod of its TxnID. A line that bills a
   line of a QuickBooks PurchaseOrder (by the PO's RefNumber, the vendor and the PO line) is an item line linked to it.
-- PurchaseOrderAdd / PurchaseOrderMod for the POs a company keeps in QuickBooks (bill_on = invoice).
+- PurchaseOrderAdd / PurchaseOrderMod for the POs a company keeps in QuickBooks (bill_on = invoice), after an
+  ItemNonInventoryAdd for each mapped account a line of theirs needs an item for and the item mapping has none.
 - VendorCreditAdd for a ready credit memo's draft (expense lines on the mapped accounts, same dedup key), then
   VendorCreditMod of its TxnID for a newer version, as for bills.
 - BillPaymentCheckAdd for a source payment once the bills of all the invoices it pays are in QuickBooks.
@@ -23,7 +24,9 @@ from qbxml.schema import max_length
 from sources import registry
 from sources.keys import external_id_sql, record_key_sql
 from transforms.bills import billable_condition, credit_condition, purchase_order_condition, taxed_company
+from transforms.canonical import CANONICAL
 from transforms.dialect import Dialect
+from transforms.items import ITEM_OP, item_key, item_name, item_on_its_way
 from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import vendor_add_key
@@ -32,6 +35,7 @@ from warehouse.states import IN_FLIGHT, LIVE, UNSENT, Request, sql_list
 BILL_OPS = "('BillAdd', 'BillMod')"
 PO_OPS = "('PurchaseOrderAdd', 'PurchaseOrderMod')"
 CREDIT_OPS = "('VendorCreditAdd', 'VendorCreditMod')"
+PO_SOURCE_KIND = CANONICAL["purchase_orders"].source_kind
 MAX_RETURNED = 100
 
 
@@ -316,11 +320,13 @@ def booked_on_bills(d: Dialect) -> str:
 
 def _waits_for_its_po() -> str:
     """SQL condition on draft `b`: its bill waits to link to its PO's lines, while its PO is on its way into
-    QuickBooks (a PurchaseOrderAdd/Mod not settled), or while the company's purchase orders were never read (a line
-    names a PO line, and the PO may have been raised in QuickBooks)."""
+    QuickBooks (a PurchaseOrderAdd/Mod not settled, or an item its lines need still being added), or while the
+    company's purchase orders were never read (a line names a PO line, and the PO may have been raised in
+    QuickBooks)."""
     return (
         "(EXISTS (SELECT 1 FROM qbxml_outbox po WHERE po.company = b.company AND po.record_key = b.po_record_key "
         f"AND po.op IN {PO_OPS} AND po.status IN {sql_list(*LIVE)}) "
+        f"OR {item_on_its_way('b.company', 'b.po_record_key')} "
         "OR (EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
         "AND l.po_line_number IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox q "
         f"WHERE q.company = b.company AND q.op = 'PurchaseOrderQuery' AND q.status = '{Request.DONE}')))"
@@ -380,6 +386,29 @@ def vendor_credit_adds(d: Dialect) -> str:
     vendor's VendorAdd when queued."""
     header = [*_bill_header(d, "VendorCreditAdd"), ("ExpenseLineAdd", "el.lines")]
     return _adds(d, "VendorCreditAdd", credit_condition(), header, {"el": _expense_lines(d, mod=False, linked=False)})
+
+
+def po_item_adds(d: Dialect) -> str:
+    """ItemNonInventoryAdd, once per company and QuickBooks account, for each mapped account (in the chart, active)
+    that a line of a PO kept in QuickBooks (bill_on = invoice) needs an item for and the company's item mapping gives
+    none: named after the account, its purchases posting to it. The PO waits for it (check item_mapped)."""
+    item = d.json_object(
+        ("Name", item_name("x.qb_account_name")),
+        ("SalesOrPurchase", d.json_object(
+            ("Desc", "'Purchases on ' || x.qb_account_name || ' (created by qbsync for purchase order lines)'"),
+            ("AccountRef", _ref(d, "x.qb_account_name")))),
+    )  # fmt: skip
+    return (
+        f"SELECT x.company, '{ITEM_OP}' AS op, {item_key('x.qb_account_name')} AS dedup_key, "
+        f"{item_key('x.qb_account_name')} AS record_key, {d.json_text(d.json_object((ITEM_OP, item)))} AS payload, "
+        "CAST(NULL AS TEXT) AS depends_on FROM (SELECT DISTINCT l.company, l.qb_account_name FROM bill_draft_lines l "
+        "JOIN bill_drafts b ON b.company = l.company AND b.record_key = l.record_key "
+        f"WHERE b.source_kind = '{PO_SOURCE_KIND}' AND b.bill_on = 'invoice' AND l.qb_item_name IS NULL "
+        "AND EXISTS (SELECT 1 FROM qb_accounts qa WHERE qa.company = l.company AND qa.full_name = l.qb_account_name "
+        "AND qa.is_active IS NOT FALSE)) x "
+        "WHERE NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = x.company "
+        f"AND o.dedup_key = {item_key('x.qb_account_name')} AND o.status <> '{Request.SUPERSEDED}')"
+    )
 
 
 def purchase_order_adds(d: Dialect) -> str:
