@@ -9,10 +9,9 @@ import pandas as pd
 
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
-from sandbox.coupa.soak_check import check
+from sandbox.coupa.soak_check import SoakReport, check
 from sandbox.coupa.truth import Truth, expected
 from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict
-from sandbox.soak_report import SoakReport
 
 # Generated Coupa GL accounts onto the sandbox company's chart (sandbox.quickbooks.seed), cost centres onto classes.
 GL_TO_QB = {

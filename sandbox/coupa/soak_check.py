@@ -1,12 +1,12 @@
 """Coupa's independent soak checker (CoupaDemo.soak_check): what the generator made against what the company file
-holds, per kind, in the shared verdict shape (sandbox.soak_report)."""
+holds, per kind."""
 
 from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
 
-from sandbox.soak_report import KindFigures, SoakReport, compare, foreign_vendors, outcomes
+from sandbox.soak_verdict import KindFigures, SoakReport, compare, foreign_vendors, holds
 
 
 def check(env, dataset) -> SoakReport:
@@ -16,24 +16,28 @@ def check(env, dataset) -> SoakReport:
     from sandbox.demo_system import Books, ref_name
 
     books = Books.read(env.company_path)
-    foreign = foreign_vendors(books.vendors, "coupa")  # another source's documents are its checker's to judge
+    foreign = foreign_vendors(env, "coupa", books.vendors)  # another source's documents are its checker's to judge
+    vendors = books.vendors
     bills = [b for b in books.bills if ref_name(b, "VendorRef") not in foreign]
     payments = [p for p in books.payments if ref_name(p, "PayeeEntityRef") not in foreign]
     truth = expected(dataset, **env.policy("coupa"))
     expected_bills = {ref: bill.amount for ref, bill in truth.bills.items()}
+    bill_figures = compare(
+        expected_bills,
+        Counter(b.get("RefNumber") for b in bills),
+        books.bill_amounts(),
+    )
     kinds = {
-        "vendors": _vendors(books.vendors, truth),
-        "bills": compare(expected_bills, Counter(b.get("RefNumber") for b in bills), books.bill_amounts()),
+        "vendors": _vendors(vendors, truth),
+        "bills": bill_figures,
         "bill_payments": _payments(payments, truth),
     }
-    found = outcomes(env.warehouse, "coupa")
+    found = holds(env.warehouse, "coupa")
+    planted = set(truth.bad)
     billed = {(f"coupa:{kind}", b) for kind, b in _billed_ids(dataset, {b.get("RefNumber") for b in bills})}
-    planted_not_held = sum(1 for key in truth.bad if key not in found.held_keys and tuple(key.rsplit(":", 1)) in billed)
-    problems = {
-        "planted bad records not held": planted_not_held,
-        "billed but not flagged exported in Coupa": _exported_missing(dataset, expected_bills),
-    }
-    return SoakReport(kinds, found.held, found.leftovers, found.unexplained, problems)
+    planted_not_held = sum(1 for key in planted if key not in found.held_keys and tuple(key.rsplit(":", 1)) in billed)
+    problems = {"billed but not flagged exported in Coupa": _exported_missing(dataset, expected_bills)}
+    return SoakReport(kinds, found.held, found.leftovers, found.unexplained, planted_not_held, problems)
 
 
 def _billed_ids(dataset, refs: set) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from sandbox.jaggaer.books import BRANCH_TO_CLASS, GL_TO_ITEM, GL_TO_QB, expecte
 from sandbox.jaggaer.generator import generate
 from sandbox.jaggaer.server import JaggaerSandbox
 from sandbox.jaggaer.soak_check import check
-from sandbox.soak_report import SoakReport
+from sandbox.soak_verdict import SoakReport
 
 
 class JaggaerDemo(DemoSystem):

@@ -1,6 +1,6 @@
 """JAGGAER's independent soak checker (JaggaerDemo.soak_check): the generator's truth against the sandbox company file
 per QuickBooks document kind (purchase orders, bills, vendor credits), in the shared verdict shape
-(sandbox.soak_report); the warehouse only names the reasons of what is held or left over."""
+(sandbox.soak_verdict); the warehouse only names the reasons of what is held or left over."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 from sandbox.demo_system import Books, ref_name
 from sandbox.jaggaer.books import expected_lines, key, key_of, lines
 from sandbox.jaggaer.generator import JaggaerDataset
-from sandbox.soak_report import KindFigures, SoakReport, compare, foreign_vendors, outcomes
+from sandbox.soak_verdict import KindFigures, SoakReport, compare, foreign_vendors, holds
 
 
 def check(env, dataset: JaggaerDataset) -> SoakReport:
@@ -18,7 +18,7 @@ def check(env, dataset: JaggaerDataset) -> SoakReport:
     and received state, each good receipt one bill and each credit memo one vendor credit (by vendor and RefNumber)
     with its lines on the mapped accounts, items and classes; every planted bad record held."""
     books = Books.read(env.company_path)
-    foreign = foreign_vendors(books.vendors, "jaggaer")  # another source's documents are its checker's to judge
+    foreign = foreign_vendors(env, "jaggaer", books.vendors)  # another source's documents are its checker's to judge
 
     def mine(txns: list[dict]) -> list[dict]:
         return [t for t in txns if ref_name(t, "VendorRef") not in foreign]
@@ -41,11 +41,9 @@ def check(env, dataset: JaggaerDataset) -> SoakReport:
             {key(w): expected_lines(w["lines"], False) for w in credits.values()}, mine(books.vendor_credits)
         ),
     }
-    found = outcomes(env.warehouse, "jaggaer")
+    found = holds(env.warehouse, "jaggaer")
     planted_not_held = sum(1 for record_key in dataset.bad_records if record_key not in found.held_keys)
-    return SoakReport(
-        kinds, found.held, found.leftovers, found.unexplained, {"planted bad records not held": planted_not_held}
-    )
+    return SoakReport(kinds, found.held, found.leftovers, found.unexplained, planted_not_held)
 
 
 def _transactions(expected: dict, held: list[dict]) -> KindFigures:
