@@ -124,7 +124,7 @@ def test_demo_on_postgresql_with_every_fault_has_no_duplicate_and_no_loss(home, 
 
 
 def test_a_second_demo_in_the_same_home_is_refused_and_leaves_the_running_one_alone(home):
-    from sandbox.demo import DemoBusy, DemoEnvironment
+    from sandbox.demo import DemoBusy, DemoEnvironment, _hold
 
     folder = home / "demo"
     with DemoEnvironment(folder, records=10, sources=["jaggaer"]) as running:
@@ -137,5 +137,4 @@ def test_a_second_demo_in_the_same_home_is_refused_and_leaves_the_running_one_al
         assert running.company_path.read_bytes() == company and (folder / "warehouse.duckdb").exists()
         refused = CliRunner().invoke(app, ["demo", "--records", "10"])
         assert refused.exit_code == 1 and "QBSYNC_HOME" in refused.output
-    with DemoEnvironment(folder, records=10, sources=["jaggaer"]):  # released when the first run ended
-        pass
+    _hold(folder).close()  # released when the first run ended
