@@ -248,7 +248,8 @@ def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
 
 def enqueue_bills(wh: Warehouse) -> dict[str, int]:
     """Supersede unsent bills of changed or held documents, then queue PurchaseOrderAdd/Mod for the POs kept in
-    QuickBooks, and BillAdd and BillMod for the ready ones (the blocking data checks ran when the drafts were built)."""
+    QuickBooks, BillAdd and BillMod for the ready ones and VendorCreditAdd/Mod for ready credit memos (the blocking
+    data checks ran when the drafts were built)."""
     d = dialect(wh.backend)
     stamp = now()
     with wh.connect() as conn:
@@ -262,11 +263,14 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
         return {
             "held": len(quarantine.held_keys(conn)),
             "superseded": superseded,
-            # POs first: a bill whose PO is on its way waits for it, to link to its lines
+            # items, then POs: a PO waits for its lines' items, a bill whose PO is on its way for it, to link
+            "ItemNonInventoryAdd": _enqueue(conn, rq.po_item_adds(d), "asset:outbox_bills"),
             "PurchaseOrderAdd": _enqueue(conn, rq.purchase_order_adds(d), "asset:outbox_bills"),
             "PurchaseOrderMod": _enqueue(conn, rq.purchase_order_mods(d), "asset:outbox_bills"),
             "BillAdd": _enqueue(conn, rq.bill_adds(d), "asset:outbox_bills"),
             "BillMod": _enqueue(conn, rq.bill_mods(d), "asset:outbox_bills"),
+            "VendorCreditAdd": _enqueue(conn, rq.vendor_credit_adds(d), "asset:outbox_bills"),
+            "VendorCreditMod": _enqueue(conn, rq.vendor_credit_mods(d), "asset:outbox_bills"),
             "TxnVoid": _enqueue(conn, cancellations.voids(d), "asset:outbox_bills"),
         }
 

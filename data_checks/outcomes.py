@@ -1,5 +1,6 @@
-"""Every staged document accounted for, per source and kind (the `document_outcomes` view): billed, on its PO's bill,
-ordered only, held, not eligible by status (which statuses), on its way; the demo's table and the report's."""
+"""Every staged document accounted for, per source and kind (the `document_outcomes` view): billed, credited (a
+vendor credit), on its PO's bill, ordered only, held, not eligible by status (which statuses), on its way; the demo's
+table and the report's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from warehouse.store import Conn
 
 COLUMNS = {  # outcome -> column title, in the order they are shown
     "billed": "billed",
+    "credited": "credited",
     "booked_on_other": "on PO's bill",
     "ordered_only": "ordered only",
     "held": "held",

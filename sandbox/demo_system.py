@@ -27,8 +27,9 @@ A source takes part in the demo by naming its hook in its declaration, `Source(.
 What the demo does with each hook, in order: builds it with `DemoOptions` (records, seed, faults, bad_share,
 country); adds the demo company on a fresh warehouse (every declared source enrolled with its default policy,
 `--bill-on` / `--invoice-difference` applied to all) and calls `configure`; creates the sandbox company file and
-calls `seed_books`; enters `simulator()` and stores the hook's `connection(base_url)` as instance "demo" in the
-encrypted connection store, which the source's SourceApiResource (resource key: the source name) reads;
+calls `seed_books` (`seeded_vendors()` names the vendors it added); enters `simulator()` and stores the hook's
+`connection(base_url)` as instance "demo" in the encrypted connection store, which the source's SourceApiResource
+(resource key: the source name) reads;
 materializes `<source>/raw_*` beside the shared staging, matching and outbox assets; delivers to the sandbox company
 file, letting each hook act in QuickBooks between Web Connector runs (`in_quickbooks(company_path)`, optional:
 e.g. pay some of its bills, as the firm's staff would) and in its source (`in_source(company_path)`, optional:
@@ -40,9 +41,9 @@ figure `second_sync_writes`, 0 is the goal); when some hook's `revise()` then ch
 re-deliveries), syncs and delivers once more (the second act); then reports `landed(warehouse)` (rows per raw table),
 `faults_fired()` (the scaffold's counters) and `verify(books, policy)` (`books.path` is the company file, for a
 hook that judges more of it); `qbsync soak` also asks each hook for `soak_check(env)`, its detailed verdict
-(optional). In a `Verdict`, figures named
-`double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
-hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
+(optional). In a `Verdict`, figures named `double_booked` and `unreconciled` add into the demo's totals (0 is
+the goal), a bill of the company file that no hook lists in `bills` (a vendor credit none lists in `credits`) counts
+as unreconciled, and every figure is printed and returned by `--json` per source.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class DemoOptions:
 @dataclass(frozen=True)
 class Books:
     """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck, Account,
-    BillPaymentCreditCard and PurchaseOrder objects, and where the file is."""
+    BillPaymentCreditCard, PurchaseOrder and VendorCredit objects, and where the file is."""
 
     vendors: list[dict[str, Any]]
     bills: list[dict[str, Any]]
@@ -89,6 +90,7 @@ class Books:
     accounts: list[dict[str, Any]] = field(default_factory=list)
     card_payments: list[dict[str, Any]] = field(default_factory=list)
     purchase_orders: list[dict[str, Any]] = field(default_factory=list)
+    vendor_credits: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
 
     @classmethod
@@ -96,7 +98,15 @@ class Books:
         from sandbox.quickbooks.company import CompanyFile
 
         with CompanyFile(path) as company:
-            kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account", "BillPaymentCreditCard", "PurchaseOrder")
+            kinds = (
+                "Vendor",
+                "Bill",
+                "BillPaymentCheck",
+                "Account",
+                "BillPaymentCreditCard",
+                "PurchaseOrder",
+                "VendorCredit",
+            )
             return cls(*(company.objects(kind) for kind in kinds), path=path)
 
     def bill_amounts(self) -> dict[str, Decimal]:
@@ -109,10 +119,12 @@ class Books:
 
 @dataclass
 class Verdict:
-    """A source's judgement of the company file: the bills it explains (RefNumbers) and its named figures."""
+    """A source's judgement of the company file: the bills and vendor credits it explains (RefNumbers) and its named
+    figures."""
 
     bills: set[str]
     figures: dict[str, int] = field(default_factory=dict)
+    credits: set[str] = field(default_factory=set)
 
 
 class DemoSystem:
@@ -138,6 +150,11 @@ class DemoSystem:
 
     def seed_books(self, company: CompanyFile) -> None:
         """What the sandbox company file (a CompanyFile) holds for this source before the demo; nothing by default."""
+
+    def seeded_vendors(self) -> set[str]:
+        """Names of the vendors `seed_books` puts in the company file for this source (another source's checker leaves
+        them, their bills and payments alone); none by default."""
+        return set()
 
     def before_fold(self, env, number: int) -> None:
         """Between round `number`'s Web Connector sessions and the fold of their answers (env: a
@@ -219,10 +236,21 @@ def misbilled(books: Books, truth: Iterable[dict[str, Any]], accounts: dict[str,
     wrong = 0
     for want in truth:
         bill = by_ref.get(want["ref_number"])
-        held = sorted((ref_name(x, "AccountRef"), ref_name(x, "ClassRef"), _amount(x)) for x in bill_lines(bill or {}))
-        expected = sorted((accounts[a], classes[c], amount) for a, c, amount in want["lines"])
-        wrong += bill is None or ref_name(bill, "VendorRef") != want["vendor_name"] or held != expected
+        wrong += bill is None or bill_shape(bill) != expected_shape(want, accounts, classes)
     return wrong
+
+
+def bill_shape(bill: dict[str, Any]) -> tuple:
+    """A company-file Bill as the verdicts compare it: its vendor, and its (account, class, amount) expense lines."""
+    lines = ((ref_name(x, "AccountRef"), ref_name(x, "ClassRef"), _amount(x)) for x in bill_lines(bill))
+    return ref_name(bill, "VendorRef"), sorted(lines)
+
+
+def expected_shape(want: dict[str, Any], accounts: dict[str, str], classes: dict[str, str]) -> tuple:
+    """The bill_shape an expected bill (`vendor_name`, `lines` as (source account, cost centre, amount)) must have,
+    the source's codes read through `accounts` and `classes`."""
+    lines = ((accounts[a], classes[c], amount) for a, c, amount in want["lines"])
+    return want["vendor_name"], sorted(lines)
 
 
 def bill_lines(bill: dict[str, Any], stem: str = "ExpenseLine") -> list[dict[str, Any]]:

@@ -59,10 +59,13 @@ class Entity:
 
 @dataclass(frozen=True)
 class Billable:
-    """A canonical document kind (purchase_orders | invoices) that becomes a QuickBooks bill in these statuses."""
+    """A canonical document kind (purchase_orders | invoices) that becomes a QuickBooks bill in these statuses, and a
+    QuickBooks vendor credit in the `credits` statuses (a credit memo: its amounts as the source states them, below
+    zero, are the credit's with the sign turned)."""
 
     canonical: str
     statuses: tuple[str, ...]
+    credits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
