@@ -45,7 +45,14 @@ def outbox_vendors(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=[*CHECKED, "outbox_vendors", "qb_purchase_orders", "qb_purchase_order_lines", "qb_bill_item_lines"],
+    deps=[
+        *CHECKED,
+        "outbox_vendors",
+        "qb_purchase_orders",
+        "qb_purchase_order_lines",
+        "qb_bill_item_lines",
+        "qb_vendor_credits",
+    ],
     group_name="outbox",
     **OUTBOX,
     pool=WAREHOUSE_POOL,
