@@ -16,9 +16,11 @@ from assets.staging import staged
 from connectors.core.pacing import Pacer
 from sources import registry
 from sources.declaration import Source
+from sources.keys import system_of_sql
 from transforms.dialect import dialect
 from transforms.exports import writes_due
 from warehouse import cloud_outbox
+from warehouse.company_sources import feeds
 from warehouse.states import CloudWrite
 
 CLAIM_BATCH = 200  # writes claimed (marked sending) at a time: what a killed run can leave to read back
@@ -64,7 +66,7 @@ def _deliver_all(pool: ThreadPoolExecutor, client: Any, pacer: Pacer, rows: list
 
 
 def queue_writes(wh, source: Source) -> int:
-    """Queue the source's due writes in the cloud_outbox ledger; how many were new."""
+    """Queue the due writes of the source's instance `source` in the cloud_outbox ledger; how many were new."""
     if source.delivery:
         return registry.delivery(source.name).queue(wh)
     with wh.connect() as conn:
@@ -72,8 +74,9 @@ def queue_writes(wh, source: Source) -> int:
 
 
 def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = None) -> dict[str, Any]:
-    """Queue the source's due writes, then deliver pending ones until none is left or the time budget is spent;
-    writes that wait on earlier ones (a response after its acknowledge) are queued once those are done."""
+    """Queue the due writes of the source's instance `source`, then deliver pending ones through its `client` until
+    none is left or the time budget is spent; writes that wait on earlier ones (a response after its acknowledge)
+    are queued once those are done."""
     actor = f"asset:{source.name}/feedback"
     budget = source.feedback_seconds if budget_s is None else budget_s
     queued = queue_writes(wh, source)
@@ -86,11 +89,11 @@ def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = Non
     with ThreadPoolExecutor(max_workers=source.feedback_workers) as pool:
         while time.monotonic() < deadline:
             with wh.connect() as conn:
-                rows = cloud_outbox.claim(conn, source.name, CLAIM_BATCH, actor)
+                rows = cloud_outbox.claim(conn, source.key, CLAIM_BATCH, actor)
                 if not rows:
                     queued = cloud_outbox.enqueue(conn, due, actor)
                     counts["queued"] += queued
-                    rows = cloud_outbox.claim(conn, source.name, CLAIM_BATCH, actor) if queued else []
+                    rows = cloud_outbox.claim(conn, source.key, CLAIM_BATCH, actor) if queued else []
             if not rows:
                 break
             outcomes = _deliver_all(pool, client, pacer, rows)
@@ -102,7 +105,7 @@ def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = Non
 
 
 def _feedback_asset(source: Source) -> dg.AssetsDefinition:
-    mine = f"source_system = '{source.name}'"
+    mine = f"{system_of_sql('source_system')} = '{source.name}'"  # every instance's writes
     documents = ["qb_bills", "qb_bill_payments", "bill_drafts", *staged("stg_payments")] if source.billable else []
     what = "told which documents are in QuickBooks" if source.billable else "given QuickBooks' records"
 
@@ -121,15 +124,19 @@ def _feedback_asset(source: Source) -> dg.AssetsDefinition:
     )
     def feedback(context: dg.AssetExecutionContext):
         wh = context.resources.warehouse.get()
-        with api_failures_final(), getattr(context.resources, source.name).client() as client:
-            counts = deliver_writes(wh, source, client)
+        with wh.connect() as conn:
+            fed = feeds(conn, source)
+        counts: dict[str, Any] = {}
+        for feed in fed:  # each instance's writes through its own connection
+            with api_failures_final(), getattr(context.resources, source.name).client(feed.instance) as client:
+                counts[feed.key] = deliver_writes(wh, feed, client)
         by_status = dict(wh.fetchall(f"SELECT status, count(*) FROM cloud_outbox WHERE {mine} GROUP BY status"))
         with wh.connect() as conn:
-            failed = cloud_outbox.failed(conn, source.name)
+            failed = [f for feed in fed for f in cloud_outbox.failed(conn, feed.key)]
         yield result(
             sum(by_status.values()),
             schema=columns(wh, "cloud_outbox"),
-            this_run=counts,
+            this_run=counts[source.key] if len(counts) == 1 else counts,
             by_status=by_status,
             sample=sample(wh, "cloud_outbox", "updated_at DESC, record_key", mine),
         )

@@ -1,6 +1,7 @@
 """Landing assets generated from the registry: `<source>/raw_<entity>` pulled through the source's client
 incrementally from its cursor watermark (minus the declared overlap), plus the records a webhook run names when the
-client fetches named records (`fetch_<entity>(ids)`)."""
+client fetches named records (`fetch_<entity>(ids)`); every instance a company is fed by lands into its own table
+from its own watermark."""
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -15,6 +16,8 @@ from connectors.core.watermark import later, load_watermark, parse_timestamp, sa
 from connectors.webhooks.queue import named_in
 from sources import registry
 from sources.declaration import Source
+from sources.keys import DEFAULT_INSTANCE
+from warehouse.company_sources import feeds
 
 
 class _Watermarked:
@@ -80,28 +83,39 @@ def _landing_asset(source: Source, entity: str) -> dg.AssetsDefinition:
     def landing(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         wh = context.resources.warehouse.get()
         with wh.connect() as conn:
-            start = load_watermark(conn, source.name, entity)
-        with api_failures_final(), getattr(context.resources, source.name).client() as client:
-            pulled = getattr(client, f"iter_{entity}")(updated_after=resume_from(start, source.cursor_overlap))
-            named = named_in(context.run.tags).get(entity)
-            if named and hasattr(client, f"fetch_{entity}"):  # a webhook named them: pull them whatever their cursor
-                pulled = _and_named(pulled, getattr(client, f"fetch_{entity}"), named, id_field)
-            fetched = _Watermarked(pulled, start, source.entity_cursor_field(entity))
-            figures = steps.land(wh, source, entity, fetched)
-        if fetched.latest and fetched.latest != start:
-            with wh.connect() as conn:
-                save_watermark(conn, source.name, entity, fetched.latest)
+            fed = feeds(conn, source)
+        figures = {feed.key: _land_feed(context, wh, feed, entity, id_field) for feed in fed}
+        mine = figures[source.key]
         return result(
-            figures["rows"],
+            mine["rows"],
             schema=columns(wh, raw),
-            fetched=figures["fetched"],
-            changed=figures["changed"],
-            rejected=figures["rejected"][:20] or None,
-            watermark=fetched.latest,
+            fetched=sum(f["fetched"] for f in figures.values()),
+            changed=sum(f["changed"] for f in figures.values()),
+            rejected=[r for f in figures.values() for r in f["rejected"]][:20] or None,
+            watermark=mine["watermark"],
+            **({"instances": {k: {n: f[n] for n in ("rows", "changed", "watermark")} for k, f in figures.items()}}
+               if len(figures) > 1 else {}),
             sample=sample(wh, raw, "fetched_at DESC, source_id"),
-        )
+        )  # fmt: skip
 
     return landing
+
+
+def _land_feed(context: dg.AssetExecutionContext, wh, feed: Source, entity: str, id_field: str) -> dict[str, Any]:
+    """Land `entity` of one instance of the source from its own watermark, through its own connection."""
+    with wh.connect() as conn:
+        start = load_watermark(conn, feed.key, entity)
+    with api_failures_final(), getattr(context.resources, feed.name).client(feed.instance) as client:
+        pulled = getattr(client, f"iter_{entity}")(updated_after=resume_from(start, feed.cursor_overlap))
+        named = named_in(context.run.tags).get(entity) if feed.instance == DEFAULT_INSTANCE else None
+        if named and hasattr(client, f"fetch_{entity}"):  # a webhook named them: pull them whatever their cursor
+            pulled = _and_named(pulled, getattr(client, f"fetch_{entity}"), named, id_field)
+        fetched = _Watermarked(pulled, start, feed.entity_cursor_field(entity))
+        figures = steps.land(wh, feed, entity, fetched)
+    if fetched.latest and fetched.latest != start:
+        with wh.connect() as conn:
+            save_watermark(conn, feed.key, entity, fetched.latest)
+    return {**figures, "watermark": fetched.latest}
 
 
 def landing_assets(source: Source) -> list[dg.AssetsDefinition]:

@@ -42,6 +42,7 @@ RULE_INPUTS = [
     "qb_accounts",
     "qb_bills",
     "qb_bill_payments",
+    "qb_vendor_credits",
     *staged(
         "stg_purchase_orders",
         "stg_po_lines",

@@ -14,7 +14,7 @@ from transforms.requests import REFERENCE_QUERIES
 
 OUTBOX = {"kinds": stored("sql", "qbxml"), "owners": BOOKS_OWNERS, "metadata": table("qbxml_outbox")}
 MIRROR = ["qb_vendors", "qb_accounts", "qb_items", "qb_bills", "qb_bill_payments", "qb_deleted", "qb_customers",
-          "qb_invoices", "qb_purchase_orders"]  # fmt: skip
+          "qb_invoices", "qb_purchase_orders", "qb_vendor_credits"]  # fmt: skip
 # What the vendor and bill requests are built from: the drafts and what the blocking checks left in quarantine when
 # bill_drafts ran them, every document with its lines and payments, the vendor matches and what QuickBooks holds.
 CHECKED = [*RULE_INPUTS, "bill_drafts", "bill_draft_lines", "qb_vendors", *staged("stg_suppliers")]
@@ -45,17 +45,24 @@ def outbox_vendors(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=[*CHECKED, "outbox_vendors", "qb_purchase_orders", "qb_purchase_order_lines", "qb_bill_item_lines"],
+    deps=[
+        *CHECKED,
+        "outbox_vendors",
+        "qb_purchase_orders",
+        "qb_purchase_order_lines",
+        "qb_bill_item_lines",
+        "qb_vendor_credits",
+    ],
     group_name="outbox",
     **OUTBOX,
     pool=WAREHOUSE_POOL,
     description="BillAdd per ready document version (lines on a QuickBooks PO's lines linked to them); BillMod once "
-    "QuickBooks has an older version; PurchaseOrderAdd/Mod for POs kept in QuickBooks; quarantined documents never "
-    "queued",
+    "QuickBooks has an older version; VendorCreditAdd/Mod for credit memos; PurchaseOrderAdd/Mod for POs kept in "
+    "QuickBooks; quarantined documents never queued",
 )
 def outbox_bills(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
-    ops = ("BillAdd", "BillMod", "PurchaseOrderAdd", "PurchaseOrderMod")
+    ops = ("BillAdd", "BillMod", "VendorCreditAdd", "VendorCreditMod", "PurchaseOrderAdd", "PurchaseOrderMod")
     return _outbox_result(wh, ops, **steps.enqueue_bills(wh))
 
 
@@ -76,7 +83,8 @@ def outbox_bill_payments(warehouse: WarehouseResource) -> dg.MaterializeResult:
     group_name="outbox",
     **OUTBOX,
     pool=WAREHOUSE_POOL,
-    description="VendorQuery, CustomerQuery, AccountQuery, ItemQuery, BillQuery, BillPaymentCheckQuery, "
+    description="VendorQuery, CustomerQuery, AccountQuery, ItemQuery, BillQuery, VendorCreditQuery, "
+    "BillPaymentCheckQuery, "
     "BillPaymentCreditCardQuery, InvoiceQuery and PurchaseOrderQuery (with lines), TxnDeletedQuery and "
     "ListDeletedQuery per company from each mirror table's modified-date watermark",
 )

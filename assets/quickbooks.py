@@ -23,6 +23,7 @@ MIRROR_TABLES = {
     "qb_invoices": ("company, txn_id", "time_modified"),
     "qb_invoice_lines": ("company, txn_id, line_number", "synced_at"),
     "qb_purchase_orders": ("company, txn_id", "time_modified"),
+    "qb_vendor_credits": ("company, txn_id", "time_modified"),
     "qb_purchase_order_lines": ("company, txn_id, line_number", "synced_at"),
     "qb_bill_item_lines": ("company, txn_id, line_number", "synced_at"),
 }
@@ -32,6 +33,8 @@ MIRRORED = {
     "qb_accounts": "QuickBooks chart of accounts as the company file last answered: what bill lines may post to",
     "qb_items": "QuickBooks items as the company file last answered (purchase order lines need one)",
     "qb_bills": "QuickBooks bills (TxnID, amounts, OpenAmount, EditSequence, our ExternalGUID) as last answered",
+    "qb_vendor_credits": "QuickBooks vendor credits (TxnID, RefNumber, vendor, CreditAmount, OpenAmount, "
+    "EditSequence) as last answered: what credit memos became",
     "qb_bill_payments": "QuickBooks bill payments (checks) and the bills they apply to, as last answered",
     "qb_deleted": "Objects deleted in QuickBooks (TxnDeletedQuery/ListDeletedQuery), so the mirror forgets them",
     "qb_customers": "QuickBooks customers and their jobs (ListID, full name, parent, addresses, terms, balance) as "

@@ -17,6 +17,7 @@ from warehouse.config import home
         "qb_vendors",
         "qb_bills",
         "qb_bill_payments",
+        "qb_vendor_credits",
         *staged("stg_purchase_orders", "stg_invoices", "stg_payments", "stg_payment_details"),
         *(feedback_key(s) for s in registry.all_sources() if s.writes_back),
     ],

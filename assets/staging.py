@@ -1,5 +1,5 @@
-"""Canonical staging assets (stg_*): each restages its canonical entity from every declared source that maps onto
-it, through the generic staging engine."""
+"""Canonical staging assets (stg_*): each restages its canonical entity from every instance of every declared source
+that maps onto it, through the generic staging engine."""
 
 from __future__ import annotations
 
@@ -15,15 +15,20 @@ from assets.policies import SOURCE_OWNERS, WAREHOUSE_POOL, stored
 from resources.warehouse import WarehouseResource
 from sources import registry
 from transforms.canonical import CANONICAL
+from warehouse.company_sources import feeds
 
 
 def _stage_all(wh, canonical: str) -> dict[str, Any]:
-    """Restage `canonical` from every source that maps onto it; figures summed over the sources."""
+    """Restage `canonical` from every instance of every source that maps onto it; figures summed over them."""
     total: dict[str, Any] = {"restaged": 0, "quarantined": 0, "rows": 0, "staged_at": None}
     for source in registry.all_sources():
         found = source.entity_for(canonical)
-        if found:
-            figures = steps.stage(wh, source, found[0])
+        if not found:
+            continue
+        with wh.connect() as conn:
+            fed = feeds(conn, source)
+        for feed in fed:
+            figures = steps.stage(wh, feed, found[0])
             total = {
                 "restaged": total["restaged"] + figures["restaged"],
                 "quarantined": total["quarantined"] + figures["quarantined"],

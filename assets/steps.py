@@ -14,7 +14,7 @@ import pandas as pd
 
 from data_checks import quarantine
 from sources.declaration import Source
-from sources.keys import record_key_sql
+from sources.keys import DEFAULT_INSTANCE, record_key_sql
 from transforms import bills, cancellations, names, staging, vendors
 from transforms import requests as rq
 from transforms.canonical import CANONICAL
@@ -23,6 +23,7 @@ from transforms.landing import RAW_COLUMNS, raw_frame
 from transforms.sqltext import ts
 from warehouse import qb_clock
 from warehouse.audit import now, record_from_query
+from warehouse.migrations import landing_table
 from warehouse.outbox import enqueue, enqueue_query
 from warehouse.states import Request
 from warehouse.store import Conn, Warehouse
@@ -37,8 +38,8 @@ def _batches(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
 
 
 def _key(source: Source, entity: str, id_expr: str = "source_id") -> str:
-    """SQL: the record key of `source`'s `entity` row whose id is `id_expr`."""
-    return record_key_sql(f"'{source.name}'", CANONICAL[source.entities[entity].canonical].kind, id_expr)
+    """SQL: the record key of `source`'s `entity` row whose id is `id_expr` (the instance's source key first)."""
+    return record_key_sql(f"'{source.key}'", CANONICAL[source.entities[entity].canonical].kind, id_expr)
 
 
 def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -53,6 +54,7 @@ def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str,
         changed_content = f"CAST({table}.payload AS TEXT) IS DISTINCT FROM CAST(EXCLUDED.payload AS TEXT)"
     else:
         changed_content = f"{table}.source_updated_at IS NULL"
+    _ensure_landing(wh, source, entity)
     for batch in _batches(records, LAND_BATCH):
         frame, bad = raw_frame(batch, stamp, source.entity_id_field(entity), source.entity_cursor_field(entity))
         rejected += bad
@@ -75,11 +77,18 @@ def land(wh: Warehouse, source: Source, entity: str, records: Iterable[dict[str,
         _audit_rows(conn, table, "landed", _key(source, entity), f"fetched_at = {ts(stamp)}")
         conn.execute(
             "INSERT INTO source_pulls (source_system, entity, pulled_at, fetched, changed) VALUES (?, ?, ?, ?, ?)",
-            [source.name, entity, stamp, fetched, changed],
+            [source.key, entity, stamp, fetched, changed],
         )
         total = conn.scalar(f"SELECT count(*) FROM {table}")
         watermark = conn.scalar(f"SELECT max(source_updated_at) FROM {table}")
     return {"fetched": fetched, "changed": changed, "rejected": rejected, "rows": total, "watermark": watermark}
+
+
+def _ensure_landing(wh: Warehouse, source: Source, entity: str) -> None:
+    """Create the landing table of a non-default instance (the migrations create the default instance's)."""
+    if source.instance != DEFAULT_INSTANCE:
+        with wh.connect() as conn:
+            conn.execute(landing_table(wh.backend, source.raw_table(entity)))
 
 
 def _audit_rows(conn: Conn, table: str, action: str, key: str, where: str) -> None:
@@ -95,7 +104,7 @@ def _audit_rows(conn: Conn, table: str, action: str, key: str, where: str) -> No
 def _since(conn: Conn, table: str, source: Source, full: bool) -> datetime | None:
     if full:
         return None
-    return conn.scalar(f"SELECT max(staged_at) FROM {table} WHERE source_system = ?", [source.name])
+    return conn.scalar(f"SELECT max(staged_at) FROM {table} WHERE source_system = ?", [source.key])
 
 
 def stage(wh: Warehouse, source: Source, entity: str, full: bool = False) -> dict[str, Any]:
@@ -104,8 +113,9 @@ def stage(wh: Warehouse, source: Source, entity: str, full: bool = False) -> dic
     stamp = now()
     canonical = CANONICAL[source.entities[entity].canonical]
     table = canonical.table
-    mine = f"source_system = '{source.name}'"
+    mine = f"source_system = '{source.key}'"
     prefix = _key(source, entity, "''")
+    _ensure_landing(wh, source, entity)
     with wh.connect() as conn:
         since = _since(conn, table, source, full)
         for sql in staging.statements(d, source, entity, since, stamp):
@@ -147,13 +157,13 @@ def _name_suppliers(conn: Conn, source: Source, stamp: datetime) -> None:
         "SELECT source_id, supplier_name, "
         f"{record_key_sql('source_system', CANONICAL['suppliers'].kind, 'source_id')} AS record_key "
         f"FROM stg_suppliers WHERE source_system = ? AND staged_at = {ts(stamp)}",
-        [source.name],
+        [source.key],
     )
     if frame.empty:
         return
     named = names.quickbooks_names(frame["supplier_name"])
     staged = conn.stage(
-        pd.DataFrame({"source_system": source.name, "source_id": frame["source_id"], "qb_name": named["qb_name"]}),
+        pd.DataFrame({"source_system": source.key, "source_id": frame["source_id"], "qb_name": named["qb_name"]}),
         like="stg_suppliers",
     )
     conn.execute(
@@ -238,7 +248,8 @@ def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
 
 def enqueue_bills(wh: Warehouse) -> dict[str, int]:
     """Supersede unsent bills of changed or held documents, then queue PurchaseOrderAdd/Mod for the POs kept in
-    QuickBooks, and BillAdd and BillMod for the ready ones (the blocking data checks ran when the drafts were built)."""
+    QuickBooks, BillAdd and BillMod for the ready ones and VendorCreditAdd/Mod for ready credit memos (the blocking
+    data checks ran when the drafts were built)."""
     d = dialect(wh.backend)
     stamp = now()
     with wh.connect() as conn:
@@ -252,11 +263,14 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
         return {
             "held": len(quarantine.held_keys(conn)),
             "superseded": superseded,
-            # POs first: a bill whose PO is on its way waits for it, to link to its lines
+            # items, then POs: a PO waits for its lines' items, a bill whose PO is on its way for it, to link
+            "ItemNonInventoryAdd": _enqueue(conn, rq.po_item_adds(d), "asset:outbox_bills"),
             "PurchaseOrderAdd": _enqueue(conn, rq.purchase_order_adds(d), "asset:outbox_bills"),
             "PurchaseOrderMod": _enqueue(conn, rq.purchase_order_mods(d), "asset:outbox_bills"),
             "BillAdd": _enqueue(conn, rq.bill_adds(d), "asset:outbox_bills"),
             "BillMod": _enqueue(conn, rq.bill_mods(d), "asset:outbox_bills"),
+            "VendorCreditAdd": _enqueue(conn, rq.vendor_credit_adds(d), "asset:outbox_bills"),
+            "VendorCreditMod": _enqueue(conn, rq.vendor_credit_mods(d), "asset:outbox_bills"),
             "TxnVoid": _enqueue(conn, cancellations.voids(d), "asset:outbox_bills"),
         }
 

@@ -1,5 +1,6 @@
-"""Every staged document accounted for, per source and kind (the `document_outcomes` view): billed, on its PO's bill,
-ordered only, held, not eligible by status (which statuses), on its way; the demo's table and the report's."""
+"""Every staged document accounted for, per source and kind (the `document_outcomes` view): billed, credited (a
+vendor credit), on its PO's bill, ordered only, held, not eligible by status (which statuses), on its way; the demo's
+table and the report's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from warehouse.store import Conn
 
 COLUMNS = {  # outcome -> column title, in the order they are shown
     "billed": "billed",
+    "credited": "credited",
     "booked_on_other": "on PO's bill",
     "ordered_only": "ordered only",
     "held": "held",
@@ -56,8 +58,11 @@ def accounted(conn: Conn, company: str | None = None) -> list[Accounted]:
 
 
 def label(entry: Accounted, titles: dict[str, str]) -> str:
-    """e.g. "Coupa PO": the source's title (its name when not declared any more) and the kind of document."""
-    return f"{titles.get(entry.source_system, entry.source_system)} {KINDS.get(entry.source_kind, entry.source_kind)}"
+    """e.g. "Coupa PO", "Coupa emea PO": the source's title (its name when not declared any more), the instance
+    unless it is the default one, and the kind of document."""
+    system, _, instance = entry.source_system.partition("@")
+    source = " ".join(filter(None, (titles.get(system, system), instance)))
+    return f"{source} {KINDS.get(entry.source_kind, entry.source_kind)}"
 
 
 def held_documents(entries: list[Accounted]) -> int:

@@ -18,6 +18,11 @@ BLOCKING_RULES: list[rules.Rule] = [
         rules.account_mapped,
     ),
     rules.Rule(
+        "item_mapped",
+        "every line of a PO kept in QuickBooks as a purchase order (bill_on = invoice) maps to a QuickBooks item",
+        rules.item_mapped,
+    ),
+    rules.Rule(
         "tax_code_mapped",
         "in a company file whose edition takes purchase tax, every bill line maps to a QuickBooks sales tax code",
         rules.tax_code_mapped,

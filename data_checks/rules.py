@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sources import registry
-from sources.keys import record_key_sql
+from sources.keys import record_key_sql, system_of_sql
 from transforms.bills import purchase_key, taxed_company
 from transforms.cancellations import cancelled_bills
+from transforms.items import item_name
 from transforms.policy import setting
 from transforms.requests import payment_details
 from transforms.vendors import FEEDS
@@ -95,6 +96,26 @@ SELECT company, record_key, 'supplier_source_id', reason FROM (
 ORDER BY company, record_key
 """
 
+# A PO the company keeps in QuickBooks as a PurchaseOrder (bill_on = invoice) needs an item on every line: the
+# company's item mapping of the line's source account code, else the item qbsync adds for its QuickBooks account
+# (transforms.items): held until that item is in QuickBooks; an unmapped account holds it until it is mapped.
+_ITEM_MAPPED = f"""
+SELECT l.company, l.record_key,
+       'lines[' || CAST(l.line_number AS TEXT) || '].account_code',
+       'line ' || CAST(l.line_number AS TEXT) || ': source account '
+       || COALESCE('''' || l.account_code || '''', '(none)')
+       || CASE WHEN l.qb_account_name IS NULL
+               THEN ' has no QuickBooks account mapping, so no item: a QuickBooks purchase order line needs one '
+                   || '(qbsync mappings import accounts, or items)'
+               ELSE ' (QuickBooks account ''' || l.qb_account_name || ''') has no QuickBooks item mapping: the PO '
+                   || 'waits for item ''' || {item_name("l.qb_account_name")} || ''', which qbsync adds for that '
+                   || 'account (or map one: qbsync mappings import items)' END
+FROM bill_draft_lines l
+JOIN bill_drafts d ON d.company = l.company AND d.record_key = l.record_key
+WHERE {{scope}} AND d.source_kind = 'purchase_order' AND d.bill_on = 'invoice' AND l.qb_item_name IS NULL
+ORDER BY l.company, l.record_key, l.line_number
+"""
+
 _TOTALS_MATCH = """
 SELECT d.company, d.record_key, 'total_amount',
        CASE WHEN s.line_count IS NULL THEN 'the document has no lines'
@@ -112,36 +133,45 @@ ORDER BY d.company, d.record_key
 """
 
 # Two drafts with the same RefNumber for the same vendor would be two bills finance cannot tell apart; a bill
-# with that RefNumber already in QuickBooks that qbsync did not create means it was keyed in by hand.
-_DEDUP_UNIQUE = """
+# with that RefNumber already in QuickBooks that qbsync did not create means it was keyed in by hand. Bills and
+# vendor credits are apart: a credit memo may share its number with an invoice of the same vendor.
+_TAKEN_IN_QUICKBOOKS = """
+SELECT d.company, d.record_key, 'document_number',
+       'RefNumber ''' || d.document_number || ''' for vendor ''' || d.qb_vendor_name
+       || ''' already exists in QuickBooks as {what}TxnID ' || min(b.txn_id) || ', which qbsync did not create'
+FROM bill_drafts d
+JOIN {table} b ON b.company = d.company AND b.ref_number = d.document_number
+    AND lower(b.vendor_name) = lower(d.qb_vendor_name)
+WHERE {{scope}} AND d.credit IS {credit}
+    AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = d.company AND o.record_key = d.record_key)
+    AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.qb_id = b.txn_id)
+GROUP BY d.company, d.record_key, d.document_number, d.qb_vendor_name
+"""
+_DEDUP_UNIQUE = f"""
 SELECT d.company, d.record_key, 'document_number',
        'RefNumber ''' || d.document_number || ''' for vendor '''
        || COALESCE(d.qb_vendor_name, d.supplier_source_id, '?') || ''' is also used by '
        || string_agg(o.record_key, ', ' ORDER BY o.record_key)
 FROM bill_drafts d
 JOIN bill_drafts o ON o.company = d.company AND o.record_key <> d.record_key
-    AND o.document_number = d.document_number
+    AND o.document_number = d.document_number AND COALESCE(o.credit, FALSE) = COALESCE(d.credit, FALSE)
     AND lower(COALESCE(o.qb_vendor_name, o.supplier_source_id, ''))
         = lower(COALESCE(d.qb_vendor_name, d.supplier_source_id, ''))
-WHERE {scope}
+WHERE {{scope}}
 GROUP BY d.company, d.record_key, d.document_number, d.qb_vendor_name, d.supplier_source_id
 UNION ALL
-SELECT d.company, d.record_key, 'document_number',
-       'RefNumber ''' || d.document_number || ''' for vendor ''' || d.qb_vendor_name
-       || ''' already exists in QuickBooks as TxnID ' || min(b.txn_id) || ', which qbsync did not create'
-FROM bill_drafts d
-JOIN qb_bills b ON b.company = d.company AND b.ref_number = d.document_number
-    AND lower(b.vendor_name) = lower(d.qb_vendor_name)
-WHERE {scope}
-    AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = d.company AND o.record_key = d.record_key)
-    AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.qb_id = b.txn_id)
-GROUP BY d.company, d.record_key, d.document_number, d.qb_vendor_name
+{_TAKEN_IN_QUICKBOOKS.format(what="", table="qb_bills", credit="NOT TRUE")}
+UNION ALL
+{_TAKEN_IN_QUICKBOOKS.format(what="vendor credit ", table="qb_vendor_credits", credit="TRUE")}
 ORDER BY 1, 2
 """
 
 _AMOUNTS_NON_NEGATIVE = """
 SELECT d.company, d.record_key, 'total_amount',
-       'document total ' || CAST(d.total_amount AS TEXT) || ' is negative: QuickBooks needs a vendor credit, not a bill'
+       CASE WHEN d.credit THEN 'credit memo total ' || CAST(-d.total_amount AS TEXT)
+                || ' is above zero: it adds to what is owed, so QuickBooks needs a bill, not a vendor credit'
+            ELSE 'document total ' || CAST(d.total_amount AS TEXT)
+                || ' is negative: QuickBooks needs a vendor credit, not a bill' END
 FROM bill_drafts d WHERE {scope} AND d.total_amount < 0
 UNION ALL
 SELECT company, record_key, 'lines[' || CAST(line_number AS TEXT) || '].' || field,
@@ -201,7 +231,8 @@ SELECT d.company, d.record_key, 'lines.po-number',
        || ', which is not in the warehouse yet: it is booked on that PO''s bill once the PO arrives'
 FROM bill_drafts d
 JOIN stg_invoice_lines l ON l.source_system = d.source_system AND l.invoice_source_id = d.source_id
-WHERE {{scope}} AND d.source_kind = 'invoice' AND d.po_record_key IS NULL AND l.po_number IS NOT NULL
+WHERE {{scope}} AND d.source_kind = 'invoice' AND d.credit IS NOT TRUE AND d.po_record_key IS NULL
+    AND l.po_number IS NOT NULL
     AND l.po_number <> '' AND {setting("bill_on", "d.company", "d.source_system")} = 'po'
 GROUP BY d.company, d.record_key, d.document_number
 ORDER BY 1, 2
@@ -212,7 +243,8 @@ ORDER BY 1, 2
 _BOOKED_ONCE = f"""
 WITH own AS (
     SELECT b.company, b.record_key, b.source_kind, b.document_number, {purchase_key("b")} AS purchase
-    FROM bill_drafts b WHERE b.booked_on IS NULL AND (b.source_kind <> 'purchase_order' OR b.bill_on = 'po'
+    FROM bill_drafts b WHERE b.booked_on IS NULL AND b.credit IS NOT TRUE
+        AND (b.source_kind <> 'purchase_order' OR b.bill_on = 'po'
         -- a PO billed before the company switched to bill_on = invoice still books its purchase
         OR EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key
                    AND o.op = 'BillAdd' AND o.status NOT IN {sql_list(Request.SUPERSEDED, Request.FAILED)}))
@@ -256,6 +288,10 @@ ORDER BY 1, 2
 
 def account_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _ACCOUNT_MAPPED, company)
+
+
+def item_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
+    return _faults(conn, _ITEM_MAPPED, company)
 
 
 def vendor_resolved(conn: Conn, company: str | None) -> pd.DataFrame:
@@ -305,7 +341,7 @@ FROM companies d
 JOIN {FEEDS} fed ON fed.company = d.company
 JOIN ({payment_details()}) x ON x.source_system = fed.source_system
 LEFT JOIN stg_invoices i ON i.source_system = x.source_system AND i.source_id = x.invoice_source_id
-LEFT JOIN {_invoice_labels()} lbl ON lbl.source_system = x.source_system
+LEFT JOIN {_invoice_labels()} lbl ON lbl.source_system = {system_of_sql("x.source_system")}
 WHERE {{scope}} AND NOT EXISTS (
     SELECT 1 FROM bill_drafts b WHERE b.company = d.company AND b.source_system = x.source_system
     AND b.source_kind = 'invoice' AND b.source_id = x.invoice_source_id

@@ -1,5 +1,5 @@
-"""WARN rules: freshness of each source by its schedule, volume spikes against recent pulls, vendors matched by name
-only."""
+"""WARN rules: freshness of each source instance by its source's schedule, volume spikes against its recent pulls,
+vendors matched by name only."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from statistics import median
 
 from data_checks.results import WARN, CheckResult
 from sources.declaration import Source
+from sources.keys import DEFAULT_INSTANCE
 from warehouse.audit import now
+from warehouse.company_sources import feeds
 from warehouse.store import Conn
 
 VOLUME_FACTOR = 3.0  # a pull that changed more than 3x the recent pulls' median
@@ -51,51 +53,62 @@ def _step(field: str) -> int | None:
     return int(field[2:]) if field.startswith("*/") and field[2:].isdigit() else None
 
 
+def _title(feed: Source) -> str:
+    """How a check names one instance of a source: its title, then the instance unless it is the default one."""
+    return feed.title if feed.instance == DEFAULT_INSTANCE else f"{feed.title} {feed.instance}"
+
+
 def freshness(conn: Conn, source: Source, entity: str) -> CheckResult:
-    """The source's entity was pulled within its limit (a pull that found nothing new counts), or it is flagged;
-    a warehouse from before pulls were recorded falls back to the newest landed row."""
-    limit, table = freshness_limit(source), source.raw_table(entity)
-    last = conn.scalar(
-        "SELECT max(pulled_at) FROM source_pulls WHERE source_system = ? AND entity = ?", [source.name, entity]
-    ) or conn.scalar(f"SELECT max(fetched_at) FROM {_ident(table)}")
+    """Every instance of the source pulled its entity within the limit (a pull that found nothing new counts), or
+    it is flagged; a warehouse from before pulls were recorded falls back to the newest landed row."""
+    limit = freshness_limit(source)
     offenders, details, ages = [], {}, {}
-    if last is None:
-        offenders, details[table] = [table], f"{source.title} {entity} has never been pulled"
-    else:
+    for feed in feeds(conn, source):
+        table = feed.raw_table(entity)
+        last = conn.scalar(
+            "SELECT max(pulled_at) FROM source_pulls WHERE source_system = ? AND entity = ?", [feed.key, entity]
+        ) or conn.scalar(f"SELECT max(fetched_at) FROM {_ident(table)}")
+        if last is None:
+            offenders.append(table)
+            details[table] = f"{_title(feed)} {entity} has never been pulled"
+            continue
         age = now() - last
         ages[table] = round(age.total_seconds() / 3600, 2)
         if age > limit:
-            offenders = [table]
-            details[table] = f"{source.title} {entity} last pulled {_hours(age)} ago (limit {_hours(limit)})"
+            offenders.append(table)
+            details[table] = f"{_title(feed)} {entity} last pulled {_hours(age)} ago (limit {_hours(limit)})"
     description = f"{source.title} {entity} pulled within {_hours(limit)} (its schedule: {source.cron})"
     return CheckResult("source_freshness", WARN, description, offenders, details, {"age_hours": ages})
 
 
 def volume_change(conn: Conn, source: Source, entity: str) -> CheckResult:
-    """The last pull's new or changed rows against the median of the recent pulls before it (the first, full load
-    excluded): a spike is flagged; few or none is what an incremental pull usually brings (silence is freshness's
-    concern)."""
-    table = source.raw_table(entity)
-    pulls = [
-        int(r[0])
-        for r in conn.fetchall(
-            "SELECT changed FROM source_pulls WHERE source_system = ? AND entity = ? ORDER BY pulled_at DESC",
-            [source.name, entity],
-        )
-    ]
-    latest, recent = (pulls[0], pulls[1 : VOLUME_HISTORY + 1]) if pulls else (0, [])
-    recent = recent[:-1] if len(pulls) <= VOLUME_HISTORY + 1 else recent  # never the first, full load
-    baseline = median(recent) if recent else None
+    """Each instance's last pull's new or changed rows against the median of its recent pulls before it (the
+    first, full load excluded): a spike is flagged; few or none is what an incremental pull usually brings (silence
+    is freshness's concern). The metrics are the default instance's."""
     result = CheckResult(
-        "volume_change", WARN, f"rows a pull of {table} changes within {VOLUME_FACTOR:g}x of the recent pulls", [], {}
-    )
-    result.metrics.update({"changed_rows": latest, "recent_median": baseline, "pulls_compared": len(recent)})
-    if baseline is not None and latest > VOLUME_FACTOR * max(baseline, VOLUME_BASELINE):
-        result.offenders = [table]
-        result.details[table] = (
-            f"{table}: {latest} rows new or changed in the last pull against a median of {baseline:g} over the "
-            f"{len(recent)} pulls before it"
-        )
+        "volume_change", WARN, f"rows a pull of {source.raw_table(entity)} changes within {VOLUME_FACTOR:g}x of the "
+        "recent pulls", [], {},
+    )  # fmt: skip
+    for feed in feeds(conn, source):
+        table = feed.raw_table(entity)
+        pulls = [
+            int(r[0])
+            for r in conn.fetchall(
+                "SELECT changed FROM source_pulls WHERE source_system = ? AND entity = ? ORDER BY pulled_at DESC",
+                [feed.key, entity],
+            )
+        ]
+        latest, recent = (pulls[0], pulls[1 : VOLUME_HISTORY + 1]) if pulls else (0, [])
+        recent = recent[:-1] if len(pulls) <= VOLUME_HISTORY + 1 else recent  # never the first, full load
+        baseline = median(recent) if recent else None
+        if feed.instance == DEFAULT_INSTANCE:
+            result.metrics.update({"changed_rows": latest, "recent_median": baseline, "pulls_compared": len(recent)})
+        if baseline is not None and latest > VOLUME_FACTOR * max(baseline, VOLUME_BASELINE):
+            result.offenders.append(table)
+            result.details[table] = (
+                f"{table}: {latest} rows new or changed in the last pull against a median of {baseline:g} over the "
+                f"{len(recent)} pulls before it"
+            )
     return result
 
 

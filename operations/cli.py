@@ -35,6 +35,9 @@ def company_set(
     on_cancel: Annotated[
         str | None, typer.Option("--on-cancel", help="hold | void: the unpaid bill of a cancelled document")
     ] = None,
+    vendor_names: Annotated[
+        str | None, typer.Option("--vendor-names", help="keep | follow: a supplier renamed at the source")
+    ] = None,
     source: Annotated[
         list[str] | None, typer.Option("--source", help="system[:instance] to feed the company and set (repeat)")
     ] = None,
@@ -57,6 +60,7 @@ def company_set(
                 vendor_policy=vendor_policy,
                 vendor_sync=vendor_sync,
                 on_cancel=on_cancel,
+                vendor_names=vendor_names,
             )
             if payment_account is not None:
                 changes += filter(None, [set_payment_account(conn, name, payment_account)])
@@ -69,13 +73,13 @@ def company_set(
         typer.echo(
             f"{name}\t{r['source_system']}:{r['source_instance']}\tbill_on={r['bill_on']}\t"
             f"invoice_difference={r['invoice_difference']}\tvendor_policy={r['vendor_policy']}\t"
-            f"vendor_sync={r['vendor_sync']}\ton_cancel={r['on_cancel']}"
+            f"vendor_sync={r['vendor_sync']}\ton_cancel={r['on_cancel']}\tvendor_names={r['vendor_names']}"
         )
 
 
 @mappings_app.command("import")
 def mappings_import(
-    kind: Annotated[str, typer.Argument(help="accounts | cost-centres | items")],
+    kind: Annotated[str, typer.Argument(help="accounts | cost-centres | items | tax-codes | terms")],
     file: Annotated[Path, typer.Argument(help="CSV with a header row: company,source_system,<code>,<qb name>")],
 ) -> None:
     """Load mappings from a CSV; a file with a bad row is refused whole, every bad row named."""

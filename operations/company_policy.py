@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sources import registry
+from sources.keys import DEFAULT_INSTANCE, check_instance
 from warehouse.audit import record
-from warehouse.company_sources import DEFAULT_INSTANCE, POLICY_COLUMNS, enrol
+from warehouse.company_sources import POLICY_COLUMNS, enrol
 from warehouse.store import Conn
 
-COLUMNS = (*POLICY_COLUMNS, "on_cancel")
+COLUMNS = (*POLICY_COLUMNS, "on_cancel", "vendor_names")
 
 CHOICES = {
     "bill_on": ("po", "invoice"),
@@ -15,6 +16,7 @@ CHOICES = {
     "vendor_policy": ("create", "review"),
     "vendor_sync": ("all", "on_demand"),
     "on_cancel": ("hold", "void"),
+    "vendor_names": ("keep", "follow"),
 }
 ACTOR = "cli:company"
 
@@ -24,7 +26,7 @@ def parse_source(text: str) -> tuple[str, str]:
     system, _, instance = text.partition(":")
     if system not in registry.names():
         raise ValueError(f"--source {text}: {system!r} is not a declared source ({', '.join(registry.names())})")
-    return system, instance or DEFAULT_INSTANCE
+    return system, check_instance(instance or DEFAULT_INSTANCE)
 
 
 def set_policy(conn: Conn, company: str, sources: list[str], **policy: str | None) -> list[str]:

@@ -1,4 +1,5 @@
-"""`qbsync mappings import|list`: source account codes, cost centres and items onto QuickBooks names, from CSV.
+"""`qbsync mappings import|list`: source account codes, cost centres, items, tax codes and supplier terms onto
+QuickBooks names, from CSV.
 
 A file is taken whole or not at all: every bad row is reported (its line in the file, the column, why) and
 nothing is written, so an operator never loads half a chart."""
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qbxml.schema import max_length
 from sources import registry
+from sources.keys import system_of
 from warehouse.audit import record
 from warehouse.store import Conn
 
@@ -34,8 +37,10 @@ KINDS = {
     "accounts": MappingKind("account_mappings", "source_account_code", "qb_account_name"),
     "cost-centres": MappingKind("cost_centre_mappings", "cost_centre", "qb_class_name"),
     "items": MappingKind("item_mappings", "source_account_code", "qb_item_name"),
-    # a QuickBooks sales tax code is named in at most 3 characters (SalesTaxCodeRef/FullName)
-    "tax-codes": MappingKind("tax_code_mappings", "source_tax_code", "qb_sales_tax_code", target_max=3),
+    "tax-codes": MappingKind(
+        "tax_code_mappings", "source_tax_code", "qb_sales_tax_code", max_length(("SalesTaxCodeAdd", "Name"))
+    ),
+    "terms": MappingKind("terms_mappings", "source_terms", "qb_terms_name", max_length(("StandardTermsAdd", "Name"))),
 }
 
 
@@ -61,8 +66,8 @@ def parse(kind: str, text: str, companies: set[str]) -> pd.DataFrame:
         bad = [f"{c} is empty" for c, v in values.items() if not v]
         if values["company"] and values["company"] not in companies:
             bad.append(f"company {values['company']!r} does not exist")
-        if values["source_system"] and values["source_system"] not in registry.names():
-            bad.append(f"source_system {values['source_system']!r} is not a declared source")
+        if values["source_system"] and system_of(values["source_system"]) not in registry.names():
+            bad.append(f"source_system {values['source_system']!r} is not a declared source (or source@instance)")
         if len(values[spec.target_column]) > spec.target_max:
             bad.append(f"{spec.target_column} is longer than {spec.target_max} characters")
         key = (values["company"], values["source_system"], values[spec.source_column])

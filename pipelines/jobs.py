@@ -7,23 +7,13 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.feedback import feedback_key
+from assets.quickbooks import MIRROR_TABLES
 from sources import registry
 from sources.declaration import Source
 
 SHARED_SYNC_GROUPS = ("staging", "matching", "outbox")
 RESPONSE_ASSETS = (
-    "qb_vendors",
-    "qb_accounts",
-    "qb_items",
-    "qb_bills",
-    "qb_bill_payments",
-    "qb_deleted",
-    "qb_customers",
-    "qb_invoices",
-    "qb_invoice_lines",
-    "qb_purchase_orders",
-    "qb_purchase_order_lines",
-    "qb_bill_item_lines",
+    *MIRROR_TABLES,  # the qb_mirror multi-asset, whole
     # what the answers unblock (vendors now known, the chart now real, bills now in QuickBooks) is queued at once
     "vendor_matches",
     "bill_drafts",

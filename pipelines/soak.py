@@ -32,6 +32,9 @@ QB_FAULTS = [
     "--slow-rate", "0.03", "--slow-seconds", "1.5",
 ]  # fmt: skip
 DAGSTER_YAML = "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"  # as README asks
+# a Web Connector whose session dropped keeps trying while the bridge still holds it (busy) instead of ending the
+# round: the Web Connector's next scheduled runs, past the bridge's SESSION_IDLE_SECONDS
+BUSY_RETRY_SECONDS = 3 * int(BRIDGE_ENV["QBSYNC_BRIDGE_SESSION_IDLE_SECONDS"])
 MAX_ROUNDS = 40
 DRAIN_ROUNDS = 10  # after the last queueing: sessions in a row that move nothing before the drain gives up
 KILL_ROUNDS = (1, 2)  # round 1 kills a Web Connector, round 2 a bridge
@@ -133,7 +136,7 @@ class Processes:
         return self._spawn(
             "pipelines.cli", "sandbox", "webconnector", "--url", f"http://127.0.0.1:{port}/qbwc",
             "--user", "demo", "--company", str(self.env.company_path), "--until-idle", "--max-sessions", "200",
-            "--noop-wait", "0.1", "--seed", str(seed), *QB_FAULTS,
+            "--noop-wait", "0.1", "--retry-busy-for", str(BUSY_RETRY_SECONDS), "--seed", str(seed), *QB_FAULTS,
         )  # fmt: skip
 
     def dagster_sync(self) -> subprocess.Popen:
@@ -229,8 +232,10 @@ def run_soak(
     folder: Path,
     schema: str,
     progress: Callable[[str], None] = lambda _: None,
+    sources: list[str] | None = None,
 ) -> SoakRun:
-    """One soak on DuckDB (database None) or PostgreSQL (two bridges), checked by the independent checker."""
+    """One soak on DuckDB (database None) or PostgreSQL (two bridges) of `sources` (default: every source with a
+    soak checker), checked by each source's independent checker."""
     from sandbox.demo import DemoEnvironment, _live_work, _queued_work, _requeue_assets, _response_assets
     from sandbox.demo_system import soaked_sources
 
@@ -241,7 +246,7 @@ def run_soak(
     run = SoakRun(backend="postgres" if database else "duckdb", records=records)
     env = DemoEnvironment(
         folder / "run", records=records, faults=True, seed=seed, database=database, schema=schema,
-        dagster_home=dagster_home, progress=progress, sources=soaked_sources(),
+        dagster_home=dagster_home, progress=progress, sources=sources or soaked_sources(),
     )  # fmt: skip
     with env:
         procs = Processes(env, folder)
@@ -312,9 +317,14 @@ def register(app: typer.Typer) -> None:
             "qbsync_soak"
         ),
         seed: Annotated[int, typer.Option("--seed", help="Seed of the data and of every fault")] = 11,
+        source: Annotated[
+            list[str] | None,
+            typer.Option("--source", help="Soak only this source (repeatable; default: every one with a soak checker)"),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
     ) -> None:
         """Soak: every fault knob, kill -9 of the bridge, the Web Connector and a Dagster run; exit 1 unless clean."""
+        from sandbox.demo_system import soaked_sources
         from warehouse.config import home
 
         folder = Path(tempfile.mkdtemp(prefix="soak-", dir=home()))
@@ -323,7 +333,13 @@ def register(app: typer.Typer) -> None:
         def progress(message: str) -> None:
             typer.echo(f"[{time.monotonic() - began:7.1f}s] {message}", err=True)
 
-        run = run_soak(records, database=database or None, seed=seed, folder=folder, schema=schema, progress=progress)
+        unknown = sorted(set(source or ()) - set(soaked_sources()))
+        if unknown:
+            raise typer.BadParameter(f"{', '.join(unknown)}: no soak checker (these have one: {soaked_sources()})")
+        run = run_soak(
+            records, database=database or None, seed=seed, folder=folder, schema=schema, progress=progress,
+            sources=source or None,
+        )  # fmt: skip
         if as_json:
             typer.echo(json.dumps(run.as_json(), default=str))
         else:

@@ -127,7 +127,14 @@ def set_time_zone(conn: Conn, name: str, zone: str | None) -> None:
     record(conn, [{**event, "detail": {"time_zone": zone or None}}])
 
 
-SETTINGS_TABLES = ("company_sources", "account_mappings", "cost_centre_mappings", "item_mappings", "tax_code_mappings")
+SETTINGS_TABLES = (
+    "company_sources",
+    "account_mappings",
+    "cost_centre_mappings",
+    "item_mappings",
+    "tax_code_mappings",
+    "terms_mappings",
+)
 OPEN_STATUSES = ("pending", "retry", "unknown", "sent")
 
 

@@ -77,11 +77,14 @@ def carries_guid(op: str, version: str) -> bool:
 def lookup_query(row: dict) -> tuple[str, dict[str, Any]]:
     """The query that tells whether an Add already reached QuickBooks: by stored ID, else by its natural key
     (a list entry by full name; a transaction by payee/vendor and RefNumber, or TxnDate when it has none).
-    A transaction found this way is ours only when it holds our ExternalGUID (see is_ours)."""
+    A transaction found this way is ours only when it holds our ExternalGUID (see is_ours). A transaction is asked
+    with its lines where its query takes IncludeLineItems: the answer is folded into the mirror as the Add's would
+    have been (a PO's lines are what its bills link to; a later query of the same version brings no lines anew)."""
     obj, body = _obj(row["op"]), _body(row)
+    lines = {"IncludeLineItems": "true"} if _is_txn(obj) and requests.query_takes(obj, "IncludeLineItems") else {}
     if row.get("qb_id"):
         key = "TxnID" if _is_txn(obj) else "ListID"
-        return f"{obj}Query", {key: [row["qb_id"]]}
+        return f"{obj}Query", {key: [row["qb_id"]], **lines}
     if not _is_txn(obj) and body.get("Name"):
         parent = (body.get("ParentRef") or {}).get("FullName")
         name = f"{parent}:{body['Name']}" if parent else body["Name"]
@@ -92,10 +95,10 @@ def lookup_query(row: dict) -> tuple[str, dict[str, Any]]:
         ref_number, txn_date = body.get("RefNumber"), body.get("TxnDate")
         if ref_number:
             refs = {"FromRefNumber": ref_number, "ToRefNumber": ref_number}
-            return f"{obj}Query", {"EntityFilter": who, "RefNumberRangeFilter": refs}
+            return f"{obj}Query", {"EntityFilter": who, "RefNumberRangeFilter": refs, **lines}
         if txn_date and row.get("external_guid"):
             dates = {"FromTxnDate": txn_date, "ToTxnDate": txn_date}
-            return f"{obj}Query", {"TxnDateRangeFilter": dates, "EntityFilter": who}
+            return f"{obj}Query", {"TxnDateRangeFilter": dates, "EntityFilter": who, **lines}
     raise Unsendable(
         f"outcome unknown and a {row['op']} cannot be looked up by a natural key (name, or payee/vendor with "
         "RefNumber or with ExternalGUID and TxnDate): check QuickBooks"

@@ -45,3 +45,9 @@ def render(op: str, fields: Mapping[str, Any], *, version: str, request_id: str)
 def has_query(obj: str) -> bool:
     """Whether qbXML (the newest schema we hold) can query `obj` (e.g. Bill -> BillQueryRq)."""
     return load(schema_versions()[-1]).has_request(f"{obj}Query")
+
+
+def query_takes(obj: str, field: str) -> bool:
+    """Whether the query of `obj` takes `field` (e.g. IncludeLineItems) in every qbXML version we hold."""
+    op = f"{obj}Query"
+    return all(load(v).has_request(op) and load(v).request(op).child(field) is not None for v in schema_versions())

@@ -3,8 +3,10 @@ QuickBooks; each source takes part through its hook (sandbox.demo_system: how a 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import re
 import secrets
 import shutil
@@ -90,7 +92,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run the end-to-end demo on a fresh warehouse (DuckDB, or PostgreSQL) with the sandbox simulators."""
-        with _progress(enabled=not as_json and sys.stdout.isatty()) as show:
+        with _progress(enabled=not as_json and sys.stdout.isatty()) as show, _busy_exits():
             result = run_demo(
                 records=records,
                 faults=faults,
@@ -157,6 +159,33 @@ def run_demo(
         return env.result(round_trips=trips, seconds=round(time.monotonic() - started, 1), resent=resent)
 
 
+class DemoBusy(RuntimeError):
+    """Another demo (or soak, or test) is running in the same folder: starting would delete its warehouse and company
+    file under it (its bridge then reads this run's companies and fails authentication, its runs this run's
+    connections to simulators that are gone, and it hangs or fails)."""
+
+
+def _hold(folder: Path):
+    """An exclusive lock on `folder` for the life of a run (a file beside it, so the folder can be emptied): the open
+    lock file, closed to release it; DemoBusy when another run holds it."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(folder.parent / f".{folder.name}.lock", "a+")  # noqa: SIM115 - held open for the run
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "another process"
+        lock.close()
+        raise DemoBusy(
+            f"another qbsync demo ({holder}) is running in {folder}: wait for it to finish, or give this one its own "
+            "folder (QBSYNC_HOME=/some/other/folder qbsync demo)"
+        ) from None
+    lock.truncate(0)
+    lock.write(f"pid {os.getpid()}")
+    lock.flush()
+    return lock
+
+
 class DemoEnvironment:
     """The demo's parts, alive from `with` to its end so a run can be repeated on the same state: a fresh folder
     with the DuckDB warehouse and the company file, each source's generated data served by its simulator (its
@@ -202,6 +231,14 @@ class DemoEnvironment:
         self.qb_faults = Faults(seed=seed, transient_rate=0.05, lose_response_rate=0.05) if faults else None
 
     def __enter__(self) -> DemoEnvironment:
+        self._lock = _hold(self.folder)  # before the folder is emptied: never under another run's feet
+        try:
+            return self._enter()
+        except BaseException:
+            self._lock.close()
+            raise
+
+    def _enter(self) -> DemoEnvironment:
         import dagster as dg
 
         from sandbox.demo_system import DEMO_INSTANCE
@@ -248,8 +285,11 @@ class DemoEnvironment:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._stack.close()
-        self.warehouse.close()
+        try:
+            self._stack.close()
+            self.warehouse.close()
+        finally:
+            self._lock.close()
 
     def sync(self) -> None:
         """Land what changed in every source, restage, match, check (quarantine/release) and queue the requests."""
@@ -349,7 +389,9 @@ class DemoEnvironment:
         books = Books.read(self.company_path)
         verdicts = {name: system.verify(books, self.policy(name)) for name, system in self.systems.items()}
         explained = set().union(*(v.bills for v in verdicts.values()))
+        credited = set().union(*(v.credits for v in verdicts.values()))
         unexplained = sum(1 for b in books.bills if b.get("RefNumber") not in explained)
+        unexplained += sum(1 for c in books.vendor_credits if c.get("RefNumber") not in credited)
         return DemoResult(
             sources={name: system.landed(wh) for name, system in self.systems.items()},
             verified={
@@ -358,7 +400,12 @@ class DemoEnvironment:
             },
             faults_fired={name: system.faults_fired() for name, system in self.systems.items()},
             outbox=_outbox_counts(wh),
-            quickbooks={"vendors": len(books.vendors), "bills": len(books.bills), "bill_payments": len(books.payments)},
+            quickbooks={
+                "vendors": len(books.vendors),
+                "bills": len(books.bills),
+                "vendor_credits": len(books.vendor_credits),
+                "bill_payments": len(books.payments),
+            },
             duplicates=_duplicates(books),
             double_booked=sum(v.figures.get("double_booked", 0) for v in verdicts.values()),
             unreconciled=unexplained + sum(v.figures.get("unreconciled", 0) for v in verdicts.values()),
@@ -373,6 +420,16 @@ class DemoEnvironment:
 
 
 # -- pieces ----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _busy_exits() -> Iterator[None]:
+    """A demo already running in this QBSYNC_HOME: say so and exit 1, no traceback."""
+    try:
+        yield
+    except DemoBusy as exc:
+        typer.echo(f"qbsync demo: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _accounted(wh) -> list[Accounted]:
@@ -491,11 +548,13 @@ def _outbox_counts(wh) -> dict[str, int]:
 
 
 def _duplicates(books) -> int:
-    """Objects that repeat another: vendors by AccountNumber, bills by (vendor, RefNumber), payments by RefNumber."""
+    """Objects that repeat another: vendors by AccountNumber, bills and vendor credits by (vendor, RefNumber),
+    payments by RefNumber."""
     from sandbox.demo_system import ref_name
 
     keys = Counter(("vendor", v.get("AccountNumber")) for v in books.vendors if v.get("AccountNumber"))
     keys += Counter(("bill", ref_name(b, "VendorRef"), b.get("RefNumber")) for b in books.bills)
+    keys += Counter(("credit", ref_name(c, "VendorRef"), c.get("RefNumber")) for c in books.vendor_credits)
     keys += Counter(("payment", p.get("RefNumber")) for p in books.payments if p.get("RefNumber"))
     return sum(n - 1 for n in keys.values())
 

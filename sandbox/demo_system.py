@@ -41,9 +41,9 @@ figure `second_sync_writes`, 0 is the goal); when some hook's `revise()` then ch
 re-deliveries), syncs and delivers once more (the second act); then reports `landed(warehouse)` (rows per raw table),
 `faults_fired()` (the scaffold's counters) and `verify(books, policy)` (`books.path` is the company file, for a
 hook that judges more of it); `qbsync soak` also asks each hook for `soak_check(env)`, its detailed verdict
-(optional). In a `Verdict`, figures named
-`double_booked` and `unreconciled` add into the demo's totals (0 is the goal), a bill of the company file that no
-hook lists in `bills` counts as unreconciled, and every figure is printed and returned by `--json` per source.
+(optional). In a `Verdict`, figures named `double_booked` and `unreconciled` add into the demo's totals (0 is
+the goal), a bill of the company file that no hook lists in `bills` (a vendor credit none lists in `credits`) counts
+as unreconciled, and every figure is printed and returned by `--json` per source.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class DemoOptions:
 @dataclass(frozen=True)
 class Books:
     """The sandbox company file as the demo read it after delivery: Vendor, Bill, BillPaymentCheck, Account,
-    BillPaymentCreditCard and PurchaseOrder objects, and where the file is."""
+    BillPaymentCreditCard, PurchaseOrder and VendorCredit objects, and where the file is."""
 
     vendors: list[dict[str, Any]]
     bills: list[dict[str, Any]]
@@ -90,6 +90,7 @@ class Books:
     accounts: list[dict[str, Any]] = field(default_factory=list)
     card_payments: list[dict[str, Any]] = field(default_factory=list)
     purchase_orders: list[dict[str, Any]] = field(default_factory=list)
+    vendor_credits: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
 
     @classmethod
@@ -97,7 +98,15 @@ class Books:
         from sandbox.quickbooks.company import CompanyFile
 
         with CompanyFile(path) as company:
-            kinds = ("Vendor", "Bill", "BillPaymentCheck", "Account", "BillPaymentCreditCard", "PurchaseOrder")
+            kinds = (
+                "Vendor",
+                "Bill",
+                "BillPaymentCheck",
+                "Account",
+                "BillPaymentCreditCard",
+                "PurchaseOrder",
+                "VendorCredit",
+            )
             return cls(*(company.objects(kind) for kind in kinds), path=path)
 
     def bill_amounts(self) -> dict[str, Decimal]:
@@ -110,10 +119,12 @@ class Books:
 
 @dataclass
 class Verdict:
-    """A source's judgement of the company file: the bills it explains (RefNumbers) and its named figures."""
+    """A source's judgement of the company file: the bills and vendor credits it explains (RefNumbers) and its named
+    figures."""
 
     bills: set[str]
     figures: dict[str, int] = field(default_factory=dict)
+    credits: set[str] = field(default_factory=set)
 
 
 class DemoSystem:

@@ -3,9 +3,12 @@ defaults, schedule, webhook scheme, client and feedback flows. Plain data; the s
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+from sources.keys import DEFAULT_INSTANCE, check_instance, source_key
 
 Path_ = tuple[str, ...]  # a JSON path in a landed payload
 
@@ -50,15 +53,19 @@ class Entity:
     # canonical column -> the payload field it comes from, as a reason in a shared check names it (a column of the
     # lines: shown as <lines_key>[n].<label>), e.g. a payment detail's invoice_source_id -> "payable-id"
     labels: dict[str, str] = field(default_factory=dict)
-    optional: tuple[str, ...] = ()  # optional canonical line columns its lines SELECT gives (e.g. po_line_number)
+    # optional canonical columns its SELECTs give (e.g. a supplier's terms, an invoice line's po_line_number)
+    optional: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Billable:
-    """A canonical document kind (purchase_orders | invoices) that becomes a QuickBooks bill in these statuses."""
+    """A canonical document kind (purchase_orders | invoices) that becomes a QuickBooks bill in these statuses, and a
+    QuickBooks vendor credit in the `credits` statuses (a credit memo: its amounts as the source states them, below
+    zero, are the credit's with the sign turned)."""
 
     canonical: str
     statuses: tuple[str, ...]
+    credits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,7 @@ class Source:
     webhook: Webhook | None = None
     cron: str = "*/15 * * * *"  # schedule of the source's sync, overridable by QBSYNC_<NAME>_CRON
     sql_dir: Path | None = None  # folder of the mapping .sql files (default: sql/ beside the declaration)
+    instance: str = DEFAULT_INSTANCE  # which tenant a feed (`feed(instance)`) lands, stages and writes back
 
     @property
     def writes_back(self) -> bool:
@@ -192,8 +200,18 @@ class Source:
         """The Dagster asset key path of the entity's landing asset: <name>/raw_<entity>."""
         return [self.name, f"raw_{entity}"]
 
+    @property
+    def key(self) -> str:
+        """The source_system value (and record-key prefix) of this instance's rows: `coupa`, `coupa@emea`."""
+        return source_key(self.name, self.instance)
+
+    def feed(self, instance: str) -> Source:
+        """This source as its instance `instance` (a tenant a company is fed by) lands, stages and writes it."""
+        return dataclasses.replace(self, instance=check_instance(instance))
+
     def raw_table(self, entity: str) -> str:
-        return f"raw_{self.name}_{entity}"
+        """The landing table of `entity` for this instance: raw_coupa_invoices, raw_coupa__emea_invoices."""
+        return f"raw_{self.key.replace('@', '__')}_{entity}"
 
     def mapping_sql(self, name: str) -> str:
         """The text of `<sql_dir>/<name>.sql` (an entity's mapping, or a shared lines SELECT)."""

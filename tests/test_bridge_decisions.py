@@ -44,7 +44,16 @@ def test_lookups_by_natural_key_or_stored_id():
     assert fields["RefNumberRangeFilter"] == {"FromRefNumber": "INV-1", "ToRefNumber": "INV-1"}
     sub = _row("AccountAdd", {"AccountAdd": {"Name": "Pens", "ParentRef": {"FullName": "Office Supplies"}}})
     assert lookup_query(sub) == ("AccountQuery", {"FullName": ["Office Supplies:Pens"]})
-    assert lookup_query(_row("BillAdd", BILL, qb_id="T-9")) == ("BillQuery", {"TxnID": ["T-9"]})
+    # a transaction with its lines: the answer fills the mirror as the Add's would have (a PO's lines, for its bills)
+    lines = {"IncludeLineItems": "true"}
+    assert lookup_query(_row("BillAdd", BILL, qb_id="T-9")) == ("BillQuery", {"TxnID": ["T-9"], **lines})
+    assert fields["IncludeLineItems"] == "true"
+    credit = {"VendorCreditAdd": {"VendorRef": {"FullName": "Acme"}, "RefNumber": "INV-1-CM"}}
+    assert lookup_query(_row("VendorCreditAdd", credit)) == ("VendorCreditQuery", {
+        "EntityFilter": {"FullName": ["Acme"]},
+        "RefNumberRangeFilter": {"FromRefNumber": "INV-1-CM", "ToRefNumber": "INV-1-CM"}, **lines})  # fmt: skip
+    po = {"PurchaseOrderAdd": {"VendorRef": {"FullName": "Acme"}, "RefNumber": "4500001239"}}
+    assert lookup_query(_row("PurchaseOrderAdd", po))[1]["IncludeLineItems"] == "true"
     by_id = _row("BillAdd", {"BillAdd": {"VendorRef": {"ListID": "80000001-1"}, "RefNumber": "INV-1"}})
     assert lookup_query(by_id)[1]["EntityFilter"] == {"ListID": ["80000001-1"]}
     with pytest.raises(Unsendable, match="RefNumber"):

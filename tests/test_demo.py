@@ -126,3 +126,20 @@ def test_demo_on_postgresql_with_every_fault_has_no_duplicate_and_no_loss(home, 
     assert out["outbox"]["pending"] == 0 and out["outbox"]["failed"] == 0
     assert out["quickbooks"]["bills"] > 0 and out["quickbooks"]["bill_payments"] > 0
     _procurify_verified(out["verified"]["procurify"])
+
+
+def test_a_second_demo_in_the_same_home_is_refused_and_leaves_the_running_one_alone(home):
+    from sandbox.demo import DemoBusy, DemoEnvironment, _hold
+
+    folder = home / "demo"
+    with DemoEnvironment(folder, records=10, sources=["jaggaer"]) as running:
+        company = running.company_path.read_bytes()
+        with (
+            pytest.raises(DemoBusy, match="another qbsync demo"),
+            DemoEnvironment(folder, records=10, sources=["jaggaer"]),
+        ):
+            pass
+        assert running.company_path.read_bytes() == company and (folder / "warehouse.duckdb").exists()
+        refused = CliRunner().invoke(app, ["demo", "--records", "10"])
+        assert refused.exit_code == 1 and "QBSYNC_HOME" in refused.output
+    _hold(folder).close()  # released when the first run ended

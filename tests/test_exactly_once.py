@@ -1,6 +1,7 @@
 """Exactly-once where answers go missing: every Add is looked up before it is sent again, by ExternalGUID for
-transactions (a hand-keyed bill with our RefNumber is not ours), payments by payee and RefNumber, replays look up
-first, and a slow QuickBooks answering late into a silent session never gets its bills added twice.
+transactions (bills and vendor credits; a hand-keyed bill with our RefNumber is not ours), payments by payee and
+RefNumber, replays look up first, and a slow QuickBooks answering late into a silent session never gets its bills
+added twice.
 
 The oracle is the sandbox company file (what QuickBooks holds), never the outbox's own bookkeeping."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pandas as pd
+import pytest
 from bridge_support import (
     COMPANY,
     FAST,
@@ -31,9 +33,9 @@ from warehouse.outbox import enqueue
 VENDOR = "Vendor 00000"
 
 
-def _bills(path) -> Counter:
+def _bills(path, kind: str = "Bill") -> Counter:
     with CompanyFile(path) as books:
-        return Counter((b["VendorRef"]["FullName"], b["RefNumber"]) for b in books.objects("Bill"))
+        return Counter((b["VendorRef"]["FullName"], b["RefNumber"]) for b in books.objects(kind))
 
 
 def _outbox(wh, dedup_key: str) -> dict:
@@ -43,16 +45,16 @@ def _outbox(wh, dedup_key: str) -> dict:
         )[0]
 
 
-def _queue_bills(wh, count: int) -> list[str]:
-    """`count` BillAdds for "Vendor 00000" (already in the company file); their dedup keys."""
+def _queue_bills(wh, count: int, kind: str = "Bill") -> list[str]:
+    """`count` BillAdds (or VendorCreditAdds) for "Vendor 00000" (already in the company file); their dedup keys."""
     rows = [
         (
             COMPANY,
-            "BillAdd",
+            f"{kind}Add",
             f"coupa:invoice:{i}:v1",
             f"coupa:invoice:{i}",
             {
-                "BillAdd": {
+                f"{kind}Add": {
                     "VendorRef": {"FullName": VENDOR},
                     "TxnDate": "2024-03-01",
                     "RefNumber": f"INV-{i}",
@@ -73,11 +75,12 @@ def _books_with_vendor(path) -> dict:
         return qb_add(books, "VendorAdd", {"Name": VENDOR})
 
 
-def test_lost_bill_answer_is_resolved_by_external_guid(warehouse, tmp_path):
+@pytest.mark.parametrize("kind", ["Bill", "VendorCredit"])
+def test_lost_bill_answer_is_resolved_by_external_guid(warehouse, tmp_path, kind):
     add_company(warehouse)
     path = tmp_path / "qb.sqlite"
     _books_with_vendor(path)
-    keys = _queue_bills(warehouse, 4)
+    keys = _queue_bills(warehouse, 4, kind)
     with running_bridge(warehouse, **FAST) as bridge:
         with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
             assert connector(bridge, lossy).run_session().dropped_applied
@@ -85,11 +88,11 @@ def test_lost_bill_answer_is_resolved_by_external_guid(warehouse, tmp_path):
         with CompanyFile(path) as healthy:
             connector(bridge, healthy).run_until_idle()
     assert statuses(warehouse) == {"done": 4}
-    assert _bills(path) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(4)})
+    assert _bills(path, kind) == Counter({(VENDOR, f"INV-{i}"): 1 for i in range(4)})
     row = _outbox(warehouse, keys[0])
     assert row["external_guid"] == external_guid(COMPANY, keys[0])
     with CompanyFile(path) as books:
-        ours = {b["TxnID"]: b for b in books.objects("Bill")}[row["qb_id"]]
+        ours = {b["TxnID"]: b for b in books.objects(kind)}[row["qb_id"]]
     assert ours["ExternalGUID"] == row["external_guid"] and ours["RefNumber"] == "INV-0"
     with warehouse.connect() as conn:
         events = Counter(e for (e,) in conn.fetchall("SELECT event FROM audit_log WHERE actor = 'bridge'"))
@@ -215,3 +218,31 @@ def test_slow_quickbooks_and_a_second_session_add_nothing_twice(warehouse, tmp_p
         events = Counter(e for (e,) in conn.fetchall("SELECT event FROM audit_log WHERE actor = 'bridge'"))
         linked = conn.scalar("SELECT count(*) FROM qbxml_outbox WHERE qb_id IS NOT NULL AND add_batch_id IS NULL")
     assert events["waiting"] == 4 and events["done"] == 4 and linked == 4
+
+
+def test_a_purchase_order_whose_answer_was_lost_reaches_the_mirror_with_its_lines(warehouse, tmp_path):
+    """The lookup asks for the lines: a PO settled by it is mirrored whole, so its receipts' bills can link to it (a
+    later query of the same EditSequence would not bring the lines anew)."""
+    from warehouse.qb_mirror import fold_pending
+
+    add_company(warehouse)
+    path = tmp_path / "qb.sqlite"
+    _books_with_vendor(path)
+    lines = [{"ItemRef": {"FullName": "Printer Paper"}, "Quantity": "4", "Rate": "12.40"},
+             {"ItemRef": {"FullName": "Consulting"}, "Quantity": "1", "Rate": "640.00"}]  # fmt: skip
+    body = {"VendorRef": {"FullName": VENDOR}, "TxnDate": "2024-03-01", "RefNumber": "4500001239",
+            "PurchaseOrderLineAdd": lines}  # fmt: skip
+    row = (COMPANY, "PurchaseOrderAdd", "jaggaer:po:4500001239:v1", "jaggaer:po:4500001239", {"PurchaseOrderAdd": body})
+    frame = pd.DataFrame([row], columns=["company", "op", "dedup_key", "record_key", "payload"])
+    with warehouse.connect() as conn:
+        enqueue(conn, frame)
+    with running_bridge(warehouse, **FAST) as bridge:
+        with CompanyFile(path, faults=Faults(lose_response_rate=1.0)) as lossy:
+            assert connector(bridge, lossy).run_session().dropped_applied
+        with CompanyFile(path) as healthy:
+            connector(bridge, healthy).run_until_idle()
+    assert statuses(warehouse) == {"done": 1}
+    with warehouse.connect() as conn:
+        fold_pending(conn)
+        mirrored = conn.fetchall("SELECT item_name, quantity FROM qb_purchase_order_lines ORDER BY line_number")
+    assert [(name, float(q)) for name, q in mirrored] == [("Printer Paper", 4.0), ("Consulting", 1.0)]

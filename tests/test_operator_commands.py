@@ -38,6 +38,9 @@ def test_company_set_changes_policy_per_source_and_audits_each_change(cli, wareh
     assert [e["company"] for e in _events(warehouse, "bill_on set")] == ["acme"]
     assert len(_events(warehouse, "vendor_sync set")) == 1
     assert "nothing changed" in cli("company", "set", "acme", "--bill-on", "invoice", "--source", "coupa").stdout
+    out = cli("company", "set", "acme", "--vendor-names", "follow").stdout
+    assert "acme coupa:default: vendor_names keep -> follow" in out and "vendor_names=follow" in out
+    assert len(_events(warehouse, "vendor_names set")) == 2  # both instances
 
     bad = cli("company", "set", "acme", "--bill-on", "receipt", ok=False)
     assert bad.exit_code == 1 and "--bill-on receipt: choose one of po, invoice" in bad.output
@@ -79,6 +82,13 @@ def test_mappings_import_whole_file_or_nothing_and_list(cli, warehouse, tmp_path
     items = tmp_path / "items.csv"
     items.write_text("company,source_system,source_account_code,qb_item_name\nacme,coupa,6100-100,Supplies item\n")
     cli("mappings", "import", "items", str(items))
+    terms = tmp_path / "terms.csv"
+    terms.write_text("company,source_system,source_terms,qb_terms_name\nacme,coupa,2/10 Net 30,2% 10 Net 30\n")
+    cli("mappings", "import", "terms", str(terms))
+    long_terms = tmp_path / "long.csv"
+    long_terms.write_text(f"company,source_system,source_terms,qb_terms_name\nacme,coupa,Net 99,{'N' * 32}\n")
+    refused = cli("mappings", "import", "terms", str(long_terms), ok=False).output
+    assert "line 2: qb_terms_name is longer than 31 characters" in refused
 
     listed = cli("mappings", "list", "--company", "acme").stdout.splitlines()
     assert listed == [
@@ -87,6 +97,7 @@ def test_mappings_import_whole_file_or_nothing_and_list(cli, warehouse, tmp_path
         "accounts\tacme\tcoupa\t6300-200\tTravel",
         "cost-centres\tacme\tcoupa\t100\tAdmin",
         "items\tacme\tcoupa\t6100-100\tSupplies item",
+        "terms\tacme\tcoupa\t2/10 Net 30\t2% 10 Net 30",
     ]
     assert {e["record_key"] for e in _events(warehouse, "mapped")} >= {
         "mapping:accounts:coupa:6100-100",

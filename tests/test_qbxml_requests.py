@@ -159,6 +159,38 @@ REQUESTS = {
         },
     ),
     "purchase_order_query": ("PurchaseOrderQuery", {"RefNumber": ["PO-1"]}),
+    "vendor_credit_add": (
+        "VendorCreditAdd",
+        {
+            "VendorCreditAdd": {
+                "VendorRef": {"FullName": "Acme"},
+                "TxnDate": "2024-03-01",
+                "RefNumber": "INV-1-CM",
+                "Memo": "JAGGAER invoice INV-1-CM",
+                "ExpenseLineAdd": [{"AccountRef": {"FullName": "Expenses:Office"}, "Amount": "24.80"}],
+            }
+        },
+    ),
+    "vendor_credit_mod": (
+        "VendorCreditMod",
+        {
+            "VendorCreditMod": {
+                "TxnID": "2B-1712",
+                "EditSequence": "9",
+                "RefNumber": "INV-1-CM",
+                "ExpenseLineMod": [
+                    {"TxnLineID": "-1", "AccountRef": {"FullName": "Expenses:Office"}, "Amount": "12.40"}
+                ],
+            }
+        },
+    ),
+    "vendor_credit_query_lookup": (
+        "VendorCreditQuery",
+        {
+            "EntityFilter": {"FullName": ["Acme"]},
+            "RefNumberRangeFilter": {"FromRefNumber": "INV-1-CM", "ToRefNumber": "INV-1-CM"},
+        },
+    ),
     "txn_deleted_query": (
         "TxnDeletedQuery",
         {
@@ -306,6 +338,8 @@ def test_every_reference_query_the_outbox_sends_is_schema_valid(op, since, versi
 
 LOOKED_UP = {
     "BillAdd": {"BillAdd": {"VendorRef": {"FullName": "Acme"}, "RefNumber": "INV-1"}},
+    "PurchaseOrderAdd": {"PurchaseOrderAdd": {"VendorRef": {"FullName": "Acme"}, "RefNumber": "PO-1"}},
+    "VendorCreditAdd": {"VendorCreditAdd": {"VendorRef": {"FullName": "Acme"}, "RefNumber": "INV-1-CM"}},
     "BillPaymentCheckAdd": {"BillPaymentCheckAdd": {"PayeeEntityRef": {"ListID": "80-1"}, "RefNumber": "CHK-9"}},
     "ReceivePaymentAdd": {"ReceivePaymentAdd": {"CustomerRef": {"FullName": "C"}, "TxnDate": "2024-05-01"}},
     "VendorAdd": {"VendorAdd": {"Name": "Acme"}},

@@ -40,10 +40,24 @@ def _assert_clean(run) -> None:
 
 
 def test_short_soak_on_duckdb(tmp_path):
-    _assert_clean(run_soak(RECORDS, database=None, seed=11, folder=tmp_path, schema="unused"))
+    run = run_soak(RECORDS, database=None, seed=11, folder=tmp_path, schema="unused")
+    _assert_clean(run)
+    _assert_jaggaer_clean(run)
 
 
 def test_short_soak_on_postgresql_with_two_bridges(pg_warehouse, tmp_path):
     run = run_soak(RECORDS, database=pg_warehouse.url, seed=12, folder=tmp_path, schema=pg_warehouse.schema)
     assert run.backend == "postgres"
     _assert_clean(run)
+    _assert_jaggaer_clean(run)
+
+
+def _assert_jaggaer_clean(run) -> None:
+    """JAGGAER's checker (its POs, receipts and credit memos, from its generator's truth): every QuickBooks PO, bill
+    and vendor credit once, its planted bad receipts held with their reasons."""
+    jaggaer = run.reports["jaggaer"]
+    assert jaggaer.clean, "\n".join(jaggaer.lines())
+    for kind in ("purchase_orders", "bills", "vendor_credits"):
+        figures = jaggaer.kinds[kind]
+        assert figures.expected > 0 and figures.present == figures.expected, kind
+    assert sum(jaggaer.held.values()) > 0

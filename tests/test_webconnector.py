@@ -172,6 +172,17 @@ def test_iterators_work_within_one_session(company):
     assert names == list("CDEFG") and summary.round_trips == 3
 
 
+def test_busy_is_not_idle_when_asked_to_try_again(company):
+    """A bridge still holding a dropped session answers busy: by default the run stops there (the next scheduled run
+    comes back); with busy_retry_seconds the run tries again and does the work once the bridge lets go."""
+    with ScriptedServer(vendor_adds("A"), auth=["busy"]) as server:
+        assert [s.authenticated for s in connector(server, company).run_until_idle()] == ["busy"]
+    with ScriptedServer(vendor_adds("A"), auth=["busy", "busy", "", "none"]) as server:
+        summaries = connector(server, company, busy_retry_seconds=60).run_until_idle()
+    assert [s.authenticated for s in summaries] == ["busy", "busy", "", "none"] and summaries[2].requests == 1
+    assert [v["Name"] for v in company.objects("Vendor")] == ["A"]
+
+
 def test_run_until_idle_and_the_cli_print_one_summary_per_session(company, tmp_path):
     with ScriptedServer(vendor_adds("A")) as server:
         summaries = connector(server, company).run_until_idle()

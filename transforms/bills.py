@@ -10,8 +10,14 @@ account and cost centre), `invoice_difference = adjust` makes the PO's bill the 
 so a BillMod), `hold` leaves the PO's bill and the data checks hold the invoice. An invoice without a billed PO is
 a bill of its own. The invoice's PO is resolved from its lines whichever of the two was staged first.
 
+A credit memo (a document in one of its kind's `credits` statuses) is a draft with `credit` true: a QuickBooks
+VendorCredit, never a bill and never booked on another's bill, whose total, line amounts and quantities are the
+source's with the sign turned (a credit of 100 where the source states -100), so the same checks hold it.
+
 A line's QuickBooks account is the company's mapping of the source's account code, kept only when QuickBooks
-has that account (active) in its chart; otherwise NULL, which holds the whole document. The cost centre maps
+has that account (active) in its chart; otherwise NULL, which holds the whole document. Its item (what a QuickBooks
+PO line needs) is the company's item mapping of the code, else the item created for its QuickBooks account
+(transforms.items). The cost centre maps
 to a QuickBooks class (optional). A vendor under review leaves qb_vendor_name NULL, which also holds it.
 """
 
@@ -22,8 +28,9 @@ from datetime import datetime
 
 from qbxml.editions import purchase_tax_countries
 from sources import registry
-from sources.keys import record_key_sql
+from sources.keys import record_key_sql, system_of_sql
 from transforms.canonical import CANONICAL, Canonical
+from transforms.items import created_items
 from transforms.policy import setting
 from transforms.sqltext import ts
 from transforms.vendors import FEEDS
@@ -40,7 +47,7 @@ INVOICE_KIND = CANONICAL["invoices"].kind
 _DRAFT_COLUMNS = (
     "company, record_key, source_system, source_kind, source_id, source_version, document_number, "
     "supplier_source_id, vendor_record_key, qb_vendor_name, txn_date, due_date, memo, currency, total_amount, "
-    "line_total, built_at, po_record_key, booked_on, revision, bill_on"
+    "line_total, built_at, po_record_key, booked_on, revision, bill_on, credit"
 )
 _LINE_COLUMNS = (
     "company, record_key, line_number, account_code, cost_centre, qb_account_name, qb_class_name, description, "
@@ -96,15 +103,24 @@ _DOCUMENTS = (
 
 
 def billable() -> str:
-    """SQL derived table (source_system, source_kind, status, title) of the statuses in which each declared source's
-    documents become bills."""
+    """SQL derived table (source_system, source_kind, status, title, txn) of the statuses in which each declared
+    source's documents become bills (txn 'Bill') or vendor credits (txn 'VendorCredit')."""
     rows = [
-        (s.name, CANONICAL[b.canonical].source_kind, status, s.title)
+        (s.name, CANONICAL[b.canonical].source_kind, status, s.title, txn)
         for s in registry.all_sources()
         for b in s.billable
-        for status in b.statuses
+        for txn, statuses in (("Bill", b.statuses), ("VendorCredit", b.credits))
+        for status in statuses
     ]
-    return registry.values_sql(("source_system", "source_kind", "status", "title"), rows)
+    return registry.values_sql(("source_system", "source_kind", "status", "title", "txn"), rows)
+
+
+CREDIT = "(bs.txn = 'VendorCredit')"  # on a row of billable() `bs`: the document is a vendor credit
+
+
+def _signed(expr: str, credit: str) -> str:
+    """SQL: `expr` as the QuickBooks transaction states it: with the sign turned when `credit` holds."""
+    return f"CASE WHEN {credit} THEN -({expr}) ELSE {expr} END"
 
 
 def taxed_company(company: str) -> str:
@@ -120,7 +136,7 @@ def _lacks_tax_code(line: str) -> str:
 
 def _rebuild_set(since: datetime | None) -> str:
     """Documents (per company) whose draft must be rebuilt: restaged, vendor match changed, hold changed, policy
-    changed, or currently held."""
+    changed, or currently held (a vendor, account, tax code or, on a PO kept in QuickBooks, an item unmapped)."""
     parts = []
     for doc in _DOCUMENTS:
         c = doc.canonical
@@ -144,7 +160,9 @@ def _rebuild_set(since: datetime | None) -> str:
     parts.append(
         "SELECT b.company, b.record_key, b.source_kind, b.source_system, b.source_id FROM bill_drafts b "
         "WHERE b.qb_vendor_name IS NULL OR EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company "
-        f"AND l.record_key = b.record_key AND (l.qb_account_name IS NULL OR {_lacks_tax_code('l')}))"
+        f"AND l.record_key = b.record_key AND (l.qb_account_name IS NULL OR {_lacks_tax_code('l')} "
+        f"OR (l.qb_item_name IS NULL AND b.source_kind = '{CANONICAL['purchase_orders'].source_kind}' "
+        "AND b.bill_on = 'invoice')))"
     )
     return " UNION ".join(parts)
 
@@ -169,12 +187,13 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             f"h.{doc.number}, h.supplier_source_id, "
             f"{record_key_sql('h.source_system', CANONICAL['suppliers'].kind, 'h.supplier_source_id')}, "
             "CASE WHEN vm.match_method <> 'review' THEN vm.qb_vendor_name END, "
-            f"h.{doc.date}, {doc.due}, bs.title || ' {doc.label} ' || h.{doc.number}, h.currency, h.total_amount, "
-            f"lt.line_total, {ts(built_at)}, {doc.po}, {doc.booked_on}, CAST(h.source_version AS TEXT), "
-            f"{setting('bill_on', 'r.company', 'h.source_system')} "
+            f"h.{doc.date}, {doc.due}, bs.title || ' {doc.label} ' || h.{doc.number}, h.currency, "
+            f"{_signed('h.total_amount', CREDIT)}, {_signed('lt.line_total', CREDIT)}, {ts(built_at)}, {doc.po}, "
+            f"CASE WHEN NOT {CREDIT} THEN {doc.booked_on} END, CAST(h.source_version AS TEXT), "
+            f"{setting('bill_on', 'r.company', 'h.source_system')}, {CREDIT} "
             f"FROM {REBUILD} r JOIN {c.table} h ON h.source_system = r.source_system AND h.source_id = r.source_id "
-            f"JOIN {billable()} bs ON bs.source_system = h.source_system AND bs.source_kind = '{kind}' "
-            "AND bs.status = h.status "
+            f"JOIN {billable()} bs ON bs.source_system = {system_of_sql('h.source_system')} "
+            f"AND bs.source_kind = '{kind}' AND bs.status = h.status "
             "LEFT JOIN vendor_matches vm ON vm.company = r.company AND vm.source_system = h.source_system "
             "AND vm.supplier_source_id = h.supplier_source_id "
             f"LEFT JOIN (SELECT source_system, {c.doc_column}, sum(line_amount) AS line_total FROM {c.lines_table} "
@@ -185,8 +204,10 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
         stmts.append(
             f"INSERT INTO bill_draft_lines ({_LINE_COLUMNS}) "
             "SELECT r.company, r.record_key, l.line_number, l.account_code, l.cost_centre, am.qb_account_name, "
-            "cc.qb_class_name, l.description, l.quantity, l.unit_price, l.line_amount, l.tax_code, "
-            f"CASE WHEN {taxed_company('r.company')} THEN tm.qb_sales_tax_code END, im.qb_item_name, {doc.line_po} "
+            f"cc.qb_class_name, l.description, {_signed('l.quantity', 'b.credit')}, l.unit_price, "
+            f"{_signed('l.line_amount', 'b.credit')}, l.tax_code, "
+            f"CASE WHEN {taxed_company('r.company')} THEN tm.qb_sales_tax_code END, "
+            f"coalesce(im.qb_item_name, ci.qb_item_name), {doc.line_po} "
             f"FROM {REBUILD} r JOIN bill_drafts b ON b.company = r.company AND b.record_key = r.record_key "
             f"JOIN {c.lines_table} l ON l.source_system = r.source_system AND l.{c.doc_column} = r.source_id "
             "LEFT JOIN account_mappings am ON am.company = r.company AND am.source_system = r.source_system "
@@ -197,6 +218,7 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             "AND tm.source_tax_code = l.tax_code "
             "LEFT JOIN item_mappings im ON im.company = r.company AND im.source_system = r.source_system "
             "AND im.source_account_code = l.account_code "
+            f"LEFT JOIN {created_items()} ci ON ci.company = r.company AND ci.qb_account_name = am.qb_account_name "
             f"WHERE r.source_kind = '{kind}'"
         )
     stmts += _compare_with_po()
@@ -328,10 +350,15 @@ def ready_condition() -> str:
 
 
 def billable_condition() -> str:
-    """SQL condition on draft `b`: ready, and a bill of its own (not booked on another document's bill; a PO only
-    when the company bills on POs)."""
+    """SQL condition on draft `b`: ready, and a bill of its own (not a credit, not booked on another document's bill;
+    a PO only when the company bills on POs)."""
     po_bills = f"(b.source_kind <> '{CANONICAL['purchase_orders'].source_kind}' OR b.bill_on = 'po')"
-    return f"b.booked_on IS NULL AND {po_bills} AND {ready_condition()}"
+    return f"b.credit IS NOT TRUE AND b.booked_on IS NULL AND {po_bills} AND {ready_condition()}"
+
+
+def credit_condition() -> str:
+    """SQL condition on draft `b`: a ready vendor credit."""
+    return f"b.credit IS TRUE AND {ready_condition()}"
 
 
 def purchase_order_condition() -> str:

@@ -20,6 +20,7 @@ class Canonical:
     doc_column: str | None = None  # the lines' column naming their document
     line_columns: tuple[str, ...] = ()
     optional_line_columns: tuple[str, ...] = ()  # staged only from mappings that declare them (Entity.optional)
+    optional_columns: tuple[str, ...] = ()  # header columns likewise
 
 
 _DOC_LINE = ("description", "quantity", "unit_price", "line_amount", "account_code", "cost_centre", "tax_code")
@@ -31,6 +32,7 @@ CANONICAL: dict[str, Canonical] = {
             "suppliers", "stg_suppliers", "supplier", "supplier",
             ("supplier_number", "supplier_name", "tax_id", "email", "phone", "address_line1", "address_line2",
              "city", "state", "postal_code", "country", "is_active", "source_updated_at"),
+            optional_columns=("terms",),
         ),
         Canonical(
             "accounts", "stg_accounts", "account", "account",

@@ -33,7 +33,7 @@ def exports_due(d: Dialect, source: Source) -> str:
         f"{payload('b.source_kind', 'b.source_id', 'b.source_version')} AS payload "
         "FROM qbxml_outbox o JOIN bill_drafts b ON b.company = o.company AND b.record_key = o.record_key "
         "AND o.dedup_key = b.record_key || ':v' || b.revision "
-        f"WHERE b.source_system = {text(source.name)} AND b.source_kind IN ({kinds}) "
+        f"WHERE b.source_system = {text(source.key)} AND b.source_kind IN ({kinds}) "
         f"AND o.op IN ('BillAdd', 'BillMod') AND o.status = '{Request.DONE}' AND "
         + earlier.format(s="b", v="b.source_version")
     )
@@ -45,7 +45,7 @@ def exports_due(d: Dialect, source: Source) -> str:
         "JOIN qbxml_outbox o ON o.company = b.company AND o.record_key = b.record_key "
         "AND o.dedup_key = b.record_key || ':v' || b.revision AND o.op IN ('BillAdd', 'BillMod') "
         f"AND o.status = '{Request.DONE}' "
-        f"WHERE i.source_system = {text(source.name)} AND i.source_kind IN ({kinds}) "
+        f"WHERE i.source_system = {text(source.key)} AND i.source_kind IN ({kinds}) "
         "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL AND q.record_key = i.record_key "
         "AND q.company IN ('', i.company)) AND "
         + earlier.format(s="i", v="i.source_version").replace("o.record_key", "i.record_key")
@@ -56,7 +56,7 @@ def exports_due(d: Dialect, source: Source) -> str:
         f"o.record_key || ':exported', {payment} "
         "FROM qbxml_outbox o "
         f"JOIN stg_payments p ON o.record_key = {record_key_sql('p.source_system', 'payment', 'p.source_id')} "
-        f"WHERE p.source_system = {text(source.name)} AND 'payment' IN ({kinds}) "
+        f"WHERE p.source_system = {text(source.key)} AND 'payment' IN ({kinds}) "
         f"AND o.op = 'BillPaymentCheckAdd' AND o.status = '{Request.DONE}' AND " + earlier.format(s="p", v="1")
     )
     return f"{bills} UNION {booked} UNION {payments}"

@@ -7,7 +7,10 @@ time); values are cut to the schema's maxLength here so a long source field neve
 - BillAdd for a ready draft (dedup key `<record_key>:v<version>`); a newer version supersedes a queued,
   unsent one; after the bill is in QuickBooks a newer version becomes a BillMod of its TxnID. A line that bills a
   line of a QuickBooks PurchaseOrder (by the PO's RefNumber, the vendor and the PO line) is an item line linked to it.
-- PurchaseOrderAdd / PurchaseOrderMod for the POs a company keeps in QuickBooks (bill_on = invoice).
+- PurchaseOrderAdd / PurchaseOrderMod for the POs a company keeps in QuickBooks (bill_on = invoice), after an
+  ItemNonInventoryAdd for each mapped account a line of theirs needs an item for and the item mapping has none.
+- VendorCreditAdd for a ready credit memo's draft (expense lines on the mapped accounts, same dedup key), then
+  VendorCreditMod of its TxnID for a newer version, as for bills.
 - BillPaymentCheckAdd for a source payment once the bills of all the invoices it pays are in QuickBooks.
 - Reference queries (VendorQuery, AccountQuery, ...) from each mirror table's modified-date watermark.
 """
@@ -19,16 +22,20 @@ from typing import Any
 
 from qbxml.schema import max_length
 from sources import registry
-from sources.keys import external_id_sql, record_key_sql
-from transforms.bills import billable_condition, purchase_order_condition, taxed_company
+from sources.keys import external_id_sql, record_key_sql, system_of_sql
+from transforms.bills import billable_condition, credit_condition, purchase_order_condition, taxed_company
+from transforms.canonical import CANONICAL
 from transforms.dialect import Dialect
+from transforms.items import ITEM_OP, item_key, item_name, item_on_its_way
 from transforms.policy import setting
 from transforms.sqltext import ts
-from transforms.vendors import vendor_add_key
+from transforms.vendors import suffixed_name, vendor_add_key
 from warehouse.states import IN_FLIGHT, LIVE, UNSENT, Request, sql_list
 
 BILL_OPS = "('BillAdd', 'BillMod')"
 PO_OPS = "('PurchaseOrderAdd', 'PurchaseOrderMod')"
+CREDIT_OPS = "('VendorCreditAdd', 'VendorCreditMod')"
+PO_SOURCE_KIND = CANONICAL["purchase_orders"].source_kind
 MAX_RETURNED = 100
 
 
@@ -76,6 +83,7 @@ def vendor_adds(d: Dialect) -> str:
         ("Notes", "src.title || ' supplier ' || coalesce(s.supplier_number, s.source_id)"),
         # each edition has its own name for it: qbxml/editions.json
         ("VendorTaxIdent", _cut("s.tax_id", "VendorAdd", "VendorTaxIdent")),
+        ("TermsRef", _ref(d, "tm.qb_terms_name")),
     )
     return (
         "SELECT vm.company, 'VendorAdd' AS op, "
@@ -83,7 +91,7 @@ def vendor_adds(d: Dialect) -> str:
         f"{d.json_text(d.json_object(('VendorAdd', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
-        f"JOIN {_titles()} src ON src.source_system = s.source_system "
+        f"JOIN {_titles()} src ON src.source_system = {system_of_sql('s.source_system')} {_terms_join()}"
         "WHERE vm.match_method = 'create' AND s.is_active IS NOT FALSE "
         f"AND ({_lists_read('vm.company')}) "
         f"AND ({setting('vendor_sync', 'vm.company', 'vm.source_system')} = 'all' "
@@ -111,29 +119,46 @@ def _titles() -> str:
     return registry.values_sql(("source_system", "title"), [(s.name, s.title) for s in registry.all_sources()])
 
 
+def _terms_join() -> str:
+    """LEFT JOIN `tm`: the QuickBooks terms the supplier `s` of match `vm` pays on (terms_mappings of its terms)."""
+    return (
+        "LEFT JOIN terms_mappings tm ON tm.company = vm.company AND tm.source_system = s.source_system "
+        "AND tm.source_terms = s.terms "
+    )
+
+
 # What a VendorMod keeps in step with the source: (source column, QuickBooks mirror column). A supplier changed at the
-# source after QuickBooks last changed the vendor, in any of these, sends a VendorMod (its tax id goes along).
+# source after QuickBooks last changed the vendor, in any of these, sends a VendorMod (its tax id goes along), as do
+# mapped terms that differ from the vendor's.
 VENDOR_MOD_FIELDS = (
-    ("address_line1", "address_line1"),
-    ("city", "city"),
-    ("state", "state"),
-    ("postal_code", "postal_code"),
-    ("country", "country"),
-    ("phone", "phone"),
-    ("email", "email"),
+    ("s.address_line1", "address_line1"),
+    ("s.city", "city"),
+    ("s.state", "state"),
+    ("s.postal_code", "postal_code"),
+    ("s.country", "country"),
+    ("s.phone", "phone"),
+    ("s.email", "email"),
+    ("coalesce(tm.qb_terms_name, v.terms)", "terms"),
 )
 
 
 def vendor_mods(d: Dialect) -> str:
-    """VendorMod of the address, phone, email and tax id of matched vendors (every match kind but a QuickBooks ListID
-    the source holds: that vendor came from QuickBooks) when the source changed any of them after QuickBooks last
-    did; and IsActive false (every match kind) when the source deactivated or deleted the supplier and the company's
-    vendor policy for the source is `create` (qbsync keeps its vendor list). The name stays: QuickBooks keys lists by
-    name, and renaming a vendor there is an accountant's decision (`qbsync vendors link` points a supplier at
-    another vendor). A vendor is never deleted."""
+    """VendorMod of the address, phone, email, tax id and (mapped) terms of matched vendors (every match kind but a
+    QuickBooks ListID the source holds: that vendor came from QuickBooks) when the source changed any of them after
+    QuickBooks last did; the name too when the company's `vendor_names` policy for the source is `follow` (with
+    `keep`, the default, the name stays: QuickBooks keys lists by name, and renaming a vendor there is an
+    accountant's decision; `qbsync vendors link` points a supplier at another vendor); and IsActive false (every
+    match kind) when the source deactivated or deleted the supplier and the company's vendor policy for the source is
+    `create` (qbsync keeps its vendor list). A vendor is never deleted."""
     stamp = d.iso_timestamp("s.source_updated_at")
-    changed = " OR ".join(f"coalesce(s.{a}, '') <> coalesce(v.{b}, '')" for a, b in VENDOR_MOD_FIELDS)
-    moved = f"(vm.match_method IN ('external_id', 'name', 'address', 'operator') AND ({changed}))"
+    changed = " OR ".join(f"coalesce({a}, '') <> coalesce(v.{b}, '')" for a, b in VENDOR_MOD_FIELDS)
+    kinds = "vm.match_method IN ('external_id', 'name', 'address', 'operator')"
+    moved = f"({kinds} AND ({changed}))"
+    name = f"coalesce(s.qb_name, rtrim({_cut('trim(s.supplier_name)', 'VendorMod', 'Name')}))"
+    renamed = (  # a vendor we named `Acme #17` (another had the name) keeps that name while the supplier's is Acme
+        f"({kinds} AND {setting('vendor_names', 'vm.company', 'vm.source_system')} = 'follow' "
+        f"AND v.vendor_name NOT IN ({name}, {suffixed_name(name, 's.source_id')}))"
+    )
     deactivated = (
         "(s.is_active = FALSE AND v.is_active IS NOT FALSE "
         f"AND {setting('vendor_policy', 'vm.company', 'vm.source_system')} = 'create')"
@@ -141,10 +166,12 @@ def vendor_mods(d: Dialect) -> str:
     vendor = d.json_object(
         ("ListID", "v.list_id"),
         ("EditSequence", "v.edit_sequence"),
+        ("Name", f"CASE WHEN {renamed} THEN {name} END"),
         ("IsActive", f"CASE WHEN {deactivated} THEN 'false' END"),
         ("VendorAddress", f"CASE WHEN {moved} THEN {_address(d, 'VendorMod')} END"),
         ("Phone", f"CASE WHEN {moved} THEN {_cut('s.phone', 'VendorMod', 'Phone')} END"),
         ("Email", f"CASE WHEN {moved} THEN {_cut('s.email', 'VendorMod', 'Email')} END"),
+        ("TermsRef", f"CASE WHEN {moved} THEN {_ref(d, 'tm.qb_terms_name')} END"),
         # each edition has its own name for it: qbxml/editions.json
         ("VendorTaxIdent", f"CASE WHEN {moved} THEN {_cut('s.tax_id', 'VendorMod', 'VendorTaxIdent')} END"),
     )
@@ -154,9 +181,9 @@ def vendor_mods(d: Dialect) -> str:
         f"{d.json_text(d.json_object(('VendorMod', vendor)))} AS payload, CAST(NULL AS TEXT) AS depends_on "
         "FROM vendor_matches vm JOIN stg_suppliers s ON s.source_system = vm.source_system "
         "AND s.source_id = vm.supplier_source_id "
-        "JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id "
+        f"JOIN qb_vendors v ON v.company = vm.company AND v.list_id = vm.qb_list_id {_terms_join()}"
         "WHERE vm.match_method IN ('list_id', 'external_id', 'name', 'address', 'operator') "
-        f"AND s.source_updated_at > v.time_modified AND ({moved} OR {deactivated}) "
+        f"AND s.source_updated_at > v.time_modified AND ({moved} OR {renamed} OR {deactivated}) "
         f"AND {_not_quarantined('vm', 'vm.record_key')} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = vm.company AND o.record_key = vm.record_key "
         f"AND o.op = 'VendorMod' AND o.status IN {sql_list(*LIVE)})"
@@ -167,9 +194,9 @@ def _version_key(alias: str = "b") -> str:
     return f"{alias}.record_key || ':v' || {alias}.revision"
 
 
-def _expense_lines(d: Dialect, *, mod: bool) -> str:
+def _expense_lines(d: Dialect, *, mod: bool, linked: bool = True) -> str:
     """Per draft of `todo`: the JSON array of ExpenseLineAdd (or ExpenseLineMod, TxnLineID -1 = replace all) of its
-    lines not linked to a PO line (`lk`)."""
+    lines, those linked to a PO line (`lk`) left out when `linked`."""
     fields = [
         ("AccountRef", _ref(d, "l.qb_account_name")),
         ("Amount", "CAST(l.amount AS TEXT)"),
@@ -179,11 +206,16 @@ def _expense_lines(d: Dialect, *, mod: bool) -> str:
     ]
     if mod:
         fields.insert(0, ("TxnLineID", "'-1'"))
+    unlinked = (
+        "WHERE NOT EXISTS (SELECT 1 FROM lk WHERE lk.company = l.company AND lk.record_key = l.record_key "
+        "AND lk.line_number = l.line_number) "
+        if linked
+        else ""
+    )
     return (
         f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
         "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
-        "WHERE NOT EXISTS (SELECT 1 FROM lk WHERE lk.company = l.company AND lk.record_key = l.record_key "
-        "AND lk.line_number = l.line_number) GROUP BY l.company, l.record_key"
+        f"{unlinked}GROUP BY l.company, l.record_key"
     )
 
 
@@ -255,24 +287,29 @@ def _po_lines(d: Dialect, *, mod: bool) -> str:
     )
 
 
-def _bill_header(d: Dialect) -> list[tuple[str, str]]:
-    return [
+def _bill_header(d: Dialect, op: str = "BillAdd") -> list[tuple[str, str]]:
+    """VendorRef, dates, RefNumber, Memo and tax basis of a bill (or of a vendor credit, `op` VendorCreditAdd: no
+    due date)."""
+    header = [
         ("VendorRef", _ref(d, "b.qb_vendor_name")),
         ("TxnDate", d.iso_date("b.txn_date")),
         ("DueDate", d.iso_date("b.due_date")),
-        ("RefNumber", _cut("b.document_number", "BillAdd", "RefNumber")),
-        ("Memo", _cut("b.memo", "BillAdd", "Memo")),
+        ("RefNumber", _cut("b.document_number", op, "RefNumber")),
+        ("Memo", _cut("b.memo", op, "Memo")),
         # source line amounts are net of tax (sources state line tax apart): QuickBooks adds the tax on top
         ("IsTaxIncluded", f"CASE WHEN {taxed_company('b.company')} THEN 'false' END"),
     ]
+    return header if op == "BillAdd" else [(name, value) for name, value in header if name != "DueDate"]
 
 
 def supersede_stale_bills(now: datetime) -> tuple[str, str]:
-    """(audit SELECT, UPDATE) marking unsent bill requests whose document moved on (new version, held, gone)."""
+    """(audit SELECT, UPDATE) marking unsent bill and vendor credit requests whose document moved on (new version,
+    held, gone)."""
+    current = f"b.company = o.company AND b.record_key = o.record_key AND o.dedup_key = {_version_key()}"
     stale = (
-        f"o.status IN {sql_list(*UNSENT)} AND o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
-        f"WHERE b.company = o.company AND b.record_key = o.record_key AND o.dedup_key = {_version_key()} "
-        f"AND {billable_condition()})"
+        f"o.status IN {sql_list(*UNSENT)} AND ((o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
+        f"WHERE {current} AND {billable_condition()})) OR (o.op IN {CREDIT_OPS} AND NOT EXISTS (SELECT 1 "
+        f"FROM bill_drafts b WHERE {current} AND {credit_condition()})))"
     )
     audit = f"SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE {stale}"
     update = (
@@ -303,11 +340,13 @@ def booked_on_bills(d: Dialect) -> str:
 
 def _waits_for_its_po() -> str:
     """SQL condition on draft `b`: its bill waits to link to its PO's lines, while its PO is on its way into
-    QuickBooks (a PurchaseOrderAdd/Mod not settled), or while the company's purchase orders were never read (a line
-    names a PO line, and the PO may have been raised in QuickBooks)."""
+    QuickBooks (a PurchaseOrderAdd/Mod not settled, or an item its lines need still being added), or while the
+    company's purchase orders were never read (a line names a PO line, and the PO may have been raised in
+    QuickBooks)."""
     return (
         "(EXISTS (SELECT 1 FROM qbxml_outbox po WHERE po.company = b.company AND po.record_key = b.po_record_key "
         f"AND po.op IN {PO_OPS} AND po.status IN {sql_list(*LIVE)}) "
+        f"OR {item_on_its_way('b.company', 'b.po_record_key')} "
         "OR (EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
         "AND l.po_line_number IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox q "
         f"WHERE q.company = b.company AND q.op = 'PurchaseOrderQuery' AND q.status = '{Request.DONE}')))"
@@ -336,11 +375,21 @@ def _requests(
     )  # fmt: skip
 
 
+def _vendor_in_step() -> str:
+    """SQL condition on draft `b`: no VendorMod of its vendor is live (a rename would leave the name the draft names
+    behind; the next build takes the vendor's new name)."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM qbxml_outbox vmod WHERE vmod.company = b.company "
+        f"AND vmod.record_key = b.vendor_record_key AND vmod.op = 'VendorMod' AND vmod.status IN {sql_list(*LIVE)})"
+    )
+
+
 def _adds(d: Dialect, op: str, ready: str, header: list[tuple[str, str]], parts: dict[str, str]) -> str:
     """`op` for the drafts `ready` selects that have no live or settled `op` yet; waits on the vendor's VendorAdd
-    when queued."""
+    when queued, and while a VendorMod of the vendor is live."""
     todo = (
-        f"SELECT b.* FROM bill_drafts b WHERE {ready} AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
+        f"SELECT b.* FROM bill_drafts b WHERE {ready} AND {_vendor_in_step()} "
+        "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
         f"WHERE o.company = b.company AND o.record_key = b.record_key AND o.op = '{op}' "
         f"AND o.status <> '{Request.SUPERSEDED}')"
     )
@@ -361,6 +410,37 @@ def bill_adds(d: Dialect) -> str:
     return _adds(d, "BillAdd", ready, header, parts)
 
 
+def vendor_credit_adds(d: Dialect) -> str:
+    """VendorCreditAdd for ready credit memos with no live or settled VendorCreditAdd: every line an expense line on
+    its mapped account (a credit memo's PO stays named in the memo of the document it credits); waits on the
+    vendor's VendorAdd when queued."""
+    header = [*_bill_header(d, "VendorCreditAdd"), ("ExpenseLineAdd", "el.lines")]
+    return _adds(d, "VendorCreditAdd", credit_condition(), header, {"el": _expense_lines(d, mod=False, linked=False)})
+
+
+def po_item_adds(d: Dialect) -> str:
+    """ItemNonInventoryAdd, once per company and QuickBooks account, for each mapped account (in the chart, active)
+    that a line of a PO kept in QuickBooks (bill_on = invoice) needs an item for and the company's item mapping gives
+    none: named after the account, its purchases posting to it. The PO waits for it (check item_mapped)."""
+    item = d.json_object(
+        ("Name", item_name("x.qb_account_name")),
+        ("SalesOrPurchase", d.json_object(
+            ("Desc", "'Purchases on ' || x.qb_account_name || ' (created by qbsync for purchase order lines)'"),
+            ("AccountRef", _ref(d, "x.qb_account_name")))),
+    )  # fmt: skip
+    return (
+        f"SELECT x.company, '{ITEM_OP}' AS op, {item_key('x.qb_account_name')} AS dedup_key, "
+        f"{item_key('x.qb_account_name')} AS record_key, {d.json_text(d.json_object((ITEM_OP, item)))} AS payload, "
+        "CAST(NULL AS TEXT) AS depends_on FROM (SELECT DISTINCT l.company, l.qb_account_name FROM bill_draft_lines l "
+        "JOIN bill_drafts b ON b.company = l.company AND b.record_key = l.record_key "
+        f"WHERE b.source_kind = '{PO_SOURCE_KIND}' AND b.bill_on = 'invoice' AND l.qb_item_name IS NULL "
+        "AND EXISTS (SELECT 1 FROM qb_accounts qa WHERE qa.company = l.company AND qa.full_name = l.qb_account_name "
+        "AND qa.is_active IS NOT FALSE)) x "
+        "WHERE NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = x.company "
+        f"AND o.dedup_key = {item_key('x.qb_account_name')} AND o.status <> '{Request.SUPERSEDED}')"
+    )
+
+
 def purchase_order_adds(d: Dialect) -> str:
     """PurchaseOrderAdd for the POs a company keeps in QuickBooks (bill_on = invoice), ready and on mapped items."""
     header = [
@@ -375,10 +455,11 @@ def purchase_order_adds(d: Dialect) -> str:
 
 def _mod_todo(ready: str, add: str, ops: str) -> str:
     """Drafts `ready` selects of a newer version than QuickBooks has (their `add` is done: `txn_id` its TxnID), none of
-    whose requests is in flight."""
+    whose requests is in flight, whose vendor is in step."""
     return (
         f"SELECT b.*, added.qb_id AS txn_id FROM bill_drafts b JOIN qbxml_outbox added ON added.company = b.company "
         f"AND added.record_key = b.record_key AND added.op = '{add}' AND added.status = '{Request.DONE}' WHERE {ready} "
+        f"AND {_vendor_in_step()} "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()} "
         f"AND o.op IN {ops}) "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.record_key = b.record_key "
@@ -408,6 +489,19 @@ def bill_mods(d: Dialect) -> str:
     ]
     parts = {"lk": _po_links(), "el": _expense_lines(d, mod=True), "il": _item_lines(d, mod=True)}
     return _requests(d, "BillMod", _mod_todo(billable_condition(), "BillAdd", BILL_OPS), header, parts)
+
+
+def vendor_credit_mods(d: Dialect) -> str:
+    """VendorCreditMod for ready credit memos of a newer version than the vendor credit QuickBooks has (TxnID from the
+    done VendorCreditAdd): the expense lines replaced."""
+    header = [
+        ("TxnID", "b.txn_id"),
+        ("EditSequence", _edit_sequence("qb_vendor_credits", CREDIT_OPS)),
+        *_bill_header(d, "VendorCreditMod"),
+        ("ExpenseLineMod", "el.lines"),
+    ]
+    todo = _mod_todo(credit_condition(), "VendorCreditAdd", CREDIT_OPS)
+    return _requests(d, "VendorCreditMod", todo, header, {"el": _expense_lines(d, mod=True, linked=False)})
 
 
 def purchase_order_mods(d: Dialect) -> str:
@@ -477,7 +571,7 @@ def bill_payments(d: Dialect) -> str:
         "JOIN wanted w ON w.source_system = p.source_system AND w.payment_source_id = p.source_id "
         "AND w.details = ap.billed "
         "JOIN companies c ON c.company = ap.company "
-        f"JOIN {_titles()} src ON src.source_system = p.source_system "
+        f"JOIN {_titles()} src ON src.source_system = {system_of_sql('p.source_system')} "
         "WHERE p.amount IS NOT NULL "
         f"AND {_not_quarantined('ap', PAYMENT_KEY)} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = ap.company "
@@ -492,6 +586,7 @@ REFERENCE_QUERIES = {
     "AccountQuery": ("qb_accounts", "list_no_iterator"),
     "ItemQuery": ("qb_items", "list"),
     "BillQuery": ("qb_bills", "txn"),
+    "VendorCreditQuery": ("qb_vendor_credits", "txn"),
     "BillPaymentCheckQuery": ("qb_bill_payments", "txn"),
     "BillPaymentCreditCardQuery": ("qb_bill_payments", "txn"),
     "InvoiceQuery": ("qb_invoices", "txn_lines"),
@@ -501,7 +596,7 @@ REFERENCE_QUERIES = {
 }
 # the qb_bill_payments rows each payment query brings (their watermarks are kept apart)
 PAYMENT_KINDS = {"BillPaymentCheckQuery": "check", "BillPaymentCreditCardQuery": "credit_card"}
-DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck", "BillPaymentCreditCard", "Invoice"]
+DELETED_TXN_TYPES = ["Bill", "BillPaymentCheck", "BillPaymentCreditCard", "Invoice", "VendorCredit"]
 DELETED_LIST_TYPES = ["Account", "Customer", "Vendor", "ItemService", "ItemNonInventory", "ItemOtherCharge",
                       "ItemInventory"]  # fmt: skip
 

@@ -74,9 +74,10 @@ def _extract(d: Dialect, source: Source, name: str, e: Entity, since: datetime |
     return out
 
 
-def _upsert(c: Canonical, system: str, select: str, staged_at: datetime) -> str:
-    columns = ["source_system", "source_id", *c.columns, "staged_at"]
-    values = [system, "m.source_id", *(f"m.{col}" for col in c.columns), ts(staged_at)]
+def _upsert(c: Canonical, e: Entity, system: str, select: str, staged_at: datetime) -> str:
+    given = [*c.columns, *(col for col in c.optional_columns if col in e.optional)]
+    columns = ["source_system", "source_id", *given, "staged_at"]
+    values = [system, "m.source_id", *(f"m.{col}" for col in given), ts(staged_at)]
     return f"INSERT INTO {c.table} ({_cols(columns)}) SELECT {_cols(values)} FROM ({select}) m " + upsert_tail(
         ["source_system", "source_id"], columns
     )
@@ -196,9 +197,9 @@ def statements(d: Dialect, source: Source, name: str, since: datetime | None, st
     """Everything that restages `source`'s entity `name` from the rows landed after `since`, field checks included."""
     e = source.entities[name]
     c = CANONICAL[e.canonical]
-    system = text(source.name)
+    system = text(source.key)
     header, lines = mapping(d, source, name)
-    out = [*_extract(d, source, name, e, since), _upsert(c, system, header, staged_at)]
+    out = [*_extract(d, source, name, e, since), _upsert(c, e, system, header, staged_at)]
     if c.lines_table and lines:
         out += _replace_lines(c, e, system, lines)
     out += _derived(c, system)

@@ -18,8 +18,8 @@ from sources.keys import external_id_sql, record_key_sql
 from transforms.policy import setting
 from transforms.sqltext import ts
 
-# (company, source_system) for every source system that feeds a company, whatever its instances.
-FEEDS = "(SELECT DISTINCT company, source_system FROM company_sources)"
+# (company, source_system) for every source instance that feeds a company (source_system: the instance's source key).
+FEEDS = "(SELECT DISTINCT company, source_system FROM company_feeds)"
 NAME_MAX = max_length(("VendorAdd", "Name"))  # QuickBooks name-list limit
 LEGAL_SUFFIXES = (
     "inc", "incorporated", "llc", "l l c", "llp", "lp", "ltd", "limited", "gmbh", "corp", "corporation", "co",
@@ -41,6 +41,12 @@ def normalized_address(line1: str, postal_code: str) -> str:
     return f"CASE WHEN {street} <> '' AND {postal} <> '' THEN {street} || '|' || {postal} END"
 
 
+def suffixed_name(base: str, source_id: str) -> str:
+    """SQL: the vendor name `base` made unique with the supplier's id (`Acme #17`), within QuickBooks' limit."""
+    suffix = f"' #' || {source_id}"
+    return f"rtrim(substr({base}, 1, {NAME_MAX} - length({suffix}))) || {suffix}"
+
+
 def match_vendors(matched_at: datetime) -> list[str]:
     """Upsert vendor_matches for every supplier and company it feeds; matched_at moves only when the match changes.
 
@@ -48,7 +54,6 @@ def match_vendors(matched_at: datetime) -> list[str]:
     other than the one queued for creation. An operator's link (vendor_links) wins over every other match. An
     inactive QuickBooks vendor matches only a supplier the source deactivated too (it stays that supplier's).
     """
-    suffix = "' #' || s.source_id"
     return [
         "INSERT INTO vendor_matches (company, source_system, supplier_source_id, record_key, match_method, "
         "qb_list_id, qb_vendor_name, matched_at) "
@@ -105,7 +110,7 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "  CASE WHEN prev.match_method = 'create' AND queued.dedup_key IS NOT NULL THEN prev.qb_vendor_name END, "
         "  CASE WHEN f.same_name > 1 OR EXISTS (SELECT 1 FROM qb_vendors q WHERE q.company = s.company "
         "    AND lower(q.vendor_name) = lower(f.base)) "
-        f"  THEN rtrim(substr(f.base, 1, {NAME_MAX} - length({suffix}))) || {suffix} ELSE f.base END), "
+        f"  THEN {suffixed_name('f.base', 's.source_id')} ELSE f.base END), "
         f"{ts(matched_at)} "
         "FROM s JOIN fresh f ON f.company = s.company AND f.source_system = s.source_system "
         "AND f.source_id = s.source_id "

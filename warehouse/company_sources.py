@@ -6,16 +6,24 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from sources import registry
+from sources.declaration import Source
+from sources.keys import DEFAULT_INSTANCE, check_instance
 from warehouse.audit import record
 from warehouse.store import Conn
 
 POLICY_COLUMNS = ("bill_on", "invoice_difference", "vendor_policy", "vendor_sync")
-DEFAULT_INSTANCE = "default"
 
 
 def enrol(conn: Conn, company: str, source_system: str, instance: str = DEFAULT_INSTANCE, **policy: str) -> None:
     """Feed `company` from `source_system` (instance `instance`); policy not given takes the declared default."""
-    values = {**asdict(registry.get(source_system).policy), **policy}
+    check_instance(instance)
+    declared = registry.get(source_system)
+    if declared.delivery and instance != DEFAULT_INSTANCE:
+        raise ValueError(
+            f"{source_system} sends its writes its own way to one instance: feed {company} from "
+            f"--source {source_system}, not --source {source_system}:{instance}"
+        )
+    values = {**asdict(declared.policy), **policy}
     unknown = set(values) - set(POLICY_COLUMNS)
     if unknown:
         raise ValueError(f"company {company}: unknown source policy {', '.join(sorted(unknown))}")
@@ -40,3 +48,14 @@ def fill_defaults(conn: Conn) -> None:
                 f"UPDATE company_sources SET {column} = ? WHERE source_system = ? AND {column} IS NULL",
                 [value, source.name],
             )
+
+
+def feeds(conn: Conn, source: Source) -> list[Source]:
+    """The instances of `source` to land and write back: its default instance (the one its resource is configured
+    for) and every other instance a company is fed by."""
+    enrolled = conn.fetchall(
+        "SELECT DISTINCT source_instance FROM company_sources WHERE source_system = ? AND source_instance <> ? "
+        "ORDER BY source_instance",
+        [source.name, DEFAULT_INSTANCE],
+    )
+    return [source.feed(DEFAULT_INSTANCE), *(source.feed(instance) for (instance,) in enrolled)]

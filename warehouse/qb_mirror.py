@@ -170,7 +170,9 @@ def _lines(rec: Row, *stems: str) -> list[dict] | None:
     return found
 
 
-def _purchase_order(rec: Row) -> Row:
+def _vendor_txn(rec: Row, **fields: Any) -> Row:
+    """What a vendor's transaction (purchase order, bill, vendor credit) shares: its TxnID, RefNumber, vendor, date,
+    memo and versions, with its own `fields` after the date."""
     d = rec["data"]
     return {
         "txn_id": rec["id"],
@@ -178,14 +180,22 @@ def _purchase_order(rec: Row) -> Row:
         "vendor_list_id": _get(d, "VendorRef.ListID"),
         "vendor_name": _get(d, "VendorRef.FullName"),
         "txn_date": _get(d, "TxnDate"),
-        "total_amount": _get(d, "TotalAmount"),
-        "is_fully_received": _bool(_get(d, "IsFullyReceived")),
-        "is_manually_closed": _bool(_get(d, "IsManuallyClosed")),
+        **fields,
         "memo": _get(d, "Memo"),
         "edit_sequence": rec["edit_sequence"],
         "time_created": _get(d, "TimeCreated"),
         "time_modified": _get(d, "TimeModified"),
     }
+
+
+def _purchase_order(rec: Row) -> Row:
+    d = rec["data"]
+    return _vendor_txn(
+        rec,
+        total_amount=_get(d, "TotalAmount"),
+        is_fully_received=_bool(_get(d, "IsFullyReceived")),
+        is_manually_closed=_bool(_get(d, "IsManuallyClosed")),
+    )
 
 
 def _purchase_order_lines(rec: Row) -> list[Row] | None:
@@ -223,20 +233,17 @@ def _bill_item_lines(rec: Row) -> list[Row] | None:
 
 def _bill(rec: Row) -> Row:
     d = rec["data"]
-    return {
-        "txn_id": rec["id"],
-        "ref_number": _get(d, "RefNumber"),
-        "vendor_list_id": _get(d, "VendorRef.ListID"),
-        "vendor_name": _get(d, "VendorRef.FullName"),
-        "txn_date": _get(d, "TxnDate"),
-        "due_date": _get(d, "DueDate"),
-        "amount_due": _get(d, "AmountDue"),
-        "is_paid": _bool(_get(d, "IsPaid")),
-        "memo": _get(d, "Memo"),
-        "edit_sequence": rec["edit_sequence"],
-        "time_created": _get(d, "TimeCreated"),
-        "time_modified": _get(d, "TimeModified"),
-    }
+    return _vendor_txn(
+        rec,
+        due_date=_get(d, "DueDate"),
+        amount_due=_get(d, "AmountDue"),
+        is_paid=_bool(_get(d, "IsPaid")),
+    )
+
+
+def _vendor_credit(rec: Row) -> Row:
+    d = rec["data"]
+    return _vendor_txn(rec, credit_amount=_get(d, "CreditAmount"), open_amount=_get(d, "OpenAmount"))
 
 
 def _payment(kind: str) -> Callable[[Row], Row]:
@@ -283,6 +290,7 @@ TABLES: dict[str, tuple[str, str, Callable[[Row], Row], tuple[str, ...]]] = {
     "InvoiceRet": ("qb_invoices", "txn_id", _invoice, ("time_created", "time_modified")),
     "AccountRet": ("qb_accounts", "list_id", _account, ("time_modified",)),
     "BillRet": ("qb_bills", "txn_id", _bill, ("time_created", "time_modified")),
+    "VendorCreditRet": ("qb_vendor_credits", "txn_id", _vendor_credit, ("time_created", "time_modified")),
     "PurchaseOrderRet": ("qb_purchase_orders", "txn_id", _purchase_order, ("time_created", "time_modified")),
     "BillPaymentCheckRet": ("qb_bill_payments", "txn_id", _payment("check"), ("time_modified",)),
     "BillPaymentCreditCardRet": ("qb_bill_payments", "txn_id", _payment("credit_card"), ("time_modified",)),
@@ -297,7 +305,12 @@ LINES: dict[str, tuple[str, Callable[[Row], list[Row] | None]]] = {
 }
 # What a deletion removes from the mirror, by its kind (customers and invoices stay: their deletion is the fact).
 DELETED_FROM = {
-    "txn": (("qb_bills", "txn_id"), ("qb_bill_payments", "txn_id"), ("qb_purchase_orders", "txn_id")),
+    "txn": (
+        ("qb_bills", "txn_id"),
+        ("qb_bill_payments", "txn_id"),
+        ("qb_purchase_orders", "txn_id"),
+        ("qb_vendor_credits", "txn_id"),
+    ),
     "list": (("qb_vendors", "list_id"), ("qb_accounts", "list_id"), ("qb_items", "list_id")),
 }
 

@@ -1,7 +1,8 @@
 """A seeded JAGGAER instance for a distributor buying for its branch warehouses: suppliers, issued purchase orders
 and invoice receipts against them (one invoice for the whole PO, partial invoices whose last one completes it,
-invoices for more than ordered, non-PO invoices, two suppliers using the same invoice number), receipts re-delivered
-identically, later corrections (modified receipts), planted bad records, and the expected results from its own
+invoices for more than ordered, non-PO invoices, two suppliers using the same invoice number), credit memos for goods
+returned (invoiceType "Credit memo", amounts below zero as in the real export), receipts re-delivered identically,
+later corrections (modified receipts and credit memos), planted bad records, and the expected results from its own
 truth. Shapes follow the real invoice export in ../shared/reference/fixtures/jaggaer (header + lineList)."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ BROKEN_FIELD = {
     "unknown_account_code": ("account",),
 }
 START = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+CREDIT_MEMO = "Credit memo"  # invoiceType of a credit memo in the real export
 CENT = Decimal("0.01")
 
 
@@ -82,18 +84,20 @@ class JaggaerDataset:
     # -- what changes later --------------------------------------------------------------------
 
     def touch(self, receipt_key: str) -> None:
-        """A correction in JAGGAER: the receipt's first line bills one unit less (at least one), lastUpdate moves."""
+        """A correction in JAGGAER: the receipt's first line bills (a credit memo's credits) one unit less, at least
+        one; lastUpdate moves."""
         doc = self.latest()[receipt_key]
         lines = doc["lineList"]["invoiceLine"]
-        if lines and str(lines[0]["quantity"]).isdigit():
-            lines[0]["quantity"] = max(1, int(lines[0]["quantity"]) - 1)
+        quantity = lines[0]["quantity"] if lines else None
+        if isinstance(quantity, int):
+            lines[0]["quantity"] = max(1, quantity - 1) if quantity > 0 else min(-1, quantity + 1)
             _total(doc)
         doc["header"]["lastUpdate"] = self.tick()
 
     def revise(self, corrections: int = 3) -> list[str]:
-        """The second act: `corrections` billed receipts corrected in JAGGAER, each then re-delivered once more
-        identically (another export id, same content). Returns the receipt keys corrected."""
-        keys = sorted(self.expected_bills())[:corrections]
+        """The second act: `corrections` billed receipts and a credit memo corrected in JAGGAER, each then re-delivered
+        once more identically (another export id, same content). Returns the receipt keys corrected."""
+        keys = sorted(self.expected_bills())[:corrections] + sorted(self.expected_credits())[:1]
         for key in keys:
             self.touch(key)
             self._redeliver(self.latest()[key])
@@ -121,23 +125,31 @@ class JaggaerDataset:
     def expected_bills(self) -> dict[str, dict[str, Any]]:
         """Receipt key -> the bill QuickBooks must hold: RefNumber, supplier, total, the PO it bills and its lines
         as (account code, branch, amount), charges as (TAX|SHIPPING, None, amount)."""
+        return self._expected("Invoice", 1)
+
+    def expected_credits(self) -> dict[str, dict[str, Any]]:
+        """Receipt key -> the vendor credit QuickBooks must hold for each credit memo, as expected_bills describes a
+        bill: its amounts those of the credit memo with the sign turned (a credit of 100 where JAGGAER says -100)."""
+        return self._expected(CREDIT_MEMO, -1)
+
+    def _expected(self, invoice_type: str, sign: int) -> dict[str, dict[str, Any]]:
         out = {}
         for key, doc in self.latest().items():
             h = doc["header"]
-            if f"jaggaer:invoice:{key}" in self.bad_records or h["invoiceType"] != "Invoice":
+            if f"jaggaer:invoice:{key}" in self.bad_records or h["invoiceType"] != invoice_type:
                 continue
-            lines = [(_segment(line, "Account"), _segment(line, "Financial_Unit"),
-                      (Decimal(str(line["quantity"])) * Decimal(str(line["unitPrice"]))).quantize(CENT))
+            lines = [(segment(line, "Account"), segment(line, "Financial_Unit"),
+                      sign * (Decimal(str(line["quantity"])) * Decimal(str(line["unitPrice"]))).quantize(CENT))
                      for line in doc["lineList"]["invoiceLine"]]  # fmt: skip
             if h["taxCharge1"]:
-                lines.append(("TAX", None, Decimal(str(h["taxCharge1"]))))
+                lines.append(("TAX", None, sign * Decimal(str(h["taxCharge1"]))))
             if h["shippingCharge"]:
-                lines.append(("SHIPPING", None, Decimal(str(h["shippingCharge"]))))
+                lines.append(("SHIPPING", None, sign * Decimal(str(h["shippingCharge"]))))
             out[key] = {
                 "ref_number": h["supplierInvoiceNumber"][:20],
                 "supplier": h["supplier"]["supplierNumber"],
                 "vendor_name": h["supplier"]["name"],
-                "amount": Decimal(str(h["total"]["value"])),
+                "amount": sign * Decimal(str(h["total"]["value"])),
                 "po_number": doc["lineList"]["invoiceLine"][0].get("poNumber"),
                 "lines": lines,
                 "version": h["lastUpdate"],
@@ -175,7 +187,8 @@ def receipt_key(doc: dict[str, Any]) -> str:
     return f"{(h.get('supplier') or {}).get('supplierNumber', '?')}/{number}/{po}"
 
 
-def _segment(line: dict[str, Any], name: str) -> str | None:
+def segment(line: dict[str, Any], name: str) -> str | None:
+    """The value of the custom field `name` of a line's split (its GL "Account", its branch "Financial_Unit")."""
     for group in line["splittableFieldSetGroupList"]["splittableFieldSetGroup"]:
         for index_set in group["splittableFieldIndexSet"]:
             for index in index_set["splittableFieldIndexList"]["splittableFieldIndex"]:
@@ -333,7 +346,27 @@ def generate(seed: int, *, suppliers: int = 6, orders: int = 20, bad_share: floa
     good = [doc for doc in invoices if f"jaggaer:invoice:{receipt_key(doc)}" not in dataset.bad_records]
     for doc in rng.sample(good, k=min(2, len(good))):  # exported twice by JAGGAER: identical copies
         dataset._redeliver(doc)
+    _credit_memos(dataset, random.Random(seed + 2), good, max(2, orders // 8), counter)
     return dataset
+
+
+def _credit_memos(dataset: JaggaerDataset, rng: random.Random, billed: list[dict], count: int, counter) -> None:
+    """`count` credit memos for goods returned: each credits one or two units of the first line of a good PO
+    invoice, at its price and with its tax, as JAGGAER states a credit memo (quantities, tax and total below zero)."""
+    on_po = [doc for doc in billed if doc["lineList"]["invoiceLine"][0].get("poNumber")]
+    for invoice in rng.sample(on_po, k=min(count, len(on_po))):
+        h = invoice["header"]
+        first = invoice["lineList"]["invoiceLine"][0]
+        when = dataset.clock + timedelta(minutes=rng.randint(30, 240))
+        dataset.clock = when
+        k = next(counter)
+        returned = -min(2, int(first["quantity"]))
+        line = {**first, "lineId": 8900000 + k, "quantity": returned}
+        supplier = next(s for s in dataset.suppliers if s["id"] == h["supplier"]["id"])
+        memo = _invoice(rng, k, supplier, f"{h['supplierInvoiceNumber']}-CM", [line], when)
+        memo["header"].update({"invoiceType": CREDIT_MEMO, "taxCharge1": h["taxCharge1"], "shippingCharge": 0})
+        _total(memo)
+        dataset.invoices.append(memo)
 
 
 def _plant(dataset: JaggaerDataset, rng: random.Random, invoices: list[dict], bad_share: float) -> None:
@@ -354,5 +387,5 @@ def _plant(dataset: JaggaerDataset, rng: random.Random, invoices: list[dict], ba
         elif defect == "no_lines":
             doc["lineList"] = {"invoiceLine": []}
         elif defect == "unknown_account_code":
-            lines[0]["splittableFieldSetGroupList"] = split("9999", _segment(lines[0], "Financial_Unit") or "BR-EAST")
+            lines[0]["splittableFieldSetGroupList"] = split("9999", segment(lines[0], "Financial_Unit") or "BR-EAST")
         dataset.bad_records[f"jaggaer:invoice:{receipt_key(doc)}"] = defect

@@ -17,6 +17,7 @@ class Kind:
     lines: tuple[str, ...] = ()  # line element stems: "ExpenseLine" -> ExpenseLineAdd/ExpenseLineRet/ExpenseLineMod
     amount_field: str | None = None  # where the total of the lines goes
     open_field: str | None = None  # what is left to pay, reduced by payments
+    paid_field: str | None = None  # the flag saying nothing is left to pay
 
     @property
     def is_list(self) -> bool:
@@ -40,6 +41,15 @@ KINDS: dict[str, Kind] = {
             lines=("ExpenseLine", "ItemLine"),
             amount_field="AmountDue",
             open_field="OpenAmount",
+            paid_field="IsPaid",
+        ),
+        # a credit from a vendor: its lines as a bill's, CreditAmount their total, OpenAmount what is not applied yet
+        Kind(
+            "VendorCredit",
+            entity_ref="VendorRef",
+            lines=("ExpenseLine", "ItemLine"),
+            amount_field="CreditAmount",
+            open_field="OpenAmount",
         ),
         Kind("BillPaymentCheck", entity_ref="PayeeEntityRef", amount_field="Amount"),
         Kind("BillPaymentCreditCard", entity_ref="PayeeEntityRef", amount_field="Amount"),
@@ -51,11 +61,13 @@ KINDS: dict[str, Kind] = {
             lines=("InvoiceLine",),
             amount_field="Subtotal",
             open_field="BalanceRemaining",
+            paid_field="IsPaid",
         ),
     )
 }
 
 PAYMENT_KINDS = ("BillPaymentCheck", "BillPaymentCreditCard", "ReceivePayment")
+PURCHASE_KINDS = ("Bill", "VendorCredit")  # on the A/P account; their expense lines take purchase tax codes
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sandbox.quickbooks import editions, receiving, statuses
 from sandbox.quickbooks.context import Context, full_name
-from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS, PAYMENT_KINDS, PAYS, REF_TARGETS, Kind
+from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS, PAYMENT_KINDS, PAYS, PURCHASE_KINDS, REF_TARGETS, Kind
 from sandbox.quickbooks.seed import AP_ACCOUNT, AR_ACCOUNT
 from sandbox.quickbooks.values import as_list, money, money_text
 
@@ -64,8 +64,9 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     for stem in kind.lines:
         doc[f"{stem}Ret"] = [{"TxnLineID": ctx.new_line_id(), **line} for line in as_list(body.get(f"{stem}Add"))]
     _resolve_refs(ctx, doc, kind.name)
-    if kind.name == "Bill":
+    if kind.name in PURCHASE_KINDS:
         editions.require_tax_codes(ctx.country, doc["ExpenseLineRet"], kind.name)
+    if kind.name == "Bill":
         receiving.take_links(ctx, doc, doc["ItemLineRet"])
     if kind.is_list:
         doc["ListID"] = ctx.new_list_id()
@@ -108,7 +109,7 @@ def mod(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         _address_blocks(doc)
     for stem in kind.lines:
         _mod_lines(ctx, kind, doc, body, stem)
-    if kind.name == "Bill":
+    if kind.name in PURCHASE_KINDS:
         editions.require_tax_codes(ctx.country, as_list(doc.get("ExpenseLineRet")), kind.name)
     if kind.is_list:
         _name_fields(ctx, kind, doc)
@@ -241,9 +242,10 @@ def _defaults(ctx: Context, kind: Kind, doc: dict[str, Any]) -> None:
     elif kind.name == "Account":
         doc.setdefault("Balance", "0.00")
         doc.setdefault("TotalBalance", "0.00")
-    elif kind.name == "Bill":
-        doc.setdefault("APAccountRef", _account_ref(ctx, AP_ACCOUNT, "Bill"))
-        doc.setdefault("DueDate", doc["TxnDate"])
+    elif kind.name in PURCHASE_KINDS:
+        doc.setdefault("APAccountRef", _account_ref(ctx, AP_ACCOUNT, kind.name))
+        if kind.name == "Bill":
+            doc.setdefault("DueDate", doc["TxnDate"])
     elif kind.name == "Invoice":
         doc.setdefault("ARAccountRef", _account_ref(ctx, AR_ACCOUNT, "Invoice"))
         doc.setdefault("DueDate", doc["TxnDate"])
@@ -275,10 +277,10 @@ def _address_blocks(doc: dict[str, Any]) -> None:
 
 def _derive_amounts(kind: Kind, doc: dict[str, Any], country: str) -> None:
     """Line amounts (Quantity x Cost/Rate when not given), the total of the lines (plus the purchase tax of a
-    Canadian or UK bill whose amounts are net of tax), what is left to pay."""
+    Canadian or UK bill or vendor credit whose amounts are net of tax), what is left to pay."""
     if not kind.lines or kind.amount_field is None:
         return
-    taxed = kind.name == "Bill" and doc.get("IsTaxIncluded") != "true"
+    taxed = kind.name in PURCHASE_KINDS and doc.get("IsTaxIncluded") != "true"
     total = Decimal("0.00")
     for stem in kind.lines:
         for line in as_list(doc.get(f"{stem}Ret")):
@@ -299,7 +301,8 @@ def _derive_amounts(kind: Kind, doc: dict[str, Any], country: str) -> None:
         if left < 0:
             raise statuses.invalid_value(kind.amount_field, money_text(total), f"It is less than the {paid} paid.")
         doc[kind.open_field] = money_text(left)
-        doc["IsPaid"] = "true" if left == 0 else "false"
+        if kind.paid_field:
+            doc[kind.paid_field] = "true" if left == 0 else "false"
         if kind.name == "Invoice":
             doc["AppliedAmount"] = money_text(-paid)  # QuickBooks shows what payments applied as a negative amount
 

@@ -24,6 +24,9 @@ def webconnector(
     qbxml_version: Annotated[str, typer.Option(help="qbXML version QuickBooks reports.")] = "16.0",
     country: Annotated[str, typer.Option(help="QuickBooks edition country: US, CA, UK, AU.")] = "US",
     noop_wait: Annotated[float, typer.Option(help="Seconds to wait after a NoOp.")] = 5.0,
+    retry_busy_for: Annotated[
+        float, typer.Option(help="With --until-idle, seconds to keep trying while the bridge answers busy.")
+    ] = 0.0,
     seed: Annotated[int, typer.Option(help="Fault seed.")] = 0,
     transient_rate: Annotated[float, typer.Option(help="Share of writes QuickBooks answers 3170/3175/3180.")] = 0.0,
     lose_response_rate: Annotated[float, typer.Option(help="Share of messages applied, answer lost.")] = 0.0,
@@ -63,6 +66,7 @@ def webconnector(
             country=country,
             noop_wait=noop_wait,
             faults=client_faults,
+            busy_retry_seconds=retry_busy_for,
         )
         summaries = connector.run_until_idle(max_sessions) if until_idle else [connector.run_session()]
         for summary in summaries:

@@ -74,6 +74,7 @@ class WebConnector:
         faults: ClientFaults | None = None,
         client_version: str = CLIENT_VERSION,
         max_round_trips: int = 10_000,
+        busy_retry_seconds: float = 0.0,
     ):
         self.url = url
         self.user = user
@@ -85,6 +86,9 @@ class WebConnector:
         self.faults = faults or ClientFaults()
         self.client_version = client_version
         self.max_round_trips = max_round_trips
+        # how long run_until_idle keeps trying while the bridge answers "busy" (a dropped session of ours it has not
+        # given up yet): the Web Connector's next scheduled runs, compressed; 0 stops at the first "busy"
+        self.busy_retry_seconds = busy_retry_seconds
         self._draws = random.Random(self.faults.seed)
 
     # -- sessions ------------------------------------------------------------------------------
@@ -105,11 +109,20 @@ class WebConnector:
         return summary
 
     def run_until_idle(self, max_sessions: int = 100) -> list[SessionSummary]:
-        """Sessions until the server has nothing to do (or refuses us); at most `max_sessions`."""
-        summaries = []
+        """Sessions until the server has nothing to do (or refuses us); at most `max_sessions`. A "busy" answer is
+        tried again (after `noop_wait`) for up to `busy_retry_seconds`: busy is not idle."""
+        summaries: list[SessionSummary] = []
+        busy_since: float | None = None
         for _ in range(max_sessions):
             summary = self.run_session()
             summaries.append(summary)
+            if summary.authenticated == "busy":
+                busy_since = busy_since if busy_since is not None else time.monotonic()
+                if time.monotonic() - busy_since < self.busy_retry_seconds:
+                    time.sleep(self.noop_wait)
+                    continue
+            else:
+                busy_since = None
             if summary.authenticated in STOP_ANSWERS or summary.authenticated is None:
                 break
         return summaries

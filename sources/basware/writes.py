@@ -19,7 +19,7 @@ SOURCE_SYSTEM = "QuickBooks"  # how responses name the system answering
 
 def writes_due(d: Dialect, source: Source) -> str:
     """SQL of (source_system, record_key, op, target, idempotency_key, payload) for cloud_outbox.enqueue."""
-    system = text(source.name)
+    system = text(source.key)
     pieces = {
         "system": system,
         "invoice_key": record_key_sql("i.source_system", "invoice", "i.source_id"),

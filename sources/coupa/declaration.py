@@ -92,8 +92,10 @@ SOURCE = Source(
                 "postal_code": ("primary-address", "postal-code"),
                 "country": ("primary-address", "country", "code"),
                 "status": ("status",),
+                "payment_term": ("payment-term", "code"),
             },
             required={"name": ("name", "supplier has no name")},
+            optional=("terms",),
         ),
         "accounts": Entity(
             canonical="accounts",

@@ -45,7 +45,7 @@ SOURCE = Source(
     cursor_overlap=timedelta(minutes=5),  # re-read the last minutes: late commits, clock skew, re-deliveries
     policy=Policy(bill_on="invoice", invoice_difference="hold", vendor_policy="create", vendor_sync="on_demand"),
     billable=(
-        Billable("invoices", ("Completed",)),  # workflow done; credit memos are not bills (see README)
+        Billable("invoices", ("Completed",), credits=("CreditMemo",)),  # workflow done; a credit memo: vendor credit
         Billable("purchase_orders", ("Issued", "Closed")),  # sent to the supplier
     ),
     entities={

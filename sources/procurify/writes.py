@@ -15,7 +15,7 @@ SQL = Path(__file__).parent / "sql" / "paid_bills.sql"
 
 def writes_due(d: Dialect, source: Source) -> str:
     """SQL of (source_system, record_key, op, target, idempotency_key, payload) for cloud_outbox.enqueue."""
-    system = text(source.name)
+    system = text(source.key)
     paid = "\n".join(line for line in SQL.read_text().splitlines() if not line.startswith("--"))
     payload = d.json_text(d.json_object(("bill_id", "p.bill_id"), ("payment_date", d.iso_date("p.paid_on"))))
     return (

@@ -27,12 +27,18 @@ LANDING = (
 )
 
 
+def landing_table(backend: str, table: str) -> str:
+    """DDL of landing table `table` (CREATE TABLE IF NOT EXISTS)."""
+    return LANDING.format(table=table, **DIALECT[backend])
+
+
 def _landing_sql(backend: str) -> str:
-    """A landing table raw_<source>_<entity> for every entity of every declared source."""
+    """A landing table raw_<source>_<entity> for every entity of every declared source (its default instance; another
+    instance's are created when it first lands)."""
     from sources import registry
 
     tables = [s.raw_table(e) for s in registry.all_sources() for e in s.entities]
-    return "".join(LANDING.format(table=t, **DIALECT[backend]) + ";\n" for t in tables)
+    return "".join(landing_table(backend, t) + ";\n" for t in tables)
 
 
 def available() -> list[tuple[str, str, Path]]:

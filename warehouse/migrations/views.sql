@@ -3,18 +3,29 @@
 -- (No semicolons inside statements: the migration runner splits on them.)
 -- Statuses: matched | amount_differs | missing_in_quickbooks | quarantined | pending (vendors also: review, unmatched).
 -- A document booked on another's bill (an invoice on its PO's bill) shows that bill (booked_on names its draft).
+-- A credit memo (a draft with `credit`) shows its vendor credit: qb_txn_type says which, qb_amount is its CreditAmount.
 -- The QuickBooks side is the qb_* mirror (Add/Query responses folded in); the link is the outbox's TxnID/ListID.
+
+-- Which company each source instance feeds, by the instance's source key: the source_system value of its rows
+-- (`coupa` for a system's default instance, `coupa@emea` for another; sources/keys.py spells it in Python).
+CREATE OR REPLACE VIEW company_feeds AS
+SELECT company, CASE WHEN source_instance = 'default' THEN source_system
+                     ELSE source_system || '@' || source_instance END AS source_system,
+       source_system AS system, source_instance, bill_on, invoice_difference, vendor_policy, vendor_sync, on_cancel,
+       vendor_names
+FROM company_sources;
 
 CREATE OR REPLACE VIEW recon_documents AS
 WITH bill_requests AS (
     SELECT company, record_key, status, last_error,
            ROW_NUMBER() OVER (PARTITION BY company, record_key ORDER BY created_at DESC, request_id DESC) AS rn
-    FROM qbxml_outbox WHERE op IN ('BillAdd', 'BillMod')
+    FROM qbxml_outbox WHERE op IN ('BillAdd', 'BillMod', 'VendorCreditAdd', 'VendorCreditMod')
 ),
 bill_txn AS (
     SELECT company, record_key, max(qb_id) AS qb_txn_id
     FROM qbxml_outbox
-    WHERE op IN ('BillAdd', 'BillMod') AND status = '{request_done}' AND qb_id IS NOT NULL
+    WHERE op IN ('BillAdd', 'BillMod', 'VendorCreditAdd', 'VendorCreditMod') AND status = '{request_done}'
+        AND qb_id IS NOT NULL
     GROUP BY company, record_key
 ),
 held AS (
@@ -26,20 +37,23 @@ held AS (
 )
 SELECT d.company, d.record_key, d.source_system, d.source_kind, d.source_id, d.source_version,
        d.document_number, d.qb_vendor_name AS vendor_name, d.txn_date, d.currency, d.booked_on,
-       d.total_amount AS source_amount, t.qb_txn_id, b.amount_due AS qb_amount,
-       d.total_amount - b.amount_due AS difference,
+       d.total_amount AS source_amount, t.qb_txn_id, COALESCE(b.amount_due, vc.credit_amount) AS qb_amount,
+       d.total_amount - COALESCE(b.amount_due, vc.credit_amount) AS difference,
        r.status AS outbox_status, r.last_error, h.reason AS quarantine_reason,
        CASE WHEN h.record_key IS NOT NULL THEN 'quarantined'
-            WHEN b.txn_id IS NOT NULL AND ABS(COALESCE(d.total_amount, 0) - COALESCE(b.amount_due, 0)) <= 0.01
+            WHEN COALESCE(b.txn_id, vc.txn_id) IS NOT NULL
+                AND ABS(COALESCE(d.total_amount, 0) - COALESCE(b.amount_due, vc.credit_amount, 0)) <= 0.01
                 THEN 'matched'
-            WHEN b.txn_id IS NOT NULL THEN 'amount_differs'
+            WHEN COALESCE(b.txn_id, vc.txn_id) IS NOT NULL THEN 'amount_differs'
             WHEN r.status = '{request_failed}' OR t.qb_txn_id IS NOT NULL THEN 'missing_in_quickbooks'
             ELSE 'pending'
-       END AS status
+       END AS status,
+       CASE WHEN d.credit THEN 'VendorCredit' ELSE 'Bill' END AS qb_txn_type
 FROM bill_drafts d
 LEFT JOIN bill_requests r ON r.company = d.company AND r.record_key = COALESCE(d.booked_on, d.record_key) AND r.rn = 1
 LEFT JOIN bill_txn t ON t.company = d.company AND t.record_key = COALESCE(d.booked_on, d.record_key)
-LEFT JOIN qb_bills b ON b.company = d.company AND b.txn_id = t.qb_txn_id
+LEFT JOIN qb_bills b ON b.company = d.company AND b.txn_id = t.qb_txn_id AND d.credit IS NOT TRUE
+LEFT JOIN qb_vendor_credits vc ON vc.company = d.company AND vc.txn_id = t.qb_txn_id AND d.credit IS TRUE
 LEFT JOIN held h ON h.company = d.company AND h.record_key = d.record_key;
 
 CREATE OR REPLACE VIEW recon_vendors AS
@@ -171,12 +185,13 @@ LEFT JOIN payment_requests pr ON pr.company = a.company
 -- Each purchase booked once: a purchase is a PO with its invoices, or an invoice without a PO. `bills` counts the
 -- documents of the purchase that are a bill of their own in QuickBooks; a PO's bill and an invoice's bill side by
 -- side is a purchase booked twice. `expected_amount` is what the policy makes the purchase's bills add up to.
+-- Credit memos are vendor credits, not bills of a purchase (recon_documents shows them).
 CREATE OR REPLACE VIEW recon_purchases AS
 WITH docs AS (
     SELECT d.company, d.record_key, d.source_kind, d.booked_on, d.bill_on, d.total_amount,
            CASE WHEN d.source_kind = 'purchase_order' THEN d.record_key
                 ELSE COALESCE(d.po_record_key, d.record_key) END AS purchase
-    FROM bill_drafts d
+    FROM bill_drafts d WHERE d.credit IS NOT TRUE
 ),
 billed AS (
     SELECT company, record_key, max(qb_id) AS txn_id
@@ -204,7 +219,7 @@ LEFT JOIN qb_bills qb ON qb.company = x.company AND qb.txn_id = bl.txn_id
 GROUP BY x.company, x.purchase;
 
 -- Every staged PO and invoice of every company its source feeds, and what became of it: billed (a bill of its own
--- in QuickBooks), booked_on_other (on its PO's bill), ordered_only (a PO where the invoice is the bill), held (in
+-- in QuickBooks), credited (a credit memo: a vendor credit in QuickBooks), booked_on_other (on its PO's bill), ordered_only (a PO where the invoice is the bill), held (in
 -- quarantine), not_eligible (its status is not billable: source_status says which), or the recon status of its
 -- bill on the way (pending, missing_in_quickbooks). The demo's summary and the finance report both count from here.
 CREATE OR REPLACE VIEW document_outcomes AS
@@ -215,13 +230,14 @@ WITH staged AS (
     UNION ALL
     SELECT source_system, 'invoice', source_id, invoice_number, status, total_amount FROM stg_invoices
 ),
-fed AS (SELECT DISTINCT company, source_system FROM company_sources)
+fed AS (SELECT DISTINCT company, source_system FROM company_feeds)
 SELECT f.company, s.source_system, s.source_kind, s.source_id, s.document_number, s.status AS source_status,
        s.total_amount, d.record_key, r.quarantine_reason,
        CASE WHEN d.record_key IS NULL THEN 'not_eligible'
             WHEN r.status = 'quarantined' THEN 'held'
             WHEN d.booked_on IS NOT NULL THEN 'booked_on_other'
             WHEN d.source_kind = 'purchase_order' AND d.bill_on = 'invoice' THEN 'ordered_only'
+            WHEN r.status IN ('matched', 'amount_differs') AND d.credit THEN 'credited'
             WHEN r.status IN ('matched', 'amount_differs') THEN 'billed'
             ELSE r.status
        END AS outcome

@@ -10,4 +10,4 @@ SELECT
     CAST(NULL AS TEXT) AS city,
     CAST(NULL AS TEXT) AS postal_code
 FROM qb_accounts a
-WHERE a.company IN (SELECT company FROM company_sources WHERE source_system = {system})
+WHERE a.company IN (SELECT company FROM company_feeds WHERE source_system = {system})

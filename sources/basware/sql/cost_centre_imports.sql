@@ -12,6 +12,6 @@ SELECT
     CAST(NULL AS TEXT) AS postal_code
 FROM cost_centre_mappings m
 WHERE m.source_system = {system}
-    AND m.company IN (SELECT company FROM company_sources WHERE source_system = {system})
+    AND m.company IN (SELECT company FROM company_feeds WHERE source_system = {system})
     AND length(m.cost_centre) <= 25
 GROUP BY m.cost_centre

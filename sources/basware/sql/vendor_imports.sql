@@ -11,5 +11,5 @@ SELECT
     v.city,
     v.postal_code
 FROM qb_vendors v
-WHERE v.company IN (SELECT company FROM company_sources WHERE source_system = {system})
+WHERE v.company IN (SELECT company FROM company_feeds WHERE source_system = {system})
     AND coalesce(v.account_number, '') NOT LIKE upper({system}) || '-%'

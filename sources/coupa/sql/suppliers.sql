@@ -13,5 +13,6 @@ SELECT
     h.postal_code,
     h.country,
     coalesce(h.status, 'active') = 'active' AS is_active,
-    {timestamp:h.updated_at} AS source_updated_at
+    {timestamp:h.updated_at} AS source_updated_at,
+    h.payment_term AS terms
 FROM {docs} h

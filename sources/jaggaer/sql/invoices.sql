@@ -1,12 +1,14 @@
 -- JAGGAER invoice receipts -> stg_invoices (keyed by supplier / invoice number / PO; the supplier's invoice number
 -- is the bill's, else JAGGAER's own), then their lines -> stg_invoice_lines: each line at quantity x unit price,
 -- and the header's charges (tax, shipping, handling, less discount) as lines of the source account codes TAX,
--- SHIPPING, HANDLING and DISCOUNT, so the lines add up to the invoice total. A credit memo is not billable.
+-- SHIPPING, HANDLING and DISCOUNT, so the lines add up to the invoice total. A credit memo (amounts below zero, as
+-- JAGGAER states them) is status CreditMemo once its workflow is Completed (a vendor credit), else CreditMemo <workflow>.
 SELECT
     h.source_id,
     coalesce(nullif(h.number, ''), h.internal_number, '') AS invoice_number,
     coalesce(h.supplier_id, h.supplier_internal_id) AS supplier_source_id,
-    CASE WHEN h.invoice_type = 'Credit memo' THEN 'CreditMemo' ELSE h.workflow END AS status,
+    CASE WHEN h.invoice_type = 'Credit memo' THEN 'CreditMemo' || CASE WHEN h.workflow = 'Completed' THEN ''
+        ELSE ' ' || coalesce(h.workflow, '') END ELSE h.workflow END AS status,
     h.currency,
     {date:h.invoice_date} AS invoice_date,
     {date:h.due_date} AS due_date,
