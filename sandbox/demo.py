@@ -373,12 +373,13 @@ class DemoEnvironment:
         return trips
 
     def policy(self, source: str) -> dict[str, str]:
-        """The demo company's procure-to-pay policy for `source` (bill_on, invoice_difference)."""
+        """The demo company's procure-to-pay policy for `source` (bill_on, invoice_difference, on_cancel)."""
         row = self.warehouse.records(
-            "SELECT bill_on, invoice_difference FROM company_sources WHERE company = ? AND source_system = ?",
+            "SELECT bill_on, invoice_difference, on_cancel FROM company_sources WHERE company = ? "
+            "AND source_system = ?",
             [DEMO_COMPANY, source],
         )[0]
-        return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
+        return {key: row[key] for key in ("bill_on", "invoice_difference", "on_cancel")}
 
     def result(self, *, round_trips: int, seconds: float, resent: dict[str, int] | None = None) -> DemoResult:
         """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine;
