@@ -373,13 +373,18 @@ class DemoEnvironment:
         return trips
 
     def policy(self, source: str) -> dict[str, str]:
-        """The demo company's procure-to-pay policy for `source` (bill_on, invoice_difference, on_cancel)."""
+        """The demo company's procure-to-pay policy for `source` (bill_on, invoice_difference)."""
         row = self.warehouse.records(
-            "SELECT bill_on, invoice_difference, on_cancel FROM company_sources WHERE company = ? "
-            "AND source_system = ?",
+            "SELECT bill_on, invoice_difference FROM company_sources WHERE company = ? AND source_system = ?",
             [DEMO_COMPANY, source],
         )[0]
-        return {key: row[key] for key in ("bill_on", "invoice_difference", "on_cancel")}
+        return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
+
+    def on_cancel(self, source: str) -> str:
+        """What the demo company does with the bill of a `source` document cancelled after booking: hold or void."""
+        return self.warehouse.scalar(
+            "SELECT on_cancel FROM company_sources WHERE company = ? AND source_system = ?", [DEMO_COMPANY, source]
+        )
 
     def result(self, *, round_trips: int, seconds: float, resent: dict[str, int] | None = None) -> DemoResult:
         """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine;

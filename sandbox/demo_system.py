@@ -42,9 +42,9 @@ re-deliveries), syncs and delivers once more (the second act); then reports `lan
 `faults_fired()` (the scaffold's counters) and `verify(books, policy)` (`books.path` is the company file, for a
 hook that judges more of it); `qbsync soak` runs the same acts between its rounds (in_quickbooks, in_source,
 before_fold, whose rehearsed crashes `kills()` names, then the second act) and asks each hook for `soak_check(env)`,
-its detailed verdict (optional). In a `Verdict`, figures named `double_booked` and `unreconciled` add into the demo's totals (0 is
-the goal), a bill of the company file that no hook lists in `bills` (a vendor credit none lists in `credits`) counts
-as unreconciled, and every figure is printed and returned by `--json` per source.
+its detailed verdict (optional). In a `Verdict`, figures named `double_booked` and `unreconciled` add into the demo's
+totals (0 is the goal), a bill of the company file that no hook lists in `bills` (a vendor credit none lists in
+`credits`) counts as unreconciled, and every figure is printed and returned by `--json` per source.
 """
 
 from __future__ import annotations

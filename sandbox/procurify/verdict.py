@@ -108,11 +108,10 @@ def soak_report(
     the QuickBooks account of each account code, class of each "Location / Department"; `acted`: the POs accounting
     paid in QuickBooks and those the buyers revised (the demo hook's)."""
     books = Books.read(env.company_path)
-    policy = env.policy("procurify")
-    truth = dataset.expected(policy["bill_on"])
+    bill_on = env.policy("procurify")["bill_on"]
+    truth = dataset.expected(bill_on)
     paid, revised = acted
-    voids = to_void(truth, policy["on_cancel"], paid)
-    bill_on = policy["bill_on"]
+    voids = to_void(truth, env.on_cancel("procurify"), paid)
     mine = our_vendors(books, dataset)
     names = {v.get("Name") for v in mine}
     bills = [b for b in books.bills if ref_name(b, "VendorRef") in names]
