@@ -65,3 +65,11 @@ def test_a_po_cancelled_after_booking_is_voided_unpaid_and_held_paid(tmp_path):
             )
         )
         assert list(held) == [f"procurify:po:{paid}"] and "already paid" in held[f"procurify:po:{paid}"]
+        # the finance accounting tells them apart from POs that were never eligible
+        outcomes = dict(
+            env.warehouse.fetchall(
+                "SELECT source_id, outcome FROM document_outcomes WHERE source_system = 'procurify' "
+                f"AND source_kind = 'purchase_order' AND source_id IN ('{unpaid}', '{paid}')"
+            )
+        )
+        assert outcomes == {str(unpaid): "voided", str(paid): "held"}
