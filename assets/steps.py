@@ -281,8 +281,28 @@ def enqueue_payments(wh: Warehouse) -> dict[str, int]:
         return {"BillPaymentCheckAdd": _enqueue(conn, rq.bill_payments(d), "asset:outbox_bill_payments")}
 
 
+def reference_windows(conn, row: dict) -> list[tuple[str | None, str | None]]:
+    """(from, to) local times of the windows one read of `row` (reference_watermarks) goes as: from the watermark (less
+    the overlap) to now, cut where every rq.WINDOW_RECORDS records the mirror knows since then, windows meeting on a
+    second both include; one window when the query does not page or the mirror knows too few."""
+    if not row["watermark"]:
+        return [(None, None)]
+    zone = (row["time_zone"], row["utc_offset_minutes"])
+    since = qb_clock.filter_time(row["watermark"], *zone)
+    if not rq.windowed(row["op"]):
+        return [(since, None)]
+    times = [
+        t
+        for (t,) in conn.fetchall(rq.reference_times(row["op"]), [row["company"], row["watermark"] - qb_clock.OVERLAP])
+    ]
+    cuts = sorted({qb_clock.boundary_time(t, *zone) for t in times[rq.WINDOW_RECORDS :: rq.WINDOW_RECORDS]})
+    edges = [since, *(c for c in cuts if c > since)]
+    return list(zip(edges, [*edges[1:], None], strict=True))
+
+
 def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
-    """One query per mirror table and company, from its watermark, unless one is still waiting to be answered."""
+    """One read per mirror table and company, from its watermark, unless one is still waiting to be answered; a
+    read that pages goes as windows of modified time (reference_windows)."""
     stamp = now()
     with wh.connect() as conn:
         due = conn.records(rq.reference_watermarks())
@@ -291,17 +311,13 @@ def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
                 {
                     "company": row["company"],
                     "op": row["op"],
-                    "dedup_key": f"qb:{row['op']}:{stamp.isoformat()}",
+                    "dedup_key": f"qb:{row['op']}:{stamp.isoformat()}" + (f":{n}" if n else ""),
                     "record_key": f"qb:{row['op']}",
-                    "payload": rq.reference_query_payload(
-                        row["op"],
-                        qb_clock.filter_time(row["watermark"], row["time_zone"], row["utc_offset_minutes"])
-                        if row["watermark"]
-                        else None,
-                    ),
+                    "payload": rq.reference_query_payload(row["op"], since, until),
                 }
                 for row in due
                 if not row["live"]
+                for n, (since, until) in enumerate(reference_windows(conn, row))
             ]
         )
         queued = enqueue(conn, frame, actor="asset:qb_reference_queries") if not frame.empty else 0

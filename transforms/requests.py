@@ -37,6 +37,10 @@ PO_OPS = "('PurchaseOrderAdd', 'PurchaseOrderMod')"
 CREDIT_OPS = "('VendorCreditAdd', 'VendorCreditMod')"
 PO_SOURCE_KIND = CANONICAL["purchase_orders"].source_kind
 MAX_RETURNED = 100
+# A read of a mirror table from its watermark goes as windows of modified time holding about this many records the
+# mirror already knows: an iterator lives only in its session, so a dropped session restarts one window, not a read
+# of everything changed since the watermark (at 10,000 bills under faults a whole read never got through a session)
+WINDOW_RECORDS = 300
 
 
 def _cut(expr: str, *path: str) -> str:
@@ -605,23 +609,38 @@ DELETED_LIST_TYPES = ["Account", "Customer", "Vendor", "ItemService", "ItemNonIn
                       "ItemInventory"]  # fmt: skip
 
 
-def reference_query_payload(op: str, stamp: str | None) -> dict[str, Any]:
-    """The `<{op}Rq>` content reading everything changed since the local time `stamp` (None: everything)."""
+def reference_query_payload(op: str, stamp: str | None, until: str | None = None) -> dict[str, Any]:
+    """The `<{op}Rq>` content reading everything changed since the local time `stamp` (None: everything), up to the
+    local time `until` (inclusive; None: up to now), which only a query that pages (`windowed`) takes."""
     _, kind = REFERENCE_QUERIES[op]
     if kind.startswith("deleted"):
         types = {"TxnDelType": DELETED_TXN_TYPES} if kind == "deleted_txn" else {"ListDelType": DELETED_LIST_TYPES}
         return {**types, "DeletedDateRangeFilter": {"FromDeletedDate": stamp} if stamp else None}
     if kind.startswith("txn"):
+        window = {"FromModifiedDate": stamp, "ToModifiedDate": until}
         payload = {
             "@iterator": "Start",
             "MaxReturned": MAX_RETURNED,
-            "ModifiedDateRangeFilter": {"FromModifiedDate": stamp} if stamp else None,
+            "ModifiedDateRangeFilter": {k: v for k, v in window.items() if v} if stamp else None,
         }
         return {**payload, "IncludeLineItems": "true"} if kind == "txn_lines" else payload
     payload: dict[str, Any] = {"ActiveStatus": "All", "FromModifiedDate": stamp}
     if kind == "list":
-        payload = {"@iterator": "Start", "MaxReturned": MAX_RETURNED, **payload}
+        payload = {"@iterator": "Start", "MaxReturned": MAX_RETURNED, **payload, "ToModifiedDate": until}
     return {k: v for k, v in payload.items() if v is not None}
+
+
+def windowed(op: str) -> bool:
+    """Whether the reference query `op` pages with an iterator, so it is read in time windows (WINDOW_RECORDS)."""
+    return REFERENCE_QUERIES[op][1] in ("txn", "txn_lines", "list")
+
+
+def reference_times(op: str) -> str:
+    """SQL (params: company, since in UTC): the modified times the mirror holds for `op`'s records since then, in
+    order: where the windows of a read split."""
+    table, _ = REFERENCE_QUERIES[op]
+    only = f" AND t.payment_kind = '{PAYMENT_KINDS[op]}'" if op in PAYMENT_KINDS else ""
+    return f"SELECT t.time_modified FROM {table} t WHERE t.company = ?{only} AND t.time_modified >= ? ORDER BY 1"
 
 
 def reference_watermarks() -> str:

@@ -18,14 +18,22 @@ FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 def filter_time(watermark: datetime, time_zone: str | None, utc_offset_minutes: int | None) -> str:
     """The FromModifiedDate/FromDeletedDate text (local, no offset) re-reading everything since `watermark` (UTC)."""
-    moment = watermark.replace(tzinfo=None) if watermark.tzinfo is None else watermark.astimezone(UTC)
+    return (_local(watermark, time_zone, utc_offset_minutes) - OVERLAP).strftime(FILTER_FORMAT)
+
+
+def boundary_time(moment: datetime, time_zone: str | None, utc_offset_minutes: int | None) -> str:
+    """The ToModifiedDate/FromModifiedDate text (local, no offset) where two windows of a read meet: `moment` (UTC)
+    in the file's local time, with no overlap (both windows include that second)."""
+    return _local(moment, time_zone, utc_offset_minutes).strftime(FILTER_FORMAT)
+
+
+def _local(moment: datetime, time_zone: str | None, utc_offset_minutes: int | None) -> datetime:
+    moment = moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
     if time_zone:
-        local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
-    elif utc_offset_minutes is not None:
-        local = moment + timedelta(minutes=int(utc_offset_minutes))
-    else:
-        local = moment + UNKNOWN_OFFSET
-    return (local - OVERLAP).strftime(FILTER_FORMAT)
+        return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
+    if utc_offset_minutes is not None:
+        return moment + timedelta(minutes=int(utc_offset_minutes))
+    return moment + UNKNOWN_OFFSET
 
 
 def offset_minutes(text: Any) -> int | None:
