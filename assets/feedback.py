@@ -14,6 +14,7 @@ import dagster as dg
 from assets.metadata import columns, result, sample, table
 from assets.policies import API_RETRY, SOURCE_OWNERS, WAREHOUSE_POOL, api_failures_final, stored
 from assets.staging import staged
+from connectors.core.errors import RetriesExhausted
 from connectors.core.pacing import Pacer
 from sources import registry
 from sources.declaration import Source
@@ -41,6 +42,8 @@ def _deliver(client: Any, pacer: Pacer, row: dict[str, Any]) -> tuple[dict[str, 
                 return row, None, "found"
         pacer.wait()
         client.deliver(row["op"], payload)
+    except RetriesExhausted as exc:  # the target kept failing (429, 5xx, timeouts): a later run sends it again
+        return row, f"{type(exc).__name__}: {exc}"[:500], "retry"
     except Exception as exc:  # one write the source refuses must not stop the others; it stays failed, replayable
         return row, f"{type(exc).__name__}: {exc}"[:500], "error"
     return row, None, "sent"
@@ -60,6 +63,9 @@ def _deliver_all(pool: ThreadPoolExecutor, client: Any, pacer: Pacer, rows: list
             try:
                 pacer.wait()
                 errors = client.deliver_batch(op, [json.loads(r["payload"]) for r in part])
+            except RetriesExhausted as exc:  # the target kept failing: each of its writes waits for a later run
+                outcomes += [(r, f"{type(exc).__name__}: {exc}"[:500], "retry") for r in part]
+                continue
             except Exception as exc:  # the whole call failed: each of its writes stays failed, replayable
                 errors = [f"{type(exc).__name__}: {exc}"[:500]] * len(part)
             outcomes += [(r, e, "error" if e else "sent") for r, e in zip(part, errors, strict=True)]
@@ -84,7 +90,7 @@ def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = Non
     if source.delivery:
         return {"queued": queued, **registry.delivery(source.name).deliver(wh, client, budget)}
     due = writes_due(dialect(wh.backend), source)
-    counts = {"queued": queued, "sent": 0, "found": 0, "error": 0}
+    counts = {"queued": queued, "sent": 0, "found": 0, "error": 0, "retry": 0}
     pacer = Pacer(source.rate_limit_per_s)
     deadline = time.monotonic() + budget
     with ThreadPoolExecutor(max_workers=source.feedback_workers) as pool:

@@ -3,12 +3,15 @@ once under a killed run, failures visible in audit, check and report, and replay
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 from coupa_payloads import land
 from test_transforms import COUPA, _company
 
 from assets.feedback import deliver_writes, feedback_assets, feedback_key
 from assets.steps import build_bill_drafts, enqueue_bills, match_vendors, stage
+from connectors.core.retry import RetryPolicy
 from data_checks.finance_report import gather
 from data_checks.replay import replay
 from data_checks.timeline import document_story
@@ -16,8 +19,10 @@ from resources.source_api import SourceApiResource
 from resources.warehouse import WarehouseResource
 from sandbox.coupa.generator import generate
 from sandbox.coupa.server import CoupaSandbox
+from sandbox.scaffold import ApiFaults
 from sources.coupa.client import CoupaClient
 from warehouse import cloud_outbox
+from warehouse.audit import now
 
 DUE = (
     "SELECT 'coupa' AS source_system, 'coupa:po:1' AS record_key, 'mark_exported' AS op, 'purchase_order 1' AS target,"
@@ -135,3 +140,42 @@ def test_a_refused_write_stays_failed_visible_in_audit_and_report_and_replay_req
         result = replay(conn, failed_only=True, key=key)
     assert [r["record_key"] for r in result.cloud_requeued] == [key]
     assert warehouse.scalar("SELECT status FROM cloud_outbox WHERE record_key = ?", [key]) == "pending"
+
+
+def test_a_write_its_target_keeps_failing_waits_for_a_later_run_and_goes_once(warehouse):
+    """Coupa answers 5xx through every retry of a run (a 3,000-record soak lost a Procurify mark-as-paid so, failed for
+    good after one 502 burst): the writes wait for a later run, which sends each once; a write whose target still
+    fails after MAX_ATTEMPTS runs fails for good, replayable."""
+    dataset = generate(8, suppliers=3, purchase_orders=4, invoice_share=0.0)
+    done = _bills_in_quickbooks(warehouse, dataset)
+    quick = RetryPolicy(max_attempts=2, base=0.01, cap=0.01)
+
+    def failing_coupa(runs: int) -> list[dict]:
+        down = ApiFaults(error_rate=1.0, burst_length=10_000)
+        with (
+            CoupaSandbox(
+                dataset, client_id="qbsync", client_secret="s3cret", faults=down, rate_limit_per_s=None
+            ) as api,
+            CoupaClient(api.base_url, "qbsync", "s3cret", retry=quick) as client,
+        ):
+            return [deliver_writes(warehouse, COUPA, client) for _ in range(runs)]
+
+    first, again = failing_coupa(2)
+    assert first["retry"] == len(done) and again["retry"] == 0  # the second run: not due yet, not its to send
+    assert dict(warehouse.fetchall("SELECT status, count(*) FROM cloud_outbox GROUP BY status")) == {
+        "pending": len(done)
+    }
+    warehouse.execute("UPDATE cloud_outbox SET next_attempt_at = ?", [now() - timedelta(seconds=1)])
+    with _sandbox(dataset) as api, CoupaClient(api.base_url, "qbsync", "s3cret") as client:
+        assert deliver_writes(warehouse, COUPA, client)["sent"] == len(done)
+    assert len(dataset.export_writes) == len(done) and set(dataset.export_writes.values()) == {1}
+    key = f"coupa:po:{min(done)}"  # one write again, whose target now fails run after run
+    warehouse.execute("UPDATE cloud_outbox SET status = 'pending', attempts = 0 WHERE record_key = ?", [key])
+    for _ in range(cloud_outbox.MAX_ATTEMPTS):
+        warehouse.execute("UPDATE cloud_outbox SET next_attempt_at = NULL WHERE status = 'pending'")
+        failing_coupa(1)
+    with warehouse.connect() as conn:
+        [failed] = cloud_outbox.failed(conn, "coupa")
+    assert (
+        failed["record_key"] == key and f"still failing after {cloud_outbox.MAX_ATTEMPTS} runs" in failed["last_error"]
+    )

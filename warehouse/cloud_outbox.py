@@ -4,6 +4,7 @@ audit every transition under the record's key."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from warehouse.audit import now, record, record_from_query
@@ -11,6 +12,8 @@ from warehouse.states import CloudWrite, sql_list
 from warehouse.store import Conn
 
 DUE = "_cloud_due"
+RETRY_SECONDS = 60  # a write its target kept failing waits this long, so the next run (not this one) sends it again
+MAX_ATTEMPTS = 5  # runs that claim a write whose target keeps failing before it fails for good (replayable)
 COLUMNS = "source_system, record_key, op, target, idempotency_key, payload"
 
 
@@ -57,15 +60,17 @@ def enqueue(conn: Conn, due_sql: str, actor: str) -> int:
 def claim(conn: Conn, source_system: str, limit: int, actor: str) -> list[dict[str, Any]]:
     """Up to `limit` writes of `source_system` to deliver now: rows left `sending` by a run that died first (flagged
     `unknown`: read the target before writing), then pending ones, oldest first; all marked sending, attempts + 1."""
+    stamp = now()
     rows = conn.records(
-        "SELECT write_id, record_key, op, target, idempotency_key, payload, status = ? AS unknown FROM cloud_outbox "
+        "SELECT write_id, record_key, op, target, idempotency_key, payload, attempts + 1 AS attempts, "
+        "status = ? AS unknown FROM cloud_outbox "
         f"WHERE source_system = ? AND status IN {sql_list(CloudWrite.SENDING, CloudWrite.PENDING)} "
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
         "ORDER BY CASE WHEN status = ? THEN 0 ELSE 1 END, created_at, write_id LIMIT ?",
-        [CloudWrite.SENDING, source_system, CloudWrite.SENDING, limit],
+        [CloudWrite.SENDING, source_system, stamp, CloudWrite.SENDING, limit],
     )
     if not rows:
         return []
-    stamp = now()
     ids = [r["write_id"] for r in rows]
     marks = ", ".join("?" for _ in ids)
     conn.execute(
@@ -79,17 +84,26 @@ def claim(conn: Conn, source_system: str, limit: int, actor: str) -> list[dict[s
 
 
 def settle(conn: Conn, outcomes: Iterable[tuple[dict[str, Any], str | None, str]], actor: str) -> None:
-    """Record each (claimed row, error or None, how) as done or failed; `how` says what happened (sent, found)."""
+    """Record each (claimed row, error or None, how) as done or failed; `how` says what happened (sent, found, or
+    retry: the target kept failing through the run's retries, so the write waits RETRY_SECONDS for a later run, failed
+    once it has been claimed MAX_ATTEMPTS times)."""
     stamp = now()
     events = []
     for row, error, how in outcomes:
         status = CloudWrite.FAILED if error else CloudWrite.DONE
+        later = None
+        if how == "retry" and row["attempts"] < MAX_ATTEMPTS:
+            status, later = CloudWrite.PENDING, stamp + timedelta(seconds=RETRY_SECONDS)
+        elif how == "retry":
+            error = f"{error} (still failing after {row['attempts']} runs)"
         conn.execute(
-            "UPDATE cloud_outbox SET status = ?, last_error = ?, settled_at = ?, updated_at = ? WHERE write_id = ?",
-            [status, error, stamp, stamp, row["write_id"]],
+            "UPDATE cloud_outbox SET status = ?, last_error = ?, next_attempt_at = ?, settled_at = ?, updated_at = ? "
+            "WHERE write_id = ?",
+            [status, error, later, None if later else stamp, stamp, row["write_id"]],
         )
+        event = "waiting" if later else status.value
         detail = {"op": row["op"], "target": row["target"], "how": how, **({"error": error} if error else {})}
-        events.append({"actor": actor, "record_key": row["record_key"], "event": f"cloud write {status.value}",
+        events.append({"actor": actor, "record_key": row["record_key"], "event": f"cloud write {event}",
                        "request_id": row["write_id"], "detail": detail})  # fmt: skip
     record(conn, events)
 
