@@ -46,12 +46,17 @@ def fit(decl: Decl, data: Any) -> Any:
     """Only the fields `decl` has (an Add's request-only fields do not belong in the stored Ret)."""
     if not isinstance(data, dict) or decl.simple:
         return data
+    index = decl.index
     out = {}
     for key, value in data.items():
-        child = decl.child(key)
-        if child is None:
+        hit = index.get(key)
+        if hit is None:
             continue
-        out[key] = [fit(child, v) for v in value] if isinstance(value, list) else fit(child, value)
+        child = hit[1]
+        if child.simple:
+            out[key] = value  # a leaf is kept as it is
+        else:
+            out[key] = [fit(child, v) for v in value] if isinstance(value, list) else fit(child, value)
     return out
 
 
