@@ -80,12 +80,24 @@ def _check(elem: etree._Element, decl: Decl, path: Path, out: list[str], too_lon
         out.append(f"{joined(path)}: holds text but takes elements only")
     children = list(elem.iterchildren(tag=etree.Element))
     data: dict[str, Any] = {f"@{k}": v for k, v in elem.attrib.items()}
-    tags = tuple(child.tag for child in children)
+    tags = tuple([child.tag for child in children])
     shapes = decl.__dict__.setdefault("_fine_shapes", {})  # children's names in order -> their declarations
     fine = shapes.get(tags)
     if fine is not None:  # this sequence of names passed before: only the children themselves are left to check
         for child, child_decl in zip(children, fine, strict=True):
-            add_child(data, child.tag, _check(child, child_decl, (path, child.tag), out, too_long), child_decl)
+            if child_decl.simple and not child.attrib and not len(child):  # a plain leaf, without another call level
+                value = child.text or ""
+                if child_decl.enumeration is not None or child_decl.pattern is not None or child_decl.type_name:
+                    _check_text(value, child_decl, (path, child.tag), out)
+                if child_decl.max_length is not None and len(value) > child_decl.max_length:
+                    too_long.append(child)
+            else:
+                value = _check(child, child_decl, (path, child.tag), out, too_long)
+            known = data.get(child.tag)
+            if known is None and not child_decl.repeats:
+                data[child.tag] = value  # what add_child does, inline for the common case
+            else:
+                add_child(data, child.tag, value, child_decl)
         return data if children else childless_data(elem, decl)
     index = decl.index
     last, counts, found, shape_fine = -1, {}, [], True

@@ -46,14 +46,16 @@ def fit(decl: Decl, data: Any) -> Any:
     """Only the fields `decl` has (an Add's request-only fields do not belong in the stored Ret)."""
     if not isinstance(data, dict) or decl.simple:
         return data
-    index = decl.index
+    keys = tuple(data)
+    plans = decl.__dict__.setdefault("_fit_plans", {})  # the keys of a dict -> those kept, each with its nested decl
+    plan = plans.get(keys)
+    if plan is None:
+        kept = [(key, decl.child(key)) for key in keys]
+        plan = plans[keys] = tuple((key, None if child.simple else child) for key, child in kept if child is not None)
     out = {}
-    for key, value in data.items():
-        hit = index.get(key)
-        if hit is None:
-            continue
-        child = hit[1]
-        if child.simple:
+    for key, child in plan:
+        value = data[key]
+        if child is None:
             out[key] = value  # a leaf is kept as it is
         else:
             out[key] = [fit(child, v) for v in value] if isinstance(value, list) else fit(child, value)
