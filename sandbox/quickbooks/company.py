@@ -23,6 +23,7 @@ from sandbox.quickbooks.faults import Faults
 from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS
 from sandbox.quickbooks.seed import seed_bodies
 from sandbox.quickbooks.store import Store
+from sandbox.quickbooks.timing import Timing
 from sandbox.quickbooks.values import as_list, now
 
 
@@ -34,6 +35,7 @@ class ProcessResult:
     hresult: str | None = None
     message: str | None = None
     response_lost: bool = False
+    qb_seconds: float = 0.0  # QuickBooks' modeled time running the message (see Timing)
 
 
 class CompanyFile:
@@ -49,18 +51,20 @@ class CompanyFile:
         country: str = "US",
         max_version: str = "16.0",
         faults: Faults | None = None,
+        timing: Timing | None = None,
         time_zone: str | None = None,
         clock: Callable[[], datetime] = now,
         stale_dst_offsets: bool = False,
     ):
-        """`time_zone`: of the machine running the file (default: the one the file was created in, else one of its
-        country); `clock` gives the current time (tests move it); `stale_dst_offsets` writes QuickBooks' wrong
-        offsets around daylight-saving time.
+        """`timing`: how long QuickBooks takes per request (default: no time); `time_zone`: of the machine running
+        the file (default: the one the file was created in, else one of its country); `clock` gives the current time
+        (tests move it); `stale_dst_offsets` writes QuickBooks' wrong offsets around daylight-saving time.
         """
         self.path = Path(path)
         self.country = country
         self.max_version = max_version
         self.faults = faults or Faults()
+        self.timing = timing or Timing()
         self.session_id = uuid.uuid4().hex
         self._store = Store(self.path)
         self._calls = 0
@@ -123,7 +127,8 @@ class CompanyFile:
         if delay:
             time.sleep(delay)  # a slow QuickBooks: nothing is applied (or visible) meanwhile
         with self._store.transaction() as store:
-            draws = self.faults.for_message(store.next_number("messages"))
+            number = store.next_number("messages")
+            draws = self.faults.for_message(number)
             ctx = self._context(store, session_id)
             answers = []
             for rq, rq_data in requests:
@@ -132,7 +137,12 @@ class CompanyFile:
                 if failed and stop_on_error:
                     break
             lost = draws.lose_response()
-        return ProcessResult(response_xml=response_message(answers, version=declared), response_lost=lost)
+        ran = [rq.tag.removesuffix("Rq") for rq, _ in requests[: len(answers)]]
+        seconds = self.timing.message_seconds(number, ran)
+        if seconds and self.timing.sleep:
+            time.sleep(seconds)  # QuickBooks at work: the answer comes when every request has run
+        response = response_message(answers, version=declared)
+        return ProcessResult(response_xml=response, response_lost=lost, qb_seconds=seconds)
 
     def _context(self, store: Store, session_id: str | None = None) -> Context:
         return Context(store, self.clock.moment(), session_id or self.session_id, self.clock, self.country)
@@ -197,4 +207,4 @@ def _plain_ascii(request_xml: bytes | str) -> bool:
     return raw.isascii() and b"&#" not in raw
 
 
-__all__ = ["CompanyFile", "Faults", "ProcessResult"]
+__all__ = ["CompanyFile", "Faults", "ProcessResult", "Timing"]
