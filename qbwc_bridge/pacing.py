@@ -17,6 +17,7 @@ from typing import Any
 from warehouse.store import Conn
 
 FLOOR_SECONDS = 1e-4  # no request type is taken to cost less (a span of ~0 must not size a message without end)
+HEADROOM = 0.9  # messages are planned to this share of the budget: QuickBooks' own variation stays inside it
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,19 @@ class Pace:
         """Expected QuickBooks seconds of one `<op>` request."""
         return self.seconds.get(op, self.assumed)
 
+    @property
+    def planned(self) -> float:
+        """The QuickBooks seconds a message is planned to take: the budget less the headroom."""
+        return self.budget * HEADROOM
+
     def claim_limit(self, max_requests: int) -> int:
-        """How many rows can fit at best: the budget over the cheapest type known or assumed (at least one)."""
+        """How many rows can fit at best: the plan over the cheapest type known or assumed (at least one)."""
         cheapest = min([self.assumed, *self.seconds.values()])
-        return max(1, min(max_requests, math.floor(self.budget / max(cheapest, FLOOR_SECONDS))))
+        return max(1, min(max_requests, math.floor(self.planned / max(cheapest, FLOOR_SECONDS))))
 
     def fits(self, spent: float, op: str) -> bool:
         """Whether a request of `op` still fits a message whose requests are expected to take `spent` seconds."""
-        return spent + self.cost(op) <= self.budget
+        return spent + self.cost(op) <= self.planned
 
     def observe(self, ops: dict[str, int], span: float) -> dict[str, float]:
         """The estimates after a message of `ops` (type -> requests) took `span` seconds in QuickBooks: each type in

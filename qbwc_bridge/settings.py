@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, fields, replace
 # costs a fixed ~0.2-0.4 s of warehouse work. What bounds a message for QuickBooks is its time there (field reports
 # speak of 60-90 s waits on large messages): the bridge sizes each message from the QuickBooks seconds per request
 # it has observed for the company and request type (qbwc_bridge/pacing.py) to stay within QB_SECONDS_BUDGET, so a
-# fast company file gets messages up to 1,000 requests and a slow one small ones; a company never seen starts at
-# QB_SECONDS_ASSUMED per request (30 requests). 1 MB bounds a message of large bills.
+# fast company file gets messages up to 1,000 requests and a slow one small ones (each planned to 90% of the budget,
+# leaving room for QuickBooks' own variation); a company never seen starts at QB_SECONDS_ASSUMED per request
+# (27 requests). 1 MB bounds a message of large bills.
 DEFAULT_BATCH_MAX_REQUESTS = 1000
 DEFAULT_BATCH_MAX_BYTES = 1_000_000
 DEFAULT_QB_SECONDS_BUDGET = 30.0  # well inside the Web Connector's and QuickBooks' own limits

@@ -58,9 +58,9 @@ def test_a_slow_company_gets_small_messages_each_within_the_budget(warehouse, tm
     assert statuses(warehouse) == {"done": 26}
     assert all(seconds <= 0.75 for _, seconds in messages), messages
     sizes = [sum(ops.values()) for ops, _ in messages]
-    assert sizes[0] == 1  # a company never seen: 0.75 s over the assumed 0.5 s a request
-    assert max(sizes) <= 7  # 0.75 s over 0.1 s a request (a bit more as observed): never more
-    assert max(sizes) >= 6  # once learned, a message fills the budget
+    assert sizes[0] == 1  # a company never seen: 90% of 0.75 s over the assumed 0.5 s a request
+    assert max(sizes) <= 6  # 90% of 0.75 s over 0.1 s a request (a bit more as observed): never more
+    assert max(sizes) >= 5  # once learned, a message fills the budget
     assert _learned(warehouse)["BillAdd"] == pytest.approx(0.1, rel=0.3)
 
 
@@ -71,7 +71,7 @@ def test_a_fast_company_gets_large_messages(warehouse, tmp_path):
     messages = _deliver(warehouse, tmp_path / "qb.sqlite", Timing())
     assert statuses(warehouse) == {"done": 302}
     sizes = [sum(ops.values()) for ops, _ in messages]
-    assert sizes[0] <= 30  # a company never seen: 30 s over the assumed 1 s a request
+    assert sizes[0] <= 27  # a company never seen: 90% of 30 s over the assumed 1 s a request
     assert max(sizes) >= 250 and len(messages) <= 4, sizes
 
 
@@ -82,7 +82,7 @@ def test_messages_are_sized_per_request_type_and_the_pace_carries_to_the_next_se
     CompanyFile.create(path).close()
     timing = Timing({"VendorAdd": 0.1, "BillAdd": 0.002})
     vendors = _deliver(warehouse, path, timing, qb_seconds_budget=0.5, qb_seconds_assumed=0.25)
-    assert max(sum(ops.values()) for ops, _ in vendors) <= 5  # 0.5 s over 0.1 s a VendorAdd
+    assert max(sum(ops.values()) for ops, _ in vendors) <= 4  # 90% of 0.5 s over 0.1 s a VendorAdd
     queue_vendors_and_bills(warehouse, vendors=12, bills_per_vendor=10)  # the same vendors: only bills are new
     bills = _deliver(warehouse, path, timing, qb_seconds_budget=0.5, qb_seconds_assumed=0.25)
     assert statuses(warehouse) == {"done": 132}
@@ -100,5 +100,6 @@ def test_an_observation_scales_the_types_in_the_message_by_observed_over_expecte
     assert learned == {"BillAdd": pytest.approx(0.1)}
     mixed = Pace(30.0, 1.0, learned).observe({"BillAdd": 100, "VendorAdd": 10}, span=40.0)  # expected 20 s
     assert mixed == {"BillAdd": pytest.approx(0.2), "VendorAdd": pytest.approx(2.0)}
-    assert Pace(30.0, 1.0, mixed).claim_limit(1000) == 150 and Pace(30.0, 1.0).claim_limit(10) == 10
+    assert Pace(30.0, 1.0, mixed).claim_limit(1000) == 135  # 90% of the budget: room for QuickBooks' variation
+    assert Pace(30.0, 1.0).claim_limit(10) == 10 and Pace(30.0, 1.0).fits(26.5, "BillAdd") is False
     assert Pace(30.0, 1.0).observe({"BillAdd": 5}, span=0.0) == {"BillAdd": pytest.approx(1e-4)}
