@@ -5,6 +5,7 @@ left unknown is read back before it is re-sent. A source that declares its own d
 
 import json
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -104,6 +105,17 @@ def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = Non
     return counts
 
 
+def _summed(counts: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """One run's counts over every instance: each count's sum (one an instance lacks counts 0 there); what is not
+    a count (why a delivery stopped, say) is in each instance's own figures."""
+    total: dict[str, int] = {}
+    for figures in counts:
+        for key, value in figures.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+    return total
+
+
 def _feedback_asset(source: Source) -> dg.AssetsDefinition:
     mine = f"{system_of_sql('source_system')} = '{source.name}'"  # every instance's writes
     documents = ["qb_bills", "qb_bill_payments", "bill_drafts", *staged("stg_payments")] if source.billable else []
@@ -136,7 +148,8 @@ def _feedback_asset(source: Source) -> dg.AssetsDefinition:
         yield result(
             sum(by_status.values()),
             schema=columns(wh, "cloud_outbox"),
-            this_run=counts[source.key] if len(counts) == 1 else counts,
+            this_run=_summed(counts.values()),
+            by_instance=counts,
             by_status=by_status,
             sample=sample(wh, "cloud_outbox", "updated_at DESC, record_key", mine),
         )

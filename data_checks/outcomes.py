@@ -1,6 +1,6 @@
 """Every staged document accounted for, per source and kind (the `document_outcomes` view): billed, credited (a
-vendor credit), on its PO's bill, ordered only, held, not eligible by status (which statuses), on its way; the demo's
-table and the report's."""
+vendor credit), on its PO's bill, ordered only, voided (cancelled after booking), held, not eligible by status (which
+statuses), on its way; the demo's table and the report's."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ COLUMNS = {  # outcome -> column title, in the order they are shown
     "credited": "credited",
     "booked_on_other": "on PO's bill",
     "ordered_only": "ordered only",
+    "voided": "voided",  # booked, then cancelled at the source: its bill voided
     "held": "held",
     "not_eligible": "not eligible",
     "pending": "on its way",

@@ -84,7 +84,7 @@ def freshness(conn: Conn, source: Source, entity: str) -> CheckResult:
 def volume_change(conn: Conn, source: Source, entity: str) -> CheckResult:
     """Each instance's last pull's new or changed rows against the median of its recent pulls before it (the
     first, full load excluded): a spike is flagged; few or none is what an incremental pull usually brings (silence
-    is freshness's concern). The metrics are the default instance's."""
+    is freshness's concern). Each metric is per landing table, as freshness's ages are."""
     result = CheckResult(
         "volume_change", WARN, f"rows a pull of {source.raw_table(entity)} changes within {VOLUME_FACTOR:g}x of the "
         "recent pulls", [], {},
@@ -101,8 +101,8 @@ def volume_change(conn: Conn, source: Source, entity: str) -> CheckResult:
         latest, recent = (pulls[0], pulls[1 : VOLUME_HISTORY + 1]) if pulls else (0, [])
         recent = recent[:-1] if len(pulls) <= VOLUME_HISTORY + 1 else recent  # never the first, full load
         baseline = median(recent) if recent else None
-        if feed.instance == DEFAULT_INSTANCE:
-            result.metrics.update({"changed_rows": latest, "recent_median": baseline, "pulls_compared": len(recent)})
+        for name, value in (("changed_rows", latest), ("recent_median", baseline), ("pulls_compared", len(recent))):
+            result.metrics.setdefault(name, {})[table] = value
         if baseline is not None and latest > VOLUME_FACTOR * max(baseline, VOLUME_BASELINE):
             result.offenders.append(table)
             result.details[table] = (

@@ -119,6 +119,21 @@ def mappings_list(
         typer.echo(f"no mappings yet in {wh.describe()}: qbsync mappings import accounts FILE.csv")
 
 
+@mappings_app.command("unmapped")
+def mappings_unmapped(
+    kind: Annotated[str, typer.Argument(help="accounts | cost-centres")],
+    company: Annotated[str | None, typer.Option("--company", help="Only this company")] = None,
+) -> None:
+    """The codes the sources list with no mapping yet, as a CSV to fill in and `qbsync mappings import`."""
+    from operations.mappings import LISTED, unmapped
+
+    if kind not in LISTED:
+        raise _fail(f"the sources list no {kind!r}: choose one of {', '.join(LISTED)}")
+    with migrated_warehouse().connect() as conn:
+        frame = unmapped(conn, kind, company)
+    typer.echo(frame.to_csv(index=False), nl=False)
+
+
 @vendors_app.command("link")
 def vendors_link(
     source_key: Annotated[str, typer.Argument(help="Supplier key, e.g. <source>:supplier:17")],

@@ -1,5 +1,5 @@
-"""`qbsync mappings import|list`: source account codes, cost centres, items, tax codes and supplier terms onto
-QuickBooks names, from CSV.
+"""`qbsync mappings import|list|unmapped`: source account codes, cost centres, items, tax codes and supplier terms onto
+QuickBooks names, from CSV; the codes the sources list that still lack one, as a CSV to fill in.
 
 A file is taken whole or not at all: every bad row is reported (its line in the file, the column, why) and
 nothing is written, so an operator never loads half a chart."""
@@ -14,7 +14,7 @@ import pandas as pd
 
 from qbxml.schema import max_length
 from sources import registry
-from sources.keys import system_of
+from sources.keys import check_instance
 from warehouse.audit import record
 from warehouse.store import Conn
 
@@ -66,7 +66,7 @@ def parse(kind: str, text: str, companies: set[str]) -> pd.DataFrame:
         bad = [f"{c} is empty" for c, v in values.items() if not v]
         if values["company"] and values["company"] not in companies:
             bad.append(f"company {values['company']!r} does not exist")
-        if values["source_system"] and system_of(values["source_system"]) not in registry.names():
+        if values["source_system"] and not _declared(values["source_system"]):
             bad.append(f"source_system {values['source_system']!r} is not a declared source (or source@instance)")
         if len(values[spec.target_column]) > spec.target_max:
             bad.append(f"{spec.target_column} is longer than {spec.target_max} characters")
@@ -81,6 +81,15 @@ def parse(kind: str, text: str, companies: set[str]) -> pd.DataFrame:
     if problems:
         raise MappingFileError(problems)
     return pd.DataFrame(rows, columns=list(spec.columns))
+
+
+def _declared(key: str) -> bool:
+    """Whether `key` names a declared source's default instance (`coupa`) or a valid other one (`coupa@emea`)."""
+    system, at, instance = key.partition("@")
+    try:
+        return system in registry.names() and (not at or check_instance(instance) == instance)
+    except ValueError:
+        return False
 
 
 def import_file(conn: Conn, kind: str, text: str) -> int:
@@ -120,3 +129,26 @@ def list_all(conn: Conn, company: str | None = None) -> list[tuple[str, str, str
         )
         out += [(kind, *row) for row in rows]
     return out
+
+
+# mapping kind -> the staged list whose codes it maps: (table, code column, the source's name for the code)
+LISTED = {
+    "accounts": ("stg_accounts", "account_code", "account_name"),
+    "cost-centres": ("stg_cost_centres", "cost_centre", "cost_centre_name"),
+}
+
+
+def unmapped(conn: Conn, kind: str, company: str | None = None) -> pd.DataFrame:
+    """A `kind` mapping CSV to fill in: every active code the sources feeding `company` (or every company) list with
+    no mapping yet, the QuickBooks name blank and the source's own name beside it (import ignores that column)."""
+    spec = KINDS[kind]
+    table, code, name = LISTED[kind]
+    return conn.df(
+        f"SELECT f.company, s.source_system, s.{code} AS {spec.source_column}, '' AS {spec.target_column}, "
+        f"s.{name} AS source_name FROM {table} s JOIN company_feeds f ON f.source_system = s.source_system "
+        "WHERE s.is_active AND (CAST(? AS TEXT) IS NULL OR f.company = ?) "
+        f"AND NOT EXISTS (SELECT 1 FROM {spec.table} m WHERE m.company = f.company "
+        f"AND m.source_system = s.source_system AND m.{spec.source_column} = s.{code}) "
+        "ORDER BY 1, 2, 3",
+        [company, company],
+    )

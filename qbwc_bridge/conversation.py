@@ -139,6 +139,10 @@ class Conversation:
                 known = pacing.last_seconds(conn, session.company)  # the company's pace, from its last session
                 if known:
                     session.qb_seconds = changes["qb_seconds"] = pacing.dumps(known)
+            # another session's batch whose session fell silent meanwhile: its outcome is unknown, to be looked up
+            # (authenticate sweeps too, but a session silent for just under SESSION_IDLE_SECONDS then is neither
+            # swept nor live a moment later, and its batch, in flight forever, would keep this session at NoOp)
+            outbox.sweep_abandoned(conn, session.company, s.session_idle_seconds, s.max_attempts)
             deps = outbox.unblocked_dependencies(conn, session.company)
             batch = delivery.next_batch(
                 conn,

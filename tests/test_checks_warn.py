@@ -42,7 +42,8 @@ def test_volume_flags_a_spike_against_recent_pulls_never_an_ordinary_incremental
     with warehouse.connect() as c:
         _pulls(c, "purchase_orders", [500, 4, 6, 5, 0])  # the first, full load, then incremental pulls
         quiet = warnings.volume_change(c, coupa, "purchase_orders")
-    assert quiet.passed and quiet.metrics["recent_median"] == 5 and quiet.metrics["pulls_compared"] == 3
+    assert quiet.passed and quiet.metrics["recent_median"] == {"raw_coupa_purchase_orders": 5}
+    assert quiet.metrics["pulls_compared"] == {"raw_coupa_purchase_orders": 3}
     with warehouse.connect() as c:
         _pulls(c, "purchase_orders", [60], [timedelta(0)])
         spike = warnings.volume_change(c, coupa, "purchase_orders")

@@ -160,3 +160,39 @@ def test_vendor_sync_all_creates_vendors_no_bill_needs_yet(cli, warehouse):
     cli("company", "set", "acme", "--vendor-sync", "all")
     [row] = warehouse.records(adds)
     assert row["op"] == "VendorAdd" and row["record_key"] == "coupa:supplier:18"
+
+
+def test_mappings_unmapped_offers_each_procurify_department_until_it_is_mapped(cli, warehouse, tmp_path):
+    from assets import steps
+    from sandbox.procurify.generator import generate
+    from sandbox.procurify.server import ProcurifySandbox
+    from sources import registry
+    from sources.procurify.client import ProcurifyClient
+
+    source = registry.get("procurify")
+    dataset = generate(4, vendors=3, purchase_orders=2, bad_share=0)
+    dataset.departments[max(dataset.departments)]["active"] = False  # closed: nothing to map
+    with (
+        ProcurifySandbox(dataset, client_id="id", client_secret="secret") as api,
+        ProcurifyClient(api.base_url, "id", "secret") as client,
+    ):
+        steps.land(warehouse, source, "departments", client.iter_departments())
+    steps.stage(warehouse, source, "departments")
+    cli("company", "add", "--name", "acme", "--user", "acme-qbwc", "--source", "procurify", "--password-stdin",
+        stdin=PASSWORD + "\n")  # fmt: skip
+    # the generator's own truth: each open department at its location, as an order item's budget names it
+    wanted = sorted(f"{d['branch']['name']} / {d['name']}" for d in dataset.departments.values() if d["active"])
+    out = cli("mappings", "unmapped", "cost-centres", "--company", "acme").stdout.splitlines()
+    assert out[0] == "company,source_system,cost_centre,qb_class_name,source_name"
+    assert sorted(line.split(",")[2] for line in out[1:]) == wanted
+    filled = tmp_path / "classes.csv"
+    filled.write_text("\n".join([out[0], out[1].replace(",,", ",Plant Overhead,", 1)]) + "\n")
+    assert "imported 1 cost-centres mapping(s)" in cli("mappings", "import", "cost-centres", str(filled)).stdout
+    left = cli("mappings", "unmapped", "cost-centres").stdout.splitlines()[1:]
+    assert sorted(line.split(",")[2] for line in left) == sorted(set(wanted) - {out[1].split(",")[2]})
+    assert cli("mappings", "unmapped", "cost-centres", "--company", "nobody").stdout.splitlines()[1:] == []
+    assert "choose one of accounts, cost-centres" in cli("mappings", "unmapped", "items", ok=False).output
+    empty_instance = tmp_path / "empty_instance.csv"
+    empty_instance.write_text("company,source_system,cost_centre,qb_class_name\nacme,procurify@,A / B,Admin\n")
+    refused = cli("mappings", "import", "cost-centres", str(empty_instance), ok=False).output
+    assert "source_system 'procurify@' is not a declared source" in refused

@@ -1,6 +1,7 @@
 """VendorMod keeps matched QuickBooks vendors in step with their suppliers: address, phone, email, tax id and mapped
 terms, for every match kind, only when the source changed after QuickBooks last did; the name only when the company
-follows source names; VendorAdd carries the mapped terms."""
+follows source names; inactive when the source deleted the supplier and no other source's supplier still uses the
+vendor; VendorAdd carries the mapped terms."""
 
 from __future__ import annotations
 
@@ -112,3 +113,23 @@ def test_mapped_terms_go_on_new_vendors_and_follow_a_change_unmapped_terms_are_n
     [payload] = warehouse.fetchall("SELECT payload FROM qbxml_outbox WHERE op = 'VendorAdd'")[0]
     add = (json.loads(payload) if isinstance(payload, str) else payload)["VendorAdd"]
     assert add["Name"] == "Brand New Supplier" and add["TermsRef"] == {"FullName": "2% 10 Net 30"}
+
+
+def test_a_deleted_supplier_deactivates_its_vendor_unless_another_sources_supplier_still_uses_it(warehouse):
+    later = STAMP + timedelta(hours=1)
+    suppliers = [
+        _supplier("17", later, is_active=False),  # deleted in Coupa; its vendor is Coupa's alone
+        _supplier("18", later, is_active=False),  # deleted in Coupa; Procurify's vendor 501 is the same vendor
+        {**_supplier("501", STAMP, is_active=True), "source_system": "procurify"},  # still active in Procurify
+    ]
+    shared = vendor_match("501", method="name", source_system="procurify", record_key="procurify:supplier:501",
+                          qb_list_id="8000018-1")  # fmt: skip
+    with warehouse.connect() as c:
+        c.load("stg_suppliers", pd.DataFrame(suppliers))
+        c.load("vendor_matches", pd.DataFrame([vendor_match("17"), vendor_match("18"), shared]))
+        c.load("qb_vendors", pd.DataFrame([_vendor("17"), _vendor("18")]))
+    _fed(warehouse)
+    with warehouse.connect() as c:
+        enrol(c, "acme", "procurify")
+    assert steps.enqueue_vendors(warehouse)["VendorMod"] == 1
+    assert {k: m.get("IsActive") for k, m in _mods(warehouse).items()} == {"coupa:supplier:17": "false"}

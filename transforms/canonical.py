@@ -38,6 +38,10 @@ CANONICAL: dict[str, Canonical] = {
             "accounts", "stg_accounts", "account", "account",
             ("account_code", "account_name", "account_type", "is_active", "source_updated_at"),
         ),
+        Canonical(  # a source's cost centre (a department, say) by the name its document lines give it
+            "cost_centres", "stg_cost_centres", "cost_centre", "cost_centre",
+            ("cost_centre", "cost_centre_name", "is_active", "source_updated_at"),
+        ),
         Canonical(
             "purchase_orders", "stg_purchase_orders", "po", "purchase_order",
             ("po_number", "supplier_source_id", "status", "currency", "order_date", "source_version",

@@ -148,8 +148,9 @@ def vendor_mods(d: Dialect) -> str:
     QuickBooks last did; the name too when the company's `vendor_names` policy for the source is `follow` (with
     `keep`, the default, the name stays: QuickBooks keys lists by name, and renaming a vendor there is an
     accountant's decision; `qbsync vendors link` points a supplier at another vendor); and IsActive false (every
-    match kind) when the source deactivated or deleted the supplier and the company's vendor policy for the source is
-    `create` (qbsync keeps its vendor list). A vendor is never deleted."""
+    match kind) when the source deactivated or deleted the supplier, the company's vendor policy for the source is
+    `create` (qbsync keeps its vendor list) and no active supplier of any source stands for the same vendor. A vendor
+    is never deleted."""
     stamp = d.iso_timestamp("s.source_updated_at")
     changed = " OR ".join(f"coalesce({a}, '') <> coalesce(v.{b}, '')" for a, b in VENDOR_MOD_FIELDS)
     kinds = "vm.match_method IN ('external_id', 'name', 'address', 'operator')"
@@ -159,9 +160,12 @@ def vendor_mods(d: Dialect) -> str:
         f"({kinds} AND {setting('vendor_names', 'vm.company', 'vm.source_system')} = 'follow' "
         f"AND v.vendor_name NOT IN ({name}, {suffixed_name(name, 's.source_id')}))"
     )
-    deactivated = (
+    deactivated = (  # unless another supplier the vendor stands for (any source or instance) is still active
         "(s.is_active = FALSE AND v.is_active IS NOT FALSE "
-        f"AND {setting('vendor_policy', 'vm.company', 'vm.source_system')} = 'create')"
+        f"AND {setting('vendor_policy', 'vm.company', 'vm.source_system')} = 'create' "
+        "AND NOT EXISTS (SELECT 1 FROM vendor_matches om JOIN stg_suppliers os ON os.source_system = om.source_system "
+        "AND os.source_id = om.supplier_source_id WHERE om.company = vm.company AND om.qb_list_id = vm.qb_list_id "
+        "AND os.is_active IS NOT FALSE))"
     )
     vendor = d.json_object(
         ("ListID", "v.list_id"),

@@ -1,5 +1,6 @@
-"""Procurify as the shared layers see it: vendors and account codes (lists read whole), approved purchase orders with
-their order items (the bills, `bill_on = po` by default), AP bills with their PO link, and bills marked paid back."""
+"""Procurify as the shared layers see it: vendors, account codes and departments (lists read whole), approved purchase
+orders with their order items (the bills, `bill_on = po` by default), AP bills with their PO link, and bills marked
+paid back."""
 
 from __future__ import annotations
 
@@ -66,6 +67,12 @@ SOURCE = Source(
                 "active": ("active",),
             },
             required={"code": ("code", "account code has no code")},
+        ),
+        "departments": Entity(
+            canonical="cost_centres",
+            full_pull=True,  # departments carry no stamp: compared by content
+            paths={"name": ("name",), "location": ("branch", "name"), "active": ("active",)},
+            required={"name": ("name", "department has no name")},
         ),
         "purchase_orders": Entity(
             canonical="purchase_orders",

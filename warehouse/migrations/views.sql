@@ -224,16 +224,30 @@ GROUP BY x.company, x.purchase;
 -- bill on the way (pending, missing_in_quickbooks). The demo's summary and the finance report both count from here.
 CREATE OR REPLACE VIEW document_outcomes AS
 WITH staged AS (
-    SELECT source_system, 'purchase_order' AS source_kind, source_id, po_number AS document_number, status,
-           total_amount
+    SELECT source_system, 'purchase_order' AS source_kind, 'po' AS key_kind, source_id, po_number AS document_number,
+           status, total_amount
     FROM stg_purchase_orders
     UNION ALL
-    SELECT source_system, 'invoice', source_id, invoice_number, status, total_amount FROM stg_invoices
+    SELECT source_system, 'invoice', 'invoice', source_id, invoice_number, status, total_amount FROM stg_invoices
 ),
-fed AS (SELECT DISTINCT company, source_system FROM company_feeds)
+fed AS (SELECT DISTINCT company, source_system FROM company_feeds),
+-- booked, then cancelled at the source (no draft any more): its bill voided, or held with the reason
+booked AS (
+    SELECT company, record_key, bool_or(op = 'TxnVoid') AS voided
+    FROM qbxml_outbox WHERE op IN ('BillAdd', 'TxnVoid') AND status = '{request_done}'
+    GROUP BY company, record_key HAVING bool_or(op = 'BillAdd')
+),
+cancel_held AS (
+    SELECT company, record_key, string_agg(check_name || ': ' || reason, ' | ' ORDER BY check_name) AS reason
+    FROM quarantine WHERE check_name = 'cancelled_after_booking' AND released_at IS NULL
+    GROUP BY company, record_key
+)
 SELECT f.company, s.source_system, s.source_kind, s.source_id, s.document_number, s.status AS source_status,
-       s.total_amount, d.record_key, r.quarantine_reason,
-       CASE WHEN d.record_key IS NULL THEN 'not_eligible'
+       s.total_amount, d.record_key, COALESCE(r.quarantine_reason, h.reason) AS quarantine_reason,
+       CASE WHEN d.record_key IS NULL AND b.voided THEN 'voided'
+            WHEN d.record_key IS NULL AND h.reason IS NOT NULL THEN 'held'
+            WHEN d.record_key IS NULL AND b.record_key IS NOT NULL THEN 'pending'
+            WHEN d.record_key IS NULL THEN 'not_eligible'
             WHEN r.status = 'quarantined' THEN 'held'
             WHEN d.booked_on IS NOT NULL THEN 'booked_on_other'
             WHEN d.source_kind = 'purchase_order' AND d.bill_on = 'invoice' THEN 'ordered_only'
@@ -245,4 +259,7 @@ FROM staged s
 JOIN fed f ON f.source_system = s.source_system
 LEFT JOIN bill_drafts d ON d.company = f.company AND d.source_system = s.source_system
     AND d.source_kind = s.source_kind AND d.source_id = s.source_id
-LEFT JOIN recon_documents r ON r.company = d.company AND r.record_key = d.record_key;
+LEFT JOIN recon_documents r ON r.company = d.company AND r.record_key = d.record_key
+LEFT JOIN booked b ON d.record_key IS NULL AND b.company = f.company
+    AND b.record_key = s.source_system || ':' || s.key_kind || ':' || s.source_id
+LEFT JOIN cancel_held h ON d.record_key IS NULL AND h.company = f.company AND h.record_key = b.record_key;
