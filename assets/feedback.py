@@ -105,12 +105,14 @@ def deliver_writes(wh, source: Source, client: Any, budget_s: float | None = Non
     return counts
 
 
-def _summed(counts: Iterable[dict[str, int]]) -> dict[str, int]:
-    """One run's figures over every instance: each key's sum (a key one instance lacks counts 0 there)."""
+def _summed(counts: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """One run's counts over every instance: each count's sum (one an instance lacks counts 0 there); what is not
+    a count (why a delivery stopped, say) is in each instance's own figures."""
     total: dict[str, int] = {}
     for figures in counts:
         for key, value in figures.items():
-            total[key] = total.get(key, 0) + value
+            if isinstance(value, int) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
     return total
 
 
