@@ -236,7 +236,7 @@ def run_soak(
 ) -> SoakRun:
     """One soak on DuckDB (database None) or PostgreSQL (two bridges) of `sources` (default: every source with a
     soak checker), checked by each source's independent checker."""
-    from sandbox.demo import DemoEnvironment, _live_work, _queued_work, _requeue_assets, _response_assets
+    from sandbox.demo import DemoEnvironment
     from sandbox.demo_system import soaked_sources
 
     started = time.monotonic()
@@ -260,29 +260,8 @@ def run_soak(
             for port in ports:
                 procs.start_bridge(port)
             deadline = time.monotonic() + DEADLINE_SECONDS
-            for number in range(1, MAX_ROUNDS + 1):
-                run.rounds = number
-                _due_wait(env.warehouse)
-                progress(f"round {number}: Web Connector sessions")
-                _session_round(env, procs, ports, number, run.kills)
-                progress(f"round {number}: folding answers and queueing what they unblock")
-                env._materialize(_response_assets(list(env.systems)))
-                changed = env.in_quickbooks()  # what the firm does in QuickBooks between runs (pays bills)
-                queued = _queued_work(env.warehouse)
-                env._materialize(_requeue_assets())
-                quiet = not changed and _queued_work(env.warehouse) == queued and _live_work(env.warehouse) == 0
-                if number > 2 and quiet:
-                    break
-                if time.monotonic() > deadline:
-                    break
-            idle = 0  # the last answers, the reference queries included (a long iterator pages through many
-            while _open_rows(env.warehouse) and idle < DRAIN_ROUNDS and time.monotonic() < deadline:  # sessions)
-                moved = _outbox_moved(env.warehouse)
-                _due_wait(env.warehouse)
-                progress("last rounds: draining what is still open")
-                _session_round(env, procs, ports, 0, run.kills)
-                env._materialize(_response_assets(list(env.systems)))
-                idle = 0 if _outbox_moved(env.warehouse) != moved else idle + 1
+            _rounds(env, procs, ports, run, deadline, progress)
+            _drain(env, procs, ports, run, deadline, progress)
         finally:
             procs.close()
         progress("checking")
@@ -291,6 +270,55 @@ def run_soak(
     run.seconds = round(time.monotonic() - started, 1)
     run.peak_rss_mb = _peak_rss_mb()
     return run
+
+
+def _rounds(env, procs: Processes, ports: list[int], run: SoakRun, deadline: float, progress) -> None:
+    """Session rounds as the demo's: between them the firm acts in QuickBooks (pays bills) and people in the sources
+    (revise or cancel a document QuickBooks has: those sources are pulled again); once a round changes nothing, each
+    source's second act (corrections, re-deliveries) is synced and the rounds go on until quiet again."""
+    from sandbox.demo import _cloud_waiting, _live_work, _queued_work, _requeue_assets, _response_assets, sync_assets
+
+    second_act = False
+    for number in range(1, MAX_ROUNDS + 1):
+        run.rounds = number
+        _due_wait(env.warehouse)
+        progress(f"round {number}: Web Connector sessions")
+        _session_round(env, procs, ports, number, run.kills)
+        for system in env.systems.values():  # a source's own crash rehearsal (Salesforce: a run killed mid-write)
+            system.before_fold(env, number)
+            run.kills.update(system.kills())
+        progress(f"round {number}: folding answers and queueing what they unblock")
+        env._materialize(_response_assets(list(env.systems)))
+        changed = env.in_quickbooks()  # what the firm does in QuickBooks between runs (pays bills)
+        edited = env.in_sources()  # what people do in the sources meanwhile (revise, cancel)
+        queued = _queued_work(env.warehouse)
+        env._materialize(sync_assets(edited) if edited else _requeue_assets())
+        quiet = not changed and not edited and _queued_work(env.warehouse) == queued
+        quiet = quiet and _live_work(env.warehouse) == 0 and not _cloud_waiting(env.warehouse)
+        if time.monotonic() > deadline:
+            return
+        if number > 2 and quiet:
+            if second_act:
+                return
+            second_act = True
+            if env.revise():
+                progress(f"round {number}: second act, the sources' corrections and re-deliveries")
+                env.sync()
+
+
+def _drain(env, procs: Processes, ports: list[int], run: SoakRun, deadline: float, progress) -> None:
+    """The last answers, the reference queries included (a long iterator pages through many sessions): sessions
+    while they move the outbox, up to DRAIN_ROUNDS in a row that move nothing."""
+    from sandbox.demo import _response_assets
+
+    idle = 0
+    while _open_rows(env.warehouse) and idle < DRAIN_ROUNDS and time.monotonic() < deadline:
+        moved = _outbox_moved(env.warehouse)
+        _due_wait(env.warehouse)
+        progress("last rounds: draining what is still open")
+        _session_round(env, procs, ports, 0, run.kills)
+        env._materialize(_response_assets(list(env.systems)))
+        idle = 0 if _outbox_moved(env.warehouse) != moved else idle + 1
 
 
 def _peak_rss_mb() -> float:

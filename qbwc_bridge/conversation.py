@@ -135,6 +135,10 @@ class Conversation:
                 changes.update(
                     qbxml_version=version, country=session.country, company_file=company_file, host_info=info
                 )
+            # another session's batch whose session fell silent meanwhile: its outcome is unknown, to be looked up
+            # (authenticate sweeps too, but a session silent for just under SESSION_IDLE_SECONDS then is neither
+            # swept nor live a moment later, and its batch, in flight forever, would keep this session at NoOp)
+            outbox.sweep_abandoned(conn, session.company, s.session_idle_seconds, s.max_attempts)
             deps = outbox.unblocked_dependencies(conn, session.company)
             batch = delivery.next_batch(
                 conn,

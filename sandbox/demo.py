@@ -380,6 +380,12 @@ class DemoEnvironment:
         )[0]
         return {"bill_on": row["bill_on"], "invoice_difference": row["invoice_difference"]}
 
+    def on_cancel(self, source: str) -> str:
+        """What the demo company does with the bill of a `source` document cancelled after booking: hold or void."""
+        return self.warehouse.scalar(
+            "SELECT on_cancel FROM company_sources WHERE company = ? AND source_system = ?", [DEMO_COMPANY, source]
+        )
+
     def result(self, *, round_trips: int, seconds: float, resent: dict[str, int] | None = None) -> DemoResult:
         """The figures of the run so far: sources, outbox, company file (duplicates, unreconciled), quarantine;
         `resent` (sync_again) adds each counting source's `second_sync_writes`."""

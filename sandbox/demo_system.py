@@ -40,10 +40,11 @@ delivers once more with nothing changed (a hook that counts its simulator's writ
 figure `second_sync_writes`, 0 is the goal); when some hook's `revise()` then changes its data (corrections,
 re-deliveries), syncs and delivers once more (the second act); then reports `landed(warehouse)` (rows per raw table),
 `faults_fired()` (the scaffold's counters) and `verify(books, policy)` (`books.path` is the company file, for a
-hook that judges more of it); `qbsync soak` also asks each hook for `soak_check(env)`, its detailed verdict
-(optional). In a `Verdict`, figures named `double_booked` and `unreconciled` add into the demo's totals (0 is
-the goal), a bill of the company file that no hook lists in `bills` (a vendor credit none lists in `credits`) counts
-as unreconciled, and every figure is printed and returned by `--json` per source.
+hook that judges more of it); `qbsync soak` runs the same acts between its rounds (in_quickbooks, in_source,
+before_fold, whose rehearsed crashes `kills()` names, then the second act) and asks each hook for `soak_check(env)`,
+its detailed verdict (optional). In a `Verdict`, figures named `double_booked` and `unreconciled` add into the demo's
+totals (0 is the goal), a bill of the company file that no hook lists in `bills` (a vendor credit none lists in
+`credits`) counts as unreconciled, and every figure is printed and returned by `--json` per source.
 """
 
 from __future__ import annotations
@@ -160,6 +161,10 @@ class DemoSystem:
         """Between round `number`'s Web Connector sessions and the fold of their answers (env: a
         sandbox.demo.DemoEnvironment): with --faults a source may rehearse a crash of its run here; nothing by
         default."""
+
+    def kills(self) -> dict[str, int]:
+        """The crashes `before_fold` rehearsed so far (what was killed -> how often); none by default."""
+        return {}
 
     def revise(self) -> bool:
         """The source's second act, after the first delivery: what it changes then (corrections, re-deliveries),

@@ -98,8 +98,9 @@ class Holds:
 
 def holds(wh, source: str) -> Holds:
     """The quarantine and the unfinished outbox rows of `source`'s records (and of the reference queries, `qb:`,
-    which every source's documents wait on); a leftover is explained only by a failure of a held document."""
-    from warehouse.states import FINISHED, sql_list
+    which every source's documents wait on), and its cloud writes not settled; a leftover is explained only by a
+    failure of a held document."""
+    from warehouse.states import FINISHED, CloudWrite, sql_list
 
     mine = "record_key LIKE ?"
     prefix = f"{source}:%"
@@ -117,9 +118,14 @@ def holds(wh, source: str) -> Holds:
         f"WHERE status NOT IN {sql_list(*FINISHED)} AND ({mine} OR record_key LIKE 'qb:%')",
         [prefix],
     )
+    cloud = wh.records(  # the source's own writes to its cloud (flags, responses, upserts) not settled
+        "SELECT record_key, 'cloud ' || op AS op, status, last_error FROM cloud_outbox "
+        "WHERE source_system = ? AND status NOT IN (?, ?)",
+        [source, CloudWrite.DONE, CloudWrite.SUPERSEDED],
+    )
     leftovers: Counter[str] = Counter()
     unexplained = 0
-    for row in rows:
+    for row in [*rows, *cloud]:
         leftovers[f"{row['op']} {row['status']}: {row['last_error'] or 'no reason'}"[:160]] += 1
         if row["status"] != "failed" or row["record_key"] not in held_keys:
             unexplained += 1

@@ -8,6 +8,7 @@ The oracle is the sandbox company file (what QuickBooks holds), never the outbox
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -25,9 +26,13 @@ from bridge_support import (
 )
 
 from data_checks.replay import replay
+from qbwc_bridge import sessions
+from qbwc_bridge.conversation import Conversation
 from qbwc_bridge.delivery import external_guid
+from qbwc_bridge.settings import BridgeSettings
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
+from warehouse.audit import now
 from warehouse.outbox import enqueue
 
 VENDOR = "Vendor 00000"
@@ -246,3 +251,26 @@ def test_a_purchase_order_whose_answer_was_lost_reaches_the_mirror_with_its_line
         fold_pending(conn)
         mirrored = conn.fetchall("SELECT item_name, quantity FROM qb_purchase_order_lines ORDER BY line_number")
     assert [(name, float(q)) for name, q in mirrored] == [("Printer Paper", 4.0), ("Consulting", 1.0)]
+
+
+def test_a_session_opened_beside_a_silent_one_looks_its_batch_up_instead_of_waiting_forever(warehouse, tmp_path):
+    """Session A's message went out and A fell silent; session B was opened in the instant where A was neither swept
+    as abandoned nor live any more (authenticate reads the clock twice). B's first poll must sweep A's batch and look
+    its bills up, not answer NoOp for ever while the batch counts as in flight (a 3,000-record soak hung there)."""
+    add_company(warehouse)
+    path = tmp_path / "qb.sqlite"
+    _books_with_vendor(path)
+    _queue_bills(warehouse, 3)
+    conversation = Conversation(warehouse, BridgeSettings(**{**FAST, "session_idle_seconds": 60}))
+    a = conversation.authenticate(USER, PASSWORD)[0]
+    with CompanyFile(path) as books:
+        hcp = books.host_query_response("16.0").decode()
+    assert conversation.send_request_xml(a, hcp, str(path), "US", 16, 0).count("<BillAddRq") == 3
+    with warehouse.connect() as conn:  # A silent past SESSION_IDLE_SECONDS; B opened as authenticate would
+        conn.execute(
+            "UPDATE qbwc_sessions SET last_seen_at = ? WHERE ticket = ?", [now() - timedelta(hours=1), sessions.key(a)]
+        )
+        b, _ = sessions.open_session(conn, COMPANY, USER, 600)
+    message = conversation.send_request_xml(b, hcp, str(path), "US", 16, 0)
+    assert message.count("<BillQueryRq") == 3, conversation.get_last_error(b)
+    assert statuses(warehouse) == {"sent": 3}

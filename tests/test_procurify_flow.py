@@ -49,11 +49,15 @@ def test_a_po_cancelled_after_booking_is_voided_unpaid_and_held_paid(tmp_path):
     with _delivered(tmp_path / "demo", on_cancel="void") as (env, hook, books):
         unpaid, paid = hook.dataset.to_cancel
         assert hook.dataset.cancelled == {unpaid, paid} and paid in hook.paid and unpaid not in hook.paid
+        assert env.on_cancel("procurify") == "void"
         figures = hook.verify(books, {**env.policy("procurify"), "on_cancel": "void"}).figures
         assert figures["cancelled_after_booking"] == 2 and figures["cancelled_bills_wrong"] == 0, figures
         assert figures["unreconciled"] == 0 and figures["double_booked"] == 0, figures
         # judged as if the policy were hold, the voided bill is wrong: the verdict tells the two apart
         assert hook.verify(books, env.policy("procurify")).figures["cancelled_bills_wrong"] == 1
+        report = hook.soak_check(env)  # the soak's checker reads the policy too: the voided bill is the one wanted
+        assert report.clean, "\n".join(report.lines())
+        assert report.kinds["bills_cancelled"].expected == report.kinds["bills_cancelled"].present == 2
         held = dict(
             env.warehouse.fetchall(
                 "SELECT record_key, reason FROM quarantine WHERE check_name = 'cancelled_after_booking' "

@@ -164,7 +164,7 @@ class ProcurifyDemo(DemoSystem):
     def soak_check(self, env):
         """The soak's verdict on Procurify's vendors, bills and AP bills marked paid (sandbox.procurify.verdict)."""
         marks, dates = (self.running.paid_marks, self.running.payment_dates) if self.running else (Counter(), {})
-        return soak_report(env, self.dataset, marks, dates, (GL_TO_QB, CENTRE_TO_CLASS))
+        return soak_report(env, self.dataset, marks, dates, (GL_TO_QB, CENTRE_TO_CLASS), (self.paid, self.revised))
 
 
 def _payment(bill: dict[str, Any], ref_number: str) -> dict[str, Any]:

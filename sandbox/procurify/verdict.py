@@ -8,10 +8,11 @@ from typing import Any
 
 from sandbox.demo_system import Books, bill_shape, expected_shape, ref_name
 from sandbox.procurify.generator import ProcurifyDataset, po_of
-from sandbox.soak_verdict import SoakReport, compare, holds
+from sandbox.soak_verdict import KindFigures, SoakReport, compare, holds
 
 STAMP = "PROCURIFY-"  # the AccountNumber of a vendor qbsync created from a Procurify vendor: PROCURIFY-<id>
 PAYMENTS = ("BillPaymentCheck", "BillPaymentCreditCard")
+VOIDED = "voided"  # a bill's state in the soak's comparison when TxnVoid emptied it
 
 
 def vendor_key(vendor: dict[str, Any]) -> str:
@@ -92,30 +93,44 @@ def paid_in_quickbooks(books: Books, dataset: ProcurifyDataset, bill_on: str) ->
 
 
 def soak_report(
-    env, dataset: ProcurifyDataset, marks: Counter, payment_dates: dict[str, str], mapped: tuple[dict, dict]
+    env,
+    dataset: ProcurifyDataset,
+    marks: Counter,
+    payment_dates: dict[str, str],
+    mapped: tuple[dict, dict],
+    acted: tuple[set[int], set[int]],
 ) -> SoakReport:
     """Judge a run of a sandbox.demo.DemoEnvironment: per kind (vendors with their active flag; bills with their
-    vendor and (account, class, amount) lines; AP bills marked paid, from the simulator's `marks` per uuid and the
-    `payment_dates` it was given) expected, present, duplicated, lost and mismatched; the warehouse only names the
-    reasons of what is held or left over. `mapped`: the QuickBooks account of each account code, class of each
-    "Location / Department"."""
+    vendor and (account, class, amount) lines at the PO's latest version, voided when its PO was cancelled after
+    booking unpaid under on_cancel = void; the bills of POs revised or cancelled after booking again apart; AP bills
+    marked paid, from the simulator's `marks` per uuid and the `payment_dates` it was given) expected, present,
+    duplicated, lost and mismatched; the warehouse only names the reasons of what is held or left over. `mapped`:
+    the QuickBooks account of each account code, class of each "Location / Department"; `acted`: the POs accounting
+    paid in QuickBooks and those the buyers revised (the demo hook's)."""
     books = Books.read(env.company_path)
     bill_on = env.policy("procurify")["bill_on"]
     truth = dataset.expected(bill_on)
+    paid, revised = acted
+    voids = to_void(truth, env.on_cancel("procurify"), paid)
     mine = our_vendors(books, dataset)
     names = {v.get("Name") for v in mine}
     bills = [b for b in books.bills if ref_name(b, "VendorRef") in names]
+    wanted = {
+        w["ref_number"]: VOIDED if w["ref_number"] in voids else expected_shape(w, *mapped) for w in truth.values()
+    }
+    counts = Counter(b.get("RefNumber") for b in bills)
+    shapes = {b.get("RefNumber"): VOIDED if _voided(b) else bill_shape(b) for b in bills}
     kinds = {
         "vendors": compare(
             expected_vendors(dataset),
             Counter(vendor_key(v) for v in mine),
             {vendor_key(v): is_active(v) for v in mine},
         ),
-        "bills": compare(
-            {w["ref_number"]: expected_shape(w, *mapped) for w in truth.values()},
-            Counter(b.get("RefNumber") for b in bills),
-            {b.get("RefNumber"): bill_shape(b) for b in bills},
+        "bills": compare(wanted, counts, shapes),
+        "bills_revised": _part(
+            wanted, counts, shapes, {w["ref_number"] for w in truth.values() if w["po_id"] in revised}
         ),
+        "bills_cancelled": _part(wanted, counts, shapes, {w["ref_number"] for w in truth.values() if w["cancelled"]}),
         "marked_paid": compare(paid_in_quickbooks(books, dataset, bill_on), marks, payment_dates),
     }
     found = holds(env.warehouse, "procurify")
@@ -123,6 +138,11 @@ def soak_report(
     numbers = {key: dataset.purchase_orders[int(key.rsplit(":", 1)[1])]["number"] for key in dataset.bad_records}
     planted_not_held = sum(1 for key, n in numbers.items() if key not in found.held_keys and n and n in refs)
     return SoakReport(kinds, found.held, found.leftovers, found.unexplained, planted_not_held)
+
+
+def _part(wanted: dict, counts: Counter, shapes: dict, refs: set[str]) -> KindFigures:
+    """The bills figures of the RefNumbers `refs` alone."""
+    return compare({r: wanted[r] for r in refs}, Counter({r: n for r, n in counts.items() if r in refs}), shapes)
 
 
 def _as_list(value: Any) -> list:

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections import Counter
-from decimal import Decimal
-from typing import Any
 
 from sandbox.demo_system import Books, DemoOptions, DemoSystem, Verdict
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.sales import seed_sales
-from sandbox.quickbooks.sales_truth import BUCKETS, sales_truth
 from sandbox.salesforce.admin import prepared_org
 from sandbox.salesforce.server import SalesforceSandbox
-from sources.salesforce.fields import AGING, EXTERNAL_ID, TXN_ID
+from sandbox.salesforce.soak_check import check, judge
+from sandbox.soak_verdict import SoakReport
 from sources.salesforce.flows import DEFAULT_STAGES
 
-STAGES = {"open": DEFAULT_STAGES.open, "overdue": DEFAULT_STAGES.overdue, "paid": DEFAULT_STAGES.paid}
 # with --faults: a small daily allowance in a compressed day, so a run stops at its share and the next one resumes
 FAULT_DAILY_LIMIT = 12
 FAULT_DAY_SECONDS = 4.0
@@ -68,6 +64,9 @@ class SalesforceDemo(DemoSystem):
             child.stderr.close()
             org.resume()
 
+    def kills(self) -> dict[str, int]:
+        return {"salesforce_run": self.killed_runs} if self.killed_runs else {}
+
     def seed_books(self, company: CompanyFile) -> None:
         self.seeded = seed_sales(company, customers=self.customers, seed=self.options.seed)
 
@@ -95,14 +94,24 @@ class SalesforceDemo(DemoSystem):
         return {obj: len(recs) for obj, recs in sorted(org.records.items())} if org else {}
 
     def verify(self, books: Books, policy: dict[str, str]) -> Verdict:
-        """The org's records against the company file (sales_truth on the file's own date)."""
+        """The org's records against the company file (sandbox.salesforce.soak_check.judge): per kind the records
+        present and those wrong (doubled, lost or differing), their sum `unreconciled`."""
         assert books.path is not None and self.running is not None
-        with CompanyFile(books.path) as company:
-            today = company.clock.moment().astimezone(company.clock.tz).date()
-            truth = sales_truth(company, today)
         org = self.running.org
-        killed = {"killed_runs": self.killed_runs, "in_flight_at_kill": self.running.stalled_records}
-        return Verdict(bills=set(), figures={**_judge(org.records, truth), **killed, **_limits(org)})
+        kinds = judge(books.path, org)
+        wrong = {f"{kind}_wrong": k.duplicates + k.losses + k.mismatches for kind, k in kinds.items()}
+        figures = {**{kind: k.present for kind, k in kinds.items()}, **wrong, "unreconciled": sum(wrong.values())}
+        killed = {"killed_runs": self.killed_runs, "in_flight_at_kill": self._in_flight()}
+        return Verdict(bills=set(), figures={**figures, **killed, **_limits(org)})
+
+    def soak_check(self, env) -> SoakReport:
+        """The soak's verdict: the org's records against the company file, and its writes each once."""
+        assert self.running is not None
+        return check(env, self.running.org, self._in_flight())
+
+    def _in_flight(self) -> int:
+        """Records of the write whose answer the killed run never read (0 when no run was killed)."""
+        return self.running.stalled_records if self.running is not None and self.killed_runs else 0
 
 
 def _limits(org) -> dict[str, int]:
@@ -116,82 +125,4 @@ def _limits(org) -> dict[str, int]:
         "org_days_used": org.limits.days,
         "peak_requests_in_a_day": org.limits.peak,
         "refused_over_daily_limit": org.limits.refused,
-    }
-
-
-def _by(records: dict[str, dict[str, Any]], ext: str) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for rec in records.values():
-        out.setdefault(rec.get(ext), []).append(rec)
-    return out
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"))
-
-
-def _judge(records: dict[str, dict[str, dict[str, Any]]], truth: dict[str, Any]) -> dict[str, int]:
-    """Counts of what the org gets wrong (0 is right), and of what it holds."""
-    accounts = _by(records.get("Account", {}), EXTERNAL_ID)
-    opportunities = _by(records.get("Opportunity", {}), TXN_ID)
-    lines = _by(records.get("OpportunityLineItem", {}), "OpportunityId")
-    products = {rec["Id"]: rec.get(EXTERNAL_ID) for rec in records.get("Product2", {}).values()}
-    ids = {key: recs[0]["Id"] for key, recs in accounts.items()}
-    names = {**truth["customers"], **truth["vendors"]}
-    deleted_names = truth["deleted"]["Customer"] | truth["deleted"]["Vendor"]
-    wrong: Counter[str] = Counter()
-    for list_id, want in names.items():
-        found = accounts.get(list_id, [])
-        wrong["names_not_one_account"] += len(found) != 1
-        if len(found) == 1:
-            wrong["inactive_wrong"] += found[0].get("QB_Inactive__c") is not (not want["active"])
-    for list_id in deleted_names:  # deleted before Salesforce heard of it: absent; after: inactive
-        wrong["inactive_wrong"] += any(rec.get("QB_Inactive__c") is not True for rec in accounts.get(list_id, []))
-    for list_id, want in truth["customers"].items():
-        if len(accounts.get(list_id, [])) != 1:
-            continue
-        got = accounts[list_id][0]
-        aging = [_money(got.get(field)) for field in AGING]
-        expected = [want["aging"][name] for name, *_ in BUCKETS]
-        wrong["balances_wrong"] += (
-            _money(got.get("QB_Open_Balance__c")) != want["open_balance"]
-            or _money(got.get("QB_Overdue__c")) != want["overdue"]
-            or aging != expected
-        )
-        wrong["hierarchy_wrong"] += got.get("Name") != want["full_name"] or got.get("ParentId") != ids.get(
-            want["parent"]
-        )
-    for txn_id, want in truth["invoices"].items():
-        found = opportunities.get(txn_id, [])
-        wrong["invoices_not_one_opportunity"] += len(found) != 1
-        if len(found) != 1:
-            continue
-        opp = found[0]
-        mine = sorted(
-            (products.get(line.get("Product2Id")), _money(line.get("Quantity")), _money(line.get("TotalPrice")))
-            for line in lines.get(opp["Id"], [])
-            if line.get("QB_Inactive__c") is not True
-        )
-        theirs = sorted((item, _money(quantity), _money(amount)) for item, quantity, amount in want["lines"])
-        wrong["lines_or_amount_differ"] += mine != theirs or _money(opp.get("Amount")) != want["amount"]
-        wrong["balances_wrong"] += _money(opp.get("QB_Balance__c")) != want["balance"]
-        wrong["stage_wrong"] += opp.get("StageName") != STAGES[want["stage"]] or opp.get("AccountId") != ids.get(
-            want["customer"]
-        )
-    for txn_id in truth["deleted"]["Invoice"]:
-        closed = (DEFAULT_STAGES.deleted, True)
-        wrong["inactive_wrong"] += any(
-            (rec.get("StageName"), rec.get("QB_Inactive__c")) != closed for rec in opportunities.get(txn_id, [])
-        )
-    return {
-        "accounts": sum(len(v) for v in accounts.values()),
-        "opportunities": sum(len(v) for v in opportunities.values()),
-        "names_not_one_account": wrong["names_not_one_account"],
-        "invoices_not_one_opportunity": wrong["invoices_not_one_opportunity"],
-        "lines_or_amount_differ": wrong["lines_or_amount_differ"],
-        "balances_wrong": wrong["balances_wrong"],
-        "stage_wrong": wrong["stage_wrong"],
-        "hierarchy_wrong": wrong["hierarchy_wrong"],
-        "inactive_wrong": wrong["inactive_wrong"],
-        "unreconciled": sum(wrong.values()),
     }
