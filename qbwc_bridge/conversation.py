@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from qbwc_bridge import companies, delivery, intake, sessions, throttle
+from qbwc_bridge import companies, delivery, intake, pacing, sessions, throttle
 from qbwc_bridge.settings import BridgeSettings
 from qbxml import editions
 from qbxml.responses import NotAResponse, Response, parse_message
@@ -135,6 +136,9 @@ class Conversation:
                 changes.update(
                     qbxml_version=version, country=session.country, company_file=company_file, host_info=info
                 )
+                known = pacing.last_seconds(conn, session.company)  # the company's pace, from its last session
+                if known:
+                    session.qb_seconds = changes["qb_seconds"] = pacing.dumps(known)
             # another session's batch whose session fell silent meanwhile: its outcome is unknown, to be looked up
             # (authenticate sweeps too, but a session silent for just under SESSION_IDLE_SECONDS then is neither
             # swept nor live a moment later, and its batch, in flight forever, would keep this session at NoOp)
@@ -149,9 +153,10 @@ class Conversation:
                 s.batch_max_bytes,
                 editions.edition(session.country),
                 deps,
+                self._pace(session),
             )
             if batch is not None:
-                changes["batch_id"] = batch.batch_id
+                changes.update(batch_id=batch.batch_id, batch_sent_at=now(), batch_ops=pacing.dumps(batch.ops))
                 sessions.save(conn, ticket, sent=len(batch.rows), failed=batch.failed, **changes)
                 log.info(
                     "session %s: message with %d request(s) for %s (qbXML %s)",
@@ -210,7 +215,8 @@ class Conversation:
                 s.retry_delay_seconds,
                 s.answer_wait_seconds,
             )
-            sessions.save(conn, ticket, batch_id=None, done=settled.done, failed=settled.failed)
+            learned = self._observe(session, stamp)
+            sessions.save(conn, ticket, batch_id=None, done=settled.done, failed=settled.failed, **learned)
             log.info("session %s: answer: %d done, %d failed", ticket[:8], settled.done, settled.failed)
             processed = session.requests_done + session.requests_failed + settled.done + settled.failed
             return _progress(processed, outbox.workable(conn, session.company))
@@ -290,6 +296,17 @@ class Conversation:
         outbox.mark_unknown(conn, session.batch_id, reason, self.settings.max_attempts)
         session.batch_id = None
         return {"batch_id": None}
+
+    def _pace(self, session: sessions.Session) -> pacing.Pace:
+        s = self.settings
+        return pacing.Pace(s.qb_seconds_budget, s.qb_seconds_assumed, pacing.loads(session.qb_seconds))
+
+    def _observe(self, session: sessions.Session, answered_at: datetime) -> dict[str, Any]:
+        """The session change that records how long QuickBooks took over the message just answered."""
+        if session.batch_sent_at is None or not session.batch_ops:
+            return {}
+        span = (answered_at - session.batch_sent_at).total_seconds()
+        return {"qb_seconds": pacing.dumps(self._pace(session).observe(pacing.loads(session.batch_ops), span))}
 
     def _closed_ticket(self, conn: Conn, company: companies.Company, reason: str) -> str:
         """A ticket for an answer that opens no session (none, busy): valid for closeConnection only."""

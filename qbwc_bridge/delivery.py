@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
+from qbwc_bridge.pacing import Pace, request_types
 from qbxml import envelope, requests
 from qbxml.editions import Edition
 from qbxml.schema import load, supported_version
@@ -28,6 +29,7 @@ class Batch:
     xml: str
     rows: list[dict]  # claimed rows, each with the `sent_action` it carries
     failed: int  # rows failed at render time (bad input), already settled
+    ops: dict[str, int] = field(default_factory=dict)  # request type -> requests in the message
 
 
 def _obj(op: str) -> str:
@@ -163,25 +165,32 @@ def next_batch(
     max_bytes: int,
     edition: Edition | None = None,
     deps: dict[str, dict] | None = None,
+    pace: Pace | None = None,
 ) -> Batch | None:
     """Claim, render (for the session's edition) and mark sent the next message for `company`; None when nothing is
-    sendable now (`deps`: outbox.dependencies(), when the caller has it).
+    sendable now (`deps`: outbox.dependencies(), when the caller has it; `pace`: the QuickBooks time each request
+    type is expected to take and the message's budget of it).
 
-    At least one request goes even if it alone exceeds `max_bytes`; rows that cannot render are failed here.
+    At least one request goes even if it alone exceeds `max_bytes` or the budget; rows that cannot render are failed
+    here.
     """
     chosen: list[dict] = []
     elements: list[etree._Element] = []
     failures: list[dict] = []
-    size = 0
-    for row in outbox.claim(conn, company, max_requests, deps):
+    size, spent = 0, 0.0
+    for row in outbox.claim(conn, company, pace.claim_limit(max_requests) if pace else max_requests, deps):
         try:
             action, element = render_row(row, ticket, version, edition)
         except Unsendable as exc:
             failures.append({**row, "status": "failed", "last_error": str(exc), "event": "failed"})
             continue
+        op = element.tag.removesuffix("Rq")
+        if chosen and pace and not pace.fits(spent, op):
+            break
         length = len(etree.tostring(element))
         if chosen and size + length > max_bytes:
             break
+        spent += pace.cost(op) if pace else 0.0
         adds = action == "send" and row["op"].endswith("Add")
         guid = external_guid(row["company"], row["dedup_key"]) if adds and carries_guid(row["op"], version) else None
         chosen.append({**row, "sent_action": action, "external_guid": guid if adds else row.get("external_guid")})
@@ -199,4 +208,4 @@ def next_batch(
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [batch_id, company, ticket, version, len(chosen), xml, now()],
     )
-    return Batch(batch_id, xml, chosen, len(failures))
+    return Batch(batch_id, xml, chosen, len(failures), request_types([e.tag for e in elements]))

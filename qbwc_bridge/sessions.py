@@ -17,7 +17,8 @@ from warehouse.store import Conn
 
 COLUMNS = (
     "ticket, company, qbwc_user, created_at, expires_at, last_seen_at, closed_at, qbxml_version, country, "
-    "company_file, last_error, connection_errors, requests_sent, requests_done, requests_failed, batch_id"
+    "company_file, last_error, connection_errors, requests_sent, requests_done, requests_failed, batch_id, qb_seconds, "
+    "batch_sent_at, batch_ops"
 )
 
 
@@ -39,6 +40,9 @@ class Session:
     requests_done: int
     requests_failed: int
     batch_id: str | None
+    qb_seconds: str | None = None  # JSON: QuickBooks seconds per request by request type (qbwc_bridge/pacing.py)
+    batch_sent_at: datetime | None = None  # when the outstanding message was handed out
+    batch_ops: str | None = None  # JSON: its request types -> how many
 
 
 class TicketRefused(LookupError):

@@ -7,11 +7,16 @@ from dataclasses import dataclass, field, fields, replace
 
 # Defaults chosen with tests/bench/test_bridge_bench.py (2,000 bills, DuckDB): the bridge's time per request falls
 # from 9.5 ms at 25 requests per message to 2.2 ms at 100, 1.5 ms at 200 and 0.95 ms at 400, because each round trip
-# costs a fixed ~0.2-0.4 s of warehouse work. 200 delivers 10,000 bills in 51 round trips (2.2 ms per request)
-# while a message stays modest for QuickBooks (~70 KiB of bills; field reports speak of 60-90 s waits on large
-# messages) and a lost answer sends at most 200 rows to lookup. 1 MB bounds a message of large bills.
-DEFAULT_BATCH_MAX_REQUESTS = 200
+# costs a fixed ~0.2-0.4 s of warehouse work. What bounds a message for QuickBooks is its time there (field reports
+# speak of 60-90 s waits on large messages): the bridge sizes each message from the QuickBooks seconds per request
+# it has observed for the company and request type (qbwc_bridge/pacing.py) to stay within QB_SECONDS_BUDGET, so a
+# fast company file gets messages up to 1,000 requests and a slow one small ones (each planned to 90% of the budget,
+# leaving room for QuickBooks' own variation); a company never seen starts at QB_SECONDS_ASSUMED per request
+# (27 requests). 1 MB bounds a message of large bills.
+DEFAULT_BATCH_MAX_REQUESTS = 1000
 DEFAULT_BATCH_MAX_BYTES = 1_000_000
+DEFAULT_QB_SECONDS_BUDGET = 30.0  # well inside the Web Connector's and QuickBooks' own limits
+DEFAULT_QB_SECONDS_ASSUMED = 1.0
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,8 @@ class BridgeSettings:
 
     batch_max_requests: int = DEFAULT_BATCH_MAX_REQUESTS
     batch_max_bytes: int = DEFAULT_BATCH_MAX_BYTES
+    qb_seconds_budget: float = DEFAULT_QB_SECONDS_BUDGET  # QuickBooks time one message is sized to take at most
+    qb_seconds_assumed: float = DEFAULT_QB_SECONDS_ASSUMED  # per request of a type not yet observed for the company
     ticket_ttl_seconds: int = 3600  # a ticket past this is refused; its unanswered batch becomes "outcome unknown"
     session_idle_seconds: int = 300  # a session silent this long no longer holds its company ("busy")
     # how long QuickBooks may still be running a message whose session fell silent: until then a lookup that

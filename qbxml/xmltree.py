@@ -35,7 +35,8 @@ def build(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None) -
 Path = str | tuple[Any, str]
 
 
-def _joined(path: Path) -> str:
+def joined(path: Path) -> str:
+    """The path as text: 'QBXML/QBXMLMsgsRq/VendorAddRq'."""
     parts: list[str] = []
     while isinstance(path, tuple):
         path, key = path
@@ -62,7 +63,7 @@ def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path
     if plan is None:
         plan = _plan(decl, keys)
     if plan is None:  # some key is not a child here: the slow path names it (or drops a newer field)
-        plan = _plan_checked(schema, decl, tuple(k for k in keys if data[k] is not None), _joined(path))
+        plan = _plan_checked(schema, decl, tuple(k for k in keys if data[k] is not None), joined(path))
     sub = etree.SubElement
     for key, child, kind, limit, pattern in plan:
         value = data.get(key)
@@ -85,7 +86,7 @@ def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path
                 elem.text = _text(value, decl, path)
         elif isinstance(value, list):
             if len(value) > 1 and not child.repeats:
-                raise QbxmlFieldError(_joined((path, key)), f"given {len(value)} times, allowed once")
+                raise QbxmlFieldError(joined((path, key)), f"given {len(value)} times, allowed once")
             for item in value:
                 _fill(schema, child, item, sub(elem, key), (path, key))
         elif kind != NESTED and not isinstance(value, dict):  # a leaf: its text, without another call level
@@ -156,17 +157,17 @@ def _plain(text: str, path: Path) -> str:
     """Latin-1 text; printable ASCII (the common case) passes without the full check."""
     if text.isascii() and text.isprintable():
         return text
-    return to_latin1(text, _joined(path))
+    return to_latin1(text, joined(path))
 
 
 def _text(value: Any, decl: Decl, path: Path) -> str:
     text = _plain(_scalar(value), path)
     if decl.max_length is not None and len(text) > decl.max_length:
-        check_length(text, decl.max_length, _joined(path))
+        check_length(text, decl.max_length, joined(path))
     if decl.enumeration is not None and text not in decl.enumeration:
-        raise QbxmlFieldError(_joined(path), f"{text!r} is not one of {', '.join(decl.enumeration)}")
+        raise QbxmlFieldError(joined(path), f"{text!r} is not one of {', '.join(decl.enumeration)}")
     if decl.pattern is not None and not _regex(decl.pattern).fullmatch(text):
-        raise QbxmlFieldError(_joined(path), f"{text!r} does not have the form {decl.pattern}")
+        raise QbxmlFieldError(joined(path), f"{text!r} does not have the form {decl.pattern}")
     return text
 
 
@@ -220,24 +221,40 @@ def to_data(elem: etree._Element, decl: Decl | None = None) -> Any:
     Lenient: children the schema does not know are kept too, as real QuickBooks output strays from it.
     """
     children = [c for c in elem if isinstance(c.tag, str)]
+    if not children:
+        return childless_data(elem, decl)
+    out: dict[str, Any] = {f"@{k}": v for k, v in elem.attrib.items()}
+    index = decl.index if decl is not None else None
+    for child in children:
+        hit = index.get(child.tag) if index is not None else None
+        child_decl = hit[1] if hit is not None else None
+        if child_decl is not None and child_decl.simple and not len(child) and not child.attrib:
+            value = child.text or ""  # a plain leaf, as the general case reads it, without another call level
+        else:
+            value = to_data(child, child_decl)
+        add_child(out, child.tag, value, child_decl)
+    return out
+
+
+def childless_data(elem: etree._Element, decl: Decl | None) -> Any:
+    """What `to_data` reads from an element without child elements: its text, or its attributes (and text)."""
     text = elem.text or ""
-    if not children and not elem.attrib:
+    if not elem.attrib:
         if decl is not None and not decl.simple:
             return {}
         return text if decl is not None or text.strip() else ""  # values byte for byte, as QuickBooks wrote them
     out: dict[str, Any] = {f"@{k}": v for k, v in elem.attrib.items()}
-    if not children:
-        if text.strip():
-            out["#text"] = text
-        return out
-    for child in children:
-        child_decl = decl.child(child.tag) if decl is not None else None
-        value = to_data(child, child_decl)
-        existing = out.get(child.tag)
-        if existing is None:
-            out[child.tag] = [value] if child_decl is not None and child_decl.repeats else value
-        elif isinstance(existing, list):
-            existing.append(value)
-        else:
-            out[child.tag] = [existing, value]
+    if text.strip():
+        out["#text"] = text
     return out
+
+
+def add_child(out: dict[str, Any], tag: str, value: Any, decl: Decl | None) -> None:
+    """Put a child's data into its parent's: a repeatable child (or one given twice) as a list."""
+    existing = out.get(tag)
+    if existing is None:
+        out[tag] = [value] if decl is not None and decl.repeats else value
+    elif isinstance(existing, list):
+        existing.append(value)
+    else:
+        out[tag] = [existing, value]

@@ -11,6 +11,7 @@ import typer
 
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.quickbooks.faults import Faults
+from sandbox.quickbooks.timing import Timing
 
 EXIT_HRESULT = 3
 
@@ -26,11 +27,15 @@ def quickbooks(
     seed: int = typer.Option(0, help="Fault seed."),
     transient_rate: float = typer.Option(0.0, help="Share of writes answered 3170/3175/3180."),
     lose_response_rate: float = typer.Option(0.0, help="Share of messages applied whose answer is lost."),
+    request_seconds: float = typer.Option(0.0, help="QuickBooks time each request takes (the answer waits for it)."),
+    jitter: float = typer.Option(0.0, help="Each message's time varies by up to +/- this share, seeded."),
+    slow_factor: float = typer.Option(1.0, help="A slow company file: every request this many times as long."),
 ) -> None:
     """Execute a qbXML request message as QuickBooks would (response on stdout; HRESULT on stderr, exit 3)."""
     faults = Faults(seed=seed, transient_rate=transient_rate, lose_response_rate=lose_response_rate)
+    timing = Timing(default_seconds=request_seconds, jitter=jitter, slow_factor=slow_factor, seed=seed)
     with CompanyFile.create(
-        company, country=country, max_version=max_version, faults=faults, time_zone=time_zone
+        company, country=country, max_version=max_version, faults=faults, timing=timing, time_zone=time_zone
     ) as books:
         if dump:
             for obj in books.dump():

@@ -23,7 +23,8 @@ from sandbox.quickbooks.faults import Faults
 from sandbox.quickbooks.kinds import ITEM_KINDS, KINDS
 from sandbox.quickbooks.seed import seed_bodies
 from sandbox.quickbooks.store import Store
-from sandbox.quickbooks.values import now
+from sandbox.quickbooks.timing import Timing
+from sandbox.quickbooks.values import as_list, now
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ProcessResult:
     hresult: str | None = None
     message: str | None = None
     response_lost: bool = False
+    qb_seconds: float = 0.0  # QuickBooks' modeled time running the message (see Timing)
 
 
 class CompanyFile:
@@ -49,18 +51,20 @@ class CompanyFile:
         country: str = "US",
         max_version: str = "16.0",
         faults: Faults | None = None,
+        timing: Timing | None = None,
         time_zone: str | None = None,
         clock: Callable[[], datetime] = now,
         stale_dst_offsets: bool = False,
     ):
-        """`time_zone`: of the machine running the file (default: the one the file was created in, else one of its
-        country); `clock` gives the current time (tests move it); `stale_dst_offsets` writes QuickBooks' wrong
-        offsets around daylight-saving time.
+        """`timing`: how long QuickBooks takes per request (default: no time); `time_zone`: of the machine running
+        the file (default: the one the file was created in, else one of its country); `clock` gives the current time
+        (tests move it); `stale_dst_offsets` writes QuickBooks' wrong offsets around daylight-saving time.
         """
         self.path = Path(path)
         self.country = country
         self.max_version = max_version
         self.faults = faults or Faults()
+        self.timing = timing or Timing()
         self.session_id = uuid.uuid4().hex
         self._store = Store(self.path)
         self._calls = 0
@@ -108,26 +112,37 @@ class CompanyFile:
             refused = True
         if refused:
             return ProcessResult(hresult=statuses.HRESULT_PARSE_ERROR, message=statuses.VERSION_REFUSED_MESSAGE)
-        if _schema_errors(schema, root) or editions.refused_elements(self.country, root):
+        reading = conformance.read(schema, root)  # the one pass over the message: checked and read as data
+        if reading.problems or editions.refused_elements(self.country, root):
             return _parse_error()
         msgs = root.find("QBXMLMsgsRq")
         if msgs is None:
             return _parse_error()
         stop_on_error = msgs.get("onError") == "stopOnError"
         company = handlers.Company(self.country, self.max_version)
+        checks = handlers.Checks(_requests_holding(msgs, reading.too_long), latin1=not _plain_ascii(request_xml))
+        requests = _in_order(msgs, reading.data["QBXMLMsgsRq"])
         self._calls += 1
-        time.sleep(self.faults.delay(self._calls))  # a slow QuickBooks: nothing is applied (or visible) meanwhile
+        delay = self.faults.delay(self._calls)
+        if delay:
+            time.sleep(delay)  # a slow QuickBooks: nothing is applied (or visible) meanwhile
         with self._store.transaction() as store:
-            draws = self.faults.for_message(store.next_number("messages"))
+            number = store.next_number("messages")
+            draws = self.faults.for_message(number)
             ctx = self._context(store, session_id)
             answers = []
-            for rq in msgs.iterchildren(tag=etree.Element):
-                rs, failed = handlers.answer_request(ctx, schema, rq, draws, company)
+            for rq, rq_data in requests:
+                rs, failed = handlers.answer_request(ctx, schema, rq, rq_data, draws, company, checks)
                 answers.append(rs)
                 if failed and stop_on_error:
                     break
             lost = draws.lose_response()
-        return ProcessResult(response_xml=response_message(answers, version=declared), response_lost=lost)
+        ran = [rq.tag.removesuffix("Rq") for rq, _ in requests[: len(answers)]]
+        seconds = self.timing.message_seconds(number, ran)
+        if seconds and self.timing.sleep:
+            time.sleep(seconds)  # QuickBooks at work: the answer comes when every request has run
+        response = response_message(answers, version=declared)
+        return ProcessResult(response_xml=response, response_lost=lost, qb_seconds=seconds)
 
     def _context(self, store: Store, session_id: str | None = None) -> Context:
         return Context(store, self.clock.moment(), session_id or self.session_id, self.clock, self.country)
@@ -170,9 +185,26 @@ def _parse_error() -> ProcessResult:
     return ProcessResult(hresult=statuses.HRESULT_PARSE_ERROR, message=statuses.PARSE_ERROR_MESSAGE)
 
 
-def _schema_errors(schema: qbschema.QbxmlSchema, root: etree._Element) -> list[str]:
-    """Schema errors other than text lengths (those QuickBooks reports per request as 3070)."""
-    return conformance.problems(schema, root)
+def _requests_holding(msgs: etree._Element, elements: list[etree._Element]) -> set[etree._Element]:
+    """The requests (children of QBXMLMsgsRq) that hold any of `elements`."""
+    found = set()
+    for elem in elements:
+        while elem.getparent() is not msgs and elem.getparent() is not None:
+            elem = elem.getparent()
+        found.add(elem)
+    return found
 
 
-__all__ = ["CompanyFile", "Faults", "ProcessResult"]
+def _in_order(msgs: etree._Element, data: dict[str, Any]) -> list[tuple[etree._Element, Any]]:
+    """Each request element with its data (the message's data groups requests by name)."""
+    by_name = {name: iter(as_list(value)) for name, value in data.items() if not name.startswith("@")}
+    return [(rq, next(by_name[rq.tag])) for rq in msgs.iterchildren(tag=etree.Element)]
+
+
+def _plain_ascii(request_xml: bytes | str) -> bool:
+    """Every text of the message is ASCII (no character outside it, no character reference to one)."""
+    raw = request_xml if isinstance(request_xml, bytes) else request_xml.encode("utf-8")
+    return raw.isascii() and b"&#" not in raw
+
+
+__all__ = ["CompanyFile", "Faults", "ProcessResult", "Timing"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from qbxml import schema as qbschema
@@ -24,12 +25,12 @@ class Context:
     clock: Clock
     country: str = "US"
 
-    @property
+    @cached_property
     def now(self) -> str:
         """The message's time as QuickBooks writes it: local to the company file, with its offset."""
         return self.clock.text(self.moment)
 
-    @property
+    @cached_property
     def epoch(self) -> int:
         return int(self.moment.timestamp())
 
@@ -48,8 +49,8 @@ class Context:
         doc["TimeModified"] = self.now
         doc["EditSequence"] = str(max(self.epoch, int(doc.get("EditSequence") or 0) + 1))
 
-    def save(self, kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
-        """Store `doc` as the kind's Ret (only the fields a Ret has) and return what was stored."""
+    def save(self, kind: Kind, doc: dict[str, Any], *, new: bool = False) -> dict[str, Any]:
+        """Store `doc` as the kind's Ret (only the fields a Ret has) and return what was stored; `new`: an Add."""
         doc = fit(qbschema.load(STORAGE_VERSION).element(f"{kind.name}Ret"), doc)
         entity = doc.get(kind.entity_ref) if kind.entity_ref else None
         self.store.put(
@@ -60,6 +61,7 @@ class Context:
             ref_number=doc.get("RefNumber"),
             entity_id=entity.get("ListID") if entity else None,
             modified=self.clock.utc_text(doc["TimeModified"]),
+            new=new,
         )
         return doc
 

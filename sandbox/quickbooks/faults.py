@@ -23,6 +23,8 @@ class Faults:
 
     def delay(self, call: int) -> float:
         """Seconds call N of one opening of the file waits before QuickBooks starts applying its message."""
+        if not self.slow_rate:
+            return 0.0
         slow = random.Random(f"{self.seed}:slow:{call}").random() < self.slow_rate
         return self.slow_seconds if slow else 0.0
 
@@ -36,6 +38,8 @@ class MessageFaults:
 
     def transient_code(self) -> int | None:
         """A transient status for the next write request, or None to let it through."""
+        if not (self._faults.transient_rate or self._faults.lose_response_rate):
+            return None  # no draw can matter
         draw = self._rng.random()
         pick = self._rng.choice(statuses.TRANSIENT)
         return pick if draw < self._faults.transient_rate else None

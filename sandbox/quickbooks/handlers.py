@@ -8,7 +8,7 @@ from typing import Any
 from lxml import etree
 
 from qbxml.schema import QbxmlSchema
-from qbxml.xmltree import build, to_data
+from qbxml.xmltree import build
 from sandbox.quickbooks import host, queries, statuses, writes
 from sandbox.quickbooks.context import Context
 from sandbox.quickbooks.faults import MessageFaults
@@ -31,14 +31,30 @@ class Company:
     max_version: str
 
 
+@dataclass(frozen=True)
+class Checks:
+    """What the message-wide schema pass found: the requests holding a text longer than its maxLength (the only ones
+    that can be 3070), and whether any text may fall outside Latin-1."""
+
+    long_text: set[etree._Element]
+    latin1: bool = True
+
+
 def answer_request(
-    ctx: Context, schema: QbxmlSchema, rq: etree._Element, draws: MessageFaults, company: Company
+    ctx: Context,
+    schema: QbxmlSchema,
+    rq: etree._Element,
+    rq_data: Any,
+    draws: MessageFaults,
+    company: Company,
+    checks: Checks,
 ) -> tuple[etree._Element, bool]:
-    """The `<opRs>` for `rq` and whether it is an error (which stops a stopOnError message)."""
+    """The `<opRs>` for `rq` (`rq_data`: it read as data) and whether it is an error (which stops a stopOnError
+    message)."""
     op = rq.tag.removesuffix("Rq")
     try:
         with ctx.store.savepoint():
-            answer = _dispatch(ctx, schema, op, rq, draws, company)
+            answer = _dispatch(ctx, schema, op, rq, rq_data, draws, company, checks)
     except statuses.QbError as err:
         answer = Answer(code=err.code, message=err.message)
     severity = "Info" if answer.code in (statuses.OK, statuses.NO_MATCH) else "Warn" if answer.code < 1000 else "Error"
@@ -56,13 +72,22 @@ def answer_request(
 
 
 def _dispatch(
-    ctx: Context, schema: QbxmlSchema, op: str, rq: etree._Element, draws: MessageFaults, company: Company
+    ctx: Context,
+    schema: QbxmlSchema,
+    op: str,
+    rq: etree._Element,
+    rq_data: Any,
+    draws: MessageFaults,
+    company: Company,
+    checks: Checks,
 ) -> Answer:
-    rq_data = to_data(rq, schema.request(op))
+    long_text = rq in checks.long_text
     if not isinstance(rq_data, dict):
         rq_data = {}
     attrs = {k[1:]: v for k, v in rq_data.items() if k.startswith("@")}
-    body = latin1({k: v for k, v in rq_data.items() if not k.startswith("@")})
+    body = {k: v for k, v in rq_data.items() if not k.startswith("@")}
+    if checks.latin1:
+        body = latin1(body)
     if op == "HostQuery":
         return Answer([("HostRet", host.host_ret(company.country, company.max_version))])
     if op == "CompanyQuery":
@@ -72,11 +97,13 @@ def _dispatch(
     if op in ("TxnDeletedQuery", "ListDeletedQuery"):
         return _deleted_query(ctx, op, body)
     if op in ("TxnDel", "ListDel"):
-        check_lengths(body, schema.request(op))
+        if long_text:
+            check_lengths(body, schema.request(op))
         _maybe_transient(draws, body.get(f"{op[:-3]}DelType", op))
         return Answer(fields=writes.txn_del(ctx, body) if op == "TxnDel" else writes.list_del(ctx, body))
     if op == "TxnVoid":
-        check_lengths(body, schema.request(op))
+        if long_text:
+            check_lengths(body, schema.request(op))
         _maybe_transient(draws, body.get("TxnVoidType", op))
         return Answer(fields=writes.txn_void(ctx, body))
     if op == "ItemQuery":
@@ -84,16 +111,17 @@ def _dispatch(
     for verb, write in (("Add", writes.add), ("Mod", writes.mod)):
         kind = kind_of_op(op, verb)
         if kind is not None and not (verb == "Mod" and kind.name in PAYMENT_KINDS):
-            return _write(ctx, schema, op, kind, body, draws, write)
+            return _write(ctx, schema, op, kind, body, draws, write, long_text)
     kind = kind_of_op(op, "Query")
     if kind is not None:
         return _query(ctx, op, (kind.name,), body, attrs)
     raise statuses.not_supported(op)
 
 
-def _write(ctx, schema, op: str, kind: Kind, body: dict, draws: MessageFaults, write) -> Answer:
+def _write(ctx, schema, op: str, kind: Kind, body: dict, draws: MessageFaults, write, long_text: bool) -> Answer:
     content = body.get(op, {})
-    check_lengths(content, schema.request(op).child(op))
+    if long_text:
+        check_lengths(content, schema.request(op).child(op))
     _maybe_transient(draws, kind.name, (content.get("Name") or content.get("ListID")) if kind.is_list else None)
     doc = write(ctx, kind, content)
     return Answer([(f"{kind.name}Ret", queries.shape(kind.name, doc, _all_lines(body)))])

@@ -41,6 +41,10 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        # Inside a transaction: counters read once from `meta` and written back at commit, and name lookups
+        # remembered until a list object changes (both undone with the request that changed them).
+        self._counters: dict[str, int] | None = None
+        self._names: dict[tuple[str, str], tuple[str, dict[str, Any]] | None] = {}
         self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -53,38 +57,58 @@ class Store:
     def transaction(self) -> Iterator[Store]:
         """BEGIN IMMEDIATE: one writer at a time across processes; commit on success, roll back on error."""
         self._db.execute("BEGIN IMMEDIATE")
+        self._counters = {}
         try:
             yield self
+            counters = [(key, str(number)) for key, number in self._counters.items()]
+            self._db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", counters)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        finally:
+            self._counters = None
+            self._names.clear()
         self._db.execute("COMMIT")
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """One request inside a message: undone alone when QuickBooks refuses it."""
         self._db.execute("SAVEPOINT request")
+        counters = dict(self._counters) if self._counters is not None else None
         try:
             yield
         except BaseException:
             self._db.execute("ROLLBACK TO request")
             self._db.execute("RELEASE request")
+            self._counters = counters
+            self._names.clear()
             raise
         self._db.execute("RELEASE request")
 
     # -- counters and settings ----------------------------------------------------------------
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
+        if self._counters is not None and key in self._counters:
+            return str(self._counters[key])
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
+        if self._counters is not None:
+            self._counters.pop(key, None)
         self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def next_number(self, key: str) -> int:
-        number = int(self.get_meta(key, "0")) + 1
-        self.set_meta(key, str(number))
-        return number
+        """The counter `key` plus one; inside a transaction kept in memory until commit."""
+        if self._counters is None:
+            number = int(self.get_meta(key, "0")) + 1
+            self.set_meta(key, str(number))
+            return number
+        counters = self._counters
+        if key not in counters:
+            counters[key] = int(self.get_meta(key, "0"))
+        counters[key] += 1
+        return counters[key]
 
     # -- objects --------------------------------------------------------------------------------
 
@@ -98,9 +122,13 @@ class Store:
         ref_number: str | None,
         entity_id: str | None,
         modified: str,
+        new: bool = False,
     ) -> None:
+        """Write an object; one saved before keeps its place in creation order (`new`: there is none to look for)."""
         key = doc.get("ListID") or doc["TxnID"]
-        seq = self._db.execute("SELECT seq FROM objects WHERE id = ?", (key,)).fetchone()
+        if namespace is not None:
+            self._names.clear()
+        seq = None if new else self._db.execute("SELECT seq FROM objects WHERE id = ?", (key,)).fetchone()
         seq = seq[0] if seq else self.next_number("seq")
         self._db.execute(
             "INSERT OR REPLACE INTO objects(id, kind, namespace, name_key, ref_number, entity_id, modified, seq, doc) "
@@ -113,12 +141,18 @@ class Store:
         return (row[0], json.loads(row[1])) if row else None
 
     def by_name(self, namespace: str, name: str) -> tuple[str, dict[str, Any]] | None:
-        row = self._db.execute(
-            "SELECT kind, doc FROM objects WHERE namespace = ? AND name_key = ?", (namespace, name.upper())
-        ).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
+        """The list object named `name` (any case); the answer is shared within a transaction: do not change it."""
+        wanted = (namespace, name.upper())
+        if wanted in self._names:
+            return self._names[wanted]
+        row = self._db.execute("SELECT kind, doc FROM objects WHERE namespace = ? AND name_key = ?", wanted).fetchone()
+        found = (row[0], json.loads(row[1])) if row else None
+        if self._counters is not None:
+            self._names[wanted] = found
+        return found
 
     def delete(self, key: str) -> None:
+        self._names.clear()
         self._db.execute("DELETE FROM objects WHERE id = ?", (key,))
 
     def scan(self, kinds: tuple[str, ...], where: str = "", params: tuple = ()) -> Iterator[tuple[str, dict]]:

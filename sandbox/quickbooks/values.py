@@ -46,12 +46,19 @@ def fit(decl: Decl, data: Any) -> Any:
     """Only the fields `decl` has (an Add's request-only fields do not belong in the stored Ret)."""
     if not isinstance(data, dict) or decl.simple:
         return data
+    keys = tuple(data)
+    plans = decl.__dict__.setdefault("_fit_plans", {})  # the keys of a dict -> those kept, each with its nested decl
+    plan = plans.get(keys)
+    if plan is None:
+        kept = [(key, decl.child(key)) for key in keys]
+        plan = plans[keys] = tuple((key, None if child.simple else child) for key, child in kept if child is not None)
     out = {}
-    for key, value in data.items():
-        child = decl.child(key)
+    for key, child in plan:
+        value = data[key]
         if child is None:
-            continue
-        out[key] = [fit(child, v) for v in value] if isinstance(value, list) else fit(child, value)
+            out[key] = value  # a leaf is kept as it is
+        else:
+            out[key] = [fit(child, v) for v in value] if isinstance(value, list) else fit(child, value)
     return out
 
 

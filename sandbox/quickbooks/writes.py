@@ -43,8 +43,10 @@ def _resolve_refs(ctx: Context, data: dict[str, Any], owner: str) -> None:
                 if isinstance(value, list)
                 else resolve_ref(ctx, key, value, owner)
             )
-        else:
-            for item in as_list(value):
+        elif isinstance(value, dict):
+            _resolve_refs(ctx, value, owner)
+        elif isinstance(value, list):
+            for item in value:
                 if isinstance(item, dict):
                     _resolve_refs(ctx, item, owner)
 
@@ -81,7 +83,7 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     if kind.name in PAYMENT_KINDS:
         _apply_payment(ctx, kind, doc, as_list(body.get("AppliedToTxnAdd")))
     _derive_amounts(kind, doc, ctx.country)
-    saved = ctx.save(kind, doc)
+    saved = ctx.save(kind, doc, new=True)
     if kind.name == "Bill":
         receiving.receive(ctx, receiving.linked_pos(ctx, saved))
     return saved
