@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -100,3 +101,13 @@ def pull_reference(wh: Warehouse, company: CompanyFile) -> dict:
         fold_pending(conn)
         assert conn.fetchall("SELECT DISTINCT status FROM qbxml_outbox") == [("done",)]
     return queued
+
+
+class Clock:
+    """The company file machine's clock, moved by the test."""
+
+    def __init__(self, start: datetime):
+        self.at = start
+
+    def __call__(self) -> datetime:
+        return self.at

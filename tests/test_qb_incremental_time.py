@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bridge_support import COMPANY, FAST, PASSWORD, USER, add_company, running_bridge
+from bridge_support import COMPANY, FAST, PASSWORD, USER, Clock, add_company, running_bridge
 
 from assets import steps
 from qbwc_bridge import companies
@@ -24,16 +24,6 @@ from warehouse.qb_clock import filter_time
 from warehouse.qb_mirror import fold_pending
 
 ZONE = "America/Los_Angeles"  # DST starts 2024-03-10 at 02:00 PST = 10:00 UTC
-
-
-class Clock:
-    """The company file machine's clock, moved by the test."""
-
-    def __init__(self, start: datetime):
-        self.at = start
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 def _qb(company: CompanyFile, op: str, body: dict) -> dict:

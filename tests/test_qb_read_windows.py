@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bridge_support import FAST, PASSWORD, USER, add_company, running_bridge
+from bridge_support import FAST, PASSWORD, USER, Clock, add_company, qb_add, running_bridge
 
 from assets import steps
-from qbxml import envelope, requests
-from qbxml.responses import parse_message
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.webconnector.client import WebConnector
 from transforms import requests as rq
@@ -21,28 +19,12 @@ from warehouse.qb_mirror import fold_pending
 BILLS = 24
 
 
-class Clock:
-    """The company file machine's clock, moved by the test."""
-
-    def __init__(self, start: datetime):
-        self.at = start
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
-def _qb(company: CompanyFile, op: str, body: dict) -> None:
-    rq_elem = requests.render(op, {op: body}, version="16.0", request_id="t")
-    rs = parse_message(company.process(envelope.message([rq_elem], version="16.0")).response_xml)[0]
-    assert rs.status_code == 0, (op, rs.status_message)
-
-
 def _add_bills(company: CompanyFile, clock: Clock, first: int, count: int) -> None:
     """`count` bills, a minute apart on the file's clock."""
     for i in range(first, first + count):
         clock.at += timedelta(minutes=1)
         line = {"AccountRef": {"FullName": "Office Supplies"}, "Amount": "100.00"}
-        _qb(company, "BillAdd", {"VendorRef": {"FullName": "Window Supplies"}, "RefNumber": f"W-{i}",
+        qb_add(company, "BillAdd", {"VendorRef": {"FullName": "Window Supplies"}, "RefNumber": f"W-{i}",
                                  "ExpenseLineAdd": [line]})  # fmt: skip
 
 
@@ -64,7 +46,7 @@ def test_a_read_longer_than_a_session_finishes_in_windows_and_misses_nothing(war
     add_company(warehouse)
     clock = Clock(datetime(2024, 5, 6, 15, 0, tzinfo=UTC))
     company = CompanyFile.create(tmp_path / "qb.sqlite", clock=clock)
-    _qb(company, "VendorAdd", {"Name": "Window Supplies"})
+    qb_add(company, "VendorAdd", {"Name": "Window Supplies"})
     _add_bills(company, clock, 0, BILLS)
     assert _pull(warehouse, company, round_trips=20) == {"done": 1}  # the first read: long sessions, one read
     _add_bills(company, clock, BILLS, 4)  # within the hour the next read reaches back: every bill is read again
