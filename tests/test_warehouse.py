@@ -19,8 +19,23 @@ from warehouse.store import Warehouse, _pg_sql
 def test_migrate_is_idempotent_and_reports_status(warehouse):
     assert warehouse.migrate() == []
     status = warehouse.migration_status()
-    assert [name for name, _ in status] == [f"{v}_{n}" for v, n, _ in available()]
+    assert [name for name, _ in status] == [f"{v}_{n}" for v, n, _ in available(warehouse.backend)]
     assert all(applied is not None for _, applied in status)
+
+
+def test_a_backend_only_migration_runs_on_its_backend_alone(warehouse):
+    """1701 drops the bridge's outbox indexes on DuckDB (an update of an indexed column rewrites the whole row
+    there); PostgreSQL keeps them."""
+    names = [name for name, _ in warehouse.migration_status()]
+    assert ("1701_outbox_scans" in names) == (warehouse.backend == "duckdb")
+    with warehouse.connect() as conn:
+        if warehouse.backend == "duckdb":
+            sql = "SELECT index_name FROM duckdb_indexes() WHERE table_name = 'qbxml_outbox'"
+        else:
+            sql = "SELECT indexname FROM pg_indexes WHERE tablename = 'qbxml_outbox' AND schemaname = current_schema()"
+        indexes = {name for (name,) in conn.fetchall(sql)}
+    bridge = {"qbxml_outbox_batch", "qbxml_outbox_company_status", "qbxml_outbox_add_batch"}
+    assert (bridge <= indexes) == (warehouse.backend == "postgres"), indexes
 
 
 def test_core_tables_exist(warehouse):

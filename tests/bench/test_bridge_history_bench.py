@@ -24,6 +24,8 @@ HISTORY = int(os.environ.get("QBSYNC_BENCH_HISTORY", "1000000"))
 LIVE = int(os.environ.get("QBSYNC_BENCH_LIVE", "10000"))
 VENDORS = 100
 TRIPS = 12  # measured round trips per outbox, after one to warm up
+# 200 requests a message from the first: a QuickBooks time per request assumed small enough for pacing to allow it
+MESSAGE = {"batch_max_requests": 200, "qb_seconds_assumed": 0.001}
 
 
 def _settled_history(wh: Warehouse, rows: int) -> None:
@@ -70,7 +72,7 @@ class _Session:
     """One Web Connector session driven by hand against a Conversation; times each bridge call."""
 
     def __init__(self, wh: Warehouse, folder: Path):
-        self.conversation = Conversation(wh, BridgeSettings(**FAST))
+        self.conversation = Conversation(wh, BridgeSettings(**FAST, **MESSAGE))
         self.company = CompanyFile.create(folder / f"qb-{uuid.uuid4().hex[:8]}.sqlite")
         self.ticket = self.conversation.authenticate(USER, PASSWORD)[0]
         self.hcp = self.company.host_query_response("16.0").decode()
@@ -88,6 +90,7 @@ class _Session:
         spent, used = spent + time.perf_counter() - started, used + time.process_time() - cpu
         assert 0 <= percent < 100, percent
         if measured:
+            assert request.count("requestID=") == MESSAGE["batch_max_requests"]
             self.seconds += spent
             self.cpu += used
             self.requests += request.count("requestID=")

@@ -41,11 +41,15 @@ def _landing_sql(backend: str) -> str:
     return "".join(landing_table(backend, t) + ";\n" for t in tables)
 
 
-def available() -> list[tuple[str, str, Path]]:
-    """(version, name, path) of every migration file, in order."""
+def available(backend: str) -> list[tuple[str, str, Path]]:
+    """(version, name, path) of every migration file of `backend`, in order: NNNN_name.sql for both backends,
+    NNNN_name.<backend>.sql for that one only (e.g. an index PostgreSQL needs and DuckDB pays for on every update)."""
     out = []
     for path in sorted(HERE.glob("[0-9][0-9][0-9][0-9]_*.sql")):
-        version, _, name = path.stem.partition("_")
+        stem, _, only = path.stem.partition(".")
+        if only and only != backend:
+            continue
+        version, _, name = stem.partition("_")
         out.append((version, name, path))
     return out
 
@@ -74,7 +78,7 @@ def apply(wh: Warehouse) -> list[str]:
             conn.execute("SELECT pg_advisory_xact_lock(7177)")
         _ensure_table(conn)
         done = dict(conn.fetchall("SELECT version, name FROM schema_migrations"))
-        pending = [m for m in available() if m[0] not in done]
+        pending = [m for m in available(wh.backend) if m[0] not in done]
         if not pending and done.get(VIEWS_VERSION) == views_version:
             return []
         for view in reversed(re.findall(r"CREATE OR REPLACE VIEW (\w+)", views_sql)):
@@ -105,7 +109,7 @@ def status(wh: Warehouse) -> list[tuple[str, datetime | None]]:
     with wh.connect() as conn:
         _ensure_table(conn)
         done = dict(conn.fetchall("SELECT version, applied_at FROM schema_migrations"))
-    return [(f"{v}_{n}", done.get(v)) for v, n, _ in available()]
+    return [(f"{v}_{n}", done.get(v)) for v, n, _ in available(wh.backend)]
 
 
 def _statements(sql: str) -> list[str]:
