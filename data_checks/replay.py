@@ -134,6 +134,7 @@ def _requeue(conn: Conn, result: ReplayResult, key, since, company, stamp, actor
     marks = ", ".join("?" for _ in ids)
     conn.execute(
         f"UPDATE qbxml_outbox SET status = '{Request.PENDING}', attempts = 0, next_attempt_at = NULL, ticket = NULL, "
+        "settled_at = NULL, "
         "next_action = CASE WHEN op LIKE '%Add' THEN 'lookup' ELSE next_action END, "
         "last_error = NULL, last_status_code = NULL, updated_at = ? "
         f"WHERE status = '{Request.FAILED}' AND request_id IN ({marks})",

@@ -171,10 +171,11 @@ def remove(conn: Conn, name: str, force: bool = False) -> dict[str, int]:
             f"company {name}: {open_rows} request(s) still open in the outbox; let the Web Connector deliver them "
             "(qbsync outbox status) or remove with --force, which fails them"
         )
+    stamp = now()
     conn.execute(
-        f"UPDATE qbxml_outbox SET status = '{Request.FAILED}', last_error = 'company removed', updated_at = ? "
+        "UPDATE qbxml_outbox SET status = ?, last_error = 'company removed', updated_at = ?, settled_at = ? "
         f"WHERE company = ? AND status IN ({marks})",
-        [now(), name, *OPEN_STATUSES],
+        [Request.FAILED, stamp, stamp, name, *OPEN_STATUSES],
     )
     removed = {
         table: conn.scalar(f"SELECT count(*) FROM {table} WHERE company = ?", [name]) for table in SETTINGS_TABLES

@@ -238,8 +238,12 @@ def test_new_version_supersedes_unsent_bill_and_mods_a_sent_one(warehouse):
     with warehouse.connect() as conn:
         land(conn, "purchase_orders", [purchase_order(11, 1, [line(1, 9)], version=3)])
     _run(warehouse)
-    statuses = {r["dedup_key"]: r["status"] for r in _outbox(warehouse, "record_key = 'coupa:po:11'")}
+    rows = _outbox(warehouse, "record_key = 'coupa:po:11'")
+    statuses = {r["dedup_key"]: r["status"] for r in rows}
     assert statuses == {"coupa:po:11:v1": "done", "coupa:po:11:v2": "superseded", "coupa:po:11:v3": "pending"}
+    # settled, as outbox.LIVE reads it: the superseded one is out of the bridge's way, the pending one in it
+    settled = {r["dedup_key"]: r["settled_at"] is not None for r in rows}
+    assert settled == {"coupa:po:11:v1": True, "coupa:po:11:v2": True, "coupa:po:11:v3": False}
 
 
 def test_payment_waits_for_its_bill(warehouse):

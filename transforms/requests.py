@@ -321,7 +321,7 @@ def supersede_stale_bills(now: datetime) -> tuple[str, str]:
     )
     audit = f"SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE {stale}"
     update = (
-        f"UPDATE qbxml_outbox SET status = '{Request.SUPERSEDED}', updated_at = {ts(now)}, "
+        f"UPDATE qbxml_outbox SET status = '{Request.SUPERSEDED}', updated_at = {ts(now)}, settled_at = {ts(now)}, "
         "last_error = 'superseded: the source document changed or is held before this request was sent' "
         f"WHERE request_id IN (SELECT o.request_id FROM qbxml_outbox o WHERE {stale})"
     )

@@ -29,7 +29,8 @@ MESSAGE = {"batch_max_requests": 200, "qb_seconds_assumed": 0.001}
 
 
 def _settled_history(wh: Warehouse, rows: int) -> None:
-    """`rows` done BillAdds of the company, older than the live ones, as the bridge leaves them (in SQL)."""
+    """`rows` settled BillAdds of the company, older than the live ones, as the bridge leaves them (in SQL): done,
+    with a superseded or failed one among every few dozen, so no stretch of the history is all of one status."""
     stamp = now()
     with wh.connect() as conn:
         conn.execute(
@@ -37,7 +38,8 @@ def _settled_history(wh: Warehouse, rows: int) -> None:
             "ticket, batch_id, qb_id, qb_edit_sequence, last_status_code, created_at, updated_at, sent_at, "
             "settled_at, sent_action) "
             "SELECT 'h' || lpad(CAST(i AS TEXT), 12, '0'), ?, 'BillAdd', 'old:invoice:' || i || ':v1', "
-            "'old:invoice:' || i, '{\"BillAdd\": {\"RefNumber\": \"OLD\"}}', 'done', 1, 'old-ticket', "
+            '\'old:invoice:\' || i, \'{"BillAdd": {"RefNumber": "OLD"}}\', '
+            "CASE WHEN i % 40 = 0 THEN 'superseded' WHEN i % 97 = 0 THEN 'failed' ELSE 'done' END, 1, 'old-ticket', "
             "'hb' || CAST(i / 200 AS TEXT), 'T' || i, '1700000000', 0, ?, ?, ?, ?, 'send' FROM range(?) AS r(i)",
             [COMPANY, stamp, stamp, stamp, stamp, rows],
         )
