@@ -300,3 +300,14 @@ def test_transport_errors_are_retried(serve):
         client.get("/data")
     assert len(sleeps) == 1
     assert isinstance(httpx.ConnectError("x"), httpx.TransportError)
+
+
+def test_default_policy_outlasts_three_bursts_back_to_back(serve):
+    """The 10,000-record soak lost a landing to one GET that met three 2-answer 5xx bursts in a row (6 answers); the
+    default policy's tries outlast that chain and another."""
+    api = Scripted(script=[(502, {})] * 9)
+    url, policy = serve(api), RetryPolicy(sleep=lambda s: None)
+    token = ClientCredentials(f"{url}/token", "client-1", SECRET, scopes=["read"], source="test", retry=policy)
+    with ApiClient(url, source="test", token=token, retry=policy) as client:
+        assert client.get("/data").json() == [{"ok": True}]
+    assert api.hits["data"] == 10

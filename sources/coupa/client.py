@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from connectors.core import ApiClient, ApiError, ClientCredentials, RetryPolicy, paginate_offset
+from connectors.core.retry import ATTEMPTS
 
 SOURCE = "coupa"
 MAX_PAGE_SIZE = 50
@@ -38,7 +39,7 @@ class CoupaClient(ApiClient):
         *,
         scopes: Iterable[str] = DEFAULT_SCOPES,
         timeout: float = 30.0,
-        max_attempts: int = 6,
+        max_attempts: int = ATTEMPTS,
         page_size: int = MAX_PAGE_SIZE,
         token_path: str = "/oauth2/token",
         retry: RetryPolicy | None = None,

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from connectors.core import ApiClient, ApiError, ClientCredentials, RetryPolicy, json_field, paginate_pages
+from connectors.core.retry import ATTEMPTS
 from connectors.core.watermark import parse_timestamp
 
 SOURCE = "procurify"
@@ -42,7 +43,7 @@ class ProcurifyClient(ApiClient):
         history_days: int = 365,
         role: str = "purchased",
         timeout: float = 30.0,
-        max_attempts: int = 6,
+        max_attempts: int = ATTEMPTS,
         retry: RetryPolicy | None = None,
         today: date | None = None,
     ):

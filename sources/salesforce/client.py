@@ -66,7 +66,7 @@ class SalesforceClient(ApiClient):
         retry: RetryPolicy | None = None,
     ):
         base_url = base_url.rstrip("/")
-        retry = retry or RetryPolicy(max_attempts=6, cap=60.0)
+        retry = retry or RetryPolicy(cap=60.0)
         token = ClientCredentials(
             base_url + "/services/oauth2/token", client_id, client_secret, source=SOURCE, retry=retry,
             timeout=timeout, assumed_lifetime=session_seconds,
