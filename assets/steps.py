@@ -216,7 +216,8 @@ def build_bill_drafts(wh: Warehouse, full: bool = False) -> dict[str, Any]:
         since = None if full else conn.scalar("SELECT max(built_at) FROM bill_drafts")
         for sql in bills.build_drafts(since, stamp):
             conn.execute(sql)
-        report = quarantine.evaluate(conn)
+        report = quarantine.evaluate(conn, rebuilt=bills.REBUILD)
+        conn.execute(f"DROP TABLE {bills.REBUILD}")
         rebuilt = conn.scalar(f"SELECT count(*) FROM bill_drafts WHERE built_at = {ts(stamp)}")
         rows = conn.scalar("SELECT count(*) FROM bill_drafts")
         lines = conn.scalar("SELECT count(*) FROM bill_draft_lines")

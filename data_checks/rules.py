@@ -23,22 +23,34 @@ FAULT_COLUMNS = ["company", "record_key", "field", "reason"]
 
 @dataclass(frozen=True)
 class Rule:
-    """A blocking rule: `find(conn, company)` returns one row per fault (FAULT_COLUMNS)."""
+    """A blocking rule: `find(conn, company)` returns one row per fault (FAULT_COLUMNS).
+
+    A `static` rule finds a draft's faults in that draft and its own lines alone (and in its company's fixed
+    country and qbXML version), which change only when the draft is rebuilt: `find(conn, company, drafts)` then
+    looks at the drafts listed in the table `drafts` (company, record_key) only."""
 
     name: str
     description: str
-    find: Callable[[Conn, str | None], pd.DataFrame]
+    find: Callable[..., pd.DataFrame]
+    static: bool = False
 
 
-def scoped(sql: str, company: str | None, alias: str = "d") -> tuple[str, list]:
-    """`sql` with its `{scope}` placeholder limited to one company (or all), and the parameters to pass."""
+def scoped(sql: str, company: str | None, alias: str = "d", drafts: str | None = None) -> tuple[str, list]:
+    """`sql` with its `{scope}` placeholder limited to one company (or all) and, with `drafts`, to the drafts that
+    table lists, and the parameters to pass."""
+    listed = ""
+    if drafts:
+        listed = (
+            f" AND EXISTS (SELECT 1 FROM {drafts} x WHERE x.company = {alias}.company "
+            f"AND x.record_key = {alias}.record_key)"
+        )
     if company is None:
-        return sql.format(scope="TRUE"), []
-    return sql.format(scope=f"{alias}.company = ?"), [company] * sql.count("{scope}")
+        return sql.format(scope=f"TRUE{listed}"), []
+    return sql.format(scope=f"{alias}.company = ?{listed}"), [company] * sql.count("{scope}")
 
 
-def _faults(conn: Conn, sql: str, company: str | None) -> pd.DataFrame:
-    text, params = scoped(sql, company)
+def _faults(conn: Conn, sql: str, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    text, params = scoped(sql, company, drafts=drafts)
     rows = conn.fetchall(text, params)
     return pd.DataFrame(rows, columns=FAULT_COLUMNS)
 
@@ -207,8 +219,8 @@ ORDER BY l.company, l.record_key, l.line_number
 """
 
 
-def tax_code_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
-    return _faults(conn, _tax_code_mapped(), company)
+def tax_code_mapped(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    return _faults(conn, _tax_code_mapped(), company, drafts)
 
 
 _INVOICE_MATCHES_PO = f"""
@@ -290,24 +302,24 @@ def account_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _ACCOUNT_MAPPED, company)
 
 
-def item_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
-    return _faults(conn, _ITEM_MAPPED, company)
+def item_mapped(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    return _faults(conn, _ITEM_MAPPED, company, drafts)
 
 
 def vendor_resolved(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _VENDOR_RESOLVED, company)
 
 
-def totals_match(conn: Conn, company: str | None) -> pd.DataFrame:
-    return _faults(conn, _TOTALS_MATCH, company)
+def totals_match(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    return _faults(conn, _TOTALS_MATCH, company, drafts)
 
 
 def dedup_unique(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _DEDUP_UNIQUE, company)
 
 
-def amounts_non_negative(conn: Conn, company: str | None) -> pd.DataFrame:
-    return _faults(conn, _AMOUNTS_NON_NEGATIVE, company)
+def amounts_non_negative(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    return _faults(conn, _AMOUNTS_NON_NEGATIVE, company, drafts)
 
 
 def _invoice_labels() -> str:

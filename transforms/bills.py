@@ -168,7 +168,9 @@ def _rebuild_set(since: datetime | None) -> str:
 
 
 def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
-    """Statements that rebuild bill_drafts and bill_draft_lines for the documents changed since `since`."""
+    """Statements that rebuild bill_drafts and bill_draft_lines for the documents changed since `since`. They leave
+    the temporary table REBUILD (company, record_key, ...: the drafts rebuilt or removed) for the data checks that
+    follow in the same transaction; DROP it after them."""
     stmts = [
         f"DROP TABLE IF EXISTS {REBUILD}",
         f"CREATE TEMP TABLE {REBUILD} AS {_rebuild_set(since)}",
@@ -222,7 +224,6 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             f"WHERE r.source_kind = '{kind}'"
         )
     stmts += _compare_with_po()
-    stmts.append(f"DROP TABLE {REBUILD}")
     return stmts
 
 
