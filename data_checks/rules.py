@@ -129,19 +129,22 @@ ORDER BY l.company, l.record_key, l.line_number
 """
 
 _TOTALS_MATCH = """
-SELECT d.company, d.record_key, 'total_amount',
-       CASE WHEN s.line_count IS NULL THEN 'the document has no lines'
-            WHEN d.total_amount IS NULL THEN 'the document total is missing'
-            ELSE 'document total ' || CAST(d.total_amount AS TEXT) || ' differs from the sum of its lines '
-                || CAST(s.line_sum AS TEXT) || ' by ' || CAST(ABS(d.total_amount - s.line_sum) AS TEXT)
+SELECT company, record_key, 'total_amount',
+       CASE WHEN line_count = 0 THEN 'the document has no lines'
+            WHEN total_amount IS NULL THEN 'the document total is missing'
+            ELSE 'document total ' || CAST(total_amount AS TEXT) || ' differs from the sum of its lines '
+                || CAST(line_sum AS TEXT) || ' by ' || CAST(ABS(total_amount - line_sum) AS TEXT)
        END
-FROM bill_drafts d
-LEFT JOIN (
-    SELECT company, record_key, count(*) AS line_count, CAST(COALESCE(sum(amount), 0) AS DECIMAL(18,2)) AS line_sum
-    FROM bill_draft_lines GROUP BY company, record_key
-) s ON s.company = d.company AND s.record_key = d.record_key
-WHERE {scope} AND (s.line_count IS NULL OR d.total_amount IS NULL OR ABS(d.total_amount - s.line_sum) > 0.01)
-ORDER BY d.company, d.record_key
+FROM (
+    SELECT d.company, d.record_key, d.total_amount, count(l.record_key) AS line_count,
+           CAST(COALESCE(sum(l.amount), 0) AS DECIMAL(18,2)) AS line_sum
+    FROM bill_drafts d
+    LEFT JOIN bill_draft_lines l ON l.company = d.company AND l.record_key = d.record_key
+    WHERE {scope}
+    GROUP BY d.company, d.record_key, d.total_amount
+) s
+WHERE line_count = 0 OR total_amount IS NULL OR ABS(total_amount - line_sum) > 0.01
+ORDER BY company, record_key
 """
 
 # Two drafts with the same RefNumber for the same vendor would be two bills finance cannot tell apart; a bill
