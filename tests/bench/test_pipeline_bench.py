@@ -1,5 +1,6 @@
 """Pipeline throughput (landing -> staging -> outbox) at 10k, 100k and 1M PO lines on DuckDB, as a ratio to a
-hand-written DuckDB SQL baseline over the same landed data in the same run; peak memory; a 1% incremental re-run.
+hand-written DuckDB SQL baseline over the same landed data in the same run; peak memory; a 1% incremental re-run,
+with its slowest SQL statements beside what each cost in the full run.
 
 Each size runs in its own process so peak RSS belongs to that size. Landing: the generator's records go
 through the landing step for the first 10k lines; larger sizes copy them in SQL with new ids (the API is not
