@@ -1,7 +1,7 @@
 """Plain data <-> qbXML elements: dicts written in schema order with text rules, and read back leniently.
 
-The single place that knows element order: every builder, the simulator's responses and the bridge render
-through `build`, and every reader goes through `to_data`.
+The single place that knows element order: every builder, the simulator's responses and the bridge write through
+`render` (text; `build` parses it into an element), and every reader goes through `to_data`.
 
 Data shape: a dict per element; keys are child element names; a list value repeats the element; keys starting
 with '@' are attributes; scalars become text (bool -> 'true'/'false', numbers as given, Decimal kept exact).
@@ -25,10 +25,19 @@ class UnknownField(QbxmlFieldError):
 
 
 def build(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None) -> etree._Element:
-    """Build element `decl` from `data`, children in schema order; fields newer than the schema are dropped."""
-    elem = etree.Element(decl.name)
-    _fill(schema, decl, data, elem, path or decl.name)
-    return elem
+    """Build element `decl` from `data`, children in schema order; fields newer than the schema are dropped.
+
+    Parsed from `render`'s text (lxml's parser is faster than building element by element), so an empty text
+    serializes as `<X/>` again, which is the same XML as `render`'s `<X></X>`."""
+    return etree.fromstring(render(schema, decl, data, path))
+
+
+def render(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None, *, then: str = "") -> str:
+    """Element `decl` from `data` as XML text, escaped byte for byte as lxml serializes an element built with the
+    same texts; `then`: elements already written as text, placed after the data's own children."""
+    out: list[str] = []
+    _write(schema, decl, decl.name, data, out, path or decl.name, then)
+    return "".join(out)
 
 
 # A path is built only when an error names it: a string, or (parent path, key) pairs joined on demand.
@@ -52,10 +61,10 @@ NO_LIMIT = 1 << 30
 Plan = list[tuple[str, "Decl | None", int, int, "re.Pattern[str] | None"]]
 
 
-def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path: Path) -> None:
-    """Write `data` into `elem`: attributes and text, then children created directly in schema order."""
+def _write(schema: QbxmlSchema, decl: Decl, tag: str, data: Any, out: list[str], path: Path, then: str = "") -> None:
+    """Append element `tag` written from `data` to `out`: attributes, text, then children in schema order."""
     if not isinstance(data, dict):
-        elem.text = _text(data, decl, path)
+        out.append(f"<{tag}>{_escaped(_text(data, decl, path))}</{tag}>")
         return
     keys = tuple(data)
     plans = decl.__dict__.get("_plans")
@@ -64,13 +73,14 @@ def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path
         plan = _plan(decl, keys)
     if plan is None:  # some key is not a child here: the slow path names it (or drops a newer field)
         plan = _plan_checked(schema, decl, tuple(k for k in keys if data[k] is not None), joined(path))
-    sub = etree.SubElement
+    out.append("<" + tag)
+    inside = False  # the start tag is closed (">") once something goes inside, else the element is empty ("/>")
     for key, child, kind, limit, pattern in plan:
         value = data.get(key)
         if value is None:
             continue
         if kind == FREE_LEAF and type(value) is str and len(value) <= limit and value.isascii() and value.isprintable():
-            sub(elem, key).text = value  # the common case: plain ASCII text that fits
+            text = value  # the common case: plain ASCII text that fits
         elif (
             kind == PATTERN_LEAF
             and type(value) is str
@@ -78,21 +88,58 @@ def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path
             and value.isascii()
             and pattern.fullmatch(value)
         ):
-            sub(elem, key).text = value  # an amount (or other patterned text) of the right form: ASCII by its pattern
-        elif kind <= TEXT:
-            if kind == ATTRIBUTE:
-                elem.set(key[1:], _plain(_scalar(value), (path, key)))
-            else:
-                elem.text = _text(value, decl, path)
+            text = value  # an amount (or other patterned text) of the right form: ASCII by its pattern
+        elif kind == ATTRIBUTE:  # attributes come first in a plan: the start tag is still open
+            out.append(f' {key[1:]}="{_escaped_attribute(_plain(_scalar(value), (path, key)))}"')
+            continue
+        elif kind == TEXT:
+            if not inside:
+                out.append(">")
+                inside = True
+            out.append(_escaped(_text(value, decl, path)))
+            continue
         elif isinstance(value, list):
             if len(value) > 1 and not child.repeats:
                 raise QbxmlFieldError(joined((path, key)), f"given {len(value)} times, allowed once")
             for item in value:
-                _fill(schema, child, item, sub(elem, key), (path, key))
+                if not inside:
+                    out.append(">")
+                    inside = True
+                _write(schema, child, key, item, out, (path, key))
+            continue
         elif kind != NESTED and not isinstance(value, dict):  # a leaf: its text, without another call level
-            sub(elem, key).text = _text(value, child, (path, key))
+            text = _text(value, child, (path, key))
         else:
-            _fill(schema, child, value, sub(elem, key), (path, key))
+            if not inside:
+                out.append(">")
+                inside = True
+            _write(schema, child, key, value, out, (path, key))
+            continue
+        if not inside:
+            out.append(">")
+            inside = True
+        out.append(f"<{key}>{_escaped(text)}</{key}>")
+    if then:
+        if not inside:
+            out.append(">")
+            inside = True
+        out.append(then)
+    out.append(f"</{tag}>" if inside else "/>")
+
+
+def _escaped(text: str) -> str:
+    """Text as lxml writes it in an element."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return text
+
+
+def _escaped_attribute(text: str) -> str:
+    """Text as lxml writes it in an attribute value (double-quoted)."""
+    text = _escaped(text)
+    if '"' in text or "\n" in text or "\t" in text:
+        return text.replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+    return text
 
 
 def _kind(child: Decl) -> int:
@@ -104,7 +151,7 @@ def _kind(child: Decl) -> int:
 
 
 def _plan(decl: Decl, keys: tuple[str, ...]) -> Plan | None:
-    """The keys of one element set in writing order (attributes and text first, then children in schema order),
+    """The keys of one element set in writing order (attributes, then text, then children in schema order),
     each with its declaration and how it is written; cached per declaration and key set; None when a key is not a
     child of `decl`."""
     plans = decl.__dict__.setdefault("_plans", {})
@@ -113,6 +160,7 @@ def _plan(decl: Decl, keys: tuple[str, ...]) -> Plan | None:
         return plan
     index = decl.index
     head: Plan = []
+    own_text: Plan = []
     entries: list[tuple[int, int, str, Decl]] = []
     for seq, key in enumerate(keys):
         if key[0] == "@":
@@ -120,17 +168,18 @@ def _plan(decl: Decl, keys: tuple[str, ...]) -> Plan | None:
                 return None
             head.append((key, None, ATTRIBUTE, NO_LIMIT, None))
         elif key == "#text":
-            head.append((key, None, TEXT, NO_LIMIT, None))
+            own_text = [(key, None, TEXT, NO_LIMIT, None)]
         else:
             hit = index.get(key)
             if hit is None:
                 return None
             entries.append((hit[0], seq, key, hit[1]))
     entries.sort(key=_order)
-    plan = head + [
+    children: Plan = [
         (key, child, _kind(child), child.max_length or NO_LIMIT, _regex(child.pattern) if child.pattern else None)
         for _, _, key, child in entries
     ]
+    plan = head + own_text + children
     plans[keys] = plan
     return plan
 
