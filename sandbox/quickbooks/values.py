@@ -47,11 +47,12 @@ def fit(decl: Decl, data: Any) -> Any:
     if not isinstance(data, dict) or decl.simple:
         return data
     keys = tuple(data)
-    plans = decl.__dict__.setdefault("_fit_plans", {})  # the keys of a dict -> those kept, each with its nested decl
-    plan = plans.get(keys)
+    plans = decl.__dict__.get("_fit_plans")  # the keys of a dict -> those kept, each with its nested decl
+    plan = plans.get(keys) if plans is not None else None
     if plan is None:
         kept = [(key, decl.child(key)) for key in keys]
-        plan = plans[keys] = tuple((key, None if child.simple else child) for key, child in kept if child is not None)
+        plan = tuple((key, None if child.simple else child) for key, child in kept if child is not None)
+        decl.__dict__.setdefault("_fit_plans", {})[keys] = plan
     out = {}
     for key, child in plan:
         value = data[key]
