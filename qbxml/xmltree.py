@@ -53,12 +53,14 @@ def joined(path: Path) -> str:
     return "/".join([path, *reversed(parts)])
 
 
-# How a plan entry is written: an attribute, the element's own text, a leaf whose text has at most a length rule,
-# a leaf whose text must match a pattern (amounts), a leaf with other rules (enumeration), or a nested element.
-ATTRIBUTE, TEXT, FREE_LEAF, PATTERN_LEAF, CHECKED_LEAF, NESTED = range(6)
+# How a content entry is written: the element's own text, a leaf whose text has at most a length rule, a leaf whose
+# text must match a pattern (amounts), a leaf with other rules (enumeration), or a nested element.
+TEXT, FREE_LEAF, PATTERN_LEAF, CHECKED_LEAF, NESTED = range(5)
 NO_LIMIT = 1 << 30
-# key, declaration, how it is written, longest text allowed, the pattern (PATTERN_LEAF)
-Plan = list[tuple[str, "Decl | None", int, int, "re.Pattern[str] | None"]]
+# The attributes' keys; then the element's text and children: key, declaration, how it is written, longest text
+# allowed, the pattern (PATTERN_LEAF).
+Content = list[tuple[str, "Decl | None", int, int, "re.Pattern[str] | None"]]
+Plan = tuple[list[str], Content]
 
 
 def _write(schema: QbxmlSchema, decl: Decl, tag: str, data: Any, out: list[str], path: Path, then: str = "") -> None:
@@ -73,14 +75,21 @@ def _write(schema: QbxmlSchema, decl: Decl, tag: str, data: Any, out: list[str],
         plan = _plan(decl, keys)
     if plan is None:  # some key is not a child here: the slow path names it (or drops a newer field)
         plan = _plan_checked(schema, decl, tuple(k for k in keys if data[k] is not None), joined(path))
-    out.append("<" + tag)
-    inside = False  # the start tag is closed (">") once something goes inside, else the element is empty ("/>")
-    for key, child, kind, limit, pattern in plan:
-        value = data.get(key)
+    attributes, content = plan
+    append = out.append
+    append("<" + tag)
+    for key in attributes:
+        value = data[key]
+        if value is not None:
+            append(f' {key[1:]}="{_escaped_attribute(_plain(_scalar(value), (path, key)))}"')
+    append(">")
+    start = len(out)
+    for key, child, kind, limit, pattern in content:
+        value = data[key]
         if value is None:
             continue
         if kind == FREE_LEAF and type(value) is str and len(value) <= limit and value.isascii() and value.isprintable():
-            text = value  # the common case: plain ASCII text that fits
+            append(f"<{key}>{_escaped(value)}</{key}>")  # the common case: plain ASCII text that fits
         elif (
             kind == PATTERN_LEAF
             and type(value) is str
@@ -88,43 +97,24 @@ def _write(schema: QbxmlSchema, decl: Decl, tag: str, data: Any, out: list[str],
             and value.isascii()
             and pattern.fullmatch(value)
         ):
-            text = value  # an amount (or other patterned text) of the right form: ASCII by its pattern
-        elif kind == ATTRIBUTE:  # attributes come first in a plan: the start tag is still open
-            out.append(f' {key[1:]}="{_escaped_attribute(_plain(_scalar(value), (path, key)))}"')
-            continue
+            append(f"<{key}>{_escaped(value)}</{key}>")  # an amount (or other patterned text) of the right form
         elif kind == TEXT:
-            if not inside:
-                out.append(">")
-                inside = True
-            out.append(_escaped(_text(value, decl, path)))
-            continue
+            append(_escaped(_text(value, decl, path)))
         elif isinstance(value, list):
             if len(value) > 1 and not child.repeats:
                 raise QbxmlFieldError(joined((path, key)), f"given {len(value)} times, allowed once")
             for item in value:
-                if not inside:
-                    out.append(">")
-                    inside = True
                 _write(schema, child, key, item, out, (path, key))
-            continue
         elif kind != NESTED and not isinstance(value, dict):  # a leaf: its text, without another call level
-            text = _text(value, child, (path, key))
+            append(f"<{key}>{_escaped(_text(value, child, (path, key)))}</{key}>")
         else:
-            if not inside:
-                out.append(">")
-                inside = True
             _write(schema, child, key, value, out, (path, key))
-            continue
-        if not inside:
-            out.append(">")
-            inside = True
-        out.append(f"<{key}>{_escaped(text)}</{key}>")
     if then:
-        if not inside:
-            out.append(">")
-            inside = True
-        out.append(then)
-    out.append(f"</{tag}>" if inside else "/>")
+        append(then)
+    if len(out) == start:
+        out[-1] = "/>"  # nothing inside: an empty element, as lxml writes it
+    else:
+        append(f"</{tag}>")
 
 
 def _escaped(text: str) -> str:
@@ -159,14 +149,14 @@ def _plan(decl: Decl, keys: tuple[str, ...]) -> Plan | None:
     if plan is not None:
         return plan
     index = decl.index
-    head: Plan = []
-    own_text: Plan = []
+    attributes: list[str] = []
+    own_text: Content = []
     entries: list[tuple[int, int, str, Decl]] = []
     for seq, key in enumerate(keys):
         if key[0] == "@":
             if key[1:] not in decl.attributes:
                 return None
-            head.append((key, None, ATTRIBUTE, NO_LIMIT, None))
+            attributes.append(key)
         elif key == "#text":
             own_text = [(key, None, TEXT, NO_LIMIT, None)]
         else:
@@ -175,11 +165,11 @@ def _plan(decl: Decl, keys: tuple[str, ...]) -> Plan | None:
                 return None
             entries.append((hit[0], seq, key, hit[1]))
     entries.sort(key=_order)
-    children: Plan = [
+    children: Content = [
         (key, child, _kind(child), child.max_length or NO_LIMIT, _regex(child.pattern) if child.pattern else None)
         for _, _, key, child in entries
     ]
-    plan = head + own_text + children
+    plan = attributes, own_text + children
     plans[keys] = plan
     return plan
 
@@ -195,7 +185,7 @@ def _plan_checked(schema: QbxmlSchema, decl: Decl, keys: tuple[str, ...], path: 
                 continue
             raise UnknownField(f"{path}/{key}", f"not a child of {decl.name} in qbXML {schema.version}")
         kept.append(key)
-    return _plan(decl, tuple(kept)) or []
+    return _plan(decl, tuple(kept)) or ([], [])
 
 
 def _order(entry: tuple) -> tuple[int, int]:

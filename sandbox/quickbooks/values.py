@@ -42,6 +42,9 @@ def check_lengths(data: Any, decl: Decl | None) -> None:
         raise statuses.too_long(data, decl.name)
 
 
+_LEAVES = object()  # the plan of a dict whose keys are all kept leaves: a copy as it is
+
+
 def fit(decl: Decl, data: Any) -> Any:
     """Only the fields `decl` has (an Add's request-only fields do not belong in the stored Ret)."""
     if not isinstance(data, dict) or decl.simple:
@@ -52,7 +55,11 @@ def fit(decl: Decl, data: Any) -> Any:
     if plan is None:
         kept = [(key, decl.child(key)) for key in keys]
         plan = tuple((key, None if child.simple else child) for key, child in kept if child is not None)
+        if len(plan) == len(keys) and all(child is None for _, child in plan):
+            plan = _LEAVES
         decl.__dict__.setdefault("_fit_plans", {})[keys] = plan
+    if plan is _LEAVES:
+        return dict(data)  # every key kept, none nested (a reference: ListID and FullName)
     out = {}
     for key, child in plan:
         value = data[key]
