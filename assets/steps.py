@@ -25,7 +25,6 @@ from warehouse import qb_clock
 from warehouse.audit import now, record_from_query
 from warehouse.migrations import landing_table
 from warehouse.outbox import enqueue, enqueue_query
-from warehouse.states import Request
 from warehouse.store import Conn, Warehouse
 
 LAND_BATCH = 5_000
@@ -217,7 +216,8 @@ def build_bill_drafts(wh: Warehouse, full: bool = False) -> dict[str, Any]:
         since = None if full else conn.scalar("SELECT max(built_at) FROM bill_drafts")
         for sql in bills.build_drafts(since, stamp):
             conn.execute(sql)
-        report = quarantine.evaluate(conn)
+        report = quarantine.evaluate(conn, rebuilt=bills.REBUILD)
+        conn.execute(f"DROP TABLE {bills.REBUILD}")
         rebuilt = conn.scalar(f"SELECT count(*) FROM bill_drafts WHERE built_at = {ts(stamp)}")
         rows = conn.scalar("SELECT count(*) FROM bill_drafts")
         lines = conn.scalar("SELECT count(*) FROM bill_draft_lines")
@@ -249,18 +249,21 @@ def enqueue_vendors(wh: Warehouse) -> dict[str, int]:
 def enqueue_bills(wh: Warehouse) -> dict[str, int]:
     """Supersede unsent bills of changed or held documents, then queue PurchaseOrderAdd/Mod for the POs kept in
     QuickBooks, BillAdd and BillMod for the ready ones and VendorCreditAdd/Mod for ready credit memos (the blocking
-    data checks ran when the drafts were built)."""
+    data checks ran when the drafts were built). The draft requests read only the drafts not yet queued at their
+    version (rq.pending_drafts)."""
     d = dialect(wh.backend)
     stamp = now()
     with wh.connect() as conn:
         record_from_query(conn, "asset:outbox_bills", "booked_on_bill", rq.booked_on_bills(d))
-        audit, update = rq.supersede_stale_bills(stamp)
+        collect, audit, update, drop = rq.supersede_stale_bills(stamp)
+        for sql in collect:
+            conn.execute(sql)
         record_from_query(conn, "asset:outbox_bills", "superseded", audit)
-        conn.execute(update)
-        superseded = conn.scalar(
-            f"SELECT count(*) FROM qbxml_outbox WHERE status = '{Request.SUPERSEDED}' AND updated_at = {ts(stamp)}"
-        )
-        return {
+        superseded = conn.changed(update)
+        conn.execute(drop)
+        for sql in rq.pending_drafts():
+            conn.execute(sql)
+        queued = {
             "held": len(quarantine.held_keys(conn)),
             "superseded": superseded,
             # items, then POs: a PO waits for its lines' items, a bill whose PO is on its way for it, to link
@@ -273,6 +276,9 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
             "VendorCreditMod": _enqueue(conn, rq.vendor_credit_mods(d), "asset:outbox_bills"),
             "TxnVoid": _enqueue(conn, cancellations.voids(d), "asset:outbox_bills"),
         }
+        for sql in rq.drop_pending():
+            conn.execute(sql)
+        return queued
 
 
 def enqueue_payments(wh: Warehouse) -> dict[str, int]:

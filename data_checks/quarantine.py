@@ -21,23 +21,31 @@ BLOCKING_RULES: list[rules.Rule] = [
         "item_mapped",
         "every line of a PO kept in QuickBooks as a purchase order (bill_on = invoice) maps to a QuickBooks item",
         rules.item_mapped,
+        static=True,
     ),
     rules.Rule(
         "tax_code_mapped",
         "in a company file whose edition takes purchase tax, every bill line maps to a QuickBooks sales tax code",
         rules.tax_code_mapped,
+        static=True,
     ),
     rules.Rule(
         "vendor_resolved",
         "every document's vendor is matched in QuickBooks or queued for creation",
         rules.vendor_resolved,
     ),
-    rules.Rule("totals_match", "the document total equals the sum of its lines within a cent", rules.totals_match),
+    rules.Rule(
+        "totals_match",
+        "the document total equals the sum of its lines within a cent",
+        rules.totals_match,
+        static=True,
+    ),
     rules.Rule("dedup_unique", "RefNumber and vendor identify one bill", rules.dedup_unique),
     rules.Rule(
         "amounts_non_negative",
         "amounts, quantities and prices are present and not negative",
         rules.amounts_non_negative,
+        static=True,
     ),
     rules.Rule(
         "invoice_matches_po",
@@ -68,6 +76,7 @@ BLOCKING_RULES: list[rules.Rule] = [
         "latin1_and_lengths",
         "text has a Latin-1 form and fits the qbXML schema's lengths",
         text_rules.latin1_and_lengths,
+        static=True,
     ),
 ]
 RULE_NAMES = [r.name for r in BLOCKING_RULES]
@@ -75,23 +84,28 @@ RULE_NAMES = [r.name for r in BLOCKING_RULES]
 QUARANTINE_COLUMNS = ["record_key", "check_name", "field", "reason", "company", "detected_at", "released_at"]
 
 
-def evaluate(conn: Conn, company: str | None = None) -> CheckReport:
+def evaluate(conn: Conn, company: str | None = None, rebuilt: str | None = None) -> CheckReport:
     """Run every blocking rule over the bill drafts (of one company or all) and bring `quarantine` in line.
 
     A document with a fault gets one open quarantine row per failing rule (field = the first offending field,
     reason = every fault of that rule, readable); an open row whose rule no longer finds a fault is released.
     Newly quarantined and released documents are appended to audit_log. The good documents are untouched.
+
+    `rebuilt`: a table (company, record_key) of the drafts rebuilt (or removed) since the last evaluation. The static
+    rules (Rule.static) then look at those alone, and their holds of other drafts stay as they are: nothing a static
+    rule reads of such a draft has changed (their offenders in the report are the rebuilt ones).
     """
     stamp = now()
     results, faults = [], []
     for rule in BLOCKING_RULES:
-        found = _collapse(rule.find(conn, company), rule.name)
+        found = rule.find(conn, company, rebuilt) if rebuilt and rule.static else rule.find(conn, company)
+        found = _collapse(found, rule.name)
         faults.append(found)
         offenders = sorted(found["record_key"].unique())
         details = dict(zip(found["record_key"], found["reason"], strict=True))
         results.append(CheckResult(rule.name, ERROR, rule.description, offenders, details))
     current = pd.concat(faults, ignore_index=True)
-    opened, released = _apply(conn, current, company, stamp)
+    opened, released = _apply(conn, current, company, stamp, _kept(conn, rebuilt) if rebuilt else None)
     held = held_keys(conn, company)
     held_set = set(held)
     for res in results:
@@ -139,8 +153,23 @@ def _existing(conn: Conn, company: str | None) -> pd.DataFrame:
     return conn.df(sql, params)
 
 
-def _apply(conn: Conn, current: pd.DataFrame, company: str | None, stamp) -> tuple[list[str], list[str]]:
-    """Upsert open rows for current faults, release the rest; audit what changed. Returns (opened, released)."""
+def _kept(conn: Conn, rebuilt: str) -> pd.DataFrame:
+    """(company, record_key, check_name) of the open holds by static rules of drafts not in `rebuilt`: left as they
+    are by an evaluation over the rebuilt drafts."""
+    static = [r.name for r in BLOCKING_RULES if r.static]
+    return conn.df(
+        "SELECT q.company, q.record_key, q.check_name FROM quarantine q WHERE q.released_at IS NULL "
+        f"AND q.check_name IN ({', '.join('?' for _ in static)}) AND NOT EXISTS (SELECT 1 FROM {rebuilt} r "
+        "WHERE r.company = q.company AND r.record_key = q.record_key)",
+        static,
+    )
+
+
+def _apply(
+    conn: Conn, current: pd.DataFrame, company: str | None, stamp, kept: pd.DataFrame | None = None
+) -> tuple[list[str], list[str]]:
+    """Upsert open rows for current faults, release the rest (but the `kept` holds); audit what changed. Returns
+    (opened, released)."""
     existing = _existing(conn, company)
     key = ["company", "record_key", "check_name"]  # a hold for one company never opens or releases another's
     merged = current.merge(existing, on=key, how="left", suffixes=("", "_was"), indicator=True)
@@ -150,6 +179,9 @@ def _apply(conn: Conn, current: pd.DataFrame, company: str | None, stamp) -> tup
 
     stale = existing[existing["released_at"].isna()].merge(current[key], on=key, how="left", indicator=True)
     stale = stale[stale["_merge"] == "left_only"]
+    if kept is not None and not kept.empty:
+        stale = stale.drop(columns="_merge").merge(kept, on=key, how="left", indicator=True)
+        stale = stale[stale["_merge"] == "left_only"]
 
     rows = pd.concat(
         [

@@ -23,22 +23,34 @@ FAULT_COLUMNS = ["company", "record_key", "field", "reason"]
 
 @dataclass(frozen=True)
 class Rule:
-    """A blocking rule: `find(conn, company)` returns one row per fault (FAULT_COLUMNS)."""
+    """A blocking rule: `find(conn, company)` returns one row per fault (FAULT_COLUMNS).
+
+    A `static` rule finds a draft's faults in that draft and its own lines alone (and in its company's fixed
+    country and qbXML version), which change only when the draft is rebuilt: `find(conn, company, drafts)` then
+    looks at the drafts listed in the table `drafts` (company, record_key) only."""
 
     name: str
     description: str
-    find: Callable[[Conn, str | None], pd.DataFrame]
+    find: Callable[..., pd.DataFrame]
+    static: bool = False
 
 
-def scoped(sql: str, company: str | None, alias: str = "d") -> tuple[str, list]:
-    """`sql` with its `{scope}` placeholder limited to one company (or all), and the parameters to pass."""
+def scoped(sql: str, company: str | None, alias: str = "d", drafts: str | None = None) -> tuple[str, list]:
+    """`sql` with its `{scope}` placeholder limited to one company (or all) and, with `drafts`, to the drafts that
+    table lists, and the parameters to pass."""
+    listed = ""
+    if drafts:
+        listed = (
+            f" AND EXISTS (SELECT 1 FROM {drafts} x WHERE x.company = {alias}.company "
+            f"AND x.record_key = {alias}.record_key)"
+        )
     if company is None:
-        return sql.format(scope="TRUE"), []
-    return sql.format(scope=f"{alias}.company = ?"), [company] * sql.count("{scope}")
+        return sql.format(scope=f"TRUE{listed}"), []
+    return sql.format(scope=f"{alias}.company = ?{listed}"), [company] * sql.count("{scope}")
 
 
-def _faults(conn: Conn, sql: str, company: str | None) -> pd.DataFrame:
-    text, params = scoped(sql, company)
+def _faults(conn: Conn, sql: str, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    text, params = scoped(sql, company, drafts=drafts)
     rows = conn.fetchall(text, params)
     return pd.DataFrame(rows, columns=FAULT_COLUMNS)
 
@@ -117,19 +129,22 @@ ORDER BY l.company, l.record_key, l.line_number
 """
 
 _TOTALS_MATCH = """
-SELECT d.company, d.record_key, 'total_amount',
-       CASE WHEN s.line_count IS NULL THEN 'the document has no lines'
-            WHEN d.total_amount IS NULL THEN 'the document total is missing'
-            ELSE 'document total ' || CAST(d.total_amount AS TEXT) || ' differs from the sum of its lines '
-                || CAST(s.line_sum AS TEXT) || ' by ' || CAST(ABS(d.total_amount - s.line_sum) AS TEXT)
+SELECT company, record_key, 'total_amount',
+       CASE WHEN line_count = 0 THEN 'the document has no lines'
+            WHEN total_amount IS NULL THEN 'the document total is missing'
+            ELSE 'document total ' || CAST(total_amount AS TEXT) || ' differs from the sum of its lines '
+                || CAST(line_sum AS TEXT) || ' by ' || CAST(ABS(total_amount - line_sum) AS TEXT)
        END
-FROM bill_drafts d
-LEFT JOIN (
-    SELECT company, record_key, count(*) AS line_count, CAST(COALESCE(sum(amount), 0) AS DECIMAL(18,2)) AS line_sum
-    FROM bill_draft_lines GROUP BY company, record_key
-) s ON s.company = d.company AND s.record_key = d.record_key
-WHERE {scope} AND (s.line_count IS NULL OR d.total_amount IS NULL OR ABS(d.total_amount - s.line_sum) > 0.01)
-ORDER BY d.company, d.record_key
+FROM (
+    SELECT d.company, d.record_key, d.total_amount, count(l.record_key) AS line_count,
+           CAST(COALESCE(sum(l.amount), 0) AS DECIMAL(18,2)) AS line_sum
+    FROM bill_drafts d
+    LEFT JOIN bill_draft_lines l ON l.company = d.company AND l.record_key = d.record_key
+    WHERE {scope}
+    GROUP BY d.company, d.record_key, d.total_amount
+) s
+WHERE line_count = 0 OR total_amount IS NULL OR ABS(total_amount - line_sum) > 0.01
+ORDER BY company, record_key
 """
 
 # Two drafts with the same RefNumber for the same vendor would be two bills finance cannot tell apart; a bill
@@ -207,8 +222,8 @@ ORDER BY l.company, l.record_key, l.line_number
 """
 
 
-def tax_code_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
-    return _faults(conn, _tax_code_mapped(), company)
+def tax_code_mapped(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    return _faults(conn, _tax_code_mapped(), company, drafts)
 
 
 _INVOICE_MATCHES_PO = f"""
@@ -290,24 +305,24 @@ def account_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _ACCOUNT_MAPPED, company)
 
 
-def item_mapped(conn: Conn, company: str | None) -> pd.DataFrame:
-    return _faults(conn, _ITEM_MAPPED, company)
+def item_mapped(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    return _faults(conn, _ITEM_MAPPED, company, drafts)
 
 
 def vendor_resolved(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _VENDOR_RESOLVED, company)
 
 
-def totals_match(conn: Conn, company: str | None) -> pd.DataFrame:
-    return _faults(conn, _TOTALS_MATCH, company)
+def totals_match(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    return _faults(conn, _TOTALS_MATCH, company, drafts)
 
 
 def dedup_unique(conn: Conn, company: str | None) -> pd.DataFrame:
     return _faults(conn, _DEDUP_UNIQUE, company)
 
 
-def amounts_non_negative(conn: Conn, company: str | None) -> pd.DataFrame:
-    return _faults(conn, _AMOUNTS_NON_NEGATIVE, company)
+def amounts_non_negative(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    return _faults(conn, _AMOUNTS_NON_NEGATIVE, company, drafts)
 
 
 def _invoice_labels() -> str:

@@ -41,16 +41,19 @@ WHERE {{scope}}
 _VERSIONS = """
 SELECT DISTINCT COALESCE(c.max_qbxml_version, '{version}')
 FROM bill_drafts d LEFT JOIN companies c ON c.company = d.company
+WHERE {{scope}}
 """
 
 
-def latin1_and_lengths(conn: Conn, company: str | None) -> pd.DataFrame:
-    """Faults for text that has no faithful Latin-1 form or is longer than the schema allows."""
-    versions = [v for (v,) in conn.fetchall(_VERSIONS.format(version=DEFAULT_VERSION))]
+def latin1_and_lengths(conn: Conn, company: str | None, drafts: str | None = None) -> pd.DataFrame:
+    """Faults for text that has no faithful Latin-1 form or is longer than the schema allows (of the drafts the
+    table `drafts` lists, when given)."""
+    text, params = scoped(_VERSIONS.format(version=DEFAULT_VERSION), None, drafts=drafts)
+    versions = [v for (v,) in conn.fetchall(text, params)]
     line_field = "'lines[' || CAST(t.line_number AS TEXT) || '].{col}'"
     candidates = [
-        *_suspicious(conn, _DOCUMENTS, company, DOCUMENT_FIELDS, "'{col}'", versions),
-        *_suspicious(conn, _LINES, company, LINE_FIELDS, line_field, versions),
+        *_suspicious(conn, _DOCUMENTS, company, DOCUMENT_FIELDS, "'{col}'", versions, drafts),
+        *_suspicious(conn, _LINES, company, LINE_FIELDS, line_field, versions, drafts),
     ]
     faults = [
         (row["company"], row["record_key"], row["field"], reason)
@@ -61,11 +64,11 @@ def latin1_and_lengths(conn: Conn, company: str | None) -> pd.DataFrame:
 
 
 def _suspicious(
-    conn: Conn, sql: str, company: str | None, fields: dict, name_sql: str, versions: list[str]
+    conn: Conn, sql: str, company: str | None, fields: dict, name_sql: str, versions: list[str], drafts: str | None
 ) -> list[dict]:
     """The text columns of `sql` as rows (company, record_key, version, field, path, value): only those beyond
     printable ASCII or longer than the schema of their version allows, picked in SQL (the rest never leave it)."""
-    text, params = scoped(sql.format(version=DEFAULT_VERSION), company)
+    text, params = scoped(sql.format(version=DEFAULT_VERSION), company, drafts=drafts)
     unusual = "regexp_matches({v}, ?)" if conn.backend == "duckdb" else "{v} ~ ?"
     parts, paths = [], []
     for index, (col, path) in enumerate(fields.items()):

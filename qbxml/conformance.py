@@ -64,7 +64,8 @@ def read(schema: QbxmlSchema, root: etree._Element) -> Reading:
 
 def _check(elem: etree._Element, decl: Decl, path: Path, out: list[str], too_long: list[etree._Element]) -> Any:
     """Check `elem` (problems into `out`) and return it as data."""
-    for attr in elem.attrib:
+    attributes = elem.items()
+    for attr, _ in attributes:
         if attr not in decl.attributes:
             out.append(f"{joined(path)}: no attribute {attr}")
     if decl.simple:
@@ -79,25 +80,24 @@ def _check(elem: etree._Element, decl: Decl, path: Path, out: list[str], too_lon
     if elem.text and elem.text.strip():
         out.append(f"{joined(path)}: holds text but takes elements only")
     children = list(elem.iterchildren(tag=etree.Element))
-    data: dict[str, Any] = {f"@{k}": v for k, v in elem.attrib.items()}
+    data: dict[str, Any] = {f"@{k}": v for k, v in attributes} if attributes else {}
     tags = tuple([child.tag for child in children])
-    shapes = decl.__dict__.setdefault("_fine_shapes", {})  # children's names in order -> their declarations
-    fine = shapes.get(tags)
+    shapes = decl.__dict__.get("_fine_shapes")  # children's names in order -> their declarations
+    fine = shapes.get(tags) if shapes is not None else None
     if fine is not None:  # this sequence of names passed before: only the children themselves are left to check
-        for child, child_decl in zip(children, fine, strict=True):
-            if child_decl.simple and not child.attrib and not len(child):  # a plain leaf, without another call level
+        for child, tag, child_decl in zip(children, tags, fine, strict=True):
+            if child_decl.simple and not len(child) and not child.keys():  # a plain leaf, without another call level
                 value = child.text or ""
                 if child_decl.enumeration is not None or child_decl.pattern is not None or child_decl.type_name:
-                    _check_text(value, child_decl, (path, child.tag), out)
+                    _check_text(value, child_decl, (path, tag), out)
                 if child_decl.max_length is not None and len(value) > child_decl.max_length:
                     too_long.append(child)
             else:
-                value = _check(child, child_decl, (path, child.tag), out, too_long)
-            known = data.get(child.tag)
-            if known is None and not child_decl.repeats:
-                data[child.tag] = value  # what add_child does, inline for the common case
+                value = _check(child, child_decl, (path, tag), out, too_long)
+            if tag not in data and not child_decl.repeats:
+                data[tag] = value  # what add_child does, inline for the common case
             else:
-                add_child(data, child.tag, value, child_decl)
+                add_child(data, tag, value, child_decl)
         return data if children else childless_data(elem, decl)
     index = decl.index
     last, counts, found, shape_fine = -1, {}, [], True
@@ -125,7 +125,7 @@ def _check(elem: etree._Element, decl: Decl, path: Path, out: list[str], too_lon
         if child_decl.min_occurs and not seen and index[child_decl.name][1] is child_decl:
             out.append(f"{joined(path)}/{child_decl.name}: missing from {decl.name}")
     if shape_fine and len(out) == before:
-        shapes[tags] = tuple(found)
+        decl.__dict__.setdefault("_fine_shapes", {})[tags] = tuple(found)
     return data if children else childless_data(elem, decl)
 
 

@@ -27,24 +27,23 @@ def message(
         raise ValueError(f"onError must be one of {ON_ERROR}, not {on_error!r}")
     msgs = etree.Element("QBXMLMsgsRq", onError=on_error)
     msgs.extend(requests)
-    return _document(msgs, version, written)
+    return _document(etree.tostring(msgs, encoding="unicode"), version, written)
 
 
-def response_message(rs_elements: Sequence[etree._Element], *, version: str) -> bytes:
-    """A response message (QBXMLMsgsRs) holding `...Rs` elements, as QuickBooks returns it."""
-    msgs = etree.Element("QBXMLMsgsRs")
-    msgs.extend(rs_elements)
-    return _document(msgs, version)
+def response_message(rs_texts: Sequence[str], *, version: str) -> bytes:
+    """A response message (QBXMLMsgsRs) holding `...Rs` elements written as text (xmltree.render), as QuickBooks
+    returns it."""
+    inside = "".join(rs_texts)
+    return _document(f"<QBXMLMsgsRs>{inside}</QBXMLMsgsRs>" if inside else "<QBXMLMsgsRs/>", version)
 
 
-def _document(msgs: etree._Element, version: str, written: Callable[[str], str] | None = None) -> bytes:
-    root = etree.Element("QBXML")
-    root.append(msgs)
+def _document(msgs: str, version: str, written: Callable[[str], str] | None = None) -> bytes:
+    """The whole message around `msgs` (the QBXMLMsgs* element as text), UTF-8 as lxml writes it."""
     declared = supported_version(version)
     header = (
         f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{written(declared) if written else declared}"?>\n'
     )
-    return header.encode("ascii") + etree.tostring(root, encoding="utf-8")
+    return (header + f"<QBXML>{msgs}</QBXML>").encode("utf-8")
 
 
 def declared_version(root: etree._Element) -> str | None:

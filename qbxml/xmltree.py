@@ -1,7 +1,7 @@
 """Plain data <-> qbXML elements: dicts written in schema order with text rules, and read back leniently.
 
-The single place that knows element order: every builder, the simulator's responses and the bridge render
-through `build`, and every reader goes through `to_data`.
+The single place that knows element order: every builder, the simulator's responses and the bridge write through
+`render` (text; `build` parses it into an element), and every reader goes through `to_data`.
 
 Data shape: a dict per element; keys are child element names; a list value repeats the element; keys starting
 with '@' are attributes; scalars become text (bool -> 'true'/'false', numbers as given, Decimal kept exact).
@@ -25,10 +25,19 @@ class UnknownField(QbxmlFieldError):
 
 
 def build(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None) -> etree._Element:
-    """Build element `decl` from `data`, children in schema order; fields newer than the schema are dropped."""
-    elem = etree.Element(decl.name)
-    _fill(schema, decl, data, elem, path or decl.name)
-    return elem
+    """Build element `decl` from `data`, children in schema order; fields newer than the schema are dropped.
+
+    Parsed from `render`'s text (lxml's parser is faster than building element by element), so an empty text
+    serializes as `<X/>` again, which is the same XML as `render`'s `<X></X>`."""
+    return etree.fromstring(render(schema, decl, data, path))
+
+
+def render(schema: QbxmlSchema, decl: Decl, data: Any, path: str | None = None, *, then: str = "") -> str:
+    """Element `decl` from `data` as XML text, escaped byte for byte as lxml serializes an element built with the
+    same texts; `then`: elements already written as text, placed after the data's own children."""
+    out: list[str] = []
+    _write(schema, decl, decl.name, data, out, path or decl.name, then)
+    return "".join(out)
 
 
 # A path is built only when an error names it: a string, or (parent path, key) pairs joined on demand.
@@ -44,18 +53,20 @@ def joined(path: Path) -> str:
     return "/".join([path, *reversed(parts)])
 
 
-# How a plan entry is written: an attribute, the element's own text, a leaf whose text has at most a length rule,
-# a leaf whose text must match a pattern (amounts), a leaf with other rules (enumeration), or a nested element.
-ATTRIBUTE, TEXT, FREE_LEAF, PATTERN_LEAF, CHECKED_LEAF, NESTED = range(6)
+# How a content entry is written: the element's own text, a leaf whose text has at most a length rule, a leaf whose
+# text must match a pattern (amounts), a leaf with other rules (enumeration), or a nested element.
+TEXT, FREE_LEAF, PATTERN_LEAF, CHECKED_LEAF, NESTED = range(5)
 NO_LIMIT = 1 << 30
-# key, declaration, how it is written, longest text allowed, the pattern (PATTERN_LEAF)
-Plan = list[tuple[str, "Decl | None", int, int, "re.Pattern[str] | None"]]
+# The attributes' keys; then the element's text and children: key, declaration, how it is written, longest text
+# allowed, the pattern (PATTERN_LEAF).
+Content = list[tuple[str, "Decl | None", int, int, "re.Pattern[str] | None"]]
+Plan = tuple[list[str], Content]
 
 
-def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path: Path) -> None:
-    """Write `data` into `elem`: attributes and text, then children created directly in schema order."""
+def _write(schema: QbxmlSchema, decl: Decl, tag: str, data: Any, out: list[str], path: Path, then: str = "") -> None:
+    """Append element `tag` written from `data` to `out`: attributes, text, then children in schema order."""
     if not isinstance(data, dict):
-        elem.text = _text(data, decl, path)
+        out.append(f"<{tag}>{_escaped(_text(data, decl, path))}</{tag}>")
         return
     keys = tuple(data)
     plans = decl.__dict__.get("_plans")
@@ -64,13 +75,21 @@ def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path
         plan = _plan(decl, keys)
     if plan is None:  # some key is not a child here: the slow path names it (or drops a newer field)
         plan = _plan_checked(schema, decl, tuple(k for k in keys if data[k] is not None), joined(path))
-    sub = etree.SubElement
-    for key, child, kind, limit, pattern in plan:
-        value = data.get(key)
+    attributes, content = plan
+    append = out.append
+    append("<" + tag)
+    for key in attributes:
+        value = data[key]
+        if value is not None:
+            append(f' {key[1:]}="{_escaped_attribute(_plain(_scalar(value), (path, key)))}"')
+    append(">")
+    start = len(out)
+    for key, child, kind, limit, pattern in content:
+        value = data[key]
         if value is None:
             continue
         if kind == FREE_LEAF and type(value) is str and len(value) <= limit and value.isascii() and value.isprintable():
-            sub(elem, key).text = value  # the common case: plain ASCII text that fits
+            append(f"<{key}>{_escaped(value)}</{key}>")  # the common case: plain ASCII text that fits
         elif (
             kind == PATTERN_LEAF
             and type(value) is str
@@ -78,21 +97,39 @@ def _fill(schema: QbxmlSchema, decl: Decl, data: Any, elem: etree._Element, path
             and value.isascii()
             and pattern.fullmatch(value)
         ):
-            sub(elem, key).text = value  # an amount (or other patterned text) of the right form: ASCII by its pattern
-        elif kind <= TEXT:
-            if kind == ATTRIBUTE:
-                elem.set(key[1:], _plain(_scalar(value), (path, key)))
-            else:
-                elem.text = _text(value, decl, path)
+            append(f"<{key}>{_escaped(value)}</{key}>")  # an amount (or other patterned text) of the right form
+        elif kind == TEXT:
+            append(_escaped(_text(value, decl, path)))
         elif isinstance(value, list):
             if len(value) > 1 and not child.repeats:
                 raise QbxmlFieldError(joined((path, key)), f"given {len(value)} times, allowed once")
             for item in value:
-                _fill(schema, child, item, sub(elem, key), (path, key))
+                _write(schema, child, key, item, out, (path, key))
         elif kind != NESTED and not isinstance(value, dict):  # a leaf: its text, without another call level
-            sub(elem, key).text = _text(value, child, (path, key))
+            append(f"<{key}>{_escaped(_text(value, child, (path, key)))}</{key}>")
         else:
-            _fill(schema, child, value, sub(elem, key), (path, key))
+            _write(schema, child, key, value, out, (path, key))
+    if then:
+        append(then)
+    if len(out) == start:
+        out[-1] = "/>"  # nothing inside: an empty element, as lxml writes it
+    else:
+        append(f"</{tag}>")
+
+
+def _escaped(text: str) -> str:
+    """Text as lxml writes it in an element."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return text
+
+
+def _escaped_attribute(text: str) -> str:
+    """Text as lxml writes it in an attribute value (double-quoted)."""
+    text = _escaped(text)
+    if '"' in text or "\n" in text or "\t" in text:
+        return text.replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+    return text
 
 
 def _kind(child: Decl) -> int:
@@ -104,7 +141,7 @@ def _kind(child: Decl) -> int:
 
 
 def _plan(decl: Decl, keys: tuple[str, ...]) -> Plan | None:
-    """The keys of one element set in writing order (attributes and text first, then children in schema order),
+    """The keys of one element set in writing order (attributes, then text, then children in schema order),
     each with its declaration and how it is written; cached per declaration and key set; None when a key is not a
     child of `decl`."""
     plans = decl.__dict__.setdefault("_plans", {})
@@ -112,25 +149,27 @@ def _plan(decl: Decl, keys: tuple[str, ...]) -> Plan | None:
     if plan is not None:
         return plan
     index = decl.index
-    head: Plan = []
+    attributes: list[str] = []
+    own_text: Content = []
     entries: list[tuple[int, int, str, Decl]] = []
     for seq, key in enumerate(keys):
         if key[0] == "@":
             if key[1:] not in decl.attributes:
                 return None
-            head.append((key, None, ATTRIBUTE, NO_LIMIT, None))
+            attributes.append(key)
         elif key == "#text":
-            head.append((key, None, TEXT, NO_LIMIT, None))
+            own_text = [(key, None, TEXT, NO_LIMIT, None)]
         else:
             hit = index.get(key)
             if hit is None:
                 return None
             entries.append((hit[0], seq, key, hit[1]))
     entries.sort(key=_order)
-    plan = head + [
+    children: Content = [
         (key, child, _kind(child), child.max_length or NO_LIMIT, _regex(child.pattern) if child.pattern else None)
         for _, _, key, child in entries
     ]
+    plan = attributes, own_text + children
     plans[keys] = plan
     return plan
 
@@ -146,7 +185,7 @@ def _plan_checked(schema: QbxmlSchema, decl: Decl, keys: tuple[str, ...], path: 
                 continue
             raise UnknownField(f"{path}/{key}", f"not a child of {decl.name} in qbXML {schema.version}")
         kept.append(key)
-    return _plan(decl, tuple(kept)) or []
+    return _plan(decl, tuple(kept)) or ([], [])
 
 
 def _order(entry: tuple) -> tuple[int, int]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from qbxml import envelope, xsd
+from qbxml import envelope, xmltree, xsd
 from qbxml import requests as rq
-from qbxml.text import QbxmlFieldError
+from qbxml.schema import load
+from qbxml.text import QbxmlFieldError, to_latin1
 
 VERSIONS = st.sampled_from(["13.0", "16.0"])
 # Any text: ASCII, Latin-1, Latin Extended (transliterated), emoji/CJK (refused), controls (refused).
@@ -122,3 +123,22 @@ def test_two_decimal_amounts_always_render(value):
     }
     elem = rq.render("BillAdd", bill, version="16.0", request_id="1")
     assert Decimal(elem.findtext("BillAdd/ExpenseLineAdd/Amount")) == value
+
+
+@SETTINGS
+@given(memo=TEXT, message=TEXT)
+@example(memo="", message="")
+@example(memo="a&b<c>]]>\"d'\te\nf\rg é€", message="a&b<c>\"d'\te\nf\rg é€")
+def test_rendered_text_is_what_lxml_writes(memo, message):
+    """The simulator's answers are written as text: escaped exactly as lxml serializes the same element."""
+    schema = load("16.0")
+    data = {"@requestID": "1", "@statusMessage": message, "BillRet": {"TxnID": "1-1", "Memo": memo}}
+    try:
+        text = xmltree.render(schema, schema.response("BillAdd"), data)
+    except QbxmlFieldError:
+        return
+    rs = etree.Element("BillAddRs", requestID="1", statusMessage=to_latin1(message, "m"))
+    bill = etree.SubElement(rs, "BillRet")
+    etree.SubElement(bill, "TxnID").text = "1-1"
+    etree.SubElement(bill, "Memo").text = to_latin1(memo, "m")
+    assert text == etree.tostring(rs, encoding="unicode")

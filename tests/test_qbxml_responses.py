@@ -24,7 +24,7 @@ def fixtures(reference_dir):
 
 def _response(version: str, op: str, data: dict) -> bytes:
     schema = load(version)
-    doc = envelope.response_message([xmltree.build(schema, schema.response(op), data)], version=version)
+    doc = envelope.response_message([xmltree.render(schema, schema.response(op), data)], version=version)
     assert xsd.load(schema.version).errors(etree.fromstring(doc)) == []
     return doc
 
@@ -131,7 +131,7 @@ def test_lines_are_lists_even_when_unknown_to_the_schema():
 
 def test_item_variants_deleted_and_company_records():
     schema = load("16.0")
-    item = xmltree.build(
+    item = xmltree.render(
         schema,
         schema.response("ItemQuery"),
         {
@@ -142,7 +142,7 @@ def test_item_variants_deleted_and_company_records():
             "ItemNonInventoryRet": [{"ListID": "N1", "Name": "Paper", "FullName": "Office:Paper"}],
         },
     )
-    deleted = xmltree.build(
+    deleted = xmltree.render(
         schema,
         schema.response("TxnDeletedQuery"),
         {
@@ -160,7 +160,7 @@ def test_item_variants_deleted_and_company_records():
             ],
         },
     )
-    empty = xmltree.build(
+    empty = xmltree.render(
         schema,
         schema.response("VendorQuery"),
         {"@requestID": "v", "@statusCode": "1", "@statusSeverity": "Info", "@statusMessage": "no match"},

@@ -246,6 +246,33 @@ def test_new_version_supersedes_unsent_bill_and_mods_a_sent_one(warehouse):
     assert settled == {"coupa:po:11:v1": True, "coupa:po:11:v2": True, "coupa:po:11:v3": False}
 
 
+def test_a_build_checks_its_rebuilt_drafts_and_keeps_the_holds_of_the_others(warehouse):
+    """The data checks that read a draft and its lines alone run over the drafts a build rebuilt: the hold of a
+    draft no run rebuilds stays open as it was, and the fix of its document at the source releases it."""
+    with warehouse.connect() as conn:
+        _company(conn)
+        land(conn, "suppliers", [supplier(1, "Acme")])
+        land(
+            conn,
+            "purchase_orders",
+            [purchase_order(10, 1, [line(1, 5, quantity=-1)]), purchase_order(11, 1, [line(1, 6)])],
+        )
+    _run(warehouse)
+    held = "SELECT record_key, check_name, reason, detected_at FROM quarantine WHERE released_at IS NULL"
+    before = warehouse.fetchall(held)
+    assert [(k, c) for k, c, _, _ in before] == [("coupa:po:10", "amounts_non_negative")]
+    for version in (2, 3):  # the second build still rebuilds the held draft (its hold is new), the third does not
+        with warehouse.connect() as conn:
+            land(conn, "purchase_orders", [purchase_order(11, 1, [line(1, 6 + version)], version=version)])
+        assert _run(warehouse)["BillAdd"] == 1
+        assert warehouse.fetchall(held) == before
+    with warehouse.connect() as conn:
+        land(conn, "purchase_orders", [purchase_order(10, 1, [line(1, 5)], version=2)])
+    assert _run(warehouse)["BillAdd"] == 1
+    assert warehouse.fetchall(held) == []
+    assert warehouse.scalar("SELECT count(*) FROM qbxml_outbox WHERE record_key = 'coupa:po:10'") == 1
+
+
 def test_payment_waits_for_its_bill(warehouse):
     with warehouse.connect() as conn:
         _company(conn)

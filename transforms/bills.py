@@ -168,7 +168,9 @@ def _rebuild_set(since: datetime | None) -> str:
 
 
 def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
-    """Statements that rebuild bill_drafts and bill_draft_lines for the documents changed since `since`."""
+    """Statements that rebuild bill_drafts and bill_draft_lines for the documents changed since `since`. They leave
+    the temporary table REBUILD (company, record_key, ...: the drafts rebuilt or removed) for the data checks that
+    follow in the same transaction; DROP it after them."""
     stmts = [
         f"DROP TABLE IF EXISTS {REBUILD}",
         f"CREATE TEMP TABLE {REBUILD} AS {_rebuild_set(since)}",
@@ -222,7 +224,6 @@ def build_drafts(since: datetime | None, built_at: datetime) -> list[str]:
             f"WHERE r.source_kind = '{kind}'"
         )
     stmts += _compare_with_po()
-    stmts.append(f"DROP TABLE {REBUILD}")
     return stmts
 
 
@@ -313,60 +314,67 @@ def _adjust_po_bills() -> list[str]:
     ]
 
 
-HOLD_REASONS = (
-    ("vendor_review", "b.qb_vendor_name IS NULL"),
-    (
-        "unmapped_account",
-        "EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
-        "AND l.qb_account_name IS NULL)",
-    ),
-    (
-        "unmapped_tax_code",
-        "EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
-        f"AND {_lacks_tax_code('l')})",
-    ),
-    (
-        # mapped, but the company's chart (as last read from QuickBooks) lacks it or has not been read yet
-        "account_not_in_quickbooks",
-        "EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
-        "AND l.qb_account_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM qb_accounts qa WHERE qa.company = l.company "
-        "AND qa.full_name = l.qb_account_name AND qa.is_active IS NOT FALSE))",
-    ),
-    (
-        "no_lines",
-        "NOT EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key)",
-    ),
-    (
-        "quarantined",
-        "EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL "
-        "AND q.record_key IN (b.record_key, b.vendor_record_key) AND q.company IN ('', b.company))",
-    ),
-)
+LINES = "bill_draft_lines"
 
 
-def ready_condition() -> str:
-    """SQL condition on draft `b`: nothing holds it (vendor resolved, every line mapped, not quarantined)."""
-    return " AND ".join(f"NOT ({cond})" for _, cond in HOLD_REASONS)
+def hold_reasons(lines: str = LINES) -> tuple[tuple[str, str], ...]:
+    """(reason, SQL condition on draft `b`) for every reason a draft is held; `lines`: the table to read `b`'s own
+    lines from (bill_draft_lines, or one holding at least the lines of every draft the condition is asked of)."""
+    return (
+        ("vendor_review", "b.qb_vendor_name IS NULL"),
+        (
+            "unmapped_account",
+            f"EXISTS (SELECT 1 FROM {lines} l WHERE l.company = b.company AND l.record_key = b.record_key "
+            "AND l.qb_account_name IS NULL)",
+        ),
+        (
+            "unmapped_tax_code",
+            f"EXISTS (SELECT 1 FROM {lines} l WHERE l.company = b.company AND l.record_key = b.record_key "
+            f"AND {_lacks_tax_code('l')})",
+        ),
+        (
+            # mapped, but the company's chart (as last read from QuickBooks) lacks it or has not been read yet
+            "account_not_in_quickbooks",
+            f"EXISTS (SELECT 1 FROM {lines} l WHERE l.company = b.company AND l.record_key = b.record_key "
+            "AND l.qb_account_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM qb_accounts qa "
+            "WHERE qa.company = l.company AND qa.full_name = l.qb_account_name AND qa.is_active IS NOT FALSE))",
+        ),
+        (
+            "no_lines",
+            f"NOT EXISTS (SELECT 1 FROM {lines} l WHERE l.company = b.company AND l.record_key = b.record_key)",
+        ),
+        (
+            "quarantined",
+            "EXISTS (SELECT 1 FROM quarantine q WHERE q.released_at IS NULL "
+            "AND q.record_key IN (b.record_key, b.vendor_record_key) AND q.company IN ('', b.company))",
+        ),
+    )
 
 
-def billable_condition() -> str:
+def ready_condition(lines: str = LINES) -> str:
+    """SQL condition on draft `b`: nothing holds it (vendor resolved, every line mapped, not quarantined); `lines` as
+    for hold_reasons."""
+    return " AND ".join(f"NOT ({cond})" for _, cond in hold_reasons(lines))
+
+
+def billable_condition(lines: str = LINES) -> str:
     """SQL condition on draft `b`: ready, and a bill of its own (not a credit, not booked on another document's bill;
     a PO only when the company bills on POs)."""
     po_bills = f"(b.source_kind <> '{CANONICAL['purchase_orders'].source_kind}' OR b.bill_on = 'po')"
-    return f"b.credit IS NOT TRUE AND b.booked_on IS NULL AND {po_bills} AND {ready_condition()}"
+    return f"b.credit IS NOT TRUE AND b.booked_on IS NULL AND {po_bills} AND {ready_condition(lines)}"
 
 
-def credit_condition() -> str:
+def credit_condition(lines: str = LINES) -> str:
     """SQL condition on draft `b`: a ready vendor credit."""
-    return f"b.credit IS TRUE AND {ready_condition()}"
+    return f"b.credit IS TRUE AND {ready_condition(lines)}"
 
 
-def purchase_order_condition() -> str:
+def purchase_order_condition(lines: str = LINES) -> str:
     """SQL condition on draft `b`: a PO the company keeps in QuickBooks as a PurchaseOrder (bill_on = invoice), ready,
     every line on a QuickBooks item (item_mappings of its account code: a PurchaseOrder line needs one)."""
     return (
         f"b.source_kind = '{CANONICAL['purchase_orders'].source_kind}' AND b.bill_on = 'invoice' "
-        f"AND {ready_condition()} AND NOT EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company "
+        f"AND {ready_condition(lines)} AND NOT EXISTS (SELECT 1 FROM {lines} l WHERE l.company = b.company "
         "AND l.record_key = b.record_key AND l.qb_item_name IS NULL)"
     )
 
@@ -383,5 +391,5 @@ def held_counts() -> str:
     """SQL: (reason, documents) for every hold reason, over all drafts."""
     return " UNION ALL ".join(
         f"SELECT '{reason}' AS reason, count(*) AS documents FROM bill_drafts b WHERE {cond}"
-        for reason, cond in HOLD_REASONS
+        for reason, cond in hold_reasons()
     )

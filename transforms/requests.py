@@ -202,6 +202,30 @@ def _version_key(alias: str = "b") -> str:
     return f"{alias}.record_key || ':v' || {alias}.revision"
 
 
+# The drafts no request was ever queued for at their version, and their lines: every request of a draft has the dedup
+# key `<record_key>:v<revision>` (_version_key), unique per company whatever its status, so these are the only drafts
+# a BillAdd/Mod, PurchaseOrderAdd/Mod or VendorCreditAdd/Mod can still be added for. The requests of a run read their
+# drafts and lines from here: what changed since the last run (and what is still held or waiting), not every draft.
+PENDING = "_pending_drafts"
+PENDING_LINES = "_pending_draft_lines"
+
+
+def pending_drafts() -> list[str]:
+    """Statements that create PENDING and PENDING_LINES (temporary: drop_pending() drops them). Run after superseding
+    and before the draft requests, in their transaction."""
+    return [
+        *drop_pending(),
+        f"CREATE TEMP TABLE {PENDING} AS SELECT b.* FROM bill_drafts b WHERE NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
+        f"WHERE o.company = b.company AND o.dedup_key = {_version_key()})",
+        f"CREATE TEMP TABLE {PENDING_LINES} AS SELECT l.* FROM bill_draft_lines l JOIN {PENDING} b "
+        "ON b.company = l.company AND b.record_key = l.record_key",
+    ]
+
+
+def drop_pending() -> list[str]:
+    return [f"DROP TABLE IF EXISTS {PENDING}", f"DROP TABLE IF EXISTS {PENDING_LINES}"]
+
+
 def _expense_lines(d: Dialect, *, mod: bool, linked: bool = True) -> str:
     """Per draft of `todo`: the JSON array of ExpenseLineAdd (or ExpenseLineMod, TxnLineID -1 = replace all) of its
     lines, those linked to a PO line (`lk`) left out when `linked`."""
@@ -222,7 +246,7 @@ def _expense_lines(d: Dialect, *, mod: bool, linked: bool = True) -> str:
     )
     return (
         f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
-        "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
+        f"FROM {PENDING_LINES} l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
         f"{unlinked}GROUP BY l.company, l.record_key"
     )
 
@@ -234,7 +258,7 @@ def _po_links() -> str:
     return (
         "SELECT l.company, l.record_key, l.line_number, pl.txn_id AS po_txn_id, pl.txn_line_id AS po_line_id, "
         "pl.item_name, row_number() OVER (PARTITION BY l.company, l.record_key ORDER BY l.line_number) AS item_seq "
-        "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
+        f"FROM {PENDING_LINES} l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
         "JOIN qb_purchase_order_lines pl ON pl.company = l.company "
         "AND CAST(pl.line_number AS TEXT) = l.po_line_number AND pl.txn_id = (SELECT min(po.txn_id) "
         "FROM qb_purchase_orders po WHERE po.company = l.company AND po.ref_number = l.po_number "
@@ -265,7 +289,7 @@ def _item_lines(d: Dialect, *, mod: bool) -> str:
         fields.append(("LinkToTxn", d.json_object(("TxnID", "k.po_txn_id"), ("TxnLineID", "k.po_line_id"))))
     return (
         f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
-        "FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
+        f"FROM {PENDING_LINES} l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key "
         "JOIN lk k ON k.company = l.company AND k.record_key = l.record_key AND k.line_number = l.line_number "
         f"{held}GROUP BY l.company, l.record_key"
     )
@@ -290,7 +314,7 @@ def _po_lines(d: Dialect, *, mod: bool) -> str:
         )
     return (
         f"SELECT l.company, l.record_key, {d.json_array_agg(d.json_object(*fields), 'l.line_number')} AS lines "
-        f"FROM bill_draft_lines l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key {held}"
+        f"FROM {PENDING_LINES} l JOIN todo t ON t.company = l.company AND t.record_key = l.record_key {held}"
         "GROUP BY l.company, l.record_key"
     )
 
@@ -310,22 +334,30 @@ def _bill_header(d: Dialect, op: str = "BillAdd") -> list[tuple[str, str]]:
     return header if op == "BillAdd" else [(name, value) for name, value in header if name != "DueDate"]
 
 
-def supersede_stale_bills(now: datetime) -> tuple[str, str]:
-    """(audit SELECT, UPDATE) marking unsent bill and vendor credit requests whose document moved on (new version,
-    held, gone)."""
+STALE = "_stale_bills"
+
+
+def supersede_stale_bills(now: datetime) -> tuple[list[str], str, str, str]:
+    """(statements that collect the unsent bill and vendor credit requests whose document moved on (new version, held,
+    gone) into STALE, audit SELECT of them, UPDATE marking them superseded, DROP of STALE): the stale rows are found
+    once, for the audit and the update alike."""
     current = f"b.company = o.company AND b.record_key = o.record_key AND o.dedup_key = {_version_key()}"
     stale = (
         f"o.status IN {sql_list(*UNSENT)} AND ((o.op IN {BILL_OPS} AND NOT EXISTS (SELECT 1 FROM bill_drafts b "
         f"WHERE {current} AND {billable_condition()})) OR (o.op IN {CREDIT_OPS} AND NOT EXISTS (SELECT 1 "
         f"FROM bill_drafts b WHERE {current} AND {credit_condition()})))"
     )
-    audit = f"SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE {stale}"
+    collect = [
+        f"DROP TABLE IF EXISTS {STALE}",
+        f"CREATE TEMP TABLE {STALE} AS SELECT o.request_id, o.company, o.record_key FROM qbxml_outbox o WHERE {stale}",
+    ]
+    audit = f"SELECT s.company, s.record_key, s.request_id, NULL AS detail FROM {STALE} s"
     update = (
         f"UPDATE qbxml_outbox SET status = '{Request.SUPERSEDED}', updated_at = {ts(now)}, settled_at = {ts(now)}, "
         "last_error = 'superseded: the source document changed or is held before this request was sent' "
-        f"WHERE request_id IN (SELECT o.request_id FROM qbxml_outbox o WHERE {stale})"
+        f"WHERE request_id IN (SELECT request_id FROM {STALE})"
     )
-    return audit, update
+    return collect, audit, update, f"DROP TABLE {STALE}"
 
 
 def booked_on_bills(d: Dialect) -> str:
@@ -355,7 +387,7 @@ def _waits_for_its_po() -> str:
         "(EXISTS (SELECT 1 FROM qbxml_outbox po WHERE po.company = b.company AND po.record_key = b.po_record_key "
         f"AND po.op IN {PO_OPS} AND po.status IN {sql_list(*LIVE)}) "
         f"OR {item_on_its_way('b.company', 'b.po_record_key')} "
-        "OR (EXISTS (SELECT 1 FROM bill_draft_lines l WHERE l.company = b.company AND l.record_key = b.record_key "
+        f"OR (EXISTS (SELECT 1 FROM {PENDING_LINES} l WHERE l.company = b.company AND l.record_key = b.record_key "
         "AND l.po_line_number IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM qbxml_outbox q "
         f"WHERE q.company = b.company AND q.op = 'PurchaseOrderQuery' AND q.status = '{Request.DONE}')))"
     )
@@ -396,7 +428,7 @@ def _adds(d: Dialect, op: str, ready: str, header: list[tuple[str, str]], parts:
     """`op` for the drafts `ready` selects that have no live or settled `op` yet; waits on the vendor's VendorAdd
     when queued, and while a VendorMod of the vendor is live."""
     todo = (
-        f"SELECT b.* FROM bill_drafts b WHERE {ready} AND {_vendor_in_step()} "
+        f"SELECT b.* FROM {PENDING} b WHERE {ready} AND {_vendor_in_step()} "
         "AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
         f"WHERE o.company = b.company AND o.record_key = b.record_key AND o.op = '{op}' "
         f"AND o.status <> '{Request.SUPERSEDED}')"
@@ -413,7 +445,7 @@ def bill_adds(d: Dialect) -> str:
     its PO while that is on its way into QuickBooks. Lines that bill a line of a QuickBooks PurchaseOrder are item
     lines linked to it; the others expense lines."""
     header = [*_bill_header(d), ("ExpenseLineAdd", "el.lines"), ("ItemLineAdd", "il.lines")]
-    ready = f"{billable_condition()} AND NOT {_waits_for_its_po()}"
+    ready = f"{billable_condition(PENDING_LINES)} AND NOT {_waits_for_its_po()}"
     parts = {"lk": _po_links(), "el": _expense_lines(d, mod=False), "il": _item_lines(d, mod=False)}
     return _adds(d, "BillAdd", ready, header, parts)
 
@@ -423,7 +455,8 @@ def vendor_credit_adds(d: Dialect) -> str:
     its mapped account (a credit memo's PO stays named in the memo of the document it credits); waits on the
     vendor's VendorAdd when queued."""
     header = [*_bill_header(d, "VendorCreditAdd"), ("ExpenseLineAdd", "el.lines")]
-    return _adds(d, "VendorCreditAdd", credit_condition(), header, {"el": _expense_lines(d, mod=False, linked=False)})
+    lines = {"el": _expense_lines(d, mod=False, linked=False)}
+    return _adds(d, "VendorCreditAdd", credit_condition(PENDING_LINES), header, lines)
 
 
 def po_item_adds(d: Dialect) -> str:
@@ -458,14 +491,15 @@ def purchase_order_adds(d: Dialect) -> str:
         ("Memo", _cut("b.memo", "PurchaseOrderAdd", "Memo")),
         ("PurchaseOrderLineAdd", "pl.lines"),
     ]
-    return _adds(d, "PurchaseOrderAdd", purchase_order_condition(), header, {"pl": _po_lines(d, mod=False)})
+    lines = {"pl": _po_lines(d, mod=False)}
+    return _adds(d, "PurchaseOrderAdd", purchase_order_condition(PENDING_LINES), header, lines)
 
 
 def _mod_todo(ready: str, add: str, ops: str) -> str:
     """Drafts `ready` selects of a newer version than QuickBooks has (their `add` is done: `txn_id` its TxnID), none of
     whose requests is in flight, whose vendor is in step."""
     return (
-        f"SELECT b.*, added.qb_id AS txn_id FROM bill_drafts b JOIN qbxml_outbox added ON added.company = b.company "
+        f"SELECT b.*, added.qb_id AS txn_id FROM {PENDING} b JOIN qbxml_outbox added ON added.company = b.company "
         f"AND added.record_key = b.record_key AND added.op = '{add}' AND added.status = '{Request.DONE}' WHERE {ready} "
         f"AND {_vendor_in_step()} "
         f"AND NOT EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = b.company AND o.dedup_key = {_version_key()} "
@@ -496,7 +530,7 @@ def bill_mods(d: Dialect) -> str:
         ("ItemLineMod", "il.lines"),
     ]
     parts = {"lk": _po_links(), "el": _expense_lines(d, mod=True), "il": _item_lines(d, mod=True)}
-    return _requests(d, "BillMod", _mod_todo(billable_condition(), "BillAdd", BILL_OPS), header, parts)
+    return _requests(d, "BillMod", _mod_todo(billable_condition(PENDING_LINES), "BillAdd", BILL_OPS), header, parts)
 
 
 def vendor_credit_mods(d: Dialect) -> str:
@@ -508,7 +542,7 @@ def vendor_credit_mods(d: Dialect) -> str:
         *_bill_header(d, "VendorCreditMod"),
         ("ExpenseLineMod", "el.lines"),
     ]
-    todo = _mod_todo(credit_condition(), "VendorCreditAdd", CREDIT_OPS)
+    todo = _mod_todo(credit_condition(PENDING_LINES), "VendorCreditAdd", CREDIT_OPS)
     return _requests(d, "VendorCreditMod", todo, header, {"el": _expense_lines(d, mod=True, linked=False)})
 
 
@@ -524,7 +558,7 @@ def purchase_order_mods(d: Dialect) -> str:
         ("Memo", _cut("b.memo", "PurchaseOrderMod", "Memo")),
         ("PurchaseOrderLineMod", "pl.lines"),
     ]
-    todo = _mod_todo(purchase_order_condition(), "PurchaseOrderAdd", PO_OPS)
+    todo = _mod_todo(purchase_order_condition(PENDING_LINES), "PurchaseOrderAdd", PO_OPS)
     return _requests(d, "PurchaseOrderMod", todo, header, {"pl": _po_lines(d, mod=True)})
 
 

@@ -61,20 +61,22 @@ def enqueue_query(conn: Conn, select_sql: str, actor: str = "outbox") -> int:
         f"{request_id_sql(conn.backend, 'company', 'dedup_key')} AS request_id FROM (SELECT r.*, "
         f"row_number() OVER (PARTITION BY r.company, r.dedup_key) AS n FROM ({select_sql}) r) q WHERE n = 1"
     )
-    added = conn.changed(
+    # nothing to queue (the usual answer of an incremental run): no insert, no audit
+    added = conn.scalar(f"SELECT count(*) FROM {name}") and conn.changed(
         "INSERT INTO qbxml_outbox (request_id, company, op, dedup_key, record_key, payload, depends_on, status, "
         f"created_at, updated_at) SELECT request_id, company, op, dedup_key, record_key, CAST(payload AS {json_type}), "
         f"depends_on, '{Request.PENDING}', ?, ? FROM {name} ON CONFLICT (company, dedup_key) DO NOTHING",
         [stamp, stamp],
     )
-    record_from_query(
-        conn,
-        actor,
-        "queued",
-        "SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE o.created_at = ? "
-        f"AND o.request_id IN (SELECT request_id FROM {name}) ORDER BY o.request_id",
-        [stamp],
-    )
+    if added:
+        record_from_query(
+            conn,
+            actor,
+            "queued",
+            "SELECT o.company, o.record_key, o.request_id, NULL AS detail FROM qbxml_outbox o WHERE o.created_at = ? "
+            f"AND o.request_id IN (SELECT request_id FROM {name}) ORDER BY o.request_id",
+            [stamp],
+        )
     if conn.backend == "duckdb":
         conn.execute(f"DROP TABLE {name}")
     return added

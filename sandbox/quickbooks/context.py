@@ -31,6 +31,16 @@ class Context:
         return self.clock.text(self.moment)
 
     @cached_property
+    def now_utc(self) -> str:
+        """The message's time in UTC, as the store orders by it (clock.utc_text of `now`)."""
+        return self.clock.utc_text(self.now)
+
+    @cached_property
+    def today(self) -> str:
+        """The message's date in the company file's time zone (a new transaction's TxnDate unless given)."""
+        return self.moment.astimezone(self.clock.tz).date().isoformat()
+
+    @cached_property
     def epoch(self) -> int:
         return int(self.moment.timestamp())
 
@@ -60,7 +70,7 @@ class Context:
             name_key=full_name(doc).upper() if kind.is_list else None,
             ref_number=doc.get("RefNumber"),
             entity_id=entity.get("ListID") if entity else None,
-            modified=self.clock.utc_text(doc["TimeModified"]),
+            modified=self.now_utc if doc["TimeModified"] == self.now else self.clock.utc_text(doc["TimeModified"]),
             new=new,
         )
         return doc

@@ -25,6 +25,7 @@ SALES_TAX_CODES: dict[str, dict[str, Decimal]] = {
     "UK": {"S": Decimal("20"), "Z": Decimal("0"), "E": Decimal("0"), "R": Decimal("5")},
 }
 CENT = Decimal("0.01")
+NO_TAX = Decimal("0.00")
 
 
 def refused_elements(country: str, root: etree._Element) -> list[str]:
@@ -71,5 +72,8 @@ def require_tax_codes(country: str, lines: list[dict[str, Any]], owner: str) -> 
 
 def line_tax(country: str, line: dict[str, Any], amount: Decimal) -> Decimal:
     """The purchase tax QuickBooks adds to a net expense line: its code's rate of the amount, to the cent."""
-    rate = SALES_TAX_CODES.get(country, {}).get((line.get("SalesTaxCodeRef") or {}).get("FullName"), Decimal(0))
+    codes = SALES_TAX_CODES.get(country)
+    if codes is None:
+        return NO_TAX  # a US file adds no purchase tax
+    rate = codes.get((line.get("SalesTaxCodeRef") or {}).get("FullName"), Decimal(0))
     return (amount * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -8,7 +8,7 @@ from typing import Any
 from lxml import etree
 
 from qbxml.schema import QbxmlSchema
-from qbxml.xmltree import build
+from qbxml.xmltree import render
 from sandbox.quickbooks import host, queries, statuses, writes
 from sandbox.quickbooks.context import Context
 from sandbox.quickbooks.faults import MessageFaults
@@ -48,9 +48,9 @@ def answer_request(
     draws: MessageFaults,
     company: Company,
     checks: Checks,
-) -> tuple[etree._Element, bool]:
-    """The `<opRs>` for `rq` (`rq_data`: it read as data) and whether it is an error (which stops a stopOnError
-    message)."""
+) -> tuple[str, bool]:
+    """The `<opRs>` for `rq` (`rq_data`: it read as data) as text and whether it is an error (which stops a
+    stopOnError message)."""
     op = rq.tag.removesuffix("Rq")
     try:
         with ctx.store.savepoint():
@@ -65,10 +65,8 @@ def answer_request(
         "@statusMessage": answer.message,
         **{f"@{k}": v for k, v in answer.attributes.items()},
     }
-    rs = build(schema, schema.response(op), {**head, **answer.fields})
-    for name, data in answer.rets:
-        rs.append(build(schema, schema.element(name), data))
-    return rs, severity == "Error"
+    rets = "".join(render(schema, schema.element(name), data) for name, data in answer.rets)
+    return render(schema, schema.response(op), {**head, **answer.fields}, then=rets), severity == "Error"
 
 
 def _dispatch(

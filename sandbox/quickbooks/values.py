@@ -42,16 +42,24 @@ def check_lengths(data: Any, decl: Decl | None) -> None:
         raise statuses.too_long(data, decl.name)
 
 
+_LEAVES = object()  # the plan of a dict whose keys are all kept leaves: a copy as it is
+
+
 def fit(decl: Decl, data: Any) -> Any:
     """Only the fields `decl` has (an Add's request-only fields do not belong in the stored Ret)."""
     if not isinstance(data, dict) or decl.simple:
         return data
     keys = tuple(data)
-    plans = decl.__dict__.setdefault("_fit_plans", {})  # the keys of a dict -> those kept, each with its nested decl
-    plan = plans.get(keys)
+    plans = decl.__dict__.get("_fit_plans")  # the keys of a dict -> those kept, each with its nested decl
+    plan = plans.get(keys) if plans is not None else None
     if plan is None:
         kept = [(key, decl.child(key)) for key in keys]
-        plan = plans[keys] = tuple((key, None if child.simple else child) for key, child in kept if child is not None)
+        plan = tuple((key, None if child.simple else child) for key, child in kept if child is not None)
+        if len(plan) == len(keys) and all(child is None for _, child in plan):
+            plan = _LEAVES
+        decl.__dict__.setdefault("_fit_plans", {})[keys] = plan
+    if plan is _LEAVES:
+        return dict(data)  # every key kept, none nested (a reference: ListID and FullName)
     out = {}
     for key, child in plan:
         value = data[key]

@@ -75,7 +75,7 @@ def add(ctx: Context, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         doc.setdefault("IsActive", "true")
         _name_fields(ctx, kind, doc)
     else:
-        doc.setdefault("TxnDate", ctx.moment.astimezone(ctx.clock.tz).date().isoformat())
+        doc.setdefault("TxnDate", ctx.today)
         doc["TxnNumber"] = str(ctx.store.next_number("txn_number"))
     doc["TimeCreated"] = ctx.now
     ctx.touch(doc)

@@ -1,5 +1,6 @@
 """Pipeline throughput (landing -> staging -> outbox) at 10k, 100k and 1M PO lines on DuckDB, as a ratio to a
-hand-written DuckDB SQL baseline over the same landed data in the same run; peak memory; a 1% incremental re-run.
+hand-written DuckDB SQL baseline over the same landed data in the same run; peak memory; a 1% incremental re-run,
+with its slowest SQL statements beside what each cost in the full run.
 
 Each size runs in its own process so peak RSS belongs to that size. Landing: the generator's records go
 through the landing step for the first 10k lines; larger sizes copy them in SQL with new ids (the API is not
@@ -10,8 +11,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
 import resource
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +25,7 @@ from sandbox.coupa.generator import generate
 from sources import registry
 from warehouse.audit import now
 from warehouse.company_sources import enrol
-from warehouse.store import Warehouse
+from warehouse.store import Conn, Warehouse
 
 COUPA = registry.get("coupa")
 
@@ -47,6 +51,53 @@ BASELINE = [
     "JOIN account_mappings m ON m.source_account_code = l.code "
     f'WHERE p.j.status IN {STATUSES} GROUP BY p.source_id, s.name, p.j."po-number", p.j."created-at"',
 ]
+
+
+TOP_STATEMENTS = 25  # the slowest statements of the incremental run shown per size
+
+
+@contextmanager
+def _statement_times() -> Iterator[list[tuple[float, str]]]:
+    """(seconds, SQL) of every statement a Conn runs meanwhile (DuckDB: they all go through Conn._run)."""
+    timed: list[tuple[float, str]] = []
+    run = Conn._run
+
+    def timed_run(self: Conn, sql: str, params):
+        start = time.perf_counter()
+        try:
+            return run(self, sql, params)
+        finally:
+            timed.append((time.perf_counter() - start, sql))
+
+    Conn._run = timed_run
+    try:
+        yield timed
+    finally:
+        Conn._run = run
+
+
+def _slowest(incremental: list[tuple[float, str]], full: list[tuple[float, str]], top: int) -> list[str]:
+    """The `top` slowest statements of the incremental run beside the same statement of the full run (the n-th
+    statement of the same text), as 'incremental s  full s  SQL (shortened)' lines: a statement that costs in the
+    re-run what it cost in the full run reads every document, not the changed ones."""
+
+    def keyed(timed: list[tuple[float, str]]) -> list[tuple[tuple[str, int], float]]:
+        seen: dict[str, int] = {}
+        out = []
+        for took, sql in timed:
+            text = re.sub(r"_(stage|queue|frame)_[0-9a-f]{32}", r"_\1_*", " ".join(sql.split()))
+            text = re.sub(r"TIMESTAMP '[^']*'", "TIMESTAMP '...'", text)
+            seen[text] = seen.get(text, 0) + 1
+            out.append(((text, seen[text]), took))
+        return out
+
+    before = dict(keyed(full))
+    lines = [f"{'re-run':>8}  {'full':>8}  statement"]
+    for (text, n), took in sorted(keyed(incremental), key=lambda t: t[1], reverse=True)[:top]:
+        was = before.get((text, n))
+        lines.append(f"{took:8.3f}  {'' if was is None else f'{was:8.3f}'}  {text[:140]}")
+    lines.append(f"{sum(t for t, _ in incremental):8.3f}  {sum(t for t, _ in full):8.3f}  all statements")
+    return lines
 
 
 def _pipeline(wh: Warehouse) -> dict[str, float]:
@@ -129,7 +180,8 @@ def run_size(lines: int, folder: str, out: mp.Queue) -> None:
     if copies > 1:
         _replicate(wh, copies)
     real_lines = wh.scalar("SELECT sum(json_array_length(payload->'order-lines')) FROM raw_coupa_purchase_orders")
-    took = _pipeline(wh)
+    with _statement_times() as full_timed:
+        took = _pipeline(wh)
     with wh.connect() as conn:
         start = time.perf_counter()
         for sql in BASELINE:
@@ -138,7 +190,8 @@ def run_size(lines: int, folder: str, out: mp.Queue) -> None:
         bills = conn.scalar("SELECT count(*) FROM qbxml_outbox WHERE op = 'BillAdd'")
         baseline_bills = conn.scalar("SELECT count(*) FROM b_outbox")
     changed = _touch_one_percent(wh)
-    incremental = _pipeline(wh)
+    with _statement_times() as timed:
+        incremental = _pipeline(wh)
     out.put(
         {
             "lines": int(real_lines),
@@ -153,6 +206,8 @@ def run_size(lines: int, folder: str, out: mp.Queue) -> None:
             "incremental_s": round(incremental["total"], 2),
             "incremental_vs_full": round(incremental["total"] / took["total"], 2),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "incremental_statements": len(timed),
+            "slowest": _slowest(timed, full_timed, TOP_STATEMENTS),
         }
     )
 
@@ -166,6 +221,9 @@ def test_pipeline_throughput_against_sql_baseline(tmp_path):
         proc.start()
         row = queue.get(timeout=3600)
         proc.join()
+        slowest = row.pop("slowest")
+        print(f"\n{row['lines']} lines: the slowest statements of the 1% re-run (seconds)")
+        print("\n".join(slowest))
         rows.append(row)
         (tmp_path / f"bench_{lines}.duckdb").unlink(missing_ok=True)
         assert row["bills"] == row["baseline_bills"], row
