@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 from typing import Any
 
 from sandbox.quickbooks import statuses
@@ -34,7 +35,10 @@ def run_query(
     explicit = _explicit_keys(body)
     if explicit:
         return _lookup(ctx, kinds, body, explicit)
-    matches = [(kind, doc) for kind, doc in ctx.store.scan(kinds) if _matches(ctx.clock, kind, doc, body)]
+    where, params = _narrowing(ctx.clock, kinds, body)
+    matches = [
+        (kind, doc) for kind, doc in ctx.store.scan(kinds, where, params) if _matches(ctx.clock, kind, doc, body)
+    ]
     if KINDS[kinds[0]].is_list:
         matches.sort(key=lambda pair: full_name(pair[1]).upper())
     limit = int(body["MaxReturned"]) if body.get("MaxReturned") else None
@@ -120,6 +124,31 @@ def _lookup(ctx: Context, kinds: tuple[str, ...], body: dict[str, Any], keys: li
 
 
 # -- filters -----------------------------------------------------------------------------------
+
+
+MARGIN = timedelta(minutes=1)  # around a modified-date bound: the store's UTC column narrows, _matches decides
+
+
+def _narrowing(clock: Clock, kinds: tuple[str, ...], body: dict[str, Any]) -> tuple[str, tuple]:
+    """An SQL condition on the store's columns that every match meets (a superset: _matches still decides), so a
+    query by RefNumber or by modified date over a file of many thousand transactions decodes only its candidates."""
+    txn = not KINDS[kinds[0]].is_list
+    dates = body.get("ModifiedDateRangeFilter", {}) if txn else body
+    conditions, params = [], []
+    if dates.get("FromModifiedDate"):
+        conditions.append("modified >= ?")
+        params.append((clock.filter(dates["FromModifiedDate"]).astimezone(UTC) - MARGIN).isoformat())
+    if dates.get("ToModifiedDate"):
+        conditions.append("modified <= ?")
+        params.append((clock.filter(dates["ToModifiedDate"], end_of_day=True).astimezone(UTC) + MARGIN).isoformat())
+    refs = body.get("RefNumberRangeFilter") if txn else None
+    if refs:
+        conditions.append("upper(coalesce(ref_number, '')) >= ?")
+        params.append(refs.get("FromRefNumber", "").upper())
+        if refs.get("ToRefNumber") is not None:
+            conditions.append("upper(coalesce(ref_number, '')) <= ?")
+            params.append(refs["ToRefNumber"].upper())
+    return " AND ".join(conditions), tuple(params)
 
 
 def _matches(clock: Clock, kind: str, doc: dict[str, Any], body: dict[str, Any]) -> bool:
