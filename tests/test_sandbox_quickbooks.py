@@ -400,3 +400,15 @@ def test_cli_runs_a_message_and_dumps_json_lines(tmp_path):
     vendor = next(o for o in dumped if o["type"] == "Vendor")
     assert vendor["Name"] == "Cli Vendor" and vendor["ListID"] and vendor["EditSequence"]
     assert {o["type"] for o in dumped} >= {"Account", "Class", "Vendor"}
+
+
+def test_ref_number_range_is_case_blind_beyond_ascii(company):
+    """The store narrows a RefNumber range in SQL, whose upper() folds ASCII only: a Latin-1 bound must still find
+    the bill whatever the case it was keyed in."""
+    add_vendor(company, "Alpha Supplies")
+    add_bill(company, "Alpha Supplies", "été-1", "10")
+    (found,) = run(
+        company,
+        rq("BillQuery", {"RefNumberRangeFilter": {"FromRefNumber": "ÉTÉ-1", "ToRefNumber": "ÉTÉ-1"}}, requestID="1"),
+    )
+    assert [b["RefNumber"] for b in rets(found, "BillRet")] == ["été-1"]

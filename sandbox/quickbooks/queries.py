@@ -142,7 +142,8 @@ def _narrowing(clock: Clock, kinds: tuple[str, ...], body: dict[str, Any]) -> tu
         conditions.append("modified <= ?")
         params.append((clock.filter(dates["ToModifiedDate"], end_of_day=True).astimezone(UTC) + MARGIN).isoformat())
     refs = body.get("RefNumberRangeFilter") if txn else None
-    if refs:
+    bounds = [refs.get("FromRefNumber") or "", refs.get("ToRefNumber") or ""] if refs else []
+    if refs and all(b.isascii() for b in bounds):  # SQLite's upper() folds ASCII only
         conditions.append("upper(coalesce(ref_number, '')) >= ?")
         params.append(refs.get("FromRefNumber", "").upper())
         if refs.get("ToRefNumber") is not None:
