@@ -47,6 +47,39 @@ def suffixed_name(base: str, source_id: str) -> str:
     return f"rtrim(substr({base}, 1, {NAME_MAX} - length({suffix}))) || {suffix}"
 
 
+# How a supplier can match a QuickBooks vendor, most trusted first: SQL joining supplier `s` to vendor `v`. A ListID
+# or name or address that fits more than one vendor matches none; an external ID takes the first.
+CANDIDATES = {
+    "list_id": ("v.list_id = s.source_id", "v.list_id = s.supplier_number"),
+    "external_id": (f"v.account_number = {external_id_sql('s.source_system', 's.source_id')}",),
+    "name": ("v.nname = s.nname AND s.nname <> ''",),
+    "address": ("v.naddr = s.naddr",),
+}
+METHODS = ("operator", *CANDIDATES)  # an operator's link (vendor_links) wins over every other match
+OPERATOR_LINKS = (
+    "SELECT l.company, l.source_system, l.supplier_source_id, 0, v.list_id, v.vendor_name "
+    "FROM vendor_links l JOIN qb_vendors v ON v.company = l.company AND v.list_id = l.qb_list_id"
+)
+
+
+# The run's suppliers with their normalized name and address, and the vendor each matched (if any): temporary tables,
+# so PostgreSQL plans the final join on their real sizes. It misjudged a CTE of matches as one row and scanned it
+# again for every supplier: a 10,000-record company's matching ran for more than 25 minutes.
+SUPPLIERS = "_match_suppliers"
+FOUND = "_match_found"
+
+
+def _candidates() -> str:
+    """SQL: every (supplier, method priority, vendor) pair that could match, one UNION ALL of equality joins."""
+    joins = [
+        f"SELECT s.company, s.source_system, s.source_id, {METHODS.index(method)}, v.list_id, v.vendor_name "
+        f"FROM {SUPPLIERS} s JOIN v ON v.company = s.company AND {on} AND (v.active OR NOT s.active)"
+        for method, ons in CANDIDATES.items()
+        for on in ons
+    ]
+    return " UNION ALL ".join([OPERATOR_LINKS, *joins])
+
+
 def match_vendors(matched_at: datetime) -> list[str]:
     """Upsert vendor_matches for every supplier and company it feeds; matched_at moves only when the match changes.
 
@@ -54,72 +87,51 @@ def match_vendors(matched_at: datetime) -> list[str]:
     other than the one queued for creation. An operator's link (vendor_links) wins over every other match. An
     inactive QuickBooks vendor matches only a supplier the source deactivated too (it stays that supplier's).
     """
+    name = f"coalesce(st.qb_name, rtrim(substr(trim(st.supplier_name), 1, {NAME_MAX})))"
     return [
-        "INSERT INTO vendor_matches (company, source_system, supplier_source_id, record_key, match_method, "
-        "qb_list_id, qb_vendor_name, matched_at) "
-        "WITH s AS ("
-        "  SELECT c.company, CASE WHEN c.vendor_policy = 'review' OR "
-        f"  {setting('vendor_policy', 'c.company', 'st.source_system')} = 'review' THEN 'review' END AS vendor_policy, "
-        "  st.source_system, st.source_id, st.supplier_number, st.is_active IS NOT FALSE AS active, "
-        f"  coalesce(st.qb_name, rtrim(substr(trim(st.supplier_name), 1, {NAME_MAX}))) AS supplier_name, "
-        f"  {normalized_name('st.supplier_name')} AS nname, "
-        f"  {normalized_address('st.address_line1', 'st.postal_code')} AS naddr "
-        f"  FROM stg_suppliers st JOIN {FEEDS} fed ON fed.source_system = st.source_system "
-        "  JOIN companies c ON c.company = fed.company"
-        "), v AS ("
+        *_drop_temporary(),
+        f"CREATE TEMP TABLE {SUPPLIERS} AS "
+        "SELECT c.company, CASE WHEN c.vendor_policy = 'review' OR "
+        f"{setting('vendor_policy', 'c.company', 'st.source_system')} = 'review' THEN 'review' END AS vendor_policy, "
+        "st.source_system, st.source_id, st.supplier_number, st.is_active IS NOT FALSE AS active, "
+        f"{name} AS supplier_name, count(*) OVER (PARTITION BY c.company, lower({name})) AS same_name, "
+        f"{normalized_name('st.supplier_name')} AS nname, "
+        f"{normalized_address('st.address_line1', 'st.postal_code')} AS naddr "
+        f"FROM stg_suppliers st JOIN {FEEDS} fed ON fed.source_system = st.source_system "
+        "JOIN companies c ON c.company = fed.company",
+        f"CREATE TEMP TABLE {FOUND} AS "
+        "WITH v AS ("
         "  SELECT company, list_id, vendor_name, account_number, is_active IS NOT FALSE AS active, "
         f"  {normalized_name('vendor_name')} AS nname, {normalized_address('address_line1', 'postal_code')} AS naddr "
         "  FROM qb_vendors"
-        "), op AS ("
-        "  SELECT l.company, l.source_system, l.supplier_source_id AS source_id, l.qb_list_id AS list_id, "
-        "  v.vendor_name FROM vendor_links l JOIN qb_vendors v ON v.company = l.company AND v.list_id = l.qb_list_id"
-        "), lid AS ("
-        "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
-        "  min(v.vendor_name) AS vendor_name FROM s "
-        "  JOIN v ON v.company = s.company AND v.list_id IN (s.source_id, s.supplier_number) "
-        "  AND (v.active OR NOT s.active) "
-        "  GROUP BY s.company, s.source_system, s.source_id HAVING count(*) = 1"
-        "), ext AS ("
-        "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
-        "  min(v.vendor_name) AS vendor_name FROM s "
-        f"  JOIN v ON v.company = s.company AND v.account_number = {external_id_sql('s.source_system', 's.source_id')} "
-        " AND (v.active OR NOT s.active) "
-        "  GROUP BY s.company, s.source_system, s.source_id"
-        "), nm AS ("
-        "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
-        "  min(v.vendor_name) AS vendor_name FROM s "
-        "  JOIN v ON v.company = s.company AND v.nname = s.nname AND s.nname <> '' AND (v.active OR NOT s.active) "
-        "  GROUP BY s.company, s.source_system, s.source_id HAVING count(*) = 1"
-        "), ad AS ("
-        "  SELECT s.company, s.source_system, s.source_id, min(v.list_id) AS list_id, "
-        "  min(v.vendor_name) AS vendor_name FROM s "
-        "  JOIN v ON v.company = s.company AND v.naddr = s.naddr AND (v.active OR NOT s.active) "
-        "  GROUP BY s.company, s.source_system, s.source_id HAVING count(*) = 1"
-        "), fresh AS ("
-        "  SELECT s.company, s.source_system, s.source_id, s.supplier_name AS base, "
-        "  count(*) OVER (PARTITION BY s.company, lower(s.supplier_name)) AS same_name FROM s"
+        f"), candidate (company, source_system, source_id, priority, list_id, vendor_name) AS ({_candidates()}"
+        "), found AS ("
+        "  SELECT company, source_system, source_id, priority, min(list_id) AS list_id, "
+        "  min(vendor_name) AS vendor_name, "
+        "  row_number() OVER (PARTITION BY company, source_system, source_id ORDER BY priority) AS pick "
+        "  FROM candidate GROUP BY company, source_system, source_id, priority "
+        f"  HAVING count(DISTINCT list_id) = 1 OR priority = {METHODS.index('external_id')}"
         ") "
+        "SELECT company, source_system, source_id, list_id, vendor_name, CASE priority "
+        + "".join(f"WHEN {priority} THEN '{method}' " for priority, method in enumerate(METHODS))
+        + "END AS method FROM found WHERE pick = 1",
+        "INSERT INTO vendor_matches (company, source_system, supplier_source_id, record_key, match_method, "
+        "qb_list_id, qb_vendor_name, matched_at) "
         "SELECT s.company, s.source_system, s.source_id, "
         f"{record_key_sql('s.source_system', 'supplier', 's.source_id')}, "
-        "CASE WHEN op.list_id IS NOT NULL THEN 'operator' WHEN lid.list_id IS NOT NULL THEN 'list_id' "
-        "WHEN ext.list_id IS NOT NULL THEN 'external_id' "
-        "WHEN nm.list_id IS NOT NULL THEN 'name' "
-        "WHEN ad.list_id IS NOT NULL THEN 'address' WHEN s.vendor_policy = 'review' THEN 'review' ELSE 'create' END, "
-        "coalesce(op.list_id, lid.list_id, ext.list_id, nm.list_id, ad.list_id), "
-        "coalesce(op.vendor_name, lid.vendor_name, ext.vendor_name, nm.vendor_name, ad.vendor_name, "
+        "CASE WHEN m.list_id IS NOT NULL THEN m.method WHEN s.vendor_policy = 'review' THEN 'review' "
+        "ELSE 'create' END, "
+        "m.list_id, "
+        "coalesce(m.vendor_name, "
         "  CASE WHEN prev.match_method = 'create' AND queued.dedup_key IS NOT NULL THEN prev.qb_vendor_name END, "
-        "  CASE WHEN f.same_name > 1 OR EXISTS (SELECT 1 FROM qb_vendors q WHERE q.company = s.company "
-        "    AND lower(q.vendor_name) = lower(f.base)) "
-        f"  THEN {suffixed_name('f.base', 's.source_id')} ELSE f.base END), "
+        "  CASE WHEN s.same_name > 1 OR taken.lname IS NOT NULL "
+        f"  THEN {suffixed_name('s.supplier_name', 's.source_id')} ELSE s.supplier_name END), "
         f"{ts(matched_at)} "
-        "FROM s JOIN fresh f ON f.company = s.company AND f.source_system = s.source_system "
-        "AND f.source_id = s.source_id "
-        + "".join(
-            f"LEFT JOIN {t} ON {t}.company = s.company AND {t}.source_system = s.source_system "
-            f"AND {t}.source_id = s.source_id "
-            for t in ("op", "lid", "ext", "nm", "ad")
-        )
-        + "LEFT JOIN vendor_matches prev ON prev.company = s.company AND prev.source_system = s.source_system "
+        f"FROM {SUPPLIERS} s LEFT JOIN {FOUND} m ON m.company = s.company "
+        "AND m.source_system = s.source_system AND m.source_id = s.source_id "
+        "LEFT JOIN (SELECT company, lower(vendor_name) AS lname FROM qb_vendors GROUP BY company, lower(vendor_name)) "
+        "taken ON taken.company = s.company AND taken.lname = lower(s.supplier_name) "
+        "LEFT JOIN vendor_matches prev ON prev.company = s.company AND prev.source_system = s.source_system "
         "AND prev.supplier_source_id = s.source_id "
         "LEFT JOIN qbxml_outbox queued ON queued.company = s.company AND queued.dedup_key = "
         f"{vendor_add_key('s.source_system', 's.source_id')} "
@@ -128,8 +140,13 @@ def match_vendors(matched_at: datetime) -> list[str]:
         "qb_vendor_name = EXCLUDED.qb_vendor_name, matched_at = EXCLUDED.matched_at "
         "WHERE vendor_matches.match_method IS DISTINCT FROM EXCLUDED.match_method "
         "OR vendor_matches.qb_list_id IS DISTINCT FROM EXCLUDED.qb_list_id "
-        "OR vendor_matches.qb_vendor_name IS DISTINCT FROM EXCLUDED.qb_vendor_name"
+        "OR vendor_matches.qb_vendor_name IS DISTINCT FROM EXCLUDED.qb_vendor_name",
+        *_drop_temporary(),
     ]
+
+
+def _drop_temporary() -> list[str]:
+    return [f"DROP TABLE IF EXISTS {SUPPLIERS}", f"DROP TABLE IF EXISTS {FOUND}"]
 
 
 def vendor_add_key(system_expr: str, supplier_id_expr: str) -> str:
