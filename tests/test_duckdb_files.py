@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from warehouse.duckdb_files import OPEN_FILES
+from warehouse.errors import OperatorError
 from warehouse.store import Warehouse
 
 
@@ -39,3 +42,13 @@ def test_linger_keeps_the_file_open_between_close_operations(tmp_path, monkeypat
     assert OPEN_FILES._open[str(path)].database is database  # reused, not reopened
     OPEN_FILES.close_all()
     assert str(path) not in OPEN_FILES._open
+
+
+def test_memory_limit_caps_duckdb_and_a_bad_one_names_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("QBSYNC_DUCKDB_LINGER_SECONDS", "0")
+    monkeypatch.setenv("QBSYNC_DUCKDB_MEMORY_LIMIT", "300MB")
+    wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}", lock_timeout=5)
+    assert wh.scalar("SELECT current_setting('memory_limit')") == "286.1 MiB"  # 300 MB in DuckDB's own units
+    monkeypatch.setenv("QBSYNC_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(OperatorError, match=r"QBSYNC_DUCKDB_MEMORY_LIMIT='lots' is not a memory size"):
+        wh.scalar("SELECT 1")

@@ -72,6 +72,11 @@ def lock_timeout_seconds() -> float:
     return float(os.environ.get("QBSYNC_DUCKDB_LOCK_TIMEOUT", "30"))
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for this process (`800MB`, `2GB`; empty: DuckDB's own default, 80% of the RAM)."""
+    return os.environ.get("QBSYNC_DUCKDB_MEMORY_LIMIT", "").strip()
+
+
 def migrated_warehouse():
     """The configured warehouse with its schema brought up to date (a fresh one works too): what commands open."""
     from warehouse.store import Warehouse  # imported here: the CLI starts without loading the database drivers

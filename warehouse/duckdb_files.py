@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from warehouse import config
 from warehouse.errors import OperatorError
 
 log = logging.getLogger("qbsync.warehouse")
@@ -98,14 +99,25 @@ class DuckDbFiles:
 _UMASK_LOCK = threading.Lock()
 
 
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect with QBSYNC_DUCKDB_MEMORY_LIMIT applied; a limit DuckDB cannot read is the operator's error."""
+    limit = config.duckdb_memory_limit()
+    try:
+        return duckdb.connect(path, config={"memory_limit": limit} if limit else {})
+    except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
+        raise OperatorError(
+            f"QBSYNC_DUCKDB_MEMORY_LIMIT={limit!r} is not a memory size DuckDB reads (say 800MB or 2GB): {exc}"
+        ) from None
+
+
 def _open_private(path: str) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, creating a new file readable by its owner only (0600); QBSYNC_HOME itself is 0700."""
     if os.path.exists(path):
-        return duckdb.connect(path)
+        return _open(path)
     with _UMASK_LOCK:
         previous = os.umask(0o077)
         try:
-            database = duckdb.connect(path)
+            database = _open(path)
         finally:
             os.umask(previous)
     if os.path.exists(path):
