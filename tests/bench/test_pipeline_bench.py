@@ -4,7 +4,9 @@ set-up; a 1% incremental re-run, with its slowest SQL statements beside what eac
 
 Each size runs in its own process so peak RSS belongs to that size. Landing: the generator's records go
 through the landing step for the first 10k lines; larger sizes copy them in SQL with new ids (the API is not
-what is measured). QBSYNC_BENCH_SIZES=10000,100000 limits the sizes."""
+what is measured). QBSYNC_BENCH_SIZES=10000,100000 limits the sizes; QBSYNC_DUCKDB_MEMORY_LIMIT=800MB measures the
+pipeline as a deployment with capped memory runs it.
+"""
 
 from __future__ import annotations
 
