@@ -15,9 +15,10 @@ class WarehouseResource(dg.ConfigurableResource):
     schema_name: str | None = None
 
     def get(self) -> Warehouse:
+        """The warehouse for the assets' set-based statements (batch: see Warehouse)."""
         if self.database_url:
-            return Warehouse(self.database_url, schema=self.schema_name)
-        return Warehouse.from_env()
+            return Warehouse(self.database_url, schema=self.schema_name, batch=True)
+        return Warehouse.from_env(batch=True)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self.get().migrate()

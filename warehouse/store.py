@@ -235,13 +235,20 @@ class Conn:
 
 
 class Warehouse:
-    """The staging warehouse at `url` (duckdb:///path or postgresql://...), optionally in a PostgreSQL schema."""
+    """The staging warehouse at `url` (duckdb:///path or postgresql://...), optionally in a PostgreSQL schema.
 
-    def __init__(self, url: str, schema: str | None = None, lock_timeout: float | None = None):
+    `batch`: the connections run the pipeline's set-based statements, so on PostgreSQL they join by hash or merge,
+    never by nested loop. The planner cannot see the sizes of CTEs, VALUES lists and fresh temporary tables, judges
+    such a join one row, and then scans the other side again for every row: at 10,000 records a bill-draft INSERT ran
+    for more than 9 minutes that way. A hash join costs one scan of a table when few rows change.
+    """
+
+    def __init__(self, url: str, schema: str | None = None, lock_timeout: float | None = None, batch: bool = False):
         config.check_url(url)
         self.url = url
         self.backend = "duckdb" if url.startswith("duckdb:") else "postgres"
         self.schema = schema
+        self.batch = batch
         self.lock_timeout = config.lock_timeout_seconds() if lock_timeout is None else lock_timeout
         self._idle = _IdleConnections()
         weakref.finalize(self, self._idle.close_all)
@@ -256,8 +263,8 @@ class Warehouse:
                 )
 
     @classmethod
-    def from_env(cls) -> Warehouse:
-        return cls(config.database_url(), schema=_env_schema())
+    def from_env(cls, batch: bool = False) -> Warehouse:
+        return cls(config.database_url(), schema=_env_schema(), batch=batch)
 
     def describe(self) -> str:
         """Where this warehouse is, without any password."""
@@ -310,11 +317,13 @@ class Warehouse:
             raw = psycopg.connect(self.url, autocommit=False, connect_timeout=config.connect_timeout_seconds())
         except psycopg.OperationalError as exc:
             raise OperatorError(f"PostgreSQL warehouse {self.describe()}: {postgres_trouble(exc)}") from None
-        if self.schema:
-            with raw.cursor() as cur:
+        with raw.cursor() as cur:
+            if self.schema:
                 cur.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}")
                 cur.execute(f"SET search_path TO {_q(self.schema)}")
-            raw.commit()  # the search_path outlives this transaction, so the connection can be reused as it is
+            if self.batch:
+                cur.execute("SET enable_nestloop = off")
+        raw.commit()  # the settings outlive this transaction, so the connection can be reused as it is
         return raw
 
     # -- one-statement conveniences (each its own short connection) --------------------------------
