@@ -92,3 +92,19 @@ def test_a_link_to_another_vendors_po_or_a_missing_line_is_refused(books):
     (answer,) = run(books, rq("BillAdd", body, requestID="b"))
     assert code(answer) == 3120
     assert _po_now(books, po["TxnID"])["IsFullyReceived"] == "false"
+
+
+def test_a_company_file_from_before_the_bill_index_still_counts_its_earlier_bills(books, tmp_path):
+    """The simulator finds a PO's bills by an index it keeps since; a file written before has none and is indexed once,
+    so the first bill still counts when the second arrives."""
+    import sqlite3
+
+    po = _po(books)
+    first = _bill(books, po, ["4", "2"], ref="INV-1")["BillRet"]
+    with sqlite3.connect(tmp_path / "company.qbsb") as older:  # as a file written before the index was kept
+        assert older.execute("DELETE FROM meta WHERE key LIKE 'po_bill%'").rowcount == 2
+    second = _bill(books, po, ["6"], ref="INV-2")["BillRet"]
+    done = _po_now(books, po["TxnID"])
+    assert [x["ReceivedQuantity"] for x in done["PurchaseOrderLineRet"]] == ["10", "2"]
+    assert done["IsFullyReceived"] == "true"
+    assert [t["TxnID"] for t in rets(done, "LinkedTxn")] == [first["TxnID"], second["TxnID"]]

@@ -14,6 +14,8 @@ from sandbox.quickbooks.kinds import KINDS
 from sandbox.quickbooks.values import as_list, money, money_text
 
 _META = "po_link:"  # store meta key per bill line TxnLineID -> "<PO TxnID> <PO TxnLineID>"
+_BILLS = "po_bill:"  # store meta key "<PO TxnID> <bill TxnID>" per bill ever received against the PO
+_INDEXED = "po_bills_indexed"  # set once a company file's earlier links are in _BILLS
 
 
 def take_links(ctx: Context, bill: dict[str, Any], lines: list[dict[str, Any]]) -> None:
@@ -37,6 +39,7 @@ def take_links(ctx: Context, bill: dict[str, Any], lines: list[dict[str, Any]]) 
         line.setdefault("ItemRef", po_line.get("ItemRef"))
         line.setdefault("Cost", po_line.get("Rate"))
         ctx.store.set_meta(_META + line["TxnLineID"], f"{po['TxnID']} {po_line['TxnLineID']}")
+        ctx.store.set_meta(f"{_BILLS}{po['TxnID']} {bill['TxnID']}", "1")
 
 
 def linked_pos(ctx: Context, bill: dict[str, Any]) -> set[str]:
@@ -55,7 +58,7 @@ def receive(ctx: Context, po_ids: set[str]) -> None:
         return
     received: dict[str, Decimal] = defaultdict(Decimal)
     bills: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))  # PO -> bill -> amount
-    for _, bill in list(ctx.store.scan(("Bill",))):
+    for bill in _bills_received_against(ctx, po_ids):
         for line in as_list(bill.get("ItemLineRet")):
             link = ctx.store.get_meta(_META + line["TxnLineID"])
             if not link or link.split()[0] not in po_ids:
@@ -81,6 +84,25 @@ def receive(ctx: Context, po_ids: set[str]) -> None:
                            if ctx.store.get(b)]  # fmt: skip
         ctx.touch(po)
         ctx.save(KINDS["PurchaseOrder"], po)
+
+
+def _bills_received_against(ctx: Context, po_ids: set[str]) -> list[dict[str, Any]]:
+    """The bills ever received against any of `po_ids`, in creation order: a superset (each line's link decides), read
+    by key, not by decoding every bill of the file (1.6 s a BillAdd at 18,000 bills)."""
+    if ctx.store.get_meta(_INDEXED) is None:
+        _index_links(ctx)
+    ids = sorted({key.split()[1] for po_id in po_ids for key in ctx.store.meta_keys(f"{_BILLS}{po_id} ")})
+    if not ids:
+        return []
+    return [bill for _, bill in ctx.store.scan(("Bill",), f"id IN ({','.join('?' for _ in ids)})", tuple(ids))]
+
+
+def _index_links(ctx: Context) -> None:
+    """Once per company file: index the PO links its bills made before _BILLS was kept."""
+    for _, bill in list(ctx.store.scan(("Bill",))):
+        for po_id in linked_pos(ctx, bill):
+            ctx.store.set_meta(f"{_BILLS}{po_id} {bill['TxnID']}", "1")
+    ctx.store.set_meta(_INDEXED, "1")
 
 
 def _link_bill(ctx: Context, bill: dict, po_ids: set[str], amounts: dict[str, Decimal]) -> None:

@@ -98,6 +98,11 @@ class Store:
             self._counters.pop(key, None)
         self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def meta_keys(self, prefix: str) -> list[str]:
+        """The settings' keys that start with `prefix` (an index range, not a scan)."""
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return [k for (k,) in self._db.execute("SELECT key FROM meta WHERE key >= ? AND key < ?", (prefix, end))]
+
     def next_number(self, key: str) -> int:
         """The counter `key` plus one; inside a transaction kept in memory until commit."""
         if self._counters is None:
