@@ -147,3 +147,15 @@ def test_two_bridges_never_claim_the_same_row(pg_warehouse):
     assert len(got["a"]) == 6
     assert len(got["b"]) == 4
     assert not set(got["a"]) & set(got["b"])
+
+
+def test_only_sends_count_as_attempts_not_the_reads_before_them(warehouse):
+    """A Mod's re-query for the current EditSequence and an Add's lookup read QuickBooks without changing it: a Mod that
+    met a stale EditSequence keeps its full count of sends (the 10,000-record soak failed 5 BillMods after three)."""
+    _queue(warehouse, [("BillMod", "coupa:po:9:v2", {"BillMod": {"TxnID": "T9", "EditSequence": "1"}}, None)])
+    mod = request_id_for("acme", "coupa:po:9:v2")
+    for number, action in enumerate(["send", "requery", "send", "lookup", "requery", "send"], start=1):
+        with warehouse.connect() as c:
+            row = c.records("SELECT * FROM qbxml_outbox WHERE request_id = ?", [mod])[0]
+        _send(warehouse, [row], batch=f"b{number}", action=action)
+    assert warehouse.scalar("SELECT attempts FROM qbxml_outbox WHERE request_id = ?", [mod]) == 3

@@ -214,7 +214,8 @@ def claim(conn: Conn, company: str, limit: int, deps: dict[str, dict] | None = N
 def mark_sent(conn: Conn, rows: list[dict], ticket: str, batch_id: str, actor: str = "bridge") -> None:
     """The rows (each with the `sent_action` it carries) went out in `batch_id`: status sent, in one statement.
 
-    A send, a re-query or a page counts as one more attempt; a lookup never changes QuickBooks and does not.
+    A send or a page counts as one more attempt; a lookup or a re-query (a read for the current EditSequence) never
+    changes QuickBooks and does not: a Mod that met a stale EditSequence gets its full count of sends.
     An Add sent remembers `batch_id` (add_batch_id) and its ExternalGUID until its outcome is known.
     """
     if not rows:
@@ -226,7 +227,7 @@ def mark_sent(conn: Conn, rows: list[dict], ticket: str, batch_id: str, actor: s
     adds = "s.sent_action = 'send' AND qbxml_outbox.op LIKE '%Add'"
     conn.execute(
         f"UPDATE qbxml_outbox SET status = '{Request.SENT}', "
-        "attempts = attempts + CASE WHEN s.sent_action = 'lookup' THEN 0 ELSE 1 END, "
+        "attempts = attempts + CASE WHEN s.sent_action IN ('lookup', 'requery') THEN 0 ELSE 1 END, "
         f"ticket = ?, batch_id = ?, add_batch_id = CASE WHEN {adds} THEN ? ELSE qbxml_outbox.add_batch_id END, "
         f"external_guid = CASE WHEN {adds} THEN s.external_guid ELSE qbxml_outbox.external_guid END, "
         f"sent_action = s.sent_action, sent_at = ?, updated_at = ? FROM ({values}) s "
