@@ -149,3 +149,13 @@ def test_unknown_chart_of_accounts_leaves_mapped_lines_pending_not_quarantined(w
         assert report.result("account_mapped").details == {
             "coupa:po:9": "line 2: source account '9999' has no QuickBooks account mapping"
         }
+
+
+def test_documents_without_a_number_are_not_duplicates_of_each_other(warehouse):
+    """Two documents of one vendor without a number (staging holds each for that) share no RefNumber: a duplicate
+    reason would crowd out the real one in what the source is told."""
+    with warehouse.connect() as c:
+        numbers = ["", "", "PO-4", "PO-4"]
+        seed(c, [draft(n, document_number=v) for n, v in enumerate(numbers, 1)], [line(n) for n in range(1, 5)])
+        report = evaluate(c)
+    assert report.result("dedup_unique").offenders == ["coupa:po:3", "coupa:po:4"]
