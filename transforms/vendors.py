@@ -57,7 +57,7 @@ CANDIDATES = {
 }
 METHODS = ("operator", *CANDIDATES)  # an operator's link (vendor_links) wins over every other match
 OPERATOR_LINKS = (
-    "SELECT l.company, l.source_system, l.supplier_source_id, 0, v.list_id, v.vendor_name "
+    f"SELECT l.company, l.source_system, l.supplier_source_id, {METHODS.index('operator')}, v.list_id, v.vendor_name "
     "FROM vendor_links l JOIN qb_vendors v ON v.company = l.company AND v.list_id = l.qb_list_id"
 )
 
