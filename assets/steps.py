@@ -117,7 +117,9 @@ def stage(wh: Warehouse, source: Source, entity: str, full: bool = False) -> dic
     _ensure_landing(wh, source, entity)
     with wh.connect() as conn:
         since = _since(conn, table, source, full)
-        for sql in staging.statements(d, source, entity, since, stamp):
+        landed = [row[0] for row in conn.fetchall(staging.landed_ids_sql(source.raw_table(entity), since))]
+        rows = staging.landed_rows(landed, since)
+        for sql in staging.statements(d, source, entity, rows, stamp) if rows else ():
             conn.execute(sql)
         if canonical.name == "suppliers":
             _name_suppliers(conn, source, stamp)

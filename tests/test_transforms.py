@@ -13,7 +13,7 @@ from qbxml import xsd
 from qbxml.schema import load
 from qbxml.xmltree import build
 from sources import registry
-from transforms import bills
+from transforms import bills, staging
 from transforms import requests as rq
 from warehouse import qb_clock
 from warehouse.audit import now
@@ -103,6 +103,22 @@ def test_restaging_a_fixed_record_releases_its_quarantine(warehouse):
         land(conn, "purchase_orders", [purchase_order(10, 1, [line(1, 4)], version=2)])
     _run(warehouse)
     assert warehouse.scalar("SELECT count(*) FROM quarantine WHERE released_at IS NULL") == 0
+
+
+@pytest.mark.parametrize("keyed_ids", [1, 2048], ids=["by-fetch-time", "by-key"])
+def test_a_rerun_restages_exactly_the_documents_landed_since(warehouse, monkeypatch, keyed_ids):
+    """Staging reads the few changed documents by key and many by fetch time; either way it restages those alone
+    (their new content), and nothing when nothing landed."""
+    monkeypatch.setattr(staging, "KEYED_IDS", keyed_ids)
+    with warehouse.connect() as conn:
+        land(conn, "purchase_orders", [purchase_order(n, 1, [line(1, 4)]) for n in (10, 11, 12)])
+    assert steps.stage(warehouse, COUPA, "purchase_orders")["restaged"] == 3
+    assert steps.stage(warehouse, COUPA, "purchase_orders")["restaged"] == 0
+    with warehouse.connect() as conn:
+        land(conn, "purchase_orders", [purchase_order(n, 1, [line(1, 5)], version=2) for n in (10, 12)])
+    assert steps.stage(warehouse, COUPA, "purchase_orders")["restaged"] == 2
+    totals = warehouse.fetchall("SELECT source_id, total_amount, source_version FROM stg_purchase_orders")
+    assert sorted((i, float(t), v) for i, t, v in totals) == [("10", 5.0, 2), ("11", 4.0, 1), ("12", 5.0, 2)]
 
 
 def test_vendor_matching_order_and_policy(warehouse):

@@ -1,10 +1,11 @@
 """The generic staging engine: any source's landing payloads to the canonical stg_* tables, as set-based SQL.
 
-`statements(d, source, entity, since, staged_at)` restages the raw rows of `source`'s `entity` fetched after `since`
-(None: all of them). The declared payload fields are parsed once into temp tables of text (`_stg_docs`,
-`_stg_lines`); the source's mapping SQL (a .sql file SELECTing canonical columns) and the declared field checks read
-those. Headers are upserted; a restaged document's lines are replaced as a whole. A field that does not parse
-becomes NULL in staging plus a quarantine row naming the record and the field.
+`statements(d, source, entity, rows, staged_at)` restages the raw rows of `source`'s `entity` that `rows` (a WHERE on
+the landing table, from `landed_rows`) picks: the few changed ones by primary key, many by their fetch time. The
+declared payload fields are parsed once into temp tables of text (`_stg_docs`, `_stg_lines`); the source's mapping
+SQL (a .sql file SELECTing canonical columns) and the declared field checks read those. Headers are upserted; a
+restaged document's lines are replaced as a whole. A field that does not parse becomes NULL in staging plus a
+quarantine row naming the record and the field.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from transforms.dialect import Dialect
 from transforms.sqltext import text, ts, upsert_tail
 
 ISSUE_PREFIX = "staging:"  # check_name prefix of the quarantine rows staging writes
+KEYED_IDS = 2048  # up to this many changed documents are read by primary key; more, by a scan on fetched_at
 DOCS, LINES = "_stg_docs", "_stg_lines"
 
 
@@ -61,8 +63,23 @@ def _cols(columns) -> str:
     return ", ".join(columns)
 
 
-def _extract(d: Dialect, source: Source, name: str, e: Entity, since: datetime | None) -> list[str]:
-    where = f"fetched_at > {ts(since)}"
+def landed_rows(landed_ids: list[str], since: datetime | None) -> str | None:
+    """WHERE on a landing table picking the rows to restage, from the ids of the rows landed after `since` (at most
+    KEYED_IDS + 1 of them): those ids when there are at most KEYED_IDS (an index lookup, not a scan of every payload),
+    else every row fetched after `since`; None when nothing landed."""
+    if not landed_ids:
+        return None
+    if len(landed_ids) > KEYED_IDS:
+        return f"fetched_at > {ts(since)}"
+    return f"source_id IN ({', '.join(text(i) for i in landed_ids)})"
+
+
+def landed_ids_sql(raw: str, since: datetime | None) -> str:
+    """SELECT of up to KEYED_IDS + 1 ids of the rows of landing table `raw` fetched after `since` (for landed_rows)."""
+    return f"SELECT source_id FROM {raw} WHERE fetched_at > {ts(since)} LIMIT {KEYED_IDS + 1}"
+
+
+def _extract(d: Dialect, source: Source, name: str, e: Entity, where: str) -> list[str]:
     raw = source.raw_table(name)
     out = [
         f"DROP TABLE IF EXISTS {DOCS}",
@@ -193,13 +210,13 @@ def _issues(d: Dialect, system: str, e: Entity, kind: str, detected_at: datetime
     return out
 
 
-def statements(d: Dialect, source: Source, name: str, since: datetime | None, staged_at: datetime) -> list[str]:
-    """Everything that restages `source`'s entity `name` from the rows landed after `since`, field checks included."""
+def statements(d: Dialect, source: Source, name: str, rows: str, staged_at: datetime) -> list[str]:
+    """Everything that restages `source`'s entity `name` from the landing rows `rows` picks, field checks included."""
     e = source.entities[name]
     c = CANONICAL[e.canonical]
     system = text(source.key)
     header, lines = mapping(d, source, name)
-    out = [*_extract(d, source, name, e, since), _upsert(c, e, system, header, staged_at)]
+    out = [*_extract(d, source, name, e, rows), _upsert(c, e, system, header, staged_at)]
     if c.lines_table and lines:
         out += _replace_lines(c, e, system, lines)
     out += _derived(c, system)
