@@ -18,6 +18,7 @@ from bridge_support import (
     statuses,
     zeep_service,
 )
+from pg_schema import drop_schema
 from spyne import Application, Integer32, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
@@ -113,13 +114,8 @@ def _warehouse(backend: str, tmp: Path, name: str, request) -> Warehouse:
     if backend == "duckdb":
         return Warehouse(f"duckdb:///{tmp / f'{name}.duckdb'}", lock_timeout=30)
     wh = Warehouse(request.getfixturevalue("pg_url"), schema=f"bench_{uuid.uuid4().hex[:10]}")
-    request.addfinalizer(lambda: _drop_schema(wh))
+    request.addfinalizer(lambda: drop_schema(wh))
     return wh
-
-
-def _drop_schema(wh: Warehouse) -> None:
-    with wh.connect() as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{wh.schema}" CASCADE')
 
 
 def _run(wh: Warehouse, tmp: Path, bills: int, **settings) -> dict:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import requests
 from bridge_support import PASSWORD, add_company, queue_vendors_and_bills
+from pg_schema import drop_schema
 
 from sandbox.quickbooks.company import CompanyFile
 from sandbox.webconnector.client import WebConnector
@@ -120,8 +121,7 @@ def _run(pg_url: str, folder: Path, companies: int, bridges: int) -> dict:
             statuses = dict(conn.fetchall("SELECT status, count(*) FROM qbxml_outbox GROUP BY status"))
             handed_twice = conn.scalar("SELECT count(*) FROM qbxml_outbox WHERE attempts > 1")
     finally:
-        with wh.connect() as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{wh.schema}" CASCADE')
+        drop_schema(wh)
     per = BILLS // VENDORS * VENDORS
     for n, (refs, _) in enumerate(done):  # each company file holds each of its bills once
         assert len(refs) == per and set(refs.values()) == {1}, (_company(n), len(refs), refs.most_common(1))

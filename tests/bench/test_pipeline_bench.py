@@ -14,7 +14,6 @@ QBSYNC_DUCKDB_MEMORY_LIMIT=800MB measures the pipeline as a deployment with capp
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing as mp
 import os
 import re
@@ -24,18 +23,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+from pipeline_data import add_growth, land_lines, pipeline
 
-from assets import steps
-from sandbox.coupa.generator import generate
-from sources import registry
 from warehouse.audit import now
-from warehouse.company_sources import enrol
 from warehouse.store import Conn, Warehouse
 
-COUPA = registry.get("coupa")
-
 SIZES = [int(s) for s in os.environ.get("QBSYNC_BENCH_SIZES", "10000,100000,1000000,2000000").split(",")]
-BASE_POS = 950  # about 10,000 lines (1-20 lines per PO)
 STATUSES = "('issued', 'approved', 'closed', 'soft_closed')"
 
 BASELINE = [
@@ -105,39 +98,6 @@ def _slowest(incremental: list[tuple[float, str]], full: list[tuple[float, str]]
     return lines
 
 
-def _pipeline(wh: Warehouse) -> dict[str, float]:
-    """Staging through the outbox; seconds per step."""
-    took = {}
-    start = time.perf_counter()
-    for entity in ("suppliers", "accounts", "purchase_orders"):
-        steps.stage(wh, COUPA, entity)
-    took["staging"] = time.perf_counter() - start
-    mark = time.perf_counter()
-    steps.match_vendors(wh)
-    steps.build_bill_drafts(wh)
-    took["matching"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    steps.enqueue_vendors(wh)
-    steps.enqueue_bills(wh)
-    took["outbox"] = time.perf_counter() - mark
-    took["total"] = time.perf_counter() - start
-    return took
-
-
-def _replicate(wh: Warehouse, copies: int) -> None:
-    """Add `copies` - 1 copies of the landed POs with new ids and PO numbers, in SQL."""
-    with wh.connect() as conn:
-        top = conn.scalar("SELECT max(CAST(source_id AS INTEGER)) FROM raw_coupa_purchase_orders")
-        conn.execute(
-            "INSERT INTO raw_coupa_purchase_orders (source_id, payload, source_updated_at, fetched_at) "
-            "SELECT CAST(CAST(r.source_id AS INTEGER) + k.i * ? AS VARCHAR), json_merge_patch(r.payload, "
-            "json_object('id', CAST(r.source_id AS INTEGER) + k.i * ?, 'po-number', "
-            "'PO' || lpad(CAST(CAST(r.source_id AS INTEGER) + k.i * ? AS VARCHAR), 8, '0'))), "
-            "r.source_updated_at, r.fetched_at FROM raw_coupa_purchase_orders r, range(1, ?) k(i)",
-            [top, top, top, copies],
-        )
-
-
 def _touch_one_percent(wh: Warehouse) -> int:
     """A new version of 1% of the POs (first line's quantity + 1), landed now."""
     with wh.connect() as conn:
@@ -148,27 +108,6 @@ def _touch_one_percent(wh: Warehouse) -> int:
             [now()],
         )
         return conn.scalar("SELECT count(*) FROM raw_coupa_purchase_orders WHERE CAST(source_id AS INTEGER) % 100 = 0")
-
-
-def _company(wh: Warehouse, codes: list[str]) -> None:
-    with wh.connect() as conn:
-        conn.execute(
-            "INSERT INTO companies (company, qbwc_user, password_hash, owner_id, file_id, created_at) "
-            "VALUES ('bench', 'bench', 'x', 'o', 'f', ?)",
-            [now()],
-        )
-        enrol(conn, "bench", "coupa")
-        conn.load(
-            "account_mappings",
-            pd.DataFrame(
-                {"company": "bench", "source_system": "coupa", "source_account_code": codes, "qb_account_name": "Ops"}
-            ),
-        )
-        conn.execute(
-            "INSERT INTO qb_accounts (company, list_id, full_name, is_active, synced_at) VALUES "
-            "('bench', 'A1', 'Ops', TRUE, ?)",
-            [now()],
-        )
 
 
 def _reset_peak_memory() -> None:
@@ -184,23 +123,14 @@ def _peak_memory_mb() -> int:
 def run_size(lines: int, folder: str, out: mp.Queue) -> None:
     wh = Warehouse(f"duckdb:///{Path(folder) / f'bench_{lines}.duckdb'}")
     wh.migrate()
-    dataset = generate(11, suppliers=200, purchase_orders=BASE_POS, invoice_share=0.0, payment_share=0.0)
-    _company(wh, [a["code"] for a in dataset.accounts])
-    land_start = time.perf_counter()
-    for entity in ("suppliers", "accounts", "purchase_orders"):
-        steps.land(wh, COUPA, entity, getattr(dataset, entity))
-    landed = time.perf_counter() - land_start
-    base_lines = sum(len(po["order-lines"]) for po in dataset.purchase_orders)
-    copies = max(1, round(lines / base_lines))
-    if copies > 1:
-        _replicate(wh, copies)
+    landed = land_lines(wh, lines)
     real_lines = wh.scalar("SELECT sum(json_array_length(payload->'order-lines')) FROM raw_coupa_purchase_orders")
     start = time.perf_counter()
     wh.execute("CHECKPOINT")  # the set-up's: else the pipeline's first commit writes the landed payloads to disk
     setup_checkpoint = time.perf_counter() - start
     _reset_peak_memory()  # what follows is the pipeline's own, not the data set-up's
     with _statement_times() as full_timed:
-        took = _pipeline(wh)
+        took = pipeline(wh)
     pipeline_peak_mb = _peak_memory_mb()
     _reset_peak_memory()
     start = time.perf_counter()
@@ -217,7 +147,7 @@ def run_size(lines: int, folder: str, out: mp.Queue) -> None:
     wh.execute("CHECKPOINT")  # the landing's own: its scattered payload updates rewrite the raw table's row groups
     landing_checkpoint = time.perf_counter() - start
     with _statement_times() as timed:
-        incremental = _pipeline(wh)
+        incremental = pipeline(wh)
     out.put(
         {
             "lines": int(real_lines),
@@ -256,8 +186,5 @@ def test_pipeline_throughput_against_sql_baseline(tmp_path):
         rows.append(row)
         (tmp_path / f"bench_{lines}.duckdb").unlink(missing_ok=True)
         assert row["bills"] == row["baseline_bills"], row
-    for smaller, larger in itertools.pairwise(rows):  # linear growth: time ratio over size ratio near 1
-        larger["growth_vs_previous"] = round(
-            (larger["total_s"] / smaller["total_s"]) / (larger["lines"] / smaller["lines"]), 2
-        )
+    add_growth(rows)
     print("\n" + pd.DataFrame(rows).to_string(index=False))
