@@ -167,14 +167,15 @@ def test_duckdb_lock_held_by_another_process_is_waited_for_then_reported(tmp_pat
 
 @pytest.mark.postgres
 def test_the_assets_warehouse_never_plans_a_nested_loop_on_postgresql(pg_warehouse):
-    """The assets' connections (batch) join by hash or merge; the bridge's and the commands' keep the planner's
-    default. Each setting survives the connection's reuse."""
+    """The assets' connections (batch) join by hash or merge and compile no JIT code; the bridge's and the commands'
+    keep the planner's defaults. Each setting survives the connection's reuse."""
     from resources.warehouse import WarehouseResource
 
     assets_wh = WarehouseResource(database_url=pg_warehouse.url, schema_name=pg_warehouse.schema).get()
     for _ in range(2):  # a fresh connection, then the reused one
         assert assets_wh.scalar("SHOW enable_nestloop") == "off"
         assert pg_warehouse.scalar("SHOW enable_nestloop") == "on"
+        assert assets_wh.scalar("SHOW jit") == "off"
     join = (
         "EXPLAIN SELECT * FROM (VALUES ('a', 'b'), ('c', 'd')) x (c, l) "
         "JOIN qb_vendors v ON v.company = x.c AND v.list_id = x.l"
