@@ -263,7 +263,7 @@ def enqueue_bills(wh: Warehouse) -> dict[str, int]:
         record_from_query(conn, "asset:outbox_bills", "superseded", audit)
         superseded = conn.changed(update)
         conn.execute(drop)
-        for sql in rq.pending_drafts():
+        for sql in rq.pending_drafts(d):
             conn.execute(sql)
         queued = {
             "held": len(quarantine.held_keys(conn)),

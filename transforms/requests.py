@@ -210,16 +210,22 @@ PENDING = "_pending_drafts"
 PENDING_LINES = "_pending_draft_lines"
 
 
-def pending_drafts() -> list[str]:
+def pending_drafts(d: Dialect) -> list[str]:
     """Statements that create PENDING and PENDING_LINES (temporary: drop_pending() drops them). Run after superseding
-    and before the draft requests, in their transaction."""
-    return [
+    and before the draft requests, in their transaction. On PostgreSQL both are keyed and analyzed: autovacuum never
+    analyzes a temporary table, and an EXISTS under an OR (a bill waiting for its PO) probes the lines per draft,
+    which without a key scanned every pending line for each draft (77,000 drafts at 1M lines: minutes, not seconds)."""
+    out = [
         *drop_pending(),
         f"CREATE TEMP TABLE {PENDING} AS SELECT b.* FROM bill_drafts b WHERE NOT EXISTS (SELECT 1 FROM qbxml_outbox o "
         f"WHERE o.company = b.company AND o.dedup_key = {_version_key()})",
         f"CREATE TEMP TABLE {PENDING_LINES} AS SELECT l.* FROM bill_draft_lines l JOIN {PENDING} b "
         "ON b.company = l.company AND b.record_key = l.record_key",
     ]
+    if d.pg:
+        for table in (PENDING, PENDING_LINES):
+            out += [f"CREATE INDEX ON {table} (company, record_key)", f"ANALYZE {table}"]
+    return out
 
 
 def drop_pending() -> list[str]:
