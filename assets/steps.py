@@ -289,10 +289,14 @@ def enqueue_payments(wh: Warehouse) -> dict[str, int]:
         return {"BillPaymentCheckAdd": _enqueue(conn, rq.bill_payments(d), "asset:outbox_bill_payments")}
 
 
-def reference_windows(conn, row: dict) -> list[tuple[str | None, str | None]]:
+def reference_windows(conn, row: dict, at: datetime) -> list[tuple[str | None, str | None]]:
     """(from, to) local times of the windows one read of `row` (reference_watermarks) goes as: from the watermark (less
-    the overlap) to now, cut where every rq.WINDOW_RECORDS records the mirror knows since then, windows meeting on a
-    second both include; one window when the query does not page or the mirror knows too few."""
+    the overlap) to `at` (UTC, when the read is queued), cut where every rq.WINDOW_RECORDS records the mirror knows
+    since then, windows meeting on a second both include; one window when the query does not page or the mirror knows
+    too few. The last window closes at `at` too: left open, it took in every change the file saw while it waited, and
+    a busy file grew it faster than sessions cut short could page through it (in the 10,000-record soaks a BillQuery
+    restarted its iterator for more than 6,700 pages). What changes later is the next read's: it starts from the
+    newest time the mirror holds, which is no later than `at`."""
     if not row["watermark"]:
         return [(None, None)]
     zone = (row["time_zone"], row["utc_offset_minutes"])
@@ -305,7 +309,7 @@ def reference_windows(conn, row: dict) -> list[tuple[str | None, str | None]]:
     ]
     cuts = sorted({qb_clock.boundary_time(t, *zone) for t in times[rq.WINDOW_RECORDS :: rq.WINDOW_RECORDS]})
     edges = [since, *(c for c in cuts if c > since)]
-    return list(zip(edges, [*edges[1:], None], strict=True))
+    return list(zip(edges, [*edges[1:], max(edges[-1], qb_clock.closing_time(at, *zone))], strict=True))
 
 
 def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
@@ -325,7 +329,7 @@ def enqueue_reference_queries(wh: Warehouse) -> dict[str, int]:
                 }
                 for row in due
                 if not row["live"]
-                for n, (since, until) in enumerate(reference_windows(conn, row))
+                for n, (since, until) in enumerate(reference_windows(conn, row, stamp))
             ]
         )
         queued = enqueue(conn, frame, actor="asset:qb_reference_queries") if not frame.empty else 0

@@ -13,6 +13,7 @@ from warehouse.store import Conn
 OVERLAP = timedelta(hours=1, minutes=5)
 # Without a zone or a learned offset, assume the westernmost offset in use (UTC-12): never later than the truth.
 UNKNOWN_OFFSET = timedelta(hours=-12)
+LATEST_OFFSET = timedelta(hours=14)  # the easternmost offset in use: where a read closes when the zone is unknown
 FILTER_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
@@ -27,13 +28,22 @@ def boundary_time(moment: datetime, time_zone: str | None, utc_offset_minutes: i
     return _local(moment, time_zone, utc_offset_minutes).strftime(FILTER_FORMAT)
 
 
-def _local(moment: datetime, time_zone: str | None, utc_offset_minutes: int | None) -> datetime:
+def closing_time(moment: datetime, time_zone: str | None, utc_offset_minutes: int | None) -> str:
+    """The ToModifiedDate text (local, no offset) closing a read at `moment` (UTC). Without a zone or a learned offset
+    it assumes the easternmost offset in use (UTC+14): never earlier than the truth, so a read never waits for a
+    change it could already see."""
+    return _local(moment, time_zone, utc_offset_minutes, unknown=LATEST_OFFSET).strftime(FILTER_FORMAT)
+
+
+def _local(
+    moment: datetime, time_zone: str | None, utc_offset_minutes: int | None, unknown: timedelta = UNKNOWN_OFFSET
+) -> datetime:
     moment = moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
     if time_zone:
         return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
     if utc_offset_minutes is not None:
         return moment + timedelta(minutes=int(utc_offset_minutes))
-    return moment + UNKNOWN_OFFSET
+    return moment + unknown
 
 
 def offset_minutes(text: Any) -> int | None:
