@@ -295,8 +295,8 @@ def reference_windows(conn, row: dict, at: datetime) -> list[tuple[str | None, s
     since then, windows meeting on a second both include; one window when the query does not page or the mirror knows
     too few. The last window closes at `at` too: left open, it took in every change the file saw while it waited, and
     a busy file grew it faster than sessions cut short could page through it (in the 10,000-record soaks a BillQuery
-    restarted its iterator for more than 6,700 pages). What changes later is the next read's: it starts from the
-    newest time the mirror holds, which is no later than `at`."""
+    restarted its iterator for more than 6,700 pages). What changes later is the next read's: it starts no later than
+    this close (rq.reference_watermarks), less the overlap."""
     if not row["watermark"]:
         return [(None, None)]
     zone = (row["time_zone"], row["utc_offset_minutes"])

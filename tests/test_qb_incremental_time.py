@@ -181,3 +181,28 @@ def test_check_and_credit_card_payments_keep_their_own_watermarks(warehouse):
     marks = {op: mark for _, op, mark, *_ in warehouse.fetchall(reference_watermarks())}
     assert str(marks["BillPaymentCheckQuery"]).startswith("2026-11-20 10:00")
     assert str(marks["BillPaymentCreditCardQuery"]).startswith("2026-11-02 09:00")
+
+
+def test_a_read_starts_no_later_than_the_last_finished_read_closed(warehouse):
+    """The mirror's newest time can pass the close of the last read (our own Adds fold their times in as they are
+    answered); the next read still starts from that close, or what changed in between would never be read. A read
+    that failed does not count (its range is read again), and an empty mirror still means a full read."""
+    from transforms.requests import reference_watermarks
+
+    add_company(warehouse)
+    warehouse.execute(
+        "INSERT INTO qb_bills (company, txn_id, time_modified, synced_at) "
+        "VALUES (?, 'B-1', '2026-11-20 10:00:00', now())",
+        [COMPANY],
+    )
+    reads = [("BillQuery", "2026-11-20 07:00:00", "done"), ("BillQuery", "2026-11-20 09:00:00", "failed")]
+    reads.append(("VendorQuery", "2026-11-20 08:00:00", "done"))
+    for n, (op, created, status) in enumerate(reads):
+        warehouse.execute(
+            "INSERT INTO qbxml_outbox (request_id, company, op, dedup_key, record_key, payload, status, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?)",
+            [f"r{n}", COMPANY, op, f"qb:{op}:{n}", f"qb:{op}", status, created, created],
+        )
+    marks = {op: mark for _, op, mark, *_ in warehouse.fetchall(reference_watermarks())}
+    assert str(marks["BillQuery"]).startswith("2026-11-20 07:00")  # the done read's close, not 10:00 nor 09:00
+    assert marks["VendorQuery"] is None  # an empty mirror: a full read again, whenever the last read was

@@ -684,7 +684,12 @@ def reference_times(op: str) -> str:
 
 
 def reference_watermarks() -> str:
-    """SQL: (company, op, watermark, live, time_zone, utc_offset_minutes) for every company and reference query."""
+    """SQL: (company, op, watermark, live, time_zone, utc_offset_minutes) for every company and reference query. The
+    watermark is the newest time the mirror holds (none: a full read), but never later than when the last read that
+    finished was queued: a paging read closes there (steps.reference_windows), while the answers to our own Adds and
+    Mods keep folding newer times into the mirror, so a read that took longer than the overlap would otherwise leave
+    the changes between its close and the next read's start unread. A file whose clock runs behind ours keeps its own
+    times, which are then the earlier ones."""
     parts = []
     for op, (table, kind) in REFERENCE_QUERIES.items():
         column, only = "time_modified", ""
@@ -694,9 +699,12 @@ def reference_watermarks() -> str:
             only = f" AND t.payment_kind = '{PAYMENT_KINDS[op]}'"
         parts.append(
             f"SELECT c.company, '{op}' AS op, "
-            f"(SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company{only}) AS watermark, "
+            "CASE WHEN m.newest IS NOT NULL THEN least(m.newest, m.closed) END AS watermark, "
             "EXISTS (SELECT 1 FROM qbxml_outbox o WHERE o.company = c.company "
             f"AND o.op = '{op}' AND o.status IN {sql_list(*LIVE)}) AS live, c.time_zone, k.utc_offset_minutes "
-            "FROM companies c LEFT JOIN qb_clock k ON k.company = c.company"
+            "FROM companies c LEFT JOIN qb_clock k ON k.company = c.company "
+            f"CROSS JOIN LATERAL (SELECT (SELECT max(t.{column}) FROM {table} t WHERE t.company = c.company{only}) "
+            "AS newest, (SELECT max(r.created_at) FROM qbxml_outbox r WHERE r.company = c.company "
+            f"AND r.op = '{op}' AND r.status = '{Request.DONE}') AS closed) m"
         )
     return " UNION ALL ".join(parts)
