@@ -119,8 +119,9 @@ def stage(wh: Warehouse, source: Source, entity: str, full: bool = False) -> dic
         since = _since(conn, table, source, full)
         landed = [row[0] for row in conn.fetchall(staging.landed_ids_sql(source.raw_table(entity), since))]
         rows = staging.landed_rows(landed, since)
-        for sql in staging.statements(d, source, entity, rows, stamp) if rows else ():
-            conn.execute(sql)
+        if rows:  # else nothing landed since the last run
+            for sql in staging.statements(d, source, entity, rows, stamp):
+                conn.execute(sql)
         if canonical.name == "suppliers":
             _name_suppliers(conn, source, stamp)
         _audit_staging_quarantine(conn, d, table, prefix, stamp)

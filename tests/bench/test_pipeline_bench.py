@@ -110,6 +110,13 @@ def _touch_one_percent(wh: Warehouse) -> int:
         return conn.scalar("SELECT count(*) FROM raw_coupa_purchase_orders WHERE CAST(source_id AS INTEGER) % 100 = 0")
 
 
+def _checkpoint(wh: Warehouse) -> float:
+    """Write what the WAL holds to the database file now; the seconds it took."""
+    start = time.perf_counter()
+    wh.execute("CHECKPOINT")
+    return time.perf_counter() - start
+
+
 def _reset_peak_memory() -> None:
     """Start the process's peak resident memory (VmHWM) over from its current size (Linux)."""
     Path("/proc/self/clear_refs").write_text("5")
@@ -125,9 +132,7 @@ def run_size(lines: int, folder: str, out: mp.Queue) -> None:
     wh.migrate()
     landed = land_lines(wh, lines)
     real_lines = wh.scalar("SELECT sum(json_array_length(payload->'order-lines')) FROM raw_coupa_purchase_orders")
-    start = time.perf_counter()
-    wh.execute("CHECKPOINT")  # the set-up's: else the pipeline's first commit writes the landed payloads to disk
-    setup_checkpoint = time.perf_counter() - start
+    setup_checkpoint = _checkpoint(wh)  # the set-up's: else the pipeline's first commit writes the landed payloads
     _reset_peak_memory()  # what follows is the pipeline's own, not the data set-up's
     with _statement_times() as full_timed:
         took = pipeline(wh)
@@ -143,9 +148,7 @@ def run_size(lines: int, folder: str, out: mp.Queue) -> None:
         bills = conn.scalar("SELECT count(*) FROM qbxml_outbox WHERE op = 'BillAdd'")
         baseline_bills = conn.scalar("SELECT count(*) FROM b_outbox")
     changed = _touch_one_percent(wh)
-    start = time.perf_counter()
-    wh.execute("CHECKPOINT")  # the landing's own: its scattered payload updates rewrite the raw table's row groups
-    landing_checkpoint = time.perf_counter() - start
+    landing_checkpoint = _checkpoint(wh)  # the landing's own: its scattered updates rewrite the raw row groups
     with _statement_times() as timed:
         incremental = pipeline(wh)
     out.put(
